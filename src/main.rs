@@ -1,1 +1,51 @@
-fn main() {}
+//! `captest`: load experiments, capacity analysis and performance-regression gates.
+//!
+//! This binary only wires things: it parses flags (clap derive), hands validated settings to the
+//! library crates and maps the outcome to an exit code. Exit codes: 0 success, 1 the run or the gate
+//! found failures (like Locust's exit code on error), 2 bad input.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// captest: Locust-compatible load tests, capacity analysis and regression gates.
+#[derive(Debug, Parser)]
+#[command(name = "captest", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a constant-load experiment (Locust's headless mode, same flags).
+    Run(commands::run::Args),
+    /// Start the demo target server (known capacity, fault switches) on loopback.
+    DemoServer(commands::demo_server::Args),
+    /// Run the whole job on the built-in demo target: load, analysis, report.
+    Demo(commands::demo::Args),
+    /// Analyze a run's CSV files (captest or Locust): steady state, steps, knee, capacity, events.
+    Analyze(commands::analyze::Args),
+    /// Render a self-contained HTML report from a run's CSV files.
+    Report(commands::report::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::DemoServer(args) => commands::demo_server::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
+        Command::Report(args) => commands::report::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

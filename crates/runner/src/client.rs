@@ -1,0 +1,234 @@
+//! HTTP/1.1 over keep-alive connections: one [`Connection`] per virtual user, like Locust's
+//! `HttpUser` session. One request in, one [`Exchange`] (or a [`FailureKind`]) out.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::error::RunnerError;
+use crate::metrics::FailureKind;
+
+/// The service under test: where to connect and what to send as `Host`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `host:port` to connect to.
+    connect_to: String,
+    /// The `Host` header value.
+    host_header: HeaderValue,
+    /// Path prefix of the base URL (`/api` for `http://h/api`), without a trailing slash.
+    base_path: String,
+    /// The URL as given, for messages.
+    url: String,
+}
+
+impl Target {
+    /// Parses a base URL such as `http://127.0.0.1:8089` or `http://host/api`.
+    pub fn parse(url: &str) -> Result<Target, RunnerError> {
+        let invalid = |reason: &str| RunnerError::InvalidHost {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| invalid("expected a URL like http://127.0.0.1:8080"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => return Err(invalid("https is not supported yet; use http://")),
+            _ => return Err(invalid("expected a URL starting with http://")),
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| invalid("the URL has no host"))?;
+        if authority.host().is_empty() {
+            return Err(invalid("the URL has no host"));
+        }
+        let port = authority.port_u16().unwrap_or(80);
+        let host = authority.host();
+        let connect_to = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let host_header = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| invalid("the host is not a valid header value"))?;
+        let base_path = uri.path().trim_end_matches('/').to_owned();
+        Ok(Target {
+            connect_to,
+            host_header,
+            base_path,
+            url: url.to_owned(),
+        })
+    }
+
+    /// The full request target for `path` (which starts with `/`, may carry a query).
+    pub fn request_uri(&self, path: &str) -> Result<Uri, RunnerError> {
+        let joined = format!("{}{}", self.base_path, path);
+        joined
+            .parse()
+            .map_err(|_| RunnerError::InvalidSetting(format!("invalid request path {path:?}")))
+    }
+
+    /// The `Host` header value.
+    pub fn host_header(&self) -> &HeaderValue {
+        &self.host_header
+    }
+
+    /// The URL as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// What came back for one request.
+#[derive(Debug)]
+pub struct Exchange {
+    /// Response status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body length in bytes.
+    pub content_length: u64,
+    /// The body, when the caller asked to keep it (for checks and captures).
+    pub body: Option<Bytes>,
+}
+
+/// One keep-alive connection, opened on first use and reopened when the server closed it.
+#[derive(Debug, Default)]
+pub struct Connection {
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+/// Maps an I/O error to the failure Locust would report.
+fn io_failure(error: &std::io::Error) -> FailureKind {
+    match error.raw_os_error() {
+        Some(errno) => FailureKind::Os(errno),
+        None => FailureKind::Other(format!("ConnectionError({:?})", error.to_string()).into()),
+    }
+}
+
+/// Maps a hyper error to a failure, preferring the OS error underneath.
+fn hyper_failure(error: &hyper::Error) -> FailureKind {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return io_failure(io);
+        }
+        source = current.source();
+    }
+    if error.is_incomplete_message() || error.is_canceled() || error.is_closed() {
+        return FailureKind::Other(
+            "RemoteDisconnected('Remote end closed connection without response')".into(),
+        );
+    }
+    FailureKind::Other(format!("ConnectionError('{error}')").into())
+}
+
+impl Connection {
+    /// A connection that is not open yet.
+    pub fn new() -> Self {
+        Connection::default()
+    }
+
+    async fn open(target: &Target) -> Result<SendRequest<Full<Bytes>>, FailureKind> {
+        let stream = TcpStream::connect(&target.connect_to)
+            .await
+            .map_err(|e| io_failure(&e))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| hyper_failure(&e))?;
+        tokio::spawn(async move {
+            // The connection ends when the server closes it or the sender is dropped; errors
+            // surface on the request that was in flight.
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+
+    /// Sends `request` and reads the whole response body, within `timeout` (connecting included).
+    pub async fn exchange(
+        &mut self,
+        target: &Target,
+        request: Request<Full<Bytes>>,
+        keep_body: bool,
+        timeout: Duration,
+    ) -> Result<Exchange, FailureKind> {
+        match tokio::time::timeout(timeout, self.exchange_untimed(target, request, keep_body)).await
+        {
+            Ok(result) => result,
+            Err(_) => {
+                // The connection may still carry the late response: never reuse it.
+                self.sender = None;
+                Err(FailureKind::Timeout(timeout.as_millis() as u64))
+            }
+        }
+    }
+
+    async fn exchange_untimed(
+        &mut self,
+        target: &Target,
+        request: Request<Full<Bytes>>,
+        keep_body: bool,
+    ) -> Result<Exchange, FailureKind> {
+        let mut sender = match self.sender.take() {
+            Some(sender) if !sender.is_closed() => sender,
+            _ => Self::open(target).await?,
+        };
+        if sender.ready().await.is_err() {
+            sender = Self::open(target).await?;
+        }
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| hyper_failure(&e))?;
+        let (parts, mut body) = response.into_parts();
+        let mut content_length = 0u64;
+        let mut kept = keep_body.then(Vec::new);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| hyper_failure(&e))?;
+            if let Some(data) = frame.data_ref() {
+                content_length += data.len() as u64;
+                if let Some(kept) = kept.as_mut() {
+                    kept.extend_from_slice(data);
+                }
+            }
+        }
+        self.sender = Some(sender);
+        Ok(Exchange {
+            status: parts.status,
+            headers: parts.headers,
+            content_length,
+            body: kept.map(Bytes::from),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_parses_loopback_urls() {
+        let target = Target::parse("http://127.0.0.1:8089/api/").expect("valid");
+        assert_eq!(target.connect_to, "127.0.0.1:8089");
+        assert_eq!(
+            target.request_uri("/items?x=1").expect("valid").to_string(),
+            "/api/items?x=1"
+        );
+        let plain = Target::parse("http://localhost").expect("valid");
+        assert_eq!(plain.connect_to, "localhost:80");
+    }
+
+    #[test]
+    fn target_rejects_what_it_cannot_serve() {
+        assert!(Target::parse("ftp://x").is_err());
+        assert!(Target::parse("https://x").is_err());
+        assert!(Target::parse("not a url").is_err());
+        assert!(Target::parse("127.0.0.1:80").is_err());
+    }
+}

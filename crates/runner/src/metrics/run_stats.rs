@@ -1,0 +1,204 @@
+//! The run's statistics as the aggregator keeps them: every entry, the Aggregated row and the
+//! failures, updated once a second from the worker shards. Single-threaded; readers (CSV writers,
+//! console) borrow it between updates.
+
+use std::collections::HashMap;
+
+use super::clock::RunClock;
+use super::entry::EntryStats;
+use super::interval::IntervalStats;
+use super::registry::{EntryKey, EntryRegistry};
+use super::sample::{EntryId, FailureKind};
+use super::shard::Shard;
+
+/// One kind of failure of one entry, with wall-clock first and last occurrence (epoch seconds).
+#[derive(Debug, Clone)]
+pub struct FailureRecord {
+    /// The entry that failed.
+    pub entry: EntryKey,
+    /// Why.
+    pub kind: FailureKind,
+    /// How many times.
+    pub occurrences: u64,
+    /// First occurrence, epoch seconds.
+    pub first_seen: f64,
+    /// Last occurrence, epoch seconds.
+    pub last_seen: f64,
+}
+
+/// An error raised by task logic rather than by a request (a failed capture, say): Locust's
+/// `_exceptions.csv` rows, in first-seen order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionRecord {
+    /// How many times it occurred.
+    pub count: u64,
+    /// The error message.
+    pub message: String,
+    /// Where it happened (the task and step), Locust's `Traceback` column.
+    pub traceback: String,
+}
+
+/// Everything measured in a run so far.
+#[derive(Debug)]
+pub struct RunStats {
+    registry: EntryRegistry,
+    clock: RunClock,
+    start: f64,
+    last_request: Option<f64>,
+    entries: Vec<Option<EntryStats>>,
+    total: EntryStats,
+    failures: HashMap<(EntryId, FailureKind), FailureRecord>,
+    exceptions: Vec<ExceptionRecord>,
+    scratch: Vec<IntervalStats>,
+}
+
+impl RunStats {
+    /// Empty statistics of a run that starts now (per `clock`).
+    pub fn new(registry: EntryRegistry, clock: RunClock) -> Self {
+        let start = clock.now();
+        RunStats {
+            registry,
+            clock,
+            start,
+            last_request: None,
+            entries: Vec::new(),
+            total: EntryStats::new(start.floor() as i64),
+            failures: HashMap::new(),
+            exceptions: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Merges what the shards recorded during wall-clock `second` (epoch seconds).
+    pub fn absorb(&mut self, second: i64, shards: &[Shard]) {
+        let width = shards.iter().map(|s| s.entries.len()).max().unwrap_or(0);
+        self.scratch.resize_with(width, IntervalStats::default);
+        self.scratch.iter_mut().for_each(IntervalStats::clear);
+        let mut all = IntervalStats::default();
+        for shard in shards {
+            for (index, interval) in shard.entries.iter().enumerate() {
+                if !interval.is_empty() {
+                    self.scratch[index] += interval;
+                }
+            }
+            if let Some(finished) = shard.last_finished {
+                let epoch = self.clock.epoch_of(finished);
+                self.last_request = Some(self.last_request.map_or(epoch, |l| l.max(epoch)));
+            }
+            for ((entry, kind), tally) in &shard.failures {
+                let first = self.clock.epoch_of(tally.first_seen);
+                let last = self.clock.epoch_of(tally.last_seen);
+                let key = self
+                    .registry
+                    .key(*entry)
+                    .unwrap_or_else(|| EntryKey::new("", ""));
+                self.failures
+                    .entry((*entry, kind.clone()))
+                    .and_modify(|r| {
+                        r.occurrences += tally.occurrences;
+                        r.first_seen = r.first_seen.min(first);
+                        r.last_seen = r.last_seen.max(last);
+                    })
+                    .or_insert(FailureRecord {
+                        entry: key,
+                        kind: kind.clone(),
+                        occurrences: tally.occurrences,
+                        first_seen: first,
+                        last_seen: last,
+                    });
+            }
+        }
+        if self.entries.len() < width {
+            self.entries.resize_with(width, || None);
+        }
+        for (index, interval) in self.scratch.iter().enumerate() {
+            if interval.is_empty() {
+                continue;
+            }
+            all += interval;
+            self.entries[index]
+                .get_or_insert_with(|| EntryStats::new(second))
+                .absorb(second, interval);
+        }
+        self.total.absorb(second, &all);
+    }
+
+    /// Counts one task-logic error (see [`ExceptionRecord`]).
+    pub fn record_exception(&mut self, message: &str, traceback: &str, count: u64) {
+        match self
+            .exceptions
+            .iter_mut()
+            .find(|e| e.message == message && e.traceback == traceback)
+        {
+            Some(existing) => existing.count += count,
+            None => self.exceptions.push(ExceptionRecord {
+                count,
+                message: message.to_owned(),
+                traceback: traceback.to_owned(),
+            }),
+        }
+    }
+
+    /// Entries that have seen a request, sorted as Locust sorts them: by (name, method).
+    pub fn sorted_entries(&self) -> Vec<(EntryKey, &EntryStats)> {
+        let mut rows: Vec<(EntryKey, &EntryStats)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| {
+                let entry = entry.as_ref()?;
+                let key = self.registry.key(EntryId(index as u32))?;
+                Some((key, entry))
+            })
+            .collect();
+        rows.sort_by(|(a, _), (b, _)| (&a.name, &a.method).cmp(&(&b.name, &b.method)));
+        rows
+    }
+
+    /// The Aggregated row.
+    pub fn total(&self) -> &EntryStats {
+        &self.total
+    }
+
+    /// Every failure kind seen so far (unordered).
+    pub fn failures(&self) -> impl Iterator<Item = &FailureRecord> {
+        self.failures.values()
+    }
+
+    /// Task-logic errors in first-seen order.
+    pub fn exceptions(&self) -> &[ExceptionRecord] {
+        &self.exceptions
+    }
+
+    /// Epoch seconds at which the run's statistics started.
+    pub fn start(&self) -> f64 {
+        self.start
+    }
+
+    /// Epoch seconds of the latest completed request, if any.
+    pub fn last_request(&self) -> Option<f64> {
+        self.last_request
+    }
+
+    /// The clock the run's instants are converted with.
+    pub fn clock(&self) -> &RunClock {
+        &self.clock
+    }
+
+    /// Locust's `total_rps` of `entry`: its requests ÷ (last request − start), 0 before any request.
+    pub fn total_rps(&self, entry: &EntryStats) -> f64 {
+        self.rate(entry.total.requests)
+    }
+
+    /// Locust's `total_fail_per_sec` of `entry`.
+    pub fn total_fail_per_sec(&self, entry: &EntryStats) -> f64 {
+        self.rate(entry.total.failures)
+    }
+
+    fn rate(&self, count: u64) -> f64 {
+        match self.last_request {
+            Some(last) if last > self.start => count as f64 / (last - self.start),
+            _ => 0.0,
+        }
+    }
+}

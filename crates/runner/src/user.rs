@@ -1,0 +1,147 @@
+//! A virtual user: its own keep-alive connection and random state, running its class's `on_start`
+//! steps once and then weighted tasks with waits, until it is told to stop.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::header::HOST;
+use http::Request;
+use http_body_util::Full;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use tokio::sync::Notify;
+
+use crate::client::{Connection, Target};
+use crate::metrics::{FailureKind, Recorder, Sample};
+use crate::task::{RequestStep, UserClass};
+
+/// Tells one user (or all of them) to stop after the request in flight.
+#[derive(Debug, Default)]
+pub struct StopSignal {
+    stopped: AtomicBool,
+    notify: Notify,
+}
+
+impl StopSignal {
+    /// Raises the signal and wakes a user that is waiting between tasks.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    /// True once raised.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Sleeps for `pause` unless the signal is raised first; returns false if it was.
+    pub async fn sleep(&self, pause: Duration) -> bool {
+        if pause.is_zero() {
+            return !self.is_stopped();
+        }
+        let notified = self.notify.notified();
+        if self.is_stopped() {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => !self.is_stopped(),
+            _ = notified => false,
+        }
+    }
+}
+
+/// What every user of a run shares.
+#[derive(Debug, Clone)]
+pub struct UserEnvironment {
+    /// The service under test.
+    pub target: Arc<Target>,
+    /// Where samples go.
+    pub recorder: Recorder,
+    /// Per-request timeout (connect, send and whole body).
+    pub request_timeout: Duration,
+}
+
+/// Sends one step's request on `connection` and records the sample.
+pub async fn execute_step(
+    env: &UserEnvironment,
+    connection: &mut Connection,
+    step: &RequestStep,
+) -> Option<crate::client::Exchange> {
+    let mut builder = Request::builder()
+        .method(step.method.clone())
+        .uri(step.uri.clone())
+        .header(HOST, env.target.host_header().clone());
+    if let Some(headers) = builder.headers_mut() {
+        headers.extend(step.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let request = match builder.body(Full::new(step.body.clone())) {
+        Ok(request) => request,
+        Err(error) => {
+            env.recorder.record(Sample {
+                entry: step.entry,
+                elapsed_ns: 0,
+                content_length: 0,
+                finished: Instant::now(),
+                failure: Some(FailureKind::Other(
+                    format!("InvalidURL({:?})", error.to_string()).into(),
+                )),
+            });
+            return None;
+        }
+    };
+    let started = Instant::now();
+    let outcome = connection
+        .exchange(&env.target, request, false, env.request_timeout)
+        .await;
+    let finished = Instant::now();
+    let elapsed_ns = (finished - started).as_nanos() as u64;
+    let (content_length, failure, exchange) = match outcome {
+        Ok(exchange) => {
+            let status = exchange.status.as_u16();
+            let failure = (!step.accept.accepts(status)).then_some(FailureKind::Status(status));
+            (exchange.content_length, failure, Some(exchange))
+        }
+        Err(failure) => (0, Some(failure), None),
+    };
+    env.recorder.record(Sample {
+        entry: step.entry,
+        elapsed_ns,
+        content_length,
+        finished,
+        failure,
+    });
+    exchange
+}
+
+/// Runs one user of `class` until `stop` is raised.
+pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<StopSignal>) {
+    let mut connection = Connection::new();
+    let mut rng = SmallRng::from_os_rng();
+    for step in &class.on_start {
+        if stop.is_stopped() {
+            return;
+        }
+        execute_step(&env, &mut connection, step).await;
+    }
+    while !stop.is_stopped() {
+        let Some(task) = class.pick_task(&mut rng) else {
+            return;
+        };
+        let task_started = Instant::now();
+        for step in &task.steps {
+            execute_step(&env, &mut connection, step).await;
+            if stop.is_stopped() {
+                return;
+            }
+        }
+        let pause = class.wait.pause(task_started.elapsed(), &mut rng);
+        if !stop.sleep(pause).await {
+            return;
+        }
+        if pause.is_zero() {
+            // A user with no wait must still let its neighbours run on a busy worker.
+            tokio::task::consume_budget().await;
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand: its clap arguments and the function that runs it.
+
+pub mod analyze;
+pub mod demo;
+pub mod demo_server;
+pub mod report;
+pub mod run;
