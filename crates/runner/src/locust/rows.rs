@@ -227,3 +227,112 @@ mod tests {
         assert_eq!(keys, sorted);
     }
 }
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+    use crate::locust::bucket_key_ms;
+    use crate::metrics::{EntryRegistry, FailureKind, Recorder, RunClock, Sample, Shard};
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    use std::time::Instant;
+
+    /// Records random samples for three entries over five seconds and returns the stats plus the
+    /// exact samples per entry name.
+    fn recorded_run() -> (RunStats, Vec<(String, Vec<u64>)>) {
+        let registry = EntryRegistry::new();
+        let names = ["/b", "/a", "/c"];
+        let ids: Vec<_> = names
+            .iter()
+            .map(|n| registry.intern(&EntryKey::new("GET", *n)))
+            .collect();
+        let clock = RunClock::start();
+        let mut stats = RunStats::new(registry, clock);
+        let recorder = Recorder::new();
+        let mut rng = SmallRng::seed_from_u64(7);
+        let mut samples = vec![Vec::new(); names.len()];
+        let start = stats.start().floor() as i64;
+        let mut drained: Vec<Shard> = Vec::new();
+        for second in start..start + 5 {
+            for _ in 0..400 {
+                let which = rng.random_range(0..names.len());
+                // Spread over the 1 ms, 10 ms and 100 ms bands.
+                let ns = (rng.random::<f64>().powi(3) * 3_000_000_000.0) as u64 + 100_000;
+                samples[which].push(ns);
+                let failed = rng.random_bool(0.1);
+                recorder.record(Sample {
+                    entry: ids[which],
+                    elapsed_ns: ns,
+                    content_length: 100,
+                    finished: Instant::now(),
+                    failure: failed.then_some(FailureKind::Status(500)),
+                });
+            }
+            recorder.drain(&mut drained);
+            stats.absorb(second, &drained);
+        }
+        let named = names
+            .iter()
+            .zip(samples)
+            .map(|(n, s)| (n.to_string(), s))
+            .collect();
+        (stats, named)
+    }
+
+    #[test]
+    fn aggregated_row_is_the_sum_of_the_entries() {
+        let (stats, _) = recorded_run();
+        let rows = stats_rows(&stats);
+        assert_eq!(rows.len(), 4);
+        let names: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+        assert_eq!(
+            names,
+            ["/a", "/b", "/c", "Aggregated"],
+            "sorted by name, Aggregated last"
+        );
+        let sum = |column: usize| -> u64 {
+            rows[..3]
+                .iter()
+                .map(|r| r[column].parse::<u64>().expect("int"))
+                .sum()
+        };
+        assert_eq!(rows[3][2].parse::<u64>().expect("int"), sum(2));
+        assert_eq!(rows[3][3].parse::<u64>().expect("int"), sum(3));
+        assert_eq!(rows[3][2], "2000");
+        assert_eq!(rows[3][0], "", "Aggregated has an empty Type");
+    }
+
+    #[test]
+    fn percentiles_match_a_direct_computation_on_the_samples() {
+        let (stats, samples) = recorded_run();
+        let rows = stats_rows(&stats);
+        for (name, mut exact) in samples {
+            exact.sort_unstable();
+            let row = rows.iter().find(|r| r[1] == name).expect("row");
+            let n = exact.len();
+            for (column, p) in PERCENTILES.iter().enumerate() {
+                let rank = ((n as f64 * p).floor() as usize).min(n - 1);
+                let expected = bucket_key_ms(exact[rank]);
+                assert_eq!(row[11 + column], expected.to_string(), "{name} p{p}");
+            }
+            let mean = exact.iter().sum::<u64>() as f64 / n as f64 / 1e6;
+            let written: f64 = row[5].parse().expect("float");
+            assert!((written - mean).abs() < 1e-9 * mean.max(1.0));
+        }
+    }
+
+    #[test]
+    fn history_has_every_entry_then_aggregated_with_full_history() {
+        let (stats, _) = recorded_run();
+        let now = stats.start().floor() as i64 + 5;
+        let full = history_rows(&stats, now, 7, true);
+        assert_eq!(full.len(), 4);
+        assert!(full.iter().all(|r| r[1] == "7" && r[0] == now.to_string()));
+        let aggregated_only = history_rows(&stats, now, 7, false);
+        assert_eq!(aggregated_only.len(), 1);
+        assert_eq!(aggregated_only[0][3], "Aggregated");
+        // Without full history the Aggregated percentiles are cumulative, equal to _stats.csv's.
+        let stats_row = stats_rows(&stats).pop().expect("Aggregated");
+        assert_eq!(aggregated_only[0][6..17], stats_row[11..22]);
+    }
+}
