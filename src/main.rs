@@ -20,8 +20,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a constant-load experiment (Locust's headless mode, same flags).
+    /// Run a constant-load or staged experiment (Locust's headless mode, same flags).
     Run(commands::run::Args),
+    /// Step load that stops at the breaking point (errors, latency spike, throughput plateau).
+    Step(commands::step::Args),
+    /// Open-model load at a fixed arrival rate, latency corrected for coordinated omission.
+    Rate(commands::rate::Args),
     /// Start the demo target server (known capacity, fault switches) on loopback.
     DemoServer(commands::demo_server::Args),
     /// Run the whole job on the built-in demo target: load, analysis, report.
@@ -36,6 +40,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(args),
+        Command::Step(args) => commands::step::run(args),
+        Command::Rate(args) => commands::rate::run(args),
         Command::DemoServer(args) => commands::demo_server::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Analyze(args) => commands::analyze::run(args),

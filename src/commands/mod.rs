@@ -3,5 +3,8 @@
 pub mod analyze;
 pub mod demo;
 pub mod demo_server;
+pub mod load;
+pub mod rate;
 pub mod report;
 pub mod run;
+pub mod step;

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
-use crate::sink::{prefixed, write_hdr_log, LocustCsvFiles};
+use crate::sink::{prefixed, write_hdr_log, write_steps_csv, LocustCsvFiles};
+use crate::steps::{StepResult, StepTracker};
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
 const TICK_DELAY: Duration = Duration::from_millis(3);
@@ -25,6 +26,10 @@ pub struct AggregatorSettings {
     pub console_every: u64,
     /// The run's time limit, for the progress line.
     pub run_time: Option<Duration>,
+    /// Business events per request, indexed by entry id (empty: no event weights).
+    pub event_weights: Vec<f64>,
+    /// Whether the level is an arrival rate (open model), for the step file.
+    pub open_model: bool,
 }
 
 /// What the aggregator hands back when the run is over.
@@ -36,6 +41,8 @@ pub struct AggregatorOutcome {
     pub files: Vec<PathBuf>,
     /// The first error met while writing files (the run went on).
     pub write_error: Option<RunnerError>,
+    /// Per-step results of a stepped run (empty otherwise).
+    pub steps: Vec<StepResult>,
 }
 
 /// The aggregator's state.
@@ -50,6 +57,7 @@ pub struct Aggregator {
     scratch: Vec<Shard>,
     write_error: Option<RunnerError>,
     ticks: u64,
+    steps: Option<StepTracker>,
 }
 
 impl Aggregator {
@@ -60,8 +68,8 @@ impl Aggregator {
         registry: EntryRegistry,
         settings: AggregatorSettings,
         users: Arc<AtomicUsize>,
+        clock: RunClock,
     ) -> Result<Self, RunnerError> {
-        let clock = RunClock::start();
         let stats = RunStats::new(registry, clock);
         let mut files = match &settings.csv {
             Some((prefix, full_history)) => Some(LocustCsvFiles::create(prefix, *full_history)?),
@@ -80,7 +88,32 @@ impl Aggregator {
             scratch: Vec::new(),
             write_error: None,
             ticks: 0,
+            steps: None,
         })
+    }
+
+    /// Cuts the run into steps with `tracker` (for shapes made of steps).
+    pub fn with_steps(mut self, tracker: StepTracker) -> Self {
+        self.steps = Some(tracker);
+        self
+    }
+
+    fn note_error(&mut self, error: RunnerError) {
+        if self.write_error.is_none() {
+            eprintln!("error: {error}");
+            self.write_error = Some(error);
+        }
+    }
+
+    fn write_steps(&mut self, steps: &[StepResult]) {
+        if let Some((prefix, _)) = &self.settings.csv {
+            let path = prefixed(prefix, "_steps.csv");
+            let with_events = !self.settings.event_weights.is_empty();
+            if let Err(error) = write_steps_csv(&path, steps, self.settings.open_model, with_events)
+            {
+                self.note_error(error);
+            }
+        }
     }
 
     fn until_next_second(&self) -> Duration {
@@ -96,11 +129,20 @@ impl Aggregator {
         let users = self.users.load(Ordering::Relaxed);
         if let Some(files) = self.files.as_mut() {
             if let Err(error) = files.write_interval(&self.stats, now, users) {
-                if self.write_error.is_none() {
-                    eprintln!("error: {error}");
-                    self.write_error = Some(error);
-                }
+                self.note_error(error);
             }
+        }
+        if let Some(mut tracker) = self.steps.take() {
+            let (total, entries) = self.stats.last_second();
+            let events: f64 = entries
+                .iter()
+                .zip(&self.settings.event_weights)
+                .map(|(interval, weight)| interval.requests as f64 * weight)
+                .sum();
+            if tracker.observe(second_ended, total, events, users) {
+                self.write_steps(tracker.steps());
+            }
+            self.steps = Some(tracker);
         }
         self.ticks += 1;
         let every = self.settings.console_every;
@@ -117,26 +159,32 @@ impl Aggregator {
         }
     }
 
-    /// Runs until `finish` receives a message (or its sender is dropped), then waits for the next
-    /// second boundary, takes the last samples and writes the final files.
-    pub fn run(mut self, finish: Receiver<()>) -> AggregatorOutcome {
-        loop {
+    /// Runs until `finish` receives why the run stopped (or its sender is dropped), then waits for
+    /// the next second boundary, takes the last samples and writes the final files.
+    pub fn run(mut self, finish: Receiver<String>) -> AggregatorOutcome {
+        let reason = loop {
             match finish.recv_timeout(self.until_next_second()) {
                 Err(RecvTimeoutError::Timeout) => {
                     let now = self.stats.clock().now().floor() as i64;
                     self.tick(now - 1, now);
                 }
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(reason) => break reason,
+                Err(RecvTimeoutError::Disconnected) => break "stopped".to_owned(),
             }
-        }
+        };
         // Final batch: at the next boundary so history timestamps stay unique, with every sample.
         std::thread::sleep(self.until_next_second());
         let now = self.stats.clock().now().floor() as i64;
         self.tick(now - 1, now);
-        self.finish()
+        self.finish(&reason)
     }
 
-    fn finish(mut self) -> AggregatorOutcome {
+    fn finish(mut self, reason: &str) -> AggregatorOutcome {
+        let mut steps = Vec::new();
+        if let Some(mut tracker) = self.steps.take() {
+            steps = tracker.finish(self.stats.clock().now(), reason).to_vec();
+            self.write_steps(&steps);
+        }
         let mut files_written = Vec::new();
         if let Some(files) = &self.files {
             for suffix in [
@@ -148,21 +196,21 @@ impl Aggregator {
                 files_written.push(files.path(suffix));
             }
         }
-        if let Some((prefix, _)) = &self.settings.csv {
-            let path = prefixed(prefix, "_latency.hdr");
+        if let Some((prefix, _)) = self.settings.csv.clone() {
+            let path = prefixed(&prefix, "_latency.hdr");
             match write_hdr_log(&path, &self.stats, self.stats.clock().now()) {
                 Ok(()) => files_written.push(path),
-                Err(error) => {
-                    if self.write_error.is_none() {
-                        self.write_error = Some(error);
-                    }
-                }
+                Err(error) => self.note_error(error),
+            }
+            if !steps.is_empty() {
+                files_written.push(prefixed(&prefix, "_steps.csv"));
             }
         }
         AggregatorOutcome {
             stats: self.stats,
             files: files_written,
             write_error: self.write_error,
+            steps,
         }
     }
 

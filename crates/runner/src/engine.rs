@@ -1,25 +1,50 @@
-//! The engine: builds the runtime, spawns and stops users as the load shape asks (at the spawn
-//! rate), ends the run on its time limit, the shape's end or a signal, and hands the statistics to
-//! the aggregator for the final files. One engine serves every shape.
+//! The engine: builds the runtime, runs the scheduler of the load model against the shape, ends
+//! the run on its time limit, the shape's end, a stop rule or a signal, lets in-flight requests
+//! finish, and hands everything to the aggregator for the final files.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use tokio::task::JoinHandle;
-
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::Target;
 use crate::console;
 use crate::error::RunnerError;
-use crate::metrics::{EntryRegistry, Recorder, RunStats};
+use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
+use crate::scheduler::{
+    schedule_arrivals, schedule_users, OpenModelCounters, ScheduleContext, StopCause,
+};
 use crate::shape::LoadShape;
-use crate::task::{ClassMix, Scenario};
-use crate::user::{run_user, StopSignal, UserEnvironment};
+use crate::signals::ShutdownSignals;
+use crate::steps::{StepResult, StepTracker, StopRequest, StopRule};
+use crate::task::Scenario;
+use crate::user::UserEnvironment;
 
-/// How often the scheduler re-reads the shape when it has nothing else to do.
-const SHAPE_POLL: Duration = Duration::from_millis(100);
+/// How load is applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoadModel {
+    /// Users that each send their next request when the previous one finished; the shape's level
+    /// is a number of users, started at `spawn_rate` per second.
+    Closed {
+        /// Users started per second.
+        spawn_rate: f64,
+    },
+    /// Iterations started on schedule; the shape's level is iterations per second.
+    Open {
+        /// Most iterations in flight at once (as many more may wait; beyond that they are dropped).
+        max_in_flight: usize,
+    },
+}
+
+/// How a stepped run is cut and when it stops at the breaking point.
+#[derive(Debug, Clone)]
+pub struct StepSettings {
+    /// The first part of each step left out of its figures (ramp-up and window lag).
+    pub settle: Duration,
+    /// Breaking-point rules checked at the end of each step.
+    pub rules: Vec<StopRule>,
+}
 
 /// Everything one experiment needs, validated.
 #[derive(Debug)]
@@ -30,33 +55,26 @@ pub struct RunSettings {
     pub scenario: Arc<Scenario>,
     /// The entries the scenario's requests are counted under.
     pub registry: EntryRegistry,
-    /// How many users over time.
-    pub shape: Box<dyn LoadShape>,
-    /// Users started per second when the shape asks for more.
-    pub spawn_rate: f64,
-    /// Stop after this long (`None`: until the shape ends or a signal arrives).
+    /// The load over time.
+    pub shape: Arc<dyn LoadShape>,
+    /// Closed (users) or open (arrival rate) model.
+    pub model: LoadModel,
+    /// Per-step figures and stop rules, for stepped shapes.
+    pub steps: Option<StepSettings>,
+    /// Stop after this long (`None`: until the shape ends, a rule fires or a signal arrives).
     pub run_time: Option<Duration>,
     /// Worker threads of the runtime (1: a single-threaded runtime).
     pub threads: usize,
     /// Per-request timeout.
     pub request_timeout: Duration,
-    /// How long users may take to finish their request in flight once stopped.
+    /// How long in-flight requests may take to finish once the run stops.
     pub stop_timeout: Duration,
     /// `--csv PREFIX` and `--csv-full-history`.
     pub csv: Option<(PathBuf, bool)>,
+    /// Business events per request, indexed by entry id (empty: none declared).
+    pub event_weights: Vec<f64>,
     /// No live console output.
     pub quiet: bool,
-}
-
-/// Why a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopCause {
-    /// The run time (`-t`) was reached.
-    TimeLimit,
-    /// The load shape ended.
-    ShapeEnded,
-    /// SIGINT or SIGTERM.
-    Signal,
 }
 
 /// The outcome of a run.
@@ -66,10 +84,16 @@ pub struct RunReport {
     pub stats: RunStats,
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// How long users ran.
+    /// How long the load ran.
     pub elapsed: Duration,
     /// Why the run ended.
     pub stop_cause: StopCause,
+    /// Per-step results of a stepped run.
+    pub steps: Vec<StepResult>,
+    /// Open model: iterations started.
+    pub iterations_started: u64,
+    /// Open model: iterations that could not start (in-flight limit and waiting line full).
+    pub iterations_dropped: u64,
 }
 
 impl RunReport {
@@ -80,11 +104,18 @@ impl RunReport {
 }
 
 fn validate(settings: &RunSettings) -> Result<(), RunnerError> {
-    if !(settings.spawn_rate > 0.0 && settings.spawn_rate.is_finite()) {
-        return Err(RunnerError::InvalidSetting(format!(
-            "spawn rate must be a positive number of users per second, got {}",
-            settings.spawn_rate
-        )));
+    match settings.model {
+        LoadModel::Closed { spawn_rate } if !(spawn_rate > 0.0 && spawn_rate.is_finite()) => {
+            return Err(RunnerError::InvalidSetting(format!(
+                "-r/--spawn-rate must be a positive number of users per second, got {spawn_rate}"
+            )));
+        }
+        LoadModel::Open { max_in_flight: 0 } => {
+            return Err(RunnerError::InvalidSetting(
+                "--max-in-flight must be at least 1".to_owned(),
+            ));
+        }
+        _ => {}
     }
     if settings.threads == 0 {
         return Err(RunnerError::InvalidSetting(
@@ -114,132 +145,17 @@ fn build_runtime(threads: usize) -> Result<tokio::runtime::Runtime, RunnerError>
         .map_err(RunnerError::Runtime)
 }
 
-/// SIGINT and SIGTERM as one awaitable source.
-struct ShutdownSignals {
-    #[cfg(unix)]
-    terminate: Option<tokio::signal::unix::Signal>,
-}
-
-impl ShutdownSignals {
-    fn new() -> Self {
-        ShutdownSignals {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .ok(),
-        }
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            let terminate = async {
-                match self.terminate.as_mut() {
-                    Some(signal) => {
-                        signal.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-struct RunningUser {
-    stop: Arc<StopSignal>,
-    handle: JoinHandle<()>,
-}
-
-/// Spawns and stops users following the shape until the run ends; returns why it ended.
-async fn schedule(
-    settings: &RunSettings,
-    env: UserEnvironment,
-    users: Arc<AtomicUsize>,
-    signals: &mut ShutdownSignals,
-    started: Instant,
-) -> (StopCause, Vec<RunningUser>, Vec<RunningUser>) {
-    let deadline = settings.run_time.map(|t| started + t);
-    let spawn_interval = Duration::from_secs_f64(1.0 / settings.spawn_rate);
-    let mut mix = ClassMix::new(&settings.scenario);
-    let mut running: Vec<RunningUser> = Vec::new();
-    let mut retiring: Vec<RunningUser> = Vec::new();
-    let mut next_spawn = started;
-    let cause = loop {
-        let now = Instant::now();
-        if deadline.is_some_and(|d| now >= d) {
-            break StopCause::TimeLimit;
-        }
-        let Some(wanted) = settings.shape.users_at(now - started) else {
-            break StopCause::ShapeEnded;
-        };
-        if running.len() < wanted {
-            if next_spawn + spawn_interval < now && running.is_empty() {
-                next_spawn = now;
-            }
-            while running.len() < wanted && next_spawn <= now {
-                let class = Arc::new(settings.scenario.classes[mix.next_class()].clone());
-                let stop = Arc::new(StopSignal::default());
-                let handle = tokio::spawn(run_user(env.clone(), class, stop.clone()));
-                running.push(RunningUser { stop, handle });
-                next_spawn += spawn_interval;
-            }
-        } else {
-            next_spawn = next_spawn.max(now);
-            while running.len() > wanted {
-                if let Some(user) = running.pop() {
-                    user.stop.stop();
-                    retiring.push(user);
-                }
-            }
-        }
-        retiring.retain(|u| !u.handle.is_finished());
-        users.store(running.len(), Ordering::Relaxed);
-        let mut wake = now + SHAPE_POLL;
-        if running.len() < wanted {
-            wake = wake.min(next_spawn);
-        }
-        if let Some(deadline) = deadline {
-            wake = wake.min(deadline);
-        }
-        tokio::select! {
-            _ = tokio::time::sleep_until(wake.into()) => {}
-            _ = signals.recv() => break StopCause::Signal,
-        }
-    };
-    (cause, running, retiring)
-}
-
-/// Stops every user: they finish the request in flight (so every request the target answered is
-/// counted) within `stop_timeout`, or a second signal, after which the rest are aborted.
-async fn stop_users(
-    users: Vec<RunningUser>,
+/// Waits for in-flight work to end by itself within `stop_timeout` (or until a second signal),
+/// then aborts what is left.
+async fn drain<F: std::future::Future<Output = ()>>(
+    all_done: F,
     stop_timeout: Duration,
     signals: &mut ShutdownSignals,
 ) {
-    for user in &users {
-        user.stop.stop();
-    }
-    let handles: Vec<JoinHandle<()>> = users.into_iter().map(|u| u.handle).collect();
-    let aborts: Vec<_> = handles.iter().map(|h| h.abort_handle()).collect();
-    let all = async {
-        for handle in handles {
-            let _ = handle.await;
-        }
-    };
     tokio::select! {
-        _ = all => {}
+        _ = all_done => {}
         _ = tokio::time::sleep(stop_timeout) => {}
         _ = signals.recv() => {}
-    }
-    for abort in aborts {
-        abort.abort();
     }
 }
 
@@ -248,55 +164,108 @@ async fn stop_users(
 pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
     let recorder = Recorder::new();
-    let users = Arc::new(AtomicUsize::new(0));
-    let aggregator = Aggregator::new(
+    let active = Arc::new(AtomicUsize::new(0));
+    let stop_request = Arc::new(StopRequest::default());
+    let clock = RunClock::start();
+    let mut aggregator = Aggregator::new(
         recorder.clone(),
         settings.registry.clone(),
         AggregatorSettings {
             csv: settings.csv.clone(),
             console_every: if settings.quiet { 0 } else { 2 },
             run_time: settings.run_time,
+            event_weights: settings.event_weights.clone(),
+            open_model: matches!(settings.model, LoadModel::Open { .. }),
         },
-        users.clone(),
+        active.clone(),
+        clock,
     )?;
+    if let Some(steps) = &settings.steps {
+        aggregator = aggregator.with_steps(StepTracker::new(
+            settings.shape.clone(),
+            clock.anchor_epoch(),
+            steps.settle,
+            steps.rules.clone(),
+            stop_request.clone(),
+        ));
+    }
     let runtime = build_runtime(settings.threads)?;
-    let (finish, finished) = mpsc::channel();
+    let (finish, finished) = mpsc::channel::<String>();
     let aggregator = std::thread::Builder::new()
         .name("captest-aggregator".to_owned())
         .spawn(move || aggregator.run(finished))
         .map_err(RunnerError::Runtime)?;
-    let env = UserEnvironment {
-        target: Arc::new(settings.target.clone()),
-        recorder,
-        request_timeout: settings.request_timeout,
-    };
     let started = Instant::now();
+    let ctx = ScheduleContext {
+        scenario: settings.scenario.clone(),
+        shape: settings.shape.clone(),
+        env: UserEnvironment {
+            target: Arc::new(settings.target.clone()),
+            recorder,
+            request_timeout: settings.request_timeout,
+        },
+        active: active.clone(),
+        stop_request,
+        started,
+        deadline: settings.run_time.map(|t| started + t),
+    };
+    let counters = Arc::new(OpenModelCounters::default());
     let (stop_cause, elapsed) = runtime.block_on(async {
         let mut signals = ShutdownSignals::new();
-        let (cause, running, retiring) =
-            schedule(&settings, env, users.clone(), &mut signals, started).await;
-        let elapsed = started.elapsed();
-        let mut all = running;
-        all.extend(retiring);
-        stop_users(all, settings.stop_timeout, &mut signals).await;
-        users.store(0, Ordering::Relaxed);
-        (cause, elapsed)
+        match settings.model {
+            LoadModel::Closed { spawn_rate } => {
+                let (cause, users) = schedule_users(&ctx, spawn_rate, &mut signals).await;
+                let elapsed = started.elapsed();
+                for (stop, _) in &users {
+                    stop.stop();
+                }
+                let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
+                let all_done = async {
+                    for (_, handle) in users {
+                        let _ = handle.await;
+                    }
+                };
+                drain(all_done, settings.stop_timeout, &mut signals).await;
+                aborts.iter().for_each(|a| a.abort());
+                (cause, elapsed)
+            }
+            LoadModel::Open { max_in_flight } => {
+                let (cause, mut in_flight) =
+                    schedule_arrivals(&ctx, max_in_flight, counters.clone(), &mut signals).await;
+                let elapsed = started.elapsed();
+                let all_done = async { while in_flight.join_next().await.is_some() {} };
+                drain(all_done, settings.stop_timeout, &mut signals).await;
+                (cause, elapsed)
+            }
+        }
     });
+    active.store(0, Ordering::Relaxed);
     runtime.shutdown_timeout(Duration::from_millis(200));
-    let _ = finish.send(());
+    let _ = finish.send(stop_cause.to_string());
     let outcome = aggregator
         .join()
         .map_err(|_| RunnerError::InvalidSetting("the aggregator thread panicked".to_owned()))?;
     if let Some(error) = outcome.write_error {
         return Err(error);
     }
-    if !settings.quiet {
-        print!("{}", console::final_summary(&outcome.stats, elapsed));
-    }
-    Ok(RunReport {
+    let report = RunReport {
         stats: outcome.stats,
         files: outcome.files,
         elapsed,
         stop_cause,
-    })
+        steps: outcome.steps,
+        iterations_started: counters.started.load(Ordering::Relaxed),
+        iterations_dropped: counters.dropped.load(Ordering::Relaxed),
+    };
+    if !settings.quiet {
+        print!("{}", console::final_summary(&report.stats, elapsed));
+        println!("Stopped: {}", report.stop_cause);
+        if matches!(settings.model, LoadModel::Open { .. }) {
+            println!(
+                "Iterations: {} started, {} dropped (in-flight limit and waiting line full)",
+                report.iterations_started, report.iterations_dropped
+            );
+        }
+    }
+    Ok(report)
 }

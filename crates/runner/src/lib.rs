@@ -13,8 +13,11 @@ pub mod engine;
 pub mod error;
 pub mod locust;
 pub mod metrics;
+pub mod scheduler;
 pub mod shape;
+pub mod signals;
 pub mod sink;
+pub mod steps;
 pub mod task;
 pub mod user;
 

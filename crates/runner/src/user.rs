@@ -62,11 +62,14 @@ pub struct UserEnvironment {
     pub request_timeout: Duration,
 }
 
-/// Sends one step's request on `connection` and records the sample.
+/// Sends one step's request on `connection` and records the sample. The response time runs from
+/// `intended_start` when given (the open model's schedule, so a stalled target shows in the
+/// percentiles), else from the moment the request is sent.
 pub async fn execute_step(
     env: &UserEnvironment,
     connection: &mut Connection,
     step: &RequestStep,
+    intended_start: Option<Instant>,
 ) -> Option<crate::client::Exchange> {
     let mut builder = Request::builder()
         .method(step.method.clone())
@@ -90,12 +93,12 @@ pub async fn execute_step(
             return None;
         }
     };
-    let started = Instant::now();
+    let started = intended_start.unwrap_or_else(Instant::now);
     let outcome = connection
         .exchange(&env.target, request, false, env.request_timeout)
         .await;
     let finished = Instant::now();
-    let elapsed_ns = (finished - started).as_nanos() as u64;
+    let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
     let (content_length, failure, exchange) = match outcome {
         Ok(exchange) => {
             let status = exchange.status.as_u16();
@@ -122,7 +125,7 @@ pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<Sto
         if stop.is_stopped() {
             return;
         }
-        execute_step(&env, &mut connection, step).await;
+        execute_step(&env, &mut connection, step, None).await;
     }
     while !stop.is_stopped() {
         let Some(task) = class.pick_task(&mut rng) else {
@@ -130,7 +133,7 @@ pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<Sto
         };
         let task_started = Instant::now();
         for step in &task.steps {
-            execute_step(&env, &mut connection, step).await;
+            execute_step(&env, &mut connection, step, None).await;
             if stop.is_stopped() {
                 return;
             }

@@ -50,6 +50,7 @@ pub struct RunStats {
     failures: HashMap<(EntryId, FailureKind), FailureRecord>,
     exceptions: Vec<ExceptionRecord>,
     scratch: Vec<IntervalStats>,
+    last_total: IntervalStats,
 }
 
 impl RunStats {
@@ -66,6 +67,7 @@ impl RunStats {
             failures: HashMap::new(),
             exceptions: Vec::new(),
             scratch: Vec::new(),
+            last_total: IntervalStats::default(),
         }
     }
 
@@ -74,7 +76,7 @@ impl RunStats {
         let width = shards.iter().map(|s| s.entries.len()).max().unwrap_or(0);
         self.scratch.resize_with(width, IntervalStats::default);
         self.scratch.iter_mut().for_each(IntervalStats::clear);
-        let mut all = IntervalStats::default();
+        self.last_total.clear();
         for shard in shards {
             for (index, interval) in shard.entries.iter().enumerate() {
                 if !interval.is_empty() {
@@ -115,12 +117,18 @@ impl RunStats {
             if interval.is_empty() {
                 continue;
             }
-            all += interval;
+            self.last_total += interval;
             self.entries[index]
                 .get_or_insert_with(|| EntryStats::new(second))
                 .absorb(second, interval);
         }
-        self.total.absorb(second, &all);
+        self.total.absorb(second, &self.last_total);
+    }
+
+    /// What the last [`absorb`](Self::absorb) merged: the Aggregated interval and the per-entry
+    /// intervals indexed by [`EntryId`].
+    pub fn last_second(&self) -> (&IntervalStats, &[IntervalStats]) {
+        (&self.last_total, &self.scratch)
     }
 
     /// Counts one task-logic error (see [`ExceptionRecord`]).

@@ -38,7 +38,7 @@ pub fn prefixed(prefix: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Replaces `path` with `bytes` atomically.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     let temporary = prefixed(path, ".tmp");
     std::fs::write(&temporary, bytes).map_err(|e| RunnerError::io(&temporary, e))?;
     std::fs::rename(&temporary, path).map_err(|e| RunnerError::io(path, e))

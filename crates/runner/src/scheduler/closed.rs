@@ -1,0 +1,76 @@
+//! The closed model: a number of users, each sending its next request when the previous one
+//! finished (plus its wait). Users are started at the spawn rate and stopped newest first.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinHandle;
+
+use super::{ScheduleContext, StopCause};
+use crate::signals::ShutdownSignals;
+use crate::task::ClassMix;
+use crate::user::{run_user, StopSignal};
+
+/// A running user.
+#[derive(Debug)]
+pub struct RunningUser {
+    stop: Arc<StopSignal>,
+    handle: JoinHandle<()>,
+}
+
+/// Starts and stops users to follow the shape until the run ends. Returns why, and every user
+/// still running or still finishing its last request.
+pub async fn schedule_users(
+    ctx: &ScheduleContext,
+    spawn_rate: f64,
+    signals: &mut ShutdownSignals,
+) -> (StopCause, Vec<(Arc<StopSignal>, JoinHandle<()>)>) {
+    let spawn_interval = Duration::from_secs_f64(1.0 / spawn_rate);
+    let immediate = ctx.shape.sets_its_own_pace();
+    let mut mix = ClassMix::new(&ctx.scenario);
+    let mut running: Vec<RunningUser> = Vec::new();
+    let mut retiring: Vec<RunningUser> = Vec::new();
+    let mut next_spawn = ctx.started;
+    let cause = loop {
+        let now = Instant::now();
+        let wanted = match ctx.level_or_stop(now) {
+            Ok(level) => level.round().max(0.0) as usize,
+            Err(cause) => break cause,
+        };
+        if running.len() < wanted {
+            // Resume the spawn clock after a pause instead of bursting to catch up.
+            if next_spawn + spawn_interval < now {
+                next_spawn = now;
+            }
+            while running.len() < wanted && (immediate || next_spawn <= now) {
+                let class = Arc::new(ctx.scenario.classes[mix.next_class()].clone());
+                let stop = Arc::new(StopSignal::default());
+                let handle = tokio::spawn(run_user(ctx.env.clone(), class, stop.clone()));
+                running.push(RunningUser { stop, handle });
+                next_spawn += spawn_interval;
+            }
+        } else {
+            while running.len() > wanted {
+                if let Some(user) = running.pop() {
+                    user.stop.stop();
+                    retiring.push(user);
+                }
+            }
+        }
+        retiring.retain(|u| !u.handle.is_finished());
+        ctx.active.store(running.len(), Ordering::Relaxed);
+        let next_event = (running.len() < wanted).then_some(next_spawn);
+        let wake = ctx.wake_at(now, next_event);
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = signals.recv() => break StopCause::Signal,
+        }
+    };
+    let users = running
+        .into_iter()
+        .chain(retiring)
+        .map(|u| (u.stop, u.handle))
+        .collect();
+    (cause, users)
+}

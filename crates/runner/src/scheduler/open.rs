@@ -1,0 +1,132 @@
+//! The open model (wrk2- and k6-style arrival rate): iterations start on a schedule whether or not
+//! earlier ones finished. At most `max_in_flight` run at once; up to as many more wait for a slot,
+//! and their response time still counts from their *intended* start, so a stalled target shows
+//! in the percentiles instead of being hidden by the load generator slowing down (coordinated
+//! omission). Iterations that find even the waiting line full are dropped and counted.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::{ScheduleContext, StopCause};
+use crate::client::Connection;
+use crate::signals::ShutdownSignals;
+use crate::task::{ClassMix, UserClass};
+use crate::user::{execute_step, UserEnvironment};
+
+/// What the open model counts beyond the requests themselves.
+#[derive(Debug, Default)]
+pub struct OpenModelCounters {
+    /// Iterations started (sent their first request).
+    pub started: AtomicU64,
+    /// Iterations that could not start: the in-flight limit and the waiting line were full.
+    pub dropped: AtomicU64,
+    /// Iterations waiting for an in-flight slot right now.
+    waiting: AtomicUsize,
+}
+
+/// Idle keep-alive connections shared by iterations.
+type ConnectionPool = Arc<Mutex<Vec<Connection>>>;
+
+struct Iteration {
+    env: UserEnvironment,
+    class: Arc<UserClass>,
+    intended: Instant,
+    seed: u64,
+}
+
+async fn run_iteration(
+    iteration: Iteration,
+    slots: Arc<Semaphore>,
+    pool: ConnectionPool,
+    counters: Arc<OpenModelCounters>,
+    active: Arc<AtomicUsize>,
+) {
+    // The dispatcher counted this iteration as waiting when it spawned it.
+    let permit = slots.acquire_owned().await;
+    counters.waiting.fetch_sub(1, Ordering::AcqRel);
+    let Ok(_permit) = permit else {
+        return;
+    };
+    active.fetch_add(1, Ordering::Relaxed);
+    counters.started.fetch_add(1, Ordering::Relaxed);
+    let mut connection = pool
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    let mut rng = SmallRng::seed_from_u64(iteration.seed);
+    if let Some(task) = iteration.class.pick_task(&mut rng) {
+        for (position, step) in task.steps.iter().enumerate() {
+            let intended = (position == 0).then_some(iteration.intended);
+            execute_step(&iteration.env, &mut connection, step, intended).await;
+        }
+    }
+    pool.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(connection);
+    active.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Starts iterations at the shape's rate (iterations per second) until the run ends. Returns why,
+/// and the iterations still in flight.
+pub async fn schedule_arrivals(
+    ctx: &ScheduleContext,
+    max_in_flight: usize,
+    counters: Arc<OpenModelCounters>,
+    signals: &mut ShutdownSignals,
+) -> (StopCause, JoinSet<()>) {
+    let slots = Arc::new(Semaphore::new(max_in_flight));
+    let pool: ConnectionPool = Arc::new(Mutex::new(Vec::new()));
+    let mut mix = ClassMix::new(&ctx.scenario);
+    let classes: Vec<Arc<UserClass>> = ctx.scenario.classes.iter().cloned().map(Arc::new).collect();
+    let mut rng = SmallRng::from_os_rng();
+    let mut in_flight = JoinSet::new();
+    let mut next = ctx.started;
+    let cause = loop {
+        let now = Instant::now();
+        let rate = match ctx.level_or_stop(now) {
+            Ok(rate) => rate,
+            Err(cause) => break cause,
+        };
+        while in_flight.try_join_next().is_some() {}
+        if rate <= 0.0 {
+            next = now;
+        } else {
+            let interval = Duration::from_secs_f64(1.0 / rate);
+            while next <= now {
+                if counters.waiting.load(Ordering::Acquire) >= max_in_flight {
+                    counters.dropped.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    let iteration = Iteration {
+                        env: ctx.env.clone(),
+                        class: classes[mix.next_class()].clone(),
+                        intended: next,
+                        seed: rng.random(),
+                    };
+                    counters.waiting.fetch_add(1, Ordering::AcqRel);
+                    in_flight.spawn(run_iteration(
+                        iteration,
+                        slots.clone(),
+                        pool.clone(),
+                        counters.clone(),
+                        ctx.active.clone(),
+                    ));
+                }
+                next += interval;
+            }
+        }
+        let wake = ctx.wake_at(now, (rate > 0.0).then_some(next));
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = signals.recv() => break StopCause::Signal,
+        }
+    };
+    slots.close();
+    (cause, in_flight)
+}

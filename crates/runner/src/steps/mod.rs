@@ -1,0 +1,9 @@
+//! Step runs: per-step results, breaking-point rules and the tracker that applies them.
+
+mod result;
+mod rule;
+mod tracker;
+
+pub use result::StepResult;
+pub use rule::{StopRule, DEFAULT_STOP_RULES};
+pub use tracker::{StepTracker, StopRequest};

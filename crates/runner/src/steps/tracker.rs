@@ -1,0 +1,183 @@
+//! Cuts a stepped run into per-step results as seconds arrive, and raises the stop request when a
+//! breaking-point rule fires at the end of a step.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::result::StepResult;
+use super::rule::StopRule;
+use crate::metrics::{new_latency_histogram, IntervalStats};
+use crate::shape::{LoadShape, StepWindow};
+
+/// A request to end the run early, raised by the aggregator and polled by the scheduler.
+#[derive(Debug, Default)]
+pub struct StopRequest {
+    raised: AtomicBool,
+    reason: Mutex<Option<String>>,
+}
+
+impl StopRequest {
+    /// Raises the request with its reason (the first reason wins).
+    pub fn raise(&self, reason: String) {
+        let mut slot = self.reason.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        self.raised.store(true, Ordering::Release);
+    }
+
+    /// True once raised.
+    pub fn is_raised(&self) -> bool {
+        self.raised.load(Ordering::Acquire)
+    }
+
+    /// Why, once raised.
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Per-step accounting for a run whose shape has steps.
+#[derive(Debug)]
+pub struct StepTracker {
+    shape: Arc<dyn LoadShape>,
+    run_start_epoch: f64,
+    settle: Duration,
+    rules: Vec<StopRule>,
+    stop: Arc<StopRequest>,
+    current: Option<StepResult>,
+    done: Vec<StepResult>,
+}
+
+impl StepTracker {
+    /// A tracker for `shape`, whose run started at `run_start_epoch`; the first `settle` of each
+    /// step is left out of its figures; `rules` are checked at the end of each step.
+    pub fn new(
+        shape: Arc<dyn LoadShape>,
+        run_start_epoch: f64,
+        settle: Duration,
+        rules: Vec<StopRule>,
+        stop: Arc<StopRequest>,
+    ) -> Self {
+        StepTracker {
+            shape,
+            run_start_epoch,
+            settle,
+            rules,
+            stop,
+            current: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn open(&self, window: StepWindow) -> StepResult {
+        let start = self.run_start_epoch + window.starts_at.as_secs_f64();
+        StepResult {
+            index: window.index,
+            level: window.level,
+            users: 0,
+            start,
+            end: start + window.length.as_secs_f64(),
+            steady_seconds: 0,
+            requests: 0,
+            failures: 0,
+            events: 0.0,
+            latency: new_latency_histogram(),
+            stop_reason: None,
+        }
+    }
+
+    /// Takes the Aggregated data of the wall-clock second starting at epoch `second`, with `events`
+    /// business events and `users` running. Returns true when a step was completed (so its file
+    /// should be rewritten).
+    pub fn observe(
+        &mut self,
+        second: i64,
+        total: &IntervalStats,
+        events: f64,
+        users: usize,
+    ) -> bool {
+        let middle = second as f64 + 0.5 - self.run_start_epoch;
+        if middle < 0.0 {
+            return false;
+        }
+        let Some(window) = self.shape.step_at(Duration::from_secs_f64(middle)) else {
+            return false;
+        };
+        let mut completed = false;
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.index != window.index)
+        {
+            completed = self.complete_current();
+        }
+        if self.current.is_none() {
+            self.current = Some(self.open(window));
+        }
+        let settled = Duration::from_secs_f64(middle - 0.5) >= window.starts_at + self.settle;
+        if let Some(step) = self.current.as_mut() {
+            step.users = users;
+            if settled {
+                step.steady_seconds += 1;
+                step.requests += total.requests;
+                step.failures += total.failures;
+                step.events += events;
+                let _ = step.latency.add(&total.hdr);
+            }
+        }
+        completed
+    }
+
+    /// Moves the current step to the completed ones and checks the rules on it.
+    fn complete_current(&mut self) -> bool {
+        let Some(step) = self.current.take() else {
+            return false;
+        };
+        if step.steady_seconds == 0 {
+            return false;
+        }
+        self.done.push(step);
+        for rule in &self.rules {
+            if let Some(reason) = rule.check(&self.done) {
+                let last = self.done.last_mut().map(|s| {
+                    let text = format!("{reason} (at {} users, {:.1} req/s)", s.users, s.rps());
+                    s.stop_reason = Some(text.clone());
+                    text
+                });
+                self.stop.raise(last.unwrap_or(reason));
+                break;
+            }
+        }
+        true
+    }
+
+    /// Ends the run: keeps the step in progress if it has steady data, and notes on the last step
+    /// why the run stopped (`reason`) unless a rule already did. Returns every step.
+    pub fn finish(&mut self, end_epoch: f64, reason: &str) -> &[StepResult] {
+        if !self.stop.is_raised() {
+            if let Some(mut step) = self.current.take() {
+                if step.steady_seconds > 0 {
+                    step.end = step.end.min(end_epoch);
+                    self.done.push(step);
+                }
+            }
+        }
+        self.current = None;
+        if let Some(last) = self.done.last_mut() {
+            if last.stop_reason.is_none() {
+                last.stop_reason = Some(reason.to_owned());
+            }
+        }
+        &self.done
+    }
+
+    /// The steps completed so far.
+    pub fn steps(&self) -> &[StepResult] {
+        &self.done
+    }
+}

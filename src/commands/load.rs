@@ -1,0 +1,187 @@
+//! Flags and helpers shared by the load commands (`run`, `step`, `rate`): target, scenario
+//! shortcut, outputs, and turning a finished run into an exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use captest_runner::client::Target;
+use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
+use captest_runner::metrics::{EntryKey, EntryRegistry};
+use captest_runner::shape::LoadShape;
+use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
+
+/// Parses a duration such as `30s`, `5m`, `1h30m` or `250ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("expected a duration like 30s, 5m or 1h30m ({e})"))
+}
+
+/// Where to send load and what to request.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// Base URL of the service under test, e.g. http://127.0.0.1:8080.
+    #[arg(short = 'H', long, env = "CAPTEST_HOST")]
+    pub host: Option<String>,
+    /// Path each user requests (GET) when no scenario is given.
+    #[arg(long, default_value = "/")]
+    pub path: String,
+    /// Pause between a user's requests (0s: none).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// Per-request timeout (connect, send and whole body).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Outputs and engine settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Write Locust-compatible CSV files under this prefix (PREFIX_stats.csv, ...).
+    #[arg(long = "csv")]
+    pub csv: Option<PathBuf>,
+    /// Write every entry (not only Aggregated) to PREFIX_stats_history.csv.
+    #[arg(long = "csv-full-history")]
+    pub csv_full_history: bool,
+    /// Worker threads of the load generator (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Time in-flight requests get to finish when the run stops.
+    #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration)]
+    pub stop_timeout: Duration,
+    /// No live table, no final summary.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// The target URL, or the one-line error that names the ways to give it.
+pub fn target_of(args: &TargetArgs) -> anyhow::Result<Target> {
+    let Some(host) = args.host.as_deref() else {
+        bail!(
+            "no host given: pass --host URL, set CAPTEST_HOST=URL, or put host = \"URL\" in captest.toml"
+        );
+    };
+    Ok(Target::parse(host)?)
+}
+
+/// A one-class, one-task scenario: GET `path` with a constant `wait`.
+pub fn path_scenario(
+    target: &Target,
+    args: &TargetArgs,
+    registry: &EntryRegistry,
+) -> anyhow::Result<Scenario> {
+    let path = args.path.as_str();
+    if !path.starts_with('/') {
+        bail!("--path must start with '/', got {path:?}");
+    }
+    let entry = registry.intern(&EntryKey::new("GET", path));
+    let step = RequestStep {
+        method: http::Method::GET,
+        uri: target.request_uri(path)?,
+        headers: http::HeaderMap::new(),
+        body: bytes::Bytes::new(),
+        entry,
+        accept: Acceptance::Below400,
+    };
+    Ok(Scenario {
+        classes: vec![UserClass {
+            name: "User".to_owned(),
+            weight: 1,
+            wait: WaitTime::Constant(args.wait),
+            on_start: vec![],
+            tasks: vec![Task {
+                name: "get".to_owned(),
+                weight: 1,
+                steps: vec![step],
+            }],
+        }],
+    })
+}
+
+/// Default worker threads: one per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// A load experiment described by the command line, ready to run.
+pub struct Experiment {
+    /// Target and scenario flags.
+    pub target: TargetArgs,
+    /// Output flags.
+    pub output: OutputArgs,
+    /// The load over time.
+    pub shape: Arc<dyn LoadShape>,
+    /// Closed or open model.
+    pub model: LoadModel,
+    /// Step cutting and stop rules.
+    pub steps: Option<StepSettings>,
+    /// Time limit.
+    pub run_time: Option<Duration>,
+}
+
+impl Experiment {
+    /// Runs it and returns the report.
+    pub fn run(self) -> anyhow::Result<RunReport> {
+        let target = target_of(&self.target)?;
+        let registry = EntryRegistry::new();
+        let scenario = path_scenario(&target, &self.target, &registry)?;
+        let settings = RunSettings {
+            target,
+            scenario: Arc::new(scenario),
+            registry,
+            shape: self.shape,
+            model: self.model,
+            steps: self.steps,
+            run_time: self.run_time,
+            threads: self.output.threads.unwrap_or_else(default_threads),
+            request_timeout: self.target.timeout,
+            stop_timeout: self.output.stop_timeout,
+            csv: self
+                .output
+                .csv
+                .clone()
+                .map(|p| (p, self.output.csv_full_history)),
+            event_weights: Vec::new(),
+            quiet: self.output.quiet,
+        };
+        run_experiment(settings).context("the run could not start")
+    }
+}
+
+/// Prints where the files went and maps the outcome to Locust's exit code (1 if any request failed).
+pub fn finish(report: &RunReport, quiet: bool) -> ExitCode {
+    if !quiet {
+        for file in &report.files {
+            println!("wrote {}", file.display());
+        }
+    }
+    if report.failures() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads stages from `--stages` or `--stages-file` (one `DURATION:LEVEL` per line or comma
+/// separated; `#` starts a comment).
+pub fn stages_text(inline: Option<&str>, file: Option<&PathBuf>) -> anyhow::Result<Option<String>> {
+    match (inline, file) {
+        (Some(_), Some(_)) => bail!("give either --stages or --stages-file, not both"),
+        (Some(text), None) => Ok(Some(text.to_owned())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the stages file", path.display()))?;
+            let joined: Vec<&str> = text
+                .lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty())
+                .collect();
+            Ok(Some(joined.join(",")))
+        }
+        (None, None) => Ok(None),
+    }
+}

@@ -1,0 +1,62 @@
+//! `captest rate`: the open model — requests start on schedule whatever the target does, and
+//! response times count from the intended start (coordinated-omission correction, as wrk2 does).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+use captest_runner::engine::LoadModel;
+use captest_runner::shape::{Constant, LoadShape, Stages};
+
+use super::load::{finish, parse_duration, stages_text, Experiment, OutputArgs, TargetArgs};
+
+/// Arguments of `captest rate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Requests (iterations) started per second.
+    #[arg(long)]
+    rps: Option<f64>,
+    /// Rate over time: DURATION:RPS stages with linear ramps, e.g. 30s:100,2m:100,30s:500.
+    #[arg(long = "rps-stages")]
+    rps_stages: Option<String>,
+    /// Read the rate stages from a file (one DURATION:RPS per line).
+    #[arg(long = "rps-stages-file")]
+    rps_stages_file: Option<PathBuf>,
+    /// Most requests in flight at once; as many more may wait, beyond that they are dropped.
+    #[arg(long = "max-in-flight", default_value_t = 1000)]
+    max_in_flight: usize,
+    /// Stop after this long; without it the run lasts until SIGINT/SIGTERM (or the stages end).
+    #[arg(short = 't', long = "run-time", value_parser = parse_duration)]
+    run_time: Option<Duration>,
+}
+
+/// Runs `captest rate`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let stages = stages_text(args.rps_stages.as_deref(), args.rps_stages_file.as_ref())?;
+    let shape: Arc<dyn LoadShape> = match (args.rps, stages) {
+        (Some(_), Some(_)) => bail!("give either --rps or --rps-stages, not both"),
+        (Some(rps), None) if rps > 0.0 && rps.is_finite() => Arc::new(Constant(rps)),
+        (Some(rps), None) => bail!("--rps must be a positive number, got {rps}"),
+        (None, Some(text)) => Arc::new(Stages::parse(&text)?),
+        (None, None) => bail!("give the arrival rate with --rps N or --rps-stages"),
+    };
+    let quiet = args.output.quiet;
+    let report = Experiment {
+        target: args.target,
+        output: args.output,
+        shape,
+        model: LoadModel::Open {
+            max_in_flight: args.max_in_flight,
+        },
+        steps: None,
+        run_time: args.run_time,
+    }
+    .run()?;
+    Ok(finish(&report, quiet))
+}

@@ -1,0 +1,129 @@
+//! `captest step`: step load that stops at the breaking point and says which limit it hit.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use captest_runner::engine::{LoadModel, StepSettings};
+use captest_runner::shape::Steps;
+use captest_runner::steps::{StopRule, DEFAULT_STOP_RULES};
+
+use super::load::{finish, parse_duration, Experiment, OutputArgs, TargetArgs};
+
+/// Seconds added to each step's ramp before its figures count.
+const SETTLE_MARGIN: Duration = Duration::from_secs(2);
+
+/// Arguments of `captest step`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Users in the first step (with --rate: requests per second).
+    #[arg(long, default_value_t = 10.0)]
+    start: f64,
+    /// Users added at each step (with --rate: requests per second added).
+    #[arg(long, default_value_t = 10.0)]
+    step: f64,
+    /// Length of each step.
+    #[arg(long, default_value = "1m", value_parser = parse_duration)]
+    every: Duration,
+    /// Highest user count (or rate): the run ends after the step that reaches it.
+    #[arg(long = "max-users")]
+    max_users: Option<f64>,
+    /// Number of steps: the run ends after this many.
+    #[arg(long = "max-steps")]
+    max_steps: Option<usize>,
+    /// Users started per second at each step boundary (default: the whole step in one second).
+    #[arg(short = 'r', long = "spawn-rate")]
+    spawn_rate: Option<f64>,
+    /// Steps in arrival rate (open model, requests per second) instead of users.
+    #[arg(long)]
+    rate: bool,
+    /// Most requests in flight at once with --rate.
+    #[arg(long = "max-in-flight", default_value_t = 1000)]
+    max_in_flight: usize,
+    /// Stop after this long whatever the steps.
+    #[arg(short = 't', long = "run-time", value_parser = parse_duration)]
+    run_time: Option<Duration>,
+    /// Breaking-point rule checked at the end of each step (repeatable; replaces the defaults
+    /// errors>1%, p95>5x, rps-growth<5%).
+    #[arg(long = "stop-on")]
+    stop_on: Vec<String>,
+    /// Do not stop at the breaking point.
+    #[arg(long = "no-auto-stop")]
+    no_auto_stop: bool,
+    /// Left out at the start of each step before its figures count (default: ramp + 2s).
+    #[arg(long, value_parser = parse_duration)]
+    settle: Option<Duration>,
+}
+
+/// Runs `captest step`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let shape = Steps::new(
+        args.start,
+        args.step,
+        args.every,
+        args.max_users,
+        args.max_steps,
+    )?;
+    let spawn_rate = args
+        .spawn_rate
+        .unwrap_or_else(|| args.start.max(args.step).max(1.0));
+    let rules: Vec<StopRule> = if args.no_auto_stop {
+        Vec::new()
+    } else if args.stop_on.is_empty() {
+        DEFAULT_STOP_RULES.to_vec()
+    } else {
+        args.stop_on
+            .iter()
+            .map(|r| r.parse())
+            .collect::<Result<_, _>>()?
+    };
+    let ramp = if args.rate {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(args.start.max(args.step) / spawn_rate)
+    };
+    let settle = args
+        .settle
+        .unwrap_or_else(|| (ramp + SETTLE_MARGIN).min(args.every / 2));
+    let model = if args.rate {
+        LoadModel::Open {
+            max_in_flight: args.max_in_flight,
+        }
+    } else {
+        LoadModel::Closed { spawn_rate }
+    };
+    let quiet = args.output.quiet;
+    let report = Experiment {
+        target: args.target,
+        output: args.output,
+        shape: Arc::new(shape),
+        model,
+        steps: Some(StepSettings { settle, rules }),
+        run_time: args.run_time,
+    }
+    .run()?;
+    if !quiet {
+        println!("\nSteps (steady part of each step):");
+        println!(
+            "{:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8}",
+            "step", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+        );
+        for step in &report.steps {
+            println!(
+                "{:>5} {:>8} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7.2}%",
+                step.index + 1,
+                step.users,
+                step.rps(),
+                step.percentile_ms(50.0),
+                step.percentile_ms(95.0),
+                step.percentile_ms(99.0),
+                step.error_pct()
+            );
+        }
+    }
+    Ok(finish(&report, quiet))
+}
