@@ -146,7 +146,7 @@ impl Aggregator {
         }
         self.ticks += 1;
         let every = self.settings.console_every;
-        if every > 0 && self.ticks % every == 0 {
+        if every > 0 && self.ticks.is_multiple_of(every) {
             print!(
                 "{}",
                 console::live_view(

@@ -71,7 +71,7 @@ impl Steps {
         max_level: Option<f64>,
         max_steps: Option<usize>,
     ) -> Result<Self, RunnerError> {
-        if !(start > 0.0) || !(step >= 0.0) {
+        if !start.is_finite() || start <= 0.0 || !step.is_finite() || step < 0.0 {
             return Err(RunnerError::InvalidSetting(format!(
                 "step load needs --start > 0 and --step >= 0, got {start} and {step}"
             )));
@@ -167,7 +167,7 @@ impl Stages {
                 .trim()
                 .parse()
                 .map_err(|_| invalid("the level is not a number"))?;
-            if !(target >= 0.0) || !target.is_finite() {
+            if !target.is_finite() || target < 0.0 {
                 return Err(invalid("the level must be 0 or more"));
             }
             stages.push(Stage { duration, target });

@@ -219,7 +219,7 @@ mod tests {
     fn current_rps_averages_the_locust_slice() {
         let mut entry = EntryStats::new(100);
         for second in 100..=120 {
-            entry.absorb(second, &interval(&vec![5; 10], 1));
+            entry.absorb(second, &interval(&[5; 10], 1));
         }
         // last request at 120.5: slice 108..118 → 10 seconds of 10 requests.
         assert_eq!(entry.current_rps(Some(120.5), 100.2), 10.0);
@@ -227,7 +227,7 @@ mod tests {
         // early in the run the slice starts at the run start, and is empty at first.
         let mut early = EntryStats::new(100);
         for second in 100..=103 {
-            early.absorb(second, &interval(&vec![5; 10], 1));
+            early.absorb(second, &interval(&[5; 10], 1));
         }
         assert_eq!(early.current_rps(Some(102.5), 100.2), 0.0);
         assert_eq!(early.current_rps(Some(103.5), 100.2), 10.0);
