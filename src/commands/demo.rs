@@ -1,12 +1,126 @@
-//! Work in progress: this subcommand is being built.
+//! `captest demo`: the whole job on the built-in target — starts the demo server in-process on a
+//! free loopback port, runs a step load until the breaking point, checks the counts against what
+//! the server received, analyzes the run and writes the HTML report.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Arguments of this subcommand.
+use anyhow::Context;
+use captest_runner::client::Target;
+use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
+use captest_runner::engine::{run_experiment, LoadModel, RunSettings, StepSettings};
+use captest_runner::metrics::EntryRegistry;
+use captest_runner::shape::Steps;
+use captest_runner::steps::DEFAULT_STOP_RULES;
+
+use super::load::{default_threads, parse_duration, print_steps};
+
+/// Arguments of `captest demo`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Directory for the run's files (`DIR/demo_stats.csv`, …, `DIR/demo_report.html`).
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Users in the first step.
+    #[arg(long, default_value_t = 2.0)]
+    pub start: f64,
+    /// Users added at each step.
+    #[arg(long, default_value_t = 2.0)]
+    pub step: f64,
+    /// Length of each step.
+    #[arg(long, default_value = "8s", value_parser = parse_duration)]
+    pub every: Duration,
+    /// Highest user count.
+    #[arg(long = "max-users", default_value_t = 20.0)]
+    pub max_users: f64,
+    /// Demo server capacity (slots); its throughput saturates at capacity / service time.
+    #[arg(long, default_value_t = 8)]
+    pub capacity: usize,
+    /// Demo server service time per request.
+    #[arg(long = "service-time", default_value = "20ms", value_parser = parse_duration)]
+    pub service_time: Duration,
+    /// Worker threads of the load generator (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No live table.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
 
-/// Runs this subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this subcommand is not built yet")
+/// Runs the demo.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.out).with_context(|| {
+        format!(
+            "{}: cannot create the results directory",
+            args.out.display()
+        )
+    })?;
+    let config = DemoServerConfig {
+        capacity: args.capacity,
+        service_time: args.service_time,
+        ..DemoServerConfig::default()
+    };
+    let capacity_rps = config.max_throughput();
+    let server = DemoServer::spawn_background(config, SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    println!(
+        "demo server on {} — capacity {} slots × {:?} = {capacity_rps:.0} req/s (the knee to find)",
+        server.url(),
+        args.capacity,
+        args.service_time
+    );
+    let target = Target::parse(&server.url())?;
+    let registry = EntryRegistry::new();
+    let (scenario, event_weights) = demo_scenario(&target, &registry)?;
+    let shape = Steps::new(
+        args.start,
+        args.step,
+        args.every,
+        Some(args.max_users),
+        None,
+    )?;
+    let spawn_rate = args.start.max(args.step).max(1.0) * 2.0;
+    let prefix = args.out.join("demo");
+    let settle = (Duration::from_secs(2)).min(args.every / 2);
+    let settings = RunSettings {
+        target,
+        scenario: Arc::new(scenario),
+        registry,
+        shape: Arc::new(shape),
+        model: LoadModel::Closed { spawn_rate },
+        steps: Some(StepSettings {
+            settle,
+            rules: DEFAULT_STOP_RULES.to_vec(),
+        }),
+        run_time: None,
+        threads: args.threads.unwrap_or_else(default_threads),
+        request_timeout: Duration::from_secs(30),
+        stop_timeout: Duration::from_secs(10),
+        csv: Some((prefix.clone(), true)),
+        event_weights,
+        quiet: args.quiet,
+    };
+    let report = run_experiment(settings).context("the demo run could not start")?;
+    let counted = report.stats.total().total.requests;
+    let received = server.counters().total;
+    server.shutdown();
+    print_steps(&report.steps);
+    println!(
+        "\nrequests counted by captest: {counted}; received by the server: {received}{}",
+        if counted == received {
+            " (nothing lost)"
+        } else {
+            " (MISMATCH)"
+        }
+    );
+    for file in &report.files {
+        println!("wrote {}", file.display());
+    }
+    Ok(if report.failures() > 0 || counted != received {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,12 +1,74 @@
-//! Work in progress: this subcommand is being built.
+//! `captest demo-server`: the demo target (known capacity, fault switches) in the foreground.
 
+use std::io::Write;
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// Arguments of this subcommand.
+use anyhow::Context;
+use captest_runner::demo_server::{run_until_signalled, DemoServerConfig, StallPlan};
+
+/// Arguments of `captest demo-server`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address to listen on; port 0 picks a free one. The first stdout line is
+    /// `listening on http://ADDR`.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub bind: SocketAddr,
+    /// Requests served at once; throughput saturates at capacity / service time.
+    #[arg(long, default_value_t = 8)]
+    pub capacity: usize,
+    /// Mean time each request holds a slot (±20 % jitter), e.g. `20ms`.
+    #[arg(long, default_value = "20ms", value_parser = humantime::parse_duration)]
+    pub service_time: Duration,
+    /// Share of work requests answering 500 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of work requests answering 404 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub not_found_rate: f64,
+    /// Pause the whole server this often (with --stall-for), e.g. `5s`.
+    #[arg(long, value_parser = humantime::parse_duration, requires = "stall_for")]
+    pub stall_every: Option<Duration>,
+    /// Length of each pause, e.g. `500ms`.
+    #[arg(long, value_parser = humantime::parse_duration, requires = "stall_every")]
+    pub stall_for: Option<Duration>,
+    /// Worker threads of the server.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
 
-/// Runs this subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this subcommand is not built yet")
+impl Args {
+    /// The server settings these flags describe.
+    pub fn config(&self) -> DemoServerConfig {
+        DemoServerConfig {
+            capacity: self.capacity,
+            service_time: self.service_time,
+            error_rate: self.error_rate,
+            not_found_rate: self.not_found_rate,
+            stall: self
+                .stall_every
+                .zip(self.stall_for)
+                .map(|(every, length)| StallPlan { every, length }),
+            threads: self.threads,
+            ..DemoServerConfig::default()
+        }
+    }
+}
+
+/// Serves until SIGINT/SIGTERM, then prints what was received (JSON) on stderr.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = args.config();
+    let max = config.max_throughput();
+    let counters = run_until_signalled(config, args.bind, |address| {
+        println!("listening on http://{address}");
+        let _ = std::io::stdout().flush();
+        eprintln!("demo server: capacity {max:.0} req/s; GET /__counters tells what it received");
+    })
+    .context("demo server")?;
+    eprintln!(
+        "{}",
+        serde_json::to_string(&counters).context("serialize counters")?
+    );
+    Ok(ExitCode::SUCCESS)
 }

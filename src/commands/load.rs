@@ -11,6 +11,7 @@ use captest_runner::client::Target;
 use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
 use captest_runner::metrics::{EntryKey, EntryRegistry};
 use captest_runner::shape::LoadShape;
+use captest_runner::steps::StepResult;
 use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
 
 /// Parses a duration such as `30s`, `5m`, `1h30m` or `250ms`.
@@ -183,5 +184,29 @@ pub fn stages_text(inline: Option<&str>, file: Option<&PathBuf>) -> anyhow::Resu
             Ok(Some(joined.join(",")))
         }
         (None, None) => Ok(None),
+    }
+}
+
+/// Prints the table of a stepped run's steps (steady part of each step).
+pub fn print_steps(steps: &[StepResult]) {
+    println!("\nSteps (steady part of each step):");
+    println!(
+        "{:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8}",
+        "step", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+    );
+    for step in steps {
+        println!(
+            "{:>5} {:>8} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7.2}%",
+            step.index + 1,
+            step.users,
+            step.rps(),
+            step.percentile_ms(50.0),
+            step.percentile_ms(95.0),
+            step.percentile_ms(99.0),
+            step.error_pct()
+        );
+    }
+    if let Some(reason) = steps.last().and_then(|s| s.stop_reason.as_deref()) {
+        println!("stopped: {reason}");
     }
 }

@@ -8,7 +8,7 @@ use captest_runner::engine::{LoadModel, StepSettings};
 use captest_runner::shape::Steps;
 use captest_runner::steps::{StopRule, DEFAULT_STOP_RULES};
 
-use super::load::{finish, parse_duration, Experiment, OutputArgs, TargetArgs};
+use super::load::{finish, parse_duration, print_steps, Experiment, OutputArgs, TargetArgs};
 
 /// Seconds added to each step's ramp before its figures count.
 const SETTLE_MARGIN: Duration = Duration::from_secs(2);
@@ -107,23 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     .run()?;
     if !quiet {
-        println!("\nSteps (steady part of each step):");
-        println!(
-            "{:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8}",
-            "step", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
-        );
-        for step in &report.steps {
-            println!(
-                "{:>5} {:>8} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7.2}%",
-                step.index + 1,
-                step.users,
-                step.rps(),
-                step.percentile_ms(50.0),
-                step.percentile_ms(95.0),
-                step.percentile_ms(99.0),
-                step.error_pct()
-            );
-        }
+        print_steps(&report.steps);
     }
     Ok(finish(&report, quiet))
 }

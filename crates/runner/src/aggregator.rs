@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
-use crate::sink::{prefixed, write_hdr_log, write_steps_csv, LocustCsvFiles};
+use crate::sink::{prefixed, write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker};
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
@@ -204,6 +204,13 @@ impl Aggregator {
             }
             if !steps.is_empty() {
                 files_written.push(prefixed(&prefix, "_steps.csv"));
+            }
+            if self.settings.event_weights.iter().any(|w| *w > 0.0) {
+                let path = prefixed(&prefix, "_events.csv");
+                match write_events_csv(&path, &self.stats, &self.settings.event_weights) {
+                    Ok(()) => files_written.push(path),
+                    Err(error) => self.note_error(error),
+                }
             }
         }
         AggregatorOutcome {

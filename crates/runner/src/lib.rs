@@ -9,6 +9,7 @@
 pub mod aggregator;
 pub mod client;
 pub mod console;
+pub mod demo_server;
 pub mod engine;
 pub mod error;
 pub mod locust;

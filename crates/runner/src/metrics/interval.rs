@@ -63,7 +63,8 @@ impl IntervalStats {
         self.max_ns = self.max_ns.max(elapsed_ns);
         self.content_bytes += content_length;
         self.buckets.record_ns(elapsed_ns);
-        self.hdr.saturating_record(elapsed_ns / 1_000);
+        // Auto-resizing: `record` grows the range (saturating_record would clamp instead).
+        let _ = self.hdr.record(elapsed_ns / 1_000);
     }
 
     /// True when nothing was recorded.
@@ -98,5 +99,24 @@ impl AddAssign<&IntervalStats> for IntervalStats {
         self.buckets.add(&other.buckets);
         // Both histograms auto-resize, so adding cannot run out of range.
         let _ = self.hdr.add(&other.hdr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hdr_keeps_large_values_at_full_resolution() {
+        let mut interval = IntervalStats::default();
+        interval.record(20_000_000, 0, false);
+        interval.record(3_000_000_000, 0, false);
+        let mut merged = IntervalStats::default();
+        merged += &interval;
+        assert_eq!(merged.hdr.len(), 2);
+        let low = merged.hdr.value_at_quantile(0.25);
+        let high = merged.hdr.value_at_quantile(1.0);
+        assert!((19_980..=20_020).contains(&low), "{low}");
+        assert!((2_997_000..=3_003_000).contains(&high), "{high}");
     }
 }

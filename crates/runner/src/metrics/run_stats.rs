@@ -147,6 +147,19 @@ impl RunStats {
         }
     }
 
+    /// Entries that have seen a request with their id (the index of per-entry settings such as
+    /// event weights), in id order.
+    pub fn entries_with_ids(&self) -> Vec<(EntryId, EntryKey, &EntryStats)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| {
+                let id = EntryId(index as u32);
+                Some((id, self.registry.key(id)?, entry.as_ref()?))
+            })
+            .collect()
+    }
+
     /// Entries that have seen a request, sorted as Locust sorts them: by (name, method).
     pub fn sorted_entries(&self) -> Vec<(EntryKey, &EntryStats)> {
         let mut rows: Vec<(EntryKey, &EntryStats)> = self

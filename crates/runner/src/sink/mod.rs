@@ -1,9 +1,11 @@
 //! Where measurements go: Locust's CSV files, captest's step file and the HDR histogram log.
 
+mod events_csv;
 mod hdr_log;
 mod locust_files;
 mod steps_csv;
 
+pub use events_csv::{event_rows, write_events_csv, EVENTS_HEADER};
 pub use hdr_log::{encode_tag, write_hdr_log};
 pub use locust_files::{prefixed, render_csv, LocustCsvFiles};
 pub use steps_csv::{step_rows, write_steps_csv, STEPS_HEADER};

@@ -119,9 +119,20 @@ impl StepTracker {
         if self.current.is_none() {
             self.current = Some(self.open(window));
         }
-        let settled = Duration::from_secs_f64(middle - 0.5) >= window.starts_at + self.settle;
+        let second_start = Duration::from_secs_f64((middle - 0.5).max(0.0));
+        let settled = second_start >= window.starts_at + self.settle;
         if let Some(step) = self.current.as_mut() {
-            step.users = users;
+            // Users are read just after the second ends, when the next step may already be
+            // spawning: the step's count is the smallest seen over its steady part.
+            if settled {
+                step.users = if step.steady_seconds == 0 {
+                    users
+                } else {
+                    step.users.min(users)
+                };
+            } else if step.steady_seconds == 0 {
+                step.users = users;
+            }
             if settled {
                 step.steady_seconds += 1;
                 step.requests += total.requests;

@@ -1,0 +1,92 @@
+//! The demo server's routes, named by their pattern as `/__counters` reports them.
+
+use http::Method;
+
+/// One route of the demo API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Route {
+    /// `GET /items`: a page of items.
+    ListItems,
+    /// `GET /item/{id}`.
+    GetItem(u64),
+    /// `POST /items`: create an item from a JSON body.
+    CreateItem,
+    /// `PUT /item/{id}`: update an item.
+    UpdateItem(u64),
+    /// `DELETE /item/{id}`.
+    DeleteItem(u64),
+    /// `POST /api/v1/event`: one business event.
+    PostEvent,
+    /// `POST /api/v1/event/batch`: `{"events": [...]}`.
+    PostEventBatch,
+    /// `GET /health`: answered at once, holds no slot.
+    Health,
+    /// `GET /__counters`: what the server received; not counted itself.
+    Counters,
+    /// Anything else (404, holds no slot).
+    Unknown,
+}
+
+impl Route {
+    /// Matches a request's method and path (query excluded).
+    pub fn resolve(method: &Method, path: &str) -> Route {
+        let item_id = |rest: &str| rest.parse::<u64>().ok();
+        match (method, path) {
+            (&Method::GET, "/items") => Route::ListItems,
+            (&Method::POST, "/items") => Route::CreateItem,
+            (&Method::POST, "/api/v1/event") => Route::PostEvent,
+            (&Method::POST, "/api/v1/event/batch") => Route::PostEventBatch,
+            (&Method::GET, "/health") => Route::Health,
+            (&Method::GET, "/__counters") => Route::Counters,
+            (method, path) => match path.strip_prefix("/item/").and_then(item_id) {
+                Some(id) if method == Method::GET => Route::GetItem(id),
+                Some(id) if method == Method::PUT => Route::UpdateItem(id),
+                Some(id) if method == Method::DELETE => Route::DeleteItem(id),
+                _ => Route::Unknown,
+            },
+        }
+    }
+
+    /// The route's pattern, e.g. `GET /item/{id}`; `None` for routes that are not counted.
+    pub fn pattern(&self) -> Option<&'static str> {
+        Some(match self {
+            Route::ListItems => "GET /items",
+            Route::GetItem(_) => "GET /item/{id}",
+            Route::CreateItem => "POST /items",
+            Route::UpdateItem(_) => "PUT /item/{id}",
+            Route::DeleteItem(_) => "DELETE /item/{id}",
+            Route::PostEvent => "POST /api/v1/event",
+            Route::PostEventBatch => "POST /api/v1/event/batch",
+            Route::Health => "GET /health",
+            Route::Unknown => "unknown route",
+            Route::Counters => return None,
+        })
+    }
+
+    /// Whether the route does work: holds a capacity slot for the service time and is subject to
+    /// the fault switches.
+    pub fn holds_a_slot(&self) -> bool {
+        !matches!(self, Route::Health | Route::Counters | Route::Unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_patterns_and_ids() {
+        assert_eq!(Route::resolve(&Method::GET, "/item/42"), Route::GetItem(42));
+        assert_eq!(
+            Route::resolve(&Method::DELETE, "/item/7"),
+            Route::DeleteItem(7)
+        );
+        assert_eq!(Route::resolve(&Method::GET, "/item/x"), Route::Unknown);
+        assert_eq!(Route::resolve(&Method::PATCH, "/item/1"), Route::Unknown);
+        assert_eq!(
+            Route::resolve(&Method::PUT, "/item/3").pattern(),
+            Some("PUT /item/{id}")
+        );
+        assert_eq!(Route::resolve(&Method::GET, "/__counters").pattern(), None);
+    }
+}
