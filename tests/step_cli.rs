@@ -1,0 +1,66 @@
+//! `captest step` against the demo server, whose capacity is known: the breaking point it finds is
+//! checked against the truth (capacity 8 slots × 20 ms = 400 req/s, reached at 8 users).
+
+mod support;
+
+use support::*;
+
+#[test]
+fn step_run_stops_at_the_known_capacity() {
+    let server = DemoServer::start(&["--capacity", "8", "--service-time", "20ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("step");
+    let output = run_captest(&[
+        "step",
+        "--host",
+        &server.url,
+        "--path",
+        "/item/1",
+        "--start",
+        "2",
+        "--step",
+        "2",
+        "--every",
+        "5s",
+        "--max-users",
+        "20",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let steps = read_csv(&with_suffix(&prefix, "_steps.csv"));
+    assert!(steps.len() >= 4, "{steps:?}");
+    let users: Vec<f64> = steps
+        .iter()
+        .map(|s| s["User Count"].parse().expect("users"))
+        .collect();
+    let rps: Vec<f64> = steps
+        .iter()
+        .map(|s| s["Requests/s"].parse().expect("rps"))
+        .collect();
+    // Users follow the steps: 2, 4, 6, ...
+    for (index, count) in users.iter().enumerate() {
+        assert_eq!(*count, 2.0 * (index as f64 + 1.0), "{users:?}");
+    }
+    // The plateau is within 10 % of the theoretical 400 req/s.
+    let plateau = rps.iter().cloned().fold(0.0, f64::max);
+    assert!(
+        (360.0..=440.0).contains(&plateau),
+        "plateau {plateau} req/s, steps {rps:?}"
+    );
+    // The run stopped at the breaking point, and said why, on the last row.
+    let last = steps.last().expect("a last step");
+    assert!(!last["Stop Reason"].is_empty(), "{last:?}");
+    assert!(users.len() < 10, "stopped before --max-users: {users:?}");
+    // Where RPS stops growing (< 5 % more) is within one step of 8 users.
+    let knee = rps
+        .windows(2)
+        .position(|w| w[1] < w[0] * 1.05)
+        .map(|i| users[i])
+        .expect("a step where throughput stopped growing");
+    assert!(
+        (6.0..=10.0).contains(&knee),
+        "knee at {knee} users, steps {rps:?}"
+    );
+}
