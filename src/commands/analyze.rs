@@ -1,12 +1,75 @@
-//! Work in progress: this subcommand is being built.
+//! `captest analyze`: steady state, steps, knee, USL, capacity, events and rate limits of a run
+//! (captest's or Locust's CSV files).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// Arguments of this subcommand.
+use anyhow::Context;
+use captest_analyze::{analyze, summary, AnalyzeOptions, EventWeight, Run, Slo};
+
+use super::load::parse_duration;
+
+/// Arguments of `captest analyze`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A `_stats_history.csv` file, any file of the run, or its prefix (`results/baseline`).
+    pub path: PathBuf,
+    /// Left out at the start of the run.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Left out at the start of each step found in the history.
+    #[arg(long = "step-settle", default_value = "10s", value_parser = parse_duration)]
+    pub step_settle: Duration,
+    /// Business events per request of an entry, e.g. 'POST /api/v1/event/batch=20' (repeatable;
+    /// default: the run's _events.csv).
+    #[arg(long = "events")]
+    pub events: Vec<String>,
+    /// Latency objective for the capacity estimate, e.g. 'p95<200ms'.
+    #[arg(long)]
+    pub slo: Option<String>,
+    /// Think time per user between requests, for Little's law.
+    #[arg(long = "think-time", default_value = "0s", value_parser = parse_duration)]
+    pub think_time: Duration,
+    /// Print JSON (stable keys, see README).
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print Markdown (for CI step summaries).
+    #[arg(long)]
+    pub markdown: bool,
+}
 
-/// Runs this subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this subcommand is not built yet")
+impl Args {
+    /// The analysis options these flags describe.
+    pub fn options(&self) -> anyhow::Result<AnalyzeOptions> {
+        Ok(AnalyzeOptions {
+            warmup: self.warmup,
+            step_settle: self.step_settle,
+            events: self
+                .events
+                .iter()
+                .map(|e| e.parse::<EventWeight>())
+                .collect::<Result<_, _>>()?,
+            slo: self.slo.as_deref().map(str::parse::<Slo>).transpose()?,
+            think_time: self.think_time,
+        })
+    }
+}
+
+/// Runs `captest analyze`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = args.options()?;
+    let run = Run::load(&args.path)?;
+    let analysis = analyze(&run, &options)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&analysis).context("serialize the analysis")?
+        );
+    } else if args.markdown {
+        print!("{}", summary::markdown(&analysis));
+    } else {
+        print!("{}", summary::text(&analysis));
+    }
+    Ok(ExitCode::SUCCESS)
 }

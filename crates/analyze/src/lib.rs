@@ -1,1 +1,28 @@
-//! captest analyze.
+//! captest analyze: reads the CSV files of a run (written by captest **or by Locust**) with
+//! polars and finds the steady state, the steps, the knee, a Universal Scalability Law fit,
+//! the breaking point, Little's-law capacity, business events per second and rate limits.
+//!
+//! Start with [`Run::load`] and [`analyze`]; [`summary`] renders the result for people.
+
+pub mod analysis;
+pub mod capacity;
+pub mod error;
+pub mod files;
+pub mod history;
+pub mod knee;
+pub mod options;
+pub mod run;
+pub mod stats;
+pub mod steady;
+pub mod steps;
+pub mod summary;
+pub mod usl;
+
+mod table;
+
+pub use analysis::{analyze, Analysis, Knee, Steady};
+pub use error::AnalyzeError;
+pub use files::RunFiles;
+pub use history::{EntryName, History, HistoryRow};
+pub use options::{AnalyzeOptions, EventWeight, Slo};
+pub use run::Run;

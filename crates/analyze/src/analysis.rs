@@ -1,0 +1,397 @@
+//! The analysis of one run: steady state, steps, knee, USL, breaking point, capacity, business
+//! events and rate limits. Serializes to the stable JSON keys documented in the README.
+
+use serde::Serialize;
+
+use crate::capacity::{estimate, Capacity};
+use crate::error::AnalyzeError;
+use crate::knee::{kneedle, CurveShape, DEFAULT_SENSITIVITY};
+use crate::options::AnalyzeOptions;
+use crate::run::Run;
+use crate::steady::{steady_figures, window, SteadyFigures};
+use crate::steps::{
+    breaking_point, steps_from_file, steps_from_history, BreakingPoint, StepFigures,
+};
+use crate::usl::{fit_usl, UslFit};
+
+/// Fewest steps a knee or a USL fit is computed from.
+pub const MIN_STEPS_FOR_KNEE: usize = 4;
+
+/// The steady state: Aggregated figures (flattened) and each entry's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Steady {
+    /// Start of the window, unix seconds.
+    pub from: f64,
+    /// End of the window, unix seconds.
+    pub to: f64,
+    /// Aggregated figures.
+    #[serde(flatten)]
+    pub aggregated: SteadyFigures,
+    /// Per entry.
+    pub entries: Vec<SteadyFigures>,
+}
+
+/// A knee of a curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Knee {
+    /// Users at the knee.
+    pub users: f64,
+    /// Requests per second at the knee.
+    pub rps: f64,
+    /// 95th percentile at the knee, ms.
+    pub p95_ms: Option<f64>,
+    /// How it was found.
+    pub method: String,
+}
+
+/// Business events of one entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryEvents {
+    /// `METHOD name`.
+    pub entry: String,
+    /// Its steady requests per second.
+    pub rps: f64,
+    /// Events per request.
+    pub weight: f64,
+    /// rps × weight.
+    pub events_per_s: f64,
+}
+
+/// Requests answered 429 Too Many Requests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateLimited {
+    /// 429 answers over the run.
+    pub requests: f64,
+    /// Their share of all requests, percent.
+    pub share_pct: f64,
+    /// Failures other than 429 over the run.
+    pub other_failures: f64,
+    /// Per entry with any 429.
+    pub entries: Vec<EntryRateLimit>,
+}
+
+/// 429s of one entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryRateLimit {
+    /// `METHOD name`.
+    pub entry: String,
+    /// 429 answers.
+    pub requests: f64,
+    /// Share of the entry's requests, percent.
+    pub share_pct: f64,
+}
+
+/// Everything `captest analyze` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// The run's name (its prefix).
+    pub run: String,
+    /// Warmup left out, seconds.
+    pub warmup_s: f64,
+    /// The steady state after the warmup.
+    pub steady: Steady,
+    /// Steps (empty for a run at constant load).
+    pub steps: Vec<StepFigures>,
+    /// `steps_file` or `history` (User Count plateaus).
+    pub steps_source: &'static str,
+    /// The knee of throughput vs users, or `null` (see `knee_note`).
+    pub knee: Option<Knee>,
+    /// Why there is no knee, or how it was found.
+    pub knee_note: String,
+    /// The knee of p95 vs throughput (where latency takes off).
+    pub latency_knee: Option<Knee>,
+    /// The USL fit of throughput vs users (4 steps or more).
+    pub usl: Option<UslFit>,
+    /// The first breaking-point rule that fired on the steps.
+    pub breaking_point: Option<BreakingPoint>,
+    /// Little's-law capacity.
+    pub capacity: Capacity,
+    /// Business events per second at the steady state (`null` without weights).
+    pub events_per_s: Option<f64>,
+    /// Per-entry events.
+    pub events: Vec<EntryEvents>,
+    /// 429s apart from other failures.
+    pub rate_limited: RateLimited,
+}
+
+fn no_history_steady(run: &Run) -> Result<Steady, AnalyzeError> {
+    let from_stats = |row: &crate::stats::StatsRow, entry: String| SteadyFigures {
+        entry,
+        requests: row.requests,
+        rps: row.rps,
+        rps_recipe: row.rps,
+        avg_ms: row.avg_ms,
+        avg_ms_window: Some(row.avg_ms),
+        p50_ms: row.median_ms,
+        p95_ms: row.percentiles_ms.get(5).and_then(|p| p.1),
+        p99_ms: row.percentiles_ms.get(7).and_then(|p| p.1),
+        error_pct: if row.requests > 0.0 {
+            row.failures * 100.0 / row.requests
+        } else {
+            0.0
+        },
+        source: "stats",
+    };
+    let aggregated = run.aggregated_stats().ok_or_else(|| {
+        AnalyzeError::InvalidOption(format!(
+            "{}: no history file and no Aggregated row in _stats.csv",
+            run.files.prefix.display()
+        ))
+    })?;
+    Ok(Steady {
+        from: 0.0,
+        to: 0.0,
+        aggregated: from_stats(aggregated, "Aggregated".into()),
+        entries: run
+            .entry_stats()
+            .map(|r| from_stats(r, r.entry.to_string()))
+            .collect(),
+    })
+}
+
+fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeError> {
+    let Some(history) = &run.history else {
+        return no_history_steady(run);
+    };
+    let from = history.start() + options.warmup.as_secs_f64();
+    let rows = window(&history.aggregated, from);
+    if rows.len() < 2 {
+        return Err(AnalyzeError::TooFewRows {
+            path: history.path.clone(),
+            rows: rows.len(),
+            when: format!(
+                "after a {} warmup",
+                humantime::format_duration(options.warmup)
+            ),
+            hint: "use a shorter --warmup or a longer run",
+        });
+    }
+    let mut entries: Vec<SteadyFigures> = if history.is_full() {
+        history
+            .entries
+            .iter()
+            .filter_map(|(name, rows)| {
+                let rows = window(rows, from);
+                (rows.len() >= 2).then(|| steady_figures(&name.to_string(), rows))
+            })
+            .collect()
+    } else {
+        // Without full history, per-entry figures are the whole run's (from _stats.csv).
+        no_history_steady(run)
+            .map(|s| s.entries)
+            .unwrap_or_default()
+    };
+    entries.sort_by(|a, b| a.entry.cmp(&b.entry));
+    Ok(Steady {
+        from: rows[0].timestamp,
+        to: rows[rows.len() - 1].timestamp,
+        aggregated: steady_figures("Aggregated", rows),
+        entries,
+    })
+}
+
+/// Points sorted by x with strictly increasing x (the first of equal x kept).
+fn increasing(points: impl Iterator<Item = (f64, f64, usize)>) -> Vec<(f64, f64, usize)> {
+    let mut points: Vec<_> = points.collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points.dedup_by(|b, a| b.0 <= a.0);
+    points
+}
+
+fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
+    if steps.len() < MIN_STEPS_FOR_KNEE {
+        let note = if steps.len() <= 1 {
+            "constant load (one plateau): a knee needs a stepped run, e.g. captest step".to_owned()
+        } else {
+            format!(
+                "only {} steps; a knee needs at least {MIN_STEPS_FOR_KNEE}",
+                steps.len()
+            )
+        };
+        return (None, note, None);
+    }
+    let method =
+        format!("kneedle on throughput vs users (concave, S={DEFAULT_SENSITIVITY}, no smoothing)");
+    let by_users = increasing(steps.iter().enumerate().map(|(i, s)| (s.users, s.rps, i)));
+    let xs: Vec<f64> = by_users.iter().map(|p| p.0).collect();
+    let ys: Vec<f64> = by_users.iter().map(|p| p.1).collect();
+    let knee = kneedle(&xs, &ys, CurveShape::ConcaveIncreasing, DEFAULT_SENSITIVITY).map(|k| {
+        let step = &steps[by_users[k].2];
+        Knee {
+            users: step.users,
+            rps: step.rps,
+            p95_ms: step.p95_ms,
+            method: method.clone(),
+        }
+    });
+    let note = match &knee {
+        Some(_) => method,
+        None => "throughput kept growing with users: no knee in this range".to_owned(),
+    };
+    let by_rps = increasing(
+        steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((s.rps, s.p95_ms?, i))),
+    );
+    let xs: Vec<f64> = by_rps.iter().map(|p| p.0).collect();
+    let ys: Vec<f64> = by_rps.iter().map(|p| p.1).collect();
+    let latency_knee =
+        kneedle(&xs, &ys, CurveShape::ConvexIncreasing, DEFAULT_SENSITIVITY).map(|k| {
+            let step = &steps[by_rps[k].2];
+            Knee {
+                users: step.users,
+                rps: step.rps,
+                p95_ms: step.p95_ms,
+                method: format!(
+                    "kneedle on p95 vs throughput (convex, S={DEFAULT_SENSITIVITY}, no smoothing)"
+                ),
+            }
+        });
+    (knee, note, latency_knee)
+}
+
+fn matches(pattern: &str, entry: &str) -> bool {
+    pattern == entry
+        || entry
+            .split_once(' ')
+            .is_some_and(|(_, name)| name == pattern)
+}
+
+fn events(run: &Run, steady: &Steady, options: &AnalyzeOptions) -> (Option<f64>, Vec<EntryEvents>) {
+    let weights: Vec<(String, f64)> = if options.events.is_empty() {
+        run.event_weights.clone()
+    } else {
+        options
+            .events
+            .iter()
+            .map(|w| (w.entry.clone(), w.weight))
+            .collect()
+    };
+    if weights.is_empty() {
+        return (None, Vec::new());
+    }
+    let list: Vec<EntryEvents> = steady
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let weight = weights.iter().find(|(p, _)| matches(p, &e.entry))?.1;
+            Some(EntryEvents {
+                entry: e.entry.clone(),
+                rps: e.rps,
+                weight,
+                events_per_s: e.rps * weight,
+            })
+        })
+        .collect();
+    (Some(list.iter().map(|e| e.events_per_s).sum()), list)
+}
+
+fn rate_limited(run: &Run) -> RateLimited {
+    let total_requests = run.aggregated_stats().map_or(0.0, |r| r.requests);
+    let mut per_entry: Vec<(&crate::history::EntryName, f64)> = Vec::new();
+    let mut other = 0.0;
+    for failure in &run.failures {
+        if !failure.is_rate_limit() {
+            other += failure.occurrences;
+            continue;
+        }
+        match per_entry.iter_mut().find(|(e, _)| *e == &failure.entry) {
+            Some((_, count)) => *count += failure.occurrences,
+            None => per_entry.push((&failure.entry, failure.occurrences)),
+        }
+    }
+    let entries: Vec<EntryRateLimit> = per_entry
+        .into_iter()
+        .map(|(name, count)| {
+            let requests = run
+                .entry_stats()
+                .find(|r| &r.entry == name)
+                .map_or(0.0, |r| r.requests);
+            EntryRateLimit {
+                entry: name.to_string(),
+                requests: count,
+                share_pct: if requests > 0.0 {
+                    count * 100.0 / requests
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    let limited: f64 = entries.iter().map(|e| e.requests).sum();
+    RateLimited {
+        requests: limited,
+        share_pct: if total_requests > 0.0 {
+            limited * 100.0 / total_requests
+        } else {
+            0.0
+        },
+        other_failures: other,
+        entries,
+    }
+}
+
+/// Analyzes a loaded run.
+pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
+    let steady = steady_state(run, options)?;
+    let (steps, steps_source) = if !run.steps.is_empty() {
+        (steps_from_file(&run.steps), "steps_file")
+    } else {
+        let rows = run.history.as_ref().map_or(&[][..], |h| &h.aggregated[..]);
+        (
+            steps_from_history(rows, options.step_settle.as_secs_f64()),
+            "history",
+        )
+    };
+    let (knee, knee_note, latency_knee) = knees(&steps);
+    let usl = (steps.len() >= MIN_STEPS_FOR_KNEE)
+        .then(|| {
+            let n: Vec<f64> = steps.iter().map(|s| s.users).collect();
+            let x: Vec<f64> = steps.iter().map(|s| s.rps).collect();
+            fit_usl(&n, &x)
+        })
+        .flatten();
+    let users_running = run
+        .history
+        .as_ref()
+        .and_then(|h| {
+            window(&h.aggregated, steady.from)
+                .iter()
+                .rev()
+                .find(|r| r.user_count > 0.0)
+        })
+        .map_or(0.0, |r| r.user_count);
+    let aggregated = &steady.aggregated;
+    let capacity = estimate(
+        aggregated.rps,
+        aggregated.avg_ms_window.unwrap_or(aggregated.avg_ms),
+        |metric| match metric {
+            "avg" => aggregated.avg_ms_window,
+            "p50" => aggregated.p50_ms,
+            "p95" => aggregated.p95_ms,
+            _ => aggregated.p99_ms,
+        },
+        users_running,
+        &steps,
+        options.think_time.as_secs_f64(),
+        options.slo.as_ref(),
+    );
+    let (events_per_s, events) = events(run, &steady, options);
+    Ok(Analysis {
+        run: run.files.name(),
+        warmup_s: options.warmup.as_secs_f64(),
+        breaking_point: breaking_point(&steps),
+        rate_limited: rate_limited(run),
+        steady,
+        steps,
+        steps_source,
+        knee,
+        knee_note,
+        latency_knee,
+        usl,
+        capacity,
+        events_per_s,
+        events,
+    })
+}

@@ -1,0 +1,151 @@
+//! `_stats_history.csv`: one batch of rows per second (Locust 2.x and captest write the same
+//! format): the Aggregated row always, every entry's row too with `--csv-full-history`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::AnalyzeError;
+use crate::table::CsvTable;
+
+const KIND: &str = "Locust _stats_history.csv";
+
+/// One row of the history: the state at `timestamp` of one entry (or Aggregated).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryRow {
+    /// Unix time, seconds.
+    pub timestamp: f64,
+    /// Users running.
+    pub user_count: f64,
+    /// Requests per second over Locust's current window (about the last 10 s).
+    pub rps: f64,
+    /// Failures per second over the current window.
+    pub failures_per_s: f64,
+    /// Current-window median response time, ms (`None` for N/A).
+    pub p50_ms: Option<f64>,
+    /// Current-window 95th percentile, ms.
+    pub p95_ms: Option<f64>,
+    /// Current-window 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+    /// Requests since the start (cumulative).
+    pub total_requests: f64,
+    /// Failures since the start (cumulative).
+    pub total_failures: f64,
+    /// Average response time since the start, ms (cumulative).
+    pub total_avg_ms: f64,
+}
+
+/// The key of a stats entry: request type (method) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct EntryName {
+    /// Request type, e.g. `GET` (empty for Aggregated).
+    pub method: String,
+    /// Request name, e.g. `/item/[id]`.
+    pub name: String,
+}
+
+impl std::fmt::Display for EntryName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.method.is_empty() {
+            f.write_str(&self.name)
+        } else {
+            write!(f, "{} {}", self.method, self.name)
+        }
+    }
+}
+
+/// A whole history file.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The file.
+    pub path: PathBuf,
+    /// The Aggregated rows in file order.
+    pub aggregated: Vec<HistoryRow>,
+    /// Each entry's rows in file order (empty without full history).
+    pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
+}
+
+impl History {
+    /// Reads and checks a history file.
+    pub fn read(path: &Path) -> Result<History, AnalyzeError> {
+        let table = CsvTable::read(
+            path,
+            &[
+                "Timestamp",
+                "User Count",
+                "Type",
+                "Name",
+                "Requests/s",
+                "Failures/s",
+                "50%",
+                "95%",
+                "99%",
+                "Total Request Count",
+                "Total Failure Count",
+                "Total Average Response Time",
+            ],
+            &[],
+            KIND,
+        )?;
+        let timestamps = table.numbers("Timestamp")?;
+        let users = table.numbers("User Count")?;
+        let types = table.strings("Type")?;
+        let names = table.strings("Name")?;
+        let rps = table.numbers("Requests/s")?;
+        let fails = table.numbers("Failures/s")?;
+        let p50 = table.optional_numbers("50%")?;
+        let p95 = table.optional_numbers("95%")?;
+        let p99 = table.optional_numbers("99%")?;
+        let total_requests = table.numbers("Total Request Count")?;
+        let total_failures = table.numbers("Total Failure Count")?;
+        let total_avg = table.numbers("Total Average Response Time")?;
+        let mut history = History {
+            path: path.to_owned(),
+            aggregated: Vec::new(),
+            entries: BTreeMap::new(),
+        };
+        for index in 0..table.rows() {
+            let row = HistoryRow {
+                timestamp: timestamps[index],
+                user_count: users[index],
+                rps: rps[index],
+                failures_per_s: fails[index],
+                p50_ms: p50[index],
+                p95_ms: p95[index],
+                p99_ms: p99[index],
+                total_requests: total_requests[index],
+                total_failures: total_failures[index],
+                total_avg_ms: total_avg[index],
+            };
+            if names[index] == "Aggregated" && types[index].is_empty() {
+                history.aggregated.push(row);
+            } else {
+                let key = EntryName {
+                    method: types[index].clone(),
+                    name: names[index].clone(),
+                };
+                history.entries.entry(key).or_default().push(row);
+            }
+        }
+        if history.aggregated.len() < 2 {
+            return Err(AnalyzeError::TooFewRows {
+                path: path.to_owned(),
+                rows: history.aggregated.len(),
+                when: "in the file".to_owned(),
+                hint: "the run was too short to analyze; run it for a few seconds at least",
+            });
+        }
+        Ok(history)
+    }
+
+    /// Whether every entry has its own rows (`--csv-full-history`).
+    pub fn is_full(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    /// The first Aggregated timestamp, seconds.
+    pub fn start(&self) -> f64 {
+        self.aggregated.first().map_or(0.0, |r| r.timestamp)
+    }
+}

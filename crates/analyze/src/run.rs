@@ -1,0 +1,76 @@
+//! A run's files, loaded: history, final stats, failures, steps and event weights.
+
+use std::path::Path;
+
+use crate::error::AnalyzeError;
+use crate::files::RunFiles;
+use crate::history::History;
+use crate::stats::{
+    read_event_weights, read_failures, read_stats, read_steps, FailureRow, StatsRow, StepFileRow,
+};
+
+/// Everything read from one run's files (from captest or from Locust).
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Which files were found.
+    pub files: RunFiles,
+    /// `_stats_history.csv`, if present.
+    pub history: Option<History>,
+    /// `_stats.csv` rows (empty if absent).
+    pub stats: Vec<StatsRow>,
+    /// `_failures.csv` rows (empty if absent).
+    pub failures: Vec<FailureRow>,
+    /// `_steps.csv` rows (captest step runs).
+    pub steps: Vec<StepFileRow>,
+    /// Events per request from `_events.csv`: (`METHOD name`, weight).
+    pub event_weights: Vec<(String, f64)>,
+}
+
+impl Run {
+    /// Finds and reads the run of `path` (a file of the run or its prefix).
+    pub fn load(path: &Path) -> Result<Run, AnalyzeError> {
+        let files = RunFiles::locate(path)?;
+        Ok(Run {
+            history: files.history.as_deref().map(History::read).transpose()?,
+            stats: files
+                .stats
+                .as_deref()
+                .map(read_stats)
+                .transpose()?
+                .unwrap_or_default(),
+            failures: files
+                .failures
+                .as_deref()
+                .map(read_failures)
+                .transpose()?
+                .unwrap_or_default(),
+            steps: files
+                .steps
+                .as_deref()
+                .map(read_steps)
+                .transpose()?
+                .unwrap_or_default(),
+            event_weights: files
+                .events
+                .as_deref()
+                .map(read_event_weights)
+                .transpose()?
+                .unwrap_or_default(),
+            files,
+        })
+    }
+
+    /// The Aggregated row of `_stats.csv`.
+    pub fn aggregated_stats(&self) -> Option<&StatsRow> {
+        self.stats
+            .iter()
+            .find(|r| r.entry.method.is_empty() && r.entry.name == "Aggregated")
+    }
+
+    /// The per-entry rows of `_stats.csv` (without Aggregated).
+    pub fn entry_stats(&self) -> impl Iterator<Item = &StatsRow> {
+        self.stats
+            .iter()
+            .filter(|r| !(r.entry.method.is_empty() && r.entry.name == "Aggregated"))
+    }
+}

@@ -1,0 +1,192 @@
+//! End-to-end tests of `captest analyze` on real Locust files and on broken input.
+
+mod support;
+
+use support::*;
+
+fn analyze_json(args: &[&str]) -> serde_json::Value {
+    let output = run_captest(&[&["analyze"][..], args, &["--json"]].concat());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn close(actual: f64, expected: f64) -> bool {
+    (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0)
+}
+
+/// Expected figures from the pandas recipe (pandas 2.x), computed once with:
+/// ```text
+/// df = pd.read_csv(f"{d}/{d}_stats_history.csv"); agg = df[df.Name == "Aggregated"]
+/// stable = agg[agg.Timestamp >= agg.Timestamp.min() + 10]
+/// stable['Total Request Count'].diff().mean(), stable['Total Average Response Time'].mean()
+/// ```
+const RECIPE: [(&str, f64, f64); 6] = [
+    ("step", 100.05384615384615, 53.32247772474195),
+    ("constant", 88.81012658227849, 35.09492532039886),
+    ("baseline", 89.79591836734694, 35.96210557129089),
+    ("current", 89.14285714285714, 36.86868925428269),
+    ("failing", 60.68421052631579, 27.18469200692298),
+    ("no-full-history", 61.36842105263158, 29.487834620136084),
+];
+
+#[test]
+fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
+    for (run, rps, avg) in RECIPE {
+        let path = locust_dir()
+            .join(run)
+            .join(format!("{run}_stats_history.csv"));
+        let json = analyze_json(&[path.to_str().expect("utf-8"), "--warmup", "10s"]);
+        let steady = &json["steady"];
+        let got_rps = steady["rps_recipe"].as_f64().expect("rps_recipe");
+        let got_avg = steady["avg_ms"].as_f64().expect("avg_ms");
+        assert!(
+            close(got_rps, rps),
+            "{run}: rps_recipe {got_rps} vs pandas {rps}"
+        );
+        assert!(
+            close(got_avg, avg),
+            "{run}: avg_ms {got_avg} vs pandas {avg}"
+        );
+        for key in ["rps", "p50_ms", "p95_ms", "p99_ms", "error_pct"] {
+            assert!(steady[key].is_number(), "{run}: steady.{key}");
+        }
+        assert!(
+            steady["entries"].as_array().is_some_and(|e| e.len() >= 8),
+            "{run}"
+        );
+    }
+}
+
+#[test]
+fn locust_step_run_has_its_knee_between_40_and_50_users() {
+    let prefix = locust_dir().join("step").join("step");
+    let json = analyze_json(&[prefix.to_str().expect("utf-8")]);
+    let knee = &json["knee"];
+    let users = knee["users"].as_f64().expect("a knee");
+    let rps = knee["rps"].as_f64().expect("knee rps");
+    assert!((40.0..=50.0).contains(&users), "knee at {users} users");
+    assert!((110.0..=125.0).contains(&rps), "knee at {rps} req/s");
+    let steps = json["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 7);
+    let plateau = steps
+        .iter()
+        .map(|s| s["rps"].as_f64().expect("rps"))
+        .fold(0.0, f64::max);
+    let x_max = json["usl"]["x_max"].as_f64().expect("USL x_max");
+    assert!(
+        (x_max / plateau - 1.0).abs() < 0.10,
+        "USL X_max {x_max} vs plateau {plateau}"
+    );
+    assert!(json["usl"]["r2"].as_f64().expect("r2") > 0.9);
+    // 429s are told apart from the other failures.
+    assert!(json["rate_limited"]["requests"].as_f64() > Some(0.0));
+}
+
+#[test]
+fn constant_run_says_why_there_is_no_knee_and_events_use_the_weights() {
+    let prefix = locust_dir().join("constant").join("constant");
+    let json = analyze_json(&[
+        prefix.to_str().expect("utf-8"),
+        "--warmup",
+        "10s",
+        "--events",
+        "POST /api/v1/event/batch=20",
+        "--events",
+        "/api/v1/event=1",
+        "--slo",
+        "p95<200ms",
+        "--think-time",
+        "0.3s",
+    ]);
+    assert!(json["knee"].is_null());
+    assert!(json["knee_note"]
+        .as_str()
+        .is_some_and(|n| n.contains("constant")));
+    let entries = json["steady"]["entries"].as_array().expect("entries");
+    let rps_of = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e["entry"] == name)
+            .and_then(|e| e["rps"].as_f64())
+            .expect("entry rps")
+    };
+    let expected = rps_of("POST /api/v1/event/batch") * 20.0 + rps_of("POST /api/v1/event");
+    let events = json["events_per_s"].as_f64().expect("events_per_s");
+    assert!(close(events, expected), "{events} vs {expected}");
+    // Little's law with think time: ~30 users busy for 30 running.
+    let users = json["capacity"]["littles_users"]
+        .as_f64()
+        .expect("littles_users");
+    assert!((20.0..40.0).contains(&users), "{users}");
+    assert_eq!(json["capacity"]["slo"]["steady_meets"], true);
+}
+
+#[test]
+fn markdown_output_is_a_table() {
+    let prefix = locust_dir().join("baseline").join("baseline");
+    let output = run_captest(&["analyze", prefix.to_str().expect("utf-8"), "--markdown"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("| entry | requests |"), "{text}");
+    assert!(text.contains("|---|"));
+}
+
+fn expect_error(args: &[&str], needle: &str) {
+    let output = run_captest(&[&["analyze"][..], args].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: {stderr:?} should mention {needle:?}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = locust_dir()
+        .join("constant")
+        .join("constant_stats_history.csv");
+    let text = std::fs::read_to_string(&source).expect("history");
+    let write = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).expect("write");
+        path.to_str().expect("utf-8").to_owned()
+    };
+    // Missing column.
+    let missing = write(
+        "missing_stats_history.csv",
+        &text.replacen("Total Request Count", "Requests Total", 1),
+    );
+    expect_error(&[&missing], "missing column \"Total Request Count\"");
+    // Non-numeric cell on line 3.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen(",0,", ",zero,", 1);
+    let bad = write("bad_stats_history.csv", &lines.join("\n"));
+    expect_error(&[&bad], "line 3");
+    // No rows after warmup.
+    expect_error(
+        &[source.to_str().expect("utf-8"), "--warmup", "1h"],
+        "after a 1h warmup",
+    );
+    // A single row.
+    let single = write(
+        "single_stats_history.csv",
+        &text.lines().take(2).collect::<Vec<_>>().join("\n"),
+    );
+    expect_error(&[&single], "1 Aggregated row");
+    // Unknown prefix.
+    expect_error(
+        &[dir.path().join("nothing").to_str().expect("utf-8")],
+        "no run files",
+    );
+    // Bad options.
+    expect_error(&[&single, "--slo", "p95>1s"], "--slo");
+    expect_error(&[&single, "--events", "batch"], "--events");
+}
