@@ -1,12 +1,70 @@
-//! Work in progress: this subcommand is being built.
+//! `captest report`: a self-contained HTML report of a run (captest's or Locust's files).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// Arguments of this subcommand.
+use captest_report::{render_run_report, ReportOptions, Templates};
+
+use super::load::parse_duration;
+
+/// Arguments of `captest report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The run: its prefix (`results/demo`) or any of its files.
+    pub prefix: PathBuf,
+    /// Output file (default: PREFIX_report.html).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Overlay and compare with a baseline: a name stored in baselines/ or a run prefix.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Left out at the start of the run (shaded in the charts).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Directory with templates overriding the built-in ones (report.html, report.css).
+    #[arg(long = "template-dir")]
+    pub template_dir: Option<PathBuf>,
+}
 
-/// Runs this subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this subcommand is not built yet")
+/// Where a baseline name or prefix points: `baselines/NAME/NAME` (a stored baseline) first, then
+/// the argument itself as a run prefix or file.
+pub fn resolve_baseline(name: &str) -> PathBuf {
+    let stored = Path::new("baselines").join(name);
+    if stored.is_dir() {
+        let prefix = stored.join(name);
+        if captest_analyze::RunFiles::locate(&prefix).is_ok() {
+            return prefix;
+        }
+        return stored;
+    }
+    PathBuf::from(name)
+}
+
+/// `PREFIX_report.html` for a prefix or one of the run's files.
+pub fn default_output(prefix: &Path) -> anyhow::Result<PathBuf> {
+    let files = captest_analyze::RunFiles::locate(prefix)?;
+    let mut name = files.prefix.into_os_string();
+    name.push("_report.html");
+    Ok(PathBuf::from(name))
+}
+
+/// Runs `captest report`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let templates = match &args.template_dir {
+        Some(dir) => Templates::from_dir(dir)?,
+        None => Templates::embedded(),
+    };
+    let output = match args.output {
+        Some(path) => path,
+        None => default_output(&args.prefix)?,
+    };
+    let options = ReportOptions {
+        warmup: args.warmup,
+        baseline: args.baseline.as_deref().map(resolve_baseline),
+        templates,
+    };
+    let written = render_run_report(&args.prefix, &output, &options)?;
+    println!("wrote {}", written.display());
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,8 @@ use crate::error::AnalyzeError;
 use crate::files::RunFiles;
 use crate::history::History;
 use crate::stats::{
-    read_event_weights, read_failures, read_stats, read_steps, FailureRow, StatsRow, StepFileRow,
+    read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
+    FailureRow, StatsRow, StepFileRow,
 };
 
 /// Everything read from one run's files (from captest or from Locust).
@@ -20,6 +21,8 @@ pub struct Run {
     pub stats: Vec<StatsRow>,
     /// `_failures.csv` rows (empty if absent).
     pub failures: Vec<FailureRow>,
+    /// `_exceptions.csv` rows (empty if absent).
+    pub exceptions: Vec<ExceptionRow>,
     /// `_steps.csv` rows (captest step runs).
     pub steps: Vec<StepFileRow>,
     /// Events per request from `_events.csv`: (`METHOD name`, weight).
@@ -42,6 +45,12 @@ impl Run {
                 .failures
                 .as_deref()
                 .map(read_failures)
+                .transpose()?
+                .unwrap_or_default(),
+            exceptions: files
+                .exceptions
+                .as_deref()
+                .map(read_exceptions)
                 .transpose()?
                 .unwrap_or_default(),
             steps: files

@@ -220,3 +220,34 @@ pub fn read_event_weights(path: &Path) -> Result<Vec<(String, f64)>, AnalyzeErro
         .map(|i| (names[i].clone(), events[i] / requests[i]))
         .collect())
 }
+
+/// One row of `_exceptions.csv`: an error raised by task code.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExceptionRow {
+    /// How many times.
+    pub count: f64,
+    /// The message.
+    pub message: String,
+    /// Where it was raised.
+    pub traceback: String,
+}
+
+/// Reads `_exceptions.csv`.
+pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRow>, AnalyzeError> {
+    let table = CsvTable::read(
+        path,
+        &["Count", "Message", "Traceback"],
+        &[],
+        "Locust _exceptions.csv",
+    )?;
+    let counts = table.numbers("Count")?;
+    let messages = table.strings("Message")?;
+    let tracebacks = table.strings("Traceback")?;
+    Ok((0..table.rows())
+        .map(|i| ExceptionRow {
+            count: counts[i],
+            message: messages[i].clone(),
+            traceback: tracebacks[i].clone(),
+        })
+        .collect())
+}

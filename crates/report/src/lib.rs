@@ -1,1 +1,17 @@
-//! captest report.
+//! captest report: self-contained HTML reports — SVG charts drawn with plotters, inlined into
+//! minijinja templates embedded at build time (overridable with `--template-dir`). No network:
+//! the page carries its own CSS and no script.
+//!
+//! [`render_run_report`] does the whole job for a run's prefix.
+
+pub mod build;
+pub mod charts;
+pub mod error;
+pub mod page;
+pub mod render;
+pub mod tables;
+
+pub use build::{build_page, render_run_report, ReportOptions};
+pub use error::ReportError;
+pub use page::ReportPage;
+pub use render::Templates;

@@ -1,0 +1,168 @@
+//! Line charts: series over time or against each other, with an optional shaded interval (the
+//! warmup) and labelled markers (the knee).
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{chart_error, color, downsample, span, HEIGHT, MAX_POINTS, WIDTH};
+use crate::ReportError;
+
+/// One line.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// Points in x order.
+    pub points: Vec<(f64, f64)>,
+    /// Dashed (baseline overlays, fitted curves).
+    pub dashed: bool,
+    /// Draw a dot on every point (few points, e.g. steps).
+    pub dots: bool,
+}
+
+impl Series {
+    /// A solid line.
+    pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            dashed: false,
+            dots: false,
+        }
+    }
+}
+
+/// A point to call out.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    /// Where.
+    pub at: (f64, f64),
+    /// What it is.
+    pub label: String,
+}
+
+/// A line chart.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    /// Title above the chart.
+    pub title: String,
+    /// X axis label with unit.
+    pub x_label: String,
+    /// Y axis label with unit.
+    pub y_label: String,
+    /// The lines.
+    pub series: Vec<Series>,
+    /// A shaded x interval and its label (e.g. the warmup).
+    pub shade: Option<(f64, f64, String)>,
+    /// Called-out points.
+    pub markers: Vec<Marker>,
+}
+
+/// Draws `chart` as an SVG document.
+pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    let series: Vec<Series> = chart
+        .series
+        .iter()
+        .map(|s| Series {
+            points: downsample(&s.points, MAX_POINTS),
+            ..s.clone()
+        })
+        .collect();
+    let all = || series.iter().flat_map(|s| s.points.iter());
+    let (x0, x1) = span(
+        all().map(|p| p.0).chain(chart.shade.iter().map(|s| s.1)),
+        false,
+    );
+    let (y0, y1) = span(
+        all()
+            .map(|p| p.1)
+            .chain(chart.markers.iter().map(|m| m.at.1)),
+        true,
+    );
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let mut ctx = ChartBuilder::on(&root)
+            .caption(&chart.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| fail(&e))?;
+        ctx.configure_mesh()
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .light_line_style(RGBColor(238, 238, 238))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        if let Some((from, to, label)) = &chart.shade {
+            ctx.draw_series(std::iter::once(Rectangle::new(
+                [(*from, y0), (*to, y1)],
+                RGBColor(200, 200, 200).mix(0.35).filled(),
+            )))
+            .map_err(|e| fail(&e))?
+            .label(label.as_str())
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    RGBColor(200, 200, 200).filled(),
+                )
+            });
+        }
+        for (index, line) in series.iter().enumerate() {
+            let style = color(index).stroke_width(2);
+            let drawn = if line.dashed {
+                ctx.draw_series(DashedLineSeries::new(
+                    line.points.iter().copied(),
+                    6,
+                    4,
+                    style,
+                ))
+            } else {
+                ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
+            }
+            .map_err(|e| fail(&e))?;
+            drawn.label(line.name.as_str()).legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], color(index).stroke_width(2))
+            });
+            if line.dots {
+                ctx.draw_series(
+                    line.points
+                        .iter()
+                        .map(|p| Circle::new(*p, 3, color(index).filled())),
+                )
+                .map_err(|e| fail(&e))?;
+            }
+        }
+        for marker in &chart.markers {
+            ctx.draw_series(std::iter::once(Circle::new(
+                marker.at,
+                7,
+                BLACK.stroke_width(2),
+            )))
+            .map_err(|e| fail(&e))?;
+            ctx.draw_series(std::iter::once(Text::new(
+                marker.label.clone(),
+                marker.at,
+                ("sans-serif", 14)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )))
+            .map_err(|e| fail(&e))?;
+        }
+        ctx.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
+    }
+    Ok(svg)
+}

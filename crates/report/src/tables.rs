@@ -1,0 +1,348 @@
+//! The report's tables, from a run and its analysis.
+
+use captest_analyze::{Analysis, Run};
+
+use crate::page::TableView;
+
+/// `12.3` or `n/a`.
+pub fn ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The run's `_stats.csv`, with units.
+pub fn statistics(run: &Run) -> TableView {
+    let mut table = TableView::new(
+        "statistics",
+        "Request statistics (whole run, as _stats.csv)",
+        &[
+            "Type",
+            "Name",
+            "Requests",
+            "Fails",
+            "Median (ms)",
+            "Average (ms)",
+            "Min (ms)",
+            "Max (ms)",
+            "Avg size (bytes)",
+            "Requests/s",
+            "Failures/s",
+            "95% (ms)",
+            "99% (ms)",
+        ],
+        2,
+    );
+    for row in &run.stats {
+        let pct = |label: &str| {
+            row.percentiles_ms
+                .iter()
+                .find(|(l, _)| l == label)
+                .and_then(|(_, v)| *v)
+        };
+        let total = row.entry.method.is_empty() && row.entry.name == "Aggregated";
+        table.row(
+            vec![
+                row.entry.method.clone(),
+                row.entry.name.clone(),
+                format!("{:.0}", row.requests),
+                format!("{:.0}", row.failures),
+                ms(row.median_ms),
+                format!("{:.1}", row.avg_ms),
+                ms(row.min_ms),
+                ms(row.max_ms),
+                format!("{:.0}", row.avg_content_bytes),
+                format!("{:.2}", row.rps),
+                format!("{:.2}", row.failures_per_s),
+                ms(pct("95%")),
+                ms(pct("99%")),
+            ],
+            total.then_some("total"),
+        );
+    }
+    table
+}
+
+/// Steady-state figures per entry.
+pub fn steady(analysis: &Analysis) -> TableView {
+    let mut table = TableView::new(
+        "steady",
+        &format!("Steady state (after {}s warmup)", analysis.warmup_s),
+        &[
+            "Entry",
+            "Requests",
+            "Requests/s",
+            "Avg (ms)",
+            "p50 (ms)",
+            "p95 (ms)",
+            "p99 (ms)",
+            "Errors (%)",
+        ],
+        1,
+    );
+    let steady = &analysis.steady;
+    for figures in steady.entries.iter().chain([&steady.aggregated]) {
+        table.row(
+            vec![
+                figures.entry.clone(),
+                format!("{:.0}", figures.requests),
+                format!("{:.2}", figures.rps),
+                ms(figures.avg_ms_window.or(Some(figures.avg_ms))),
+                ms(figures.p50_ms),
+                ms(figures.p95_ms),
+                ms(figures.p99_ms),
+                format!("{:.2}", figures.error_pct),
+            ],
+            (figures.entry == "Aggregated").then_some("total"),
+        );
+    }
+    table
+}
+
+/// Steps of a stepped run.
+pub fn steps(analysis: &Analysis) -> TableView {
+    let mut table = TableView::new(
+        "steps",
+        "Steps (steady part of each step)",
+        &[
+            "Users",
+            "Requests/s",
+            "p50 (ms)",
+            "p95 (ms)",
+            "p99 (ms)",
+            "Errors (%)",
+        ],
+        0,
+    );
+    table.empty = "Constant load: no steps.".to_owned();
+    for step in &analysis.steps {
+        let knee = analysis
+            .knee
+            .as_ref()
+            .is_some_and(|k| k.users == step.users);
+        table.row(
+            vec![
+                format!("{}", step.users),
+                format!("{:.1}", step.rps),
+                ms(step.p50_ms),
+                ms(step.p95_ms),
+                ms(step.p99_ms),
+                format!("{:.2}", step.error_pct),
+            ],
+            knee.then_some("total"),
+        );
+    }
+    table
+}
+
+/// The analysis in words.
+pub fn findings(analysis: &Analysis) -> TableView {
+    let mut table = TableView::new("analysis", "Analysis", &["Finding", "Value"], 2);
+    let steady = &analysis.steady.aggregated;
+    let mut add = |k: &str, v: String| table.row(vec![k.to_owned(), v], None);
+    add(
+        "Steady throughput",
+        format!(
+            "{:.2} req/s (pandas recipe: {:.2})",
+            steady.rps, steady.rps_recipe
+        ),
+    );
+    add(
+        "Steady latency",
+        format!(
+            "avg {} ms, p50 {} ms, p95 {} ms, p99 {} ms",
+            ms(steady.avg_ms_window.or(Some(steady.avg_ms))),
+            ms(steady.p50_ms),
+            ms(steady.p95_ms),
+            ms(steady.p99_ms)
+        ),
+    );
+    add("Errors", format!("{:.2} %", steady.error_pct));
+    add(
+        "Knee",
+        match &analysis.knee {
+            Some(k) => format!("{} users at {:.1} req/s — {}", k.users, k.rps, k.method),
+            None => analysis.knee_note.clone(),
+        },
+    );
+    if let Some(k) = &analysis.latency_knee {
+        add(
+            "Latency knee",
+            format!("p95 takes off at {:.1} req/s ({} users)", k.rps, k.users),
+        );
+    }
+    if let Some(u) = &analysis.usl {
+        add(
+            "Universal Scalability Law",
+            format!(
+                "σ={:.4}, κ={:.6}, λ={:.2} req/s per user, N*={}, X_max={} req/s, R²={:.3}",
+                u.sigma,
+                u.kappa,
+                u.lambda,
+                u.n_star.map_or("∞".to_owned(), |n| format!("{n:.1}")),
+                u.x_max.map_or("n/a".to_owned(), |x| format!("{x:.1}")),
+                u.r2
+            ),
+        );
+    }
+    if let Some(b) = &analysis.breaking_point {
+        add(
+            "Breaking point",
+            format!(
+                "{} at {} users, {:.1} req/s: {}",
+                b.rule, b.users, b.rps, b.detail
+            ),
+        );
+    }
+    let c = &analysis.capacity;
+    add(
+        "Capacity (Little's law)",
+        format!(
+            "best {:.1} req/s; {:.1} users busy at the steady state ({} running); think time {} s",
+            c.max_rps_measured, c.littles_users, c.users_running, c.think_time_s
+        ),
+    );
+    if let Some(slo) = &c.slo {
+        add(
+            "SLO",
+            format!(
+                "{}: steady state {}; up to {} users measured; ≈{:.0} users by Little's law",
+                slo.rule,
+                if slo.steady_meets {
+                    "meets it"
+                } else {
+                    "misses it"
+                },
+                slo.max_users_measured
+                    .map_or("none".to_owned(), |u| u.to_string()),
+                slo.users_estimated
+            ),
+        );
+    }
+    if let Some(events) = analysis.events_per_s {
+        add("Business events", format!("{events:.1} events/s"));
+    }
+    let limited = &analysis.rate_limited;
+    add(
+        "Rate limited (429)",
+        format!(
+            "{:.0} requests ({:.2} % of all); other failures: {:.0}",
+            limited.requests, limited.share_pct, limited.other_failures
+        ),
+    );
+    table
+}
+
+/// `_failures.csv`.
+pub fn failures(run: &Run) -> TableView {
+    let mut table = TableView::new(
+        "failures",
+        "Failures",
+        &["Method", "Name", "Error", "Occurrences"],
+        3,
+    );
+    for f in &run.failures {
+        table.row(
+            vec![
+                f.entry.method.clone(),
+                f.entry.name.clone(),
+                f.error.clone(),
+                format!("{:.0}", f.occurrences),
+            ],
+            None,
+        );
+    }
+    table
+}
+
+/// `_exceptions.csv`.
+pub fn exceptions(run: &Run) -> TableView {
+    let mut table = TableView::new(
+        "exceptions",
+        "Exceptions",
+        &["Count", "Message", "Traceback"],
+        3,
+    );
+    table.pre = true;
+    for e in &run.exceptions {
+        table.row(
+            vec![
+                format!("{:.0}", e.count),
+                e.message.clone(),
+                e.traceback.clone(),
+            ],
+            None,
+        );
+    }
+    table
+}
+
+/// Steady figures per entry against a baseline.
+pub fn versus_baseline(current: &Analysis, baseline: &Analysis) -> TableView {
+    let mut table = TableView::new(
+        "baseline",
+        &format!("Compared with baseline {}", baseline.run),
+        &[
+            "Entry",
+            "Baseline req/s",
+            "Current req/s",
+            "Δ req/s (%)",
+            "Baseline p95 (ms)",
+            "Current p95 (ms)",
+            "Δ p95 (%)",
+        ],
+        1,
+    );
+    let pct = |b: f64, c: f64| {
+        if b != 0.0 {
+            Some((c / b - 1.0) * 100.0)
+        } else {
+            None
+        }
+    };
+    let all = current
+        .steady
+        .entries
+        .iter()
+        .chain([&current.steady.aggregated]);
+    for entry in all {
+        let base = baseline
+            .steady
+            .entries
+            .iter()
+            .chain([&baseline.steady.aggregated])
+            .find(|b| b.entry == entry.entry);
+        let Some(base) = base else {
+            table.row(
+                vec![
+                    entry.entry.clone(),
+                    "new".into(),
+                    format!("{:.2}", entry.rps),
+                    "".into(),
+                    "".into(),
+                    ms(entry.p95_ms),
+                    "".into(),
+                ],
+                None,
+            );
+            continue;
+        };
+        let delta_p95 = base.p95_ms.zip(entry.p95_ms).and_then(|(b, c)| pct(b, c));
+        let class = match delta_p95 {
+            Some(d) if d > 10.0 => Some("regressed"),
+            Some(d) if d < -10.0 => Some("improved"),
+            _ => None,
+        };
+        table.row(
+            vec![
+                entry.entry.clone(),
+                format!("{:.2}", base.rps),
+                format!("{:.2}", entry.rps),
+                pct(base.rps, entry.rps).map_or("n/a".into(), |d| format!("{d:+.1}")),
+                ms(base.p95_ms),
+                ms(entry.p95_ms),
+                delta_p95.map_or("n/a".into(), |d| format!("{d:+.1}")),
+            ],
+            class,
+        );
+    }
+    table
+}
