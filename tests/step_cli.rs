@@ -63,4 +63,15 @@ fn step_run_stops_at_the_known_capacity() {
         (6.0..=10.0).contains(&knee),
         "knee at {knee} users, steps {rps:?}"
     );
+    // The analyzer finds the knee within 10 % of the known capacity.
+    let output = run_captest(&["analyze", prefix.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let analysis: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let knee_rps = analysis["knee"]["rps"].as_f64().expect("a knee");
+    assert!(
+        (knee_rps / 400.0 - 1.0).abs() <= 0.10,
+        "knee at {knee_rps} req/s vs capacity 400; {}",
+        analysis["knee_note"]
+    );
+    assert_eq!(analysis["steps_source"], "steps_file");
 }

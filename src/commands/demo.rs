@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use captest_analyze::{analyze, summary, AnalyzeOptions, Run};
+use captest_report::{build_page, Templates};
 use captest_runner::client::Target;
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
 use captest_runner::engine::{run_experiment, LoadModel, RunSettings, StepSettings};
@@ -118,6 +120,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for file in &report.files {
         println!("wrote {}", file.display());
     }
+    let run = Run::load(&prefix)?;
+    let analysis = analyze(&run, &AnalyzeOptions::default())?;
+    println!("\n{}", summary::text(&analysis));
+    match &analysis.knee {
+        Some(knee) => println!(
+            "truth: the server saturates at {capacity_rps:.0} req/s ({} users); the knee found is {:+.1}% off",
+            args.capacity,
+            (knee.rps / capacity_rps - 1.0) * 100.0
+        ),
+        None => println!("truth: the server saturates at {capacity_rps:.0} req/s; {}", analysis.knee_note),
+    }
+    let html = prefix.with_file_name("demo_report.html");
+    let page = build_page(&run, &analysis, None)?;
+    std::fs::write(&html, Templates::embedded().render(&page)?)
+        .with_context(|| format!("{}: cannot write the report", html.display()))?;
+    println!("\nreport: {}", html.display());
     Ok(if report.failures() > 0 || counted != received {
         ExitCode::from(1)
     } else {

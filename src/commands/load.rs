@@ -55,6 +55,9 @@ pub struct OutputArgs {
     /// No live table, no final summary.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write a self-contained HTML report here at the end (like Locust's --html).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 /// The target URL, or the one-line error that names the ways to give it.
@@ -128,6 +131,18 @@ impl Experiment {
     /// Runs it and returns the report.
     pub fn run(self) -> anyhow::Result<RunReport> {
         let target = target_of(&self.target)?;
+        // --html without --csv: the CSV files the report is made from go to a temporary directory.
+        let scratch = match (&self.output.html, &self.output.csv) {
+            (Some(_), None) => {
+                Some(tempfile::tempdir().context("a temporary directory for --html")?)
+            }
+            _ => None,
+        };
+        let csv = match (&self.output.csv, &scratch) {
+            (Some(prefix), _) => Some((prefix.clone(), self.output.csv_full_history)),
+            (None, Some(dir)) => Some((dir.path().join("run"), true)),
+            (None, None) => None,
+        };
         let registry = EntryRegistry::new();
         let scenario = path_scenario(&target, &self.target, &registry)?;
         let settings = RunSettings {
@@ -141,15 +156,15 @@ impl Experiment {
             threads: self.output.threads.unwrap_or_else(default_threads),
             request_timeout: self.target.timeout,
             stop_timeout: self.output.stop_timeout,
-            csv: self
-                .output
-                .csv
-                .clone()
-                .map(|p| (p, self.output.csv_full_history)),
+            csv: csv.clone(),
             event_weights: Vec::new(),
             quiet: self.output.quiet,
         };
-        run_experiment(settings).context("the run could not start")
+        let report = run_experiment(settings).context("the run could not start")?;
+        if let (Some(html), Some((prefix, _))) = (&self.output.html, &csv) {
+            write_html(prefix, html, self.output.quiet)?;
+        }
+        Ok(report)
     }
 }
 
@@ -209,4 +224,19 @@ pub fn print_steps(steps: &[StepResult]) {
     if let Some(reason) = steps.last().and_then(|s| s.stop_reason.as_deref()) {
         println!("stopped: {reason}");
     }
+}
+
+/// Renders the HTML report of the run written under `prefix` into `html`.
+pub fn write_html(
+    prefix: &std::path::Path,
+    html: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let written =
+        captest_report::render_run_report(prefix, html, &captest_report::ReportOptions::default())
+            .with_context(|| format!("{}: cannot write the HTML report", html.display()))?;
+    if !quiet {
+        println!("wrote {}", written.display());
+    }
+    Ok(())
 }

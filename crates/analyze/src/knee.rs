@@ -15,7 +15,9 @@ pub enum CurveShape {
 }
 
 /// Kneedle's sensitivity S: how many mean x-gaps below the maximum the difference must fall.
-pub const DEFAULT_SENSITIVITY: f64 = 1.0;
+/// The paper suggests S = 1 for dense data; step runs have few points (5–10), where S = 0.5 still
+/// rejects straight lines but confirms a knee one step before the end of the data.
+pub const DEFAULT_SENSITIVITY: f64 = 0.5;
 
 /// The index of the knee of `(x, y)` (x strictly increasing), or `None` when there is none.
 /// No smoothing is applied (steps are few and already averaged).

@@ -1,0 +1,54 @@
+//! `captest demo`: the whole job on the built-in target, end to end.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn demo_runs_step_load_analysis_and_report_on_the_embedded_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = run_captest(&[
+        "demo",
+        "-q",
+        "--every",
+        "4s",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("(nothing lost)"), "{stdout}");
+    assert!(stdout.contains("business events:"), "{stdout}");
+    let report = dir.path().join("demo_report.html");
+    assert!(
+        stdout.contains(&format!("report: {}", report.display())),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(&report).expect("the report");
+    assert!(html.contains("id=\"chart-scalability\"") && html.contains("id=\"table-steps\""));
+    for suffix in [
+        "_stats.csv",
+        "_stats_history.csv",
+        "_steps.csv",
+        "_events.csv",
+        "_latency.hdr",
+    ] {
+        assert!(
+            dir.path().join(format!("demo{suffix}")).is_file(),
+            "{suffix}"
+        );
+    }
+    let events = read_csv(&dir.path().join("demo_events.csv"));
+    let batch = events
+        .iter()
+        .find(|r| r["Name"] == "POST /api/v1/event/batch")
+        .expect("batch events");
+    let requests: f64 = batch["Requests"].parse().expect("requests");
+    let carried: f64 = batch["Events"].parse().expect("events");
+    assert_eq!(carried, requests * 20.0);
+}
