@@ -34,6 +34,12 @@ enum Command {
     Analyze(commands::analyze::Args),
     /// Render a self-contained HTML report from a run's CSV files.
     Report(commands::report::Args),
+    /// Compare a run with a baseline under regression rules (exit 1 on a real regression).
+    Compare(commands::compare::Args),
+    /// Check one run against absolute thresholds (exit 1 when one is crossed).
+    Check(commands::check::Args),
+    /// Save and list stored baselines (baselines/NAME/).
+    Baseline(commands::baseline::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Report(args) => commands::report::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Baseline(args) => commands::baseline::run(args),
     };
     match outcome {
         Ok(code) => code,

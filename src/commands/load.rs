@@ -58,6 +58,10 @@ pub struct OutputArgs {
     /// Write a self-contained HTML report here at the end (like Locust's --html).
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Gate checked on the finished run, e.g. 'p95<500ms', 'errors<1%' (repeatable; exit 1 when
+    /// one is crossed, like `captest check`).
+    #[arg(long = "threshold")]
+    pub threshold: Vec<String>,
 }
 
 /// The target URL, or the one-line error that names the ways to give it.
@@ -128,14 +132,14 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Runs it and returns the report.
-    pub fn run(self) -> anyhow::Result<RunReport> {
+    /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
+    pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
         let target = target_of(&self.target)?;
         // --html without --csv: the CSV files the report is made from go to a temporary directory.
-        let scratch = match (&self.output.html, &self.output.csv) {
-            (Some(_), None) => {
-                Some(tempfile::tempdir().context("a temporary directory for --html")?)
-            }
+        let thresholds = super::check::parse_thresholds(&self.output.threshold)?;
+        let needs_files = self.output.html.is_some() || !thresholds.is_empty();
+        let scratch = match (needs_files, &self.output.csv) {
+            (true, None) => Some(tempfile::tempdir().context("a temporary directory for --html")?),
             _ => None,
         };
         let csv = match (&self.output.csv, &scratch) {
@@ -161,21 +165,35 @@ impl Experiment {
             quiet: self.output.quiet,
         };
         let report = run_experiment(settings).context("the run could not start")?;
-        if let (Some(html), Some((prefix, _))) = (&self.output.html, &csv) {
-            write_html(prefix, html, self.output.quiet)?;
+        let mut gates_passed = None;
+        if let Some((prefix, _)) = &csv {
+            if let Some(html) = &self.output.html {
+                write_html(prefix, html, self.output.quiet)?;
+            }
+            if !thresholds.is_empty() {
+                let run = captest_analyze::Run::load(prefix)?;
+                let gates = captest_analyze::compare::check(&run, &thresholds, &[]);
+                print!("\n{}", captest_analyze::compare::output::text(&gates));
+                gates_passed = Some(gates.passed);
+            }
         }
-        Ok(report)
+        Ok((report, gates_passed))
     }
 }
 
-/// Prints where the files went and maps the outcome to Locust's exit code (1 if any request failed).
-pub fn finish(report: &RunReport, quiet: bool) -> ExitCode {
+/// Prints where the files went and maps the outcome to an exit code: with thresholds, 1 when one
+/// was crossed; without, Locust's (1 if any request failed).
+pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> ExitCode {
     if !quiet {
         for file in &report.files {
             println!("wrote {}", file.display());
         }
     }
-    if report.failures() > 0 {
+    let failed = match gates_passed {
+        Some(passed) => !passed,
+        None => report.failures() > 0,
+    };
+    if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -1,8 +1,12 @@
 //! One module per subcommand: its clap arguments and the function that runs it.
 
 pub mod analyze;
+pub mod baseline;
+pub mod check;
+pub mod compare;
 pub mod demo;
 pub mod demo_server;
+pub mod gate;
 pub mod load;
 pub mod rate;
 pub mod report;

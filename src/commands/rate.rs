@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("give the arrival rate with --rps N or --rps-stages"),
     };
     let quiet = args.output.quiet;
-    let report = Experiment {
+    let (report, gates_passed) = Experiment {
         target: args.target,
         output: args.output,
         shape,
@@ -58,5 +58,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         run_time: args.run_time,
     }
     .run()?;
-    Ok(finish(&report, quiet))
+    Ok(finish(&report, gates_passed, quiet))
 }

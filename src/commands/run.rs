@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => Arc::new(Constant(args.users as f64)),
         };
     let quiet = args.output.quiet;
-    let report = Experiment {
+    let (report, gates_passed) = Experiment {
         target: args.target,
         output: args.output,
         shape,
@@ -57,5 +57,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         run_time: args.run_time,
     }
     .run()?;
-    Ok(finish(&report, quiet))
+    Ok(finish(&report, gates_passed, quiet))
 }

@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         LoadModel::Closed { spawn_rate }
     };
     let quiet = args.output.quiet;
-    let report = Experiment {
+    let (report, gates_passed) = Experiment {
         target: args.target,
         output: args.output,
         shape: Arc::new(shape),
@@ -109,5 +109,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !quiet {
         print_steps(&report.steps);
     }
-    Ok(finish(&report, quiet))
+    Ok(finish(&report, gates_passed, quiet))
 }

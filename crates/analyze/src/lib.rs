@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod capacity;
+pub mod compare;
 pub mod error;
 pub mod files;
 pub mod history;

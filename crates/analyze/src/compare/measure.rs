@@ -1,0 +1,146 @@
+//! Metric values of a run per entry (from `_stats.csv`, the run's final totals) and per-interval
+//! samples over the steady window (from a full `_stats_history.csv`) for significance tests.
+
+use crate::history::HistoryRow;
+use crate::run::Run;
+use crate::stats::StatsRow;
+
+use super::rule::Metric;
+
+/// Seconds between samples of Locust's current-window percentiles: their windows (≈10 s) must not
+/// overlap for the samples to be independent.
+const PERCENTILE_SAMPLE_EVERY_S: f64 = 10.0;
+
+/// The entry names of a run (`METHOD name`, then `Aggregated`).
+pub fn entries(run: &Run) -> Vec<String> {
+    let mut names: Vec<String> = run.entry_stats().map(|r| r.entry.to_string()).collect();
+    names.sort();
+    names.push("Aggregated".into());
+    names
+}
+
+fn stats_row<'a>(run: &'a Run, entry: &str) -> Option<&'a StatsRow> {
+    run.stats.iter().find(|r| r.entry.to_string() == entry)
+}
+
+fn percentile_of(row: &StatsRow, p: f64) -> Option<f64> {
+    let label = format!("{p}%");
+    if p == 50.0 {
+        return row.median_ms.or_else(|| {
+            row.percentiles_ms
+                .iter()
+                .find(|(l, _)| *l == label)
+                .and_then(|(_, v)| *v)
+        });
+    }
+    row.percentiles_ms
+        .iter()
+        .find(|(l, _)| *l == label)
+        .and_then(|(_, v)| *v)
+}
+
+/// Events per request of `entry` (from `--events` weights given as (pattern, weight)).
+fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
+    weights
+        .iter()
+        .filter(|(p, _)| p == entry || entry.split_once(' ').is_some_and(|(_, n)| n == p))
+        .map(|(_, w)| *w)
+        .next()
+        .unwrap_or(0.0)
+}
+
+/// The value of `metric` for `entry` over the whole run; `None` when the run lacks it.
+pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
+    if metric == Metric::Events && entry == "Aggregated" {
+        let total: f64 = run
+            .entry_stats()
+            .map(|r| r.rps * weight(weights, &r.entry.to_string()))
+            .sum();
+        return Some(total);
+    }
+    let row = stats_row(run, entry)?;
+    match metric {
+        Metric::Avg => Some(row.avg_ms),
+        Metric::Percentile(p) => percentile_of(row, p),
+        Metric::Max => row.max_ms,
+        Metric::Rps => Some(row.rps),
+        Metric::Events => Some(row.rps * weight(weights, entry)),
+        Metric::Errors => Some(if row.requests > 0.0 {
+            row.failures * 100.0 / row.requests
+        } else {
+            0.0
+        }),
+        Metric::FailCount => Some(row.failures),
+    }
+}
+
+fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
+    let history = run.history.as_ref()?;
+    if entry == "Aggregated" {
+        return Some(&history.aggregated);
+    }
+    history
+        .entries
+        .iter()
+        .find(|(name, _)| name.to_string() == entry)
+        .map(|(_, rows)| rows.as_slice())
+}
+
+/// Per-interval samples of `metric` for `entry` from `warmup_s` after the start: per second for
+/// avg, rps and errors; every 10 s for percentiles (non-overlapping windows). Empty when the
+/// history lacks the entry or the metric has no per-interval form (max, counts, events).
+pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64> {
+    let Some(rows) = history_rows(run, entry) else {
+        return Vec::new();
+    };
+    let start = run.history.as_ref().map_or(0.0, |h| h.start()) + warmup_s;
+    let rows: Vec<&HistoryRow> = rows
+        .iter()
+        .filter(|r| r.timestamp >= start && r.user_count > 0.0)
+        .collect();
+    let pairs = rows
+        .windows(2)
+        .filter(|w| w[1].total_requests > w[0].total_requests);
+    match metric {
+        Metric::Avg => pairs
+            .map(|w| {
+                let n = w[1].total_requests - w[0].total_requests;
+                (w[1].total_avg_ms * w[1].total_requests - w[0].total_avg_ms * w[0].total_requests)
+                    / n
+            })
+            .collect(),
+        Metric::Rps => rows
+            .windows(2)
+            .map(|w| {
+                (w[1].total_requests - w[0].total_requests)
+                    / (w[1].timestamp - w[0].timestamp).max(1.0)
+            })
+            .collect(),
+        Metric::Errors => pairs
+            .map(|w| {
+                (w[1].total_failures - w[0].total_failures) * 100.0
+                    / (w[1].total_requests - w[0].total_requests)
+            })
+            .collect(),
+        Metric::Percentile(p) => {
+            let pick = |r: &HistoryRow| match p {
+                50.0 => r.p50_ms,
+                95.0 => r.p95_ms,
+                99.0 => r.p99_ms,
+                _ => None,
+            };
+            let mut next = f64::NEG_INFINITY;
+            rows.iter()
+                .filter(|r| {
+                    let take = r.timestamp >= next;
+                    if take {
+                        next = r.timestamp + PERCENTILE_SAMPLE_EVERY_S;
+                    }
+                    take
+                })
+                .filter_map(|r| pick(r))
+                .collect()
+        }
+        Metric::Max | Metric::Events | Metric::FailCount => Vec::new(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Regression gates: `compare` a run with a baseline under `--fail-on` rules, telling real
+//! changes from noise, and `check` one run against absolute `--threshold`s.
+
+pub mod measure;
+pub mod output;
+pub mod rule;
+pub mod significance;
+pub mod verdict;
+
+pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
+pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};

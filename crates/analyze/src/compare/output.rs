@@ -1,0 +1,163 @@
+//! A gate report for people (text, Markdown) and for CI (JUnit XML).
+
+use std::fmt::Write;
+
+use super::verdict::{Comparison, GateReport};
+
+fn number(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
+}
+
+fn signed_pct(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:+.1}%"))
+}
+
+fn p_value(c: &Comparison) -> String {
+    c.p_value
+        .map_or_else(|| "—".to_owned(), |p| format!("{p:.3}"))
+}
+
+fn columns(report: &GateReport) -> [&'static str; 8] {
+    if report.kind == "check" {
+        [
+            "entry",
+            "rule",
+            "metric",
+            "bound",
+            "value",
+            "over bound",
+            "p",
+            "verdict",
+        ]
+    } else {
+        [
+            "entry", "rule", "metric", "baseline", "current", "delta", "p", "verdict",
+        ]
+    }
+}
+
+fn cells(c: &Comparison) -> Vec<String> {
+    vec![
+        c.entry.clone(),
+        c.rule.clone(),
+        c.metric.clone(),
+        number(c.baseline),
+        number(c.current),
+        signed_pct(c.delta_pct),
+        p_value(c),
+        if c.failed {
+            "FAIL".to_owned()
+        } else {
+            c.verdict.word().to_owned()
+        },
+    ]
+}
+
+/// A terminal table and the failing rules at the end.
+pub fn text(report: &GateReport) -> String {
+    let header = columns(report);
+    let rows: Vec<Vec<String>> = report.entries.iter().map(cells).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i < 3 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let _ = writeln!(out, "{}", line(&header.map(str::to_owned)));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    if let Some(alpha) = report.alpha {
+        let _ = writeln!(out, "\nnoise test: Mann-Whitney U on per-interval samples of the steady window, two-sided, α={alpha}");
+    }
+    if report.passed {
+        let _ = writeln!(out, "PASSED: no rule failed");
+    } else {
+        let _ = writeln!(out, "FAILED: {} rule(s)", report.failures.len());
+        for f in &report.failures {
+            let _ = writeln!(out, "  {} {}: {}", f.entry, f.rule, f.reason);
+        }
+    }
+    out
+}
+
+/// A Markdown table (for CI step summaries).
+pub fn markdown(report: &GateReport) -> String {
+    let header = columns(report);
+    let mut out = format!(
+        "## captest {}: {}\n\n| {} |\n|{}\n",
+        report.kind,
+        if report.passed { "passed" } else { "FAILED" },
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for c in &report.entries {
+        let row: Vec<String> = cells(c)
+            .into_iter()
+            .map(|s| s.replace('|', "\\|"))
+            .collect();
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// JUnit XML: one test case per rule × entry; failures carry the reason.
+pub fn junit(report: &GateReport) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites><testsuite name=\"captest {}\" tests=\"{}\" failures=\"{}\" errors=\"0\">",
+        report.kind,
+        report.entries.len(),
+        report.failures.len()
+    );
+    for c in &report.entries {
+        let name = xml(&format!("{} [{}]", c.rule, c.entry));
+        let _ = write!(
+            out,
+            "  <testcase classname=\"captest.{}\" name=\"{name}\">",
+            report.kind
+        );
+        if c.failed {
+            let message = xml(&c.reason);
+            let detail = xml(&format!(
+                "baseline/bound {} current {} delta {} p {}",
+                number(c.baseline),
+                number(c.current),
+                signed_pct(c.delta_pct),
+                p_value(c)
+            ));
+            let _ = write!(
+                out,
+                "<failure message=\"{message}\" type=\"regression\">{detail}</failure>"
+            );
+        }
+        let _ = writeln!(out, "</testcase>");
+    }
+    out.push_str("</testsuite></testsuites>\n");
+    out
+}

@@ -1,0 +1,278 @@
+//! Comparing a run with a baseline rule by rule and entry by entry, and absolute gates on one run.
+
+use serde::Serialize;
+
+use crate::run::Run;
+
+use super::measure::{entries, samples, value};
+use super::rule::{Amount, FailOn, Threshold};
+use super::significance::mann_whitney_p;
+
+/// The name of the significance test, as reported.
+pub const TEST_NAME: &str = "mann-whitney-u";
+
+/// What a comparison concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Better, beyond noise.
+    #[serde(rename = "improved")]
+    Improved,
+    /// Worse beyond the rule's allowance (and beyond noise when it could be tested).
+    #[serde(rename = "regressed")]
+    Regressed,
+    /// Within the allowance, or beyond it but not significant: noise.
+    #[serde(rename = "~")]
+    Noise,
+    /// Only in the current run.
+    #[serde(rename = "new")]
+    New,
+    /// Only in the baseline.
+    #[serde(rename = "removed")]
+    Removed,
+}
+
+impl Verdict {
+    /// The word shown in tables.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Improved => "improved",
+            Verdict::Regressed => "regressed",
+            Verdict::Noise => "~",
+            Verdict::New => "new",
+            Verdict::Removed => "removed",
+        }
+    }
+}
+
+/// One rule applied to one entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// `METHOD name` or `Aggregated`.
+    pub entry: String,
+    /// The rule as written.
+    pub rule: String,
+    /// The metric compared.
+    pub metric: String,
+    /// Baseline value (ms, req/s, % or count).
+    pub baseline: Option<f64>,
+    /// Current value.
+    pub current: Option<f64>,
+    /// current − baseline.
+    pub delta: Option<f64>,
+    /// (current − baseline) / baseline, percent.
+    pub delta_pct: Option<f64>,
+    /// The test used, or `none` (no per-interval samples).
+    pub test: String,
+    /// Two-sided p-value of the test.
+    pub p_value: Option<f64>,
+    /// The conclusion.
+    pub verdict: Verdict,
+    /// Whether this comparison fails the gate.
+    pub failed: bool,
+    /// Why (for failures and noise).
+    pub reason: String,
+}
+
+/// Settings of a comparison.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Warmup dropped from both runs' samples, seconds.
+    pub warmup_s: f64,
+    /// Significance level.
+    pub alpha: f64,
+    /// Fail on any change beyond the allowance, significant or not.
+    pub strict: bool,
+    /// Events per request: (entry pattern, weight).
+    pub weights: Vec<(String, f64)>,
+}
+
+/// The outcome of comparing or checking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateReport {
+    /// True when nothing failed.
+    pub passed: bool,
+    /// `compare` or `check`.
+    pub kind: &'static str,
+    /// Significance level used (compare).
+    pub alpha: Option<f64>,
+    /// The comparisons that failed.
+    pub failures: Vec<Comparison>,
+    /// Every comparison.
+    pub entries: Vec<Comparison>,
+}
+
+fn exceeded(rule: &FailOn, baseline: f64, delta: f64) -> bool {
+    let bad = rule.direction * delta;
+    match rule.amount {
+        Amount::Percent(limit) if baseline != 0.0 => bad / baseline.abs() * 100.0 > limit,
+        Amount::Percent(_) => bad > 0.0,
+        Amount::Absolute(limit) => bad > limit,
+    }
+}
+
+/// Applies every rule to every entry in its scope.
+pub fn compare(
+    baseline: &Run,
+    current: &Run,
+    rules: &[FailOn],
+    options: &CompareOptions,
+) -> GateReport {
+    let mut names = entries(baseline);
+    for name in entries(current) {
+        if !names.contains(&name) {
+            names.insert(names.len() - 1, name);
+        }
+    }
+    let mut all = Vec::new();
+    for rule in rules {
+        for entry in names.iter().filter(|e| rule.scope.covers(e)) {
+            let b = value(baseline, entry, rule.metric, &options.weights);
+            let c = value(current, entry, rule.metric, &options.weights);
+            let mut comparison = Comparison {
+                entry: entry.clone(),
+                rule: rule.text.clone(),
+                metric: rule.metric.name(),
+                baseline: b,
+                current: c,
+                delta: None,
+                delta_pct: None,
+                test: "none".into(),
+                p_value: None,
+                verdict: Verdict::Noise,
+                failed: false,
+                reason: String::new(),
+            };
+            let (b, c) = match (b, c) {
+                (Some(b), Some(c)) => (b, c),
+                (None, Some(_)) => {
+                    comparison.verdict = Verdict::New;
+                    all.push(comparison);
+                    continue;
+                }
+                (Some(_), None) => {
+                    comparison.verdict = Verdict::Removed;
+                    all.push(comparison);
+                    continue;
+                }
+                (None, None) => continue,
+            };
+            let delta = c - b;
+            comparison.delta = Some(delta);
+            comparison.delta_pct = (b != 0.0).then(|| delta / b.abs() * 100.0);
+            let p = mann_whitney_p(
+                &samples(baseline, entry, rule.metric, options.warmup_s),
+                &samples(current, entry, rule.metric, options.warmup_s),
+            );
+            if p.is_some() {
+                comparison.test = TEST_NAME.into();
+            }
+            comparison.p_value = p;
+            let significant = p.map(|p| p < options.alpha);
+            if exceeded(rule, b, delta) {
+                if significant == Some(false) && !options.strict {
+                    comparison.reason = format!(
+                        "beyond {} but within noise (p={:.3} ≥ α={})",
+                        rule.text,
+                        p.unwrap_or(1.0),
+                        options.alpha
+                    );
+                } else {
+                    comparison.verdict = Verdict::Regressed;
+                    comparison.failed = true;
+                    comparison.reason = match p {
+                        Some(p) => format!("beyond {} (p={p:.2e})", rule.text),
+                        None => format!(
+                            "beyond {} (no per-interval samples to test noise)",
+                            rule.text
+                        ),
+                    };
+                }
+            } else if significant == Some(true)
+                && (delta < 0.0) == rule.metric.higher_is_worse()
+                && delta != 0.0
+            {
+                comparison.verdict = Verdict::Improved;
+            }
+            all.push(comparison);
+        }
+    }
+    let failures: Vec<Comparison> = all.iter().filter(|c| c.failed).cloned().collect();
+    GateReport {
+        passed: failures.is_empty(),
+        kind: "compare",
+        alpha: Some(options.alpha),
+        failures,
+        entries: all,
+    }
+}
+
+/// Checks absolute gates on one run.
+pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateReport {
+    let names = entries(run);
+    let mut all = Vec::new();
+    for gate in gates {
+        let mut matched = false;
+        for entry in names.iter().filter(|e| gate.scope.covers(e)) {
+            matched = true;
+            let v = value(run, entry, gate.metric, weights);
+            let ok = v.is_some_and(|v| {
+                if gate.below {
+                    v < gate.bound
+                } else {
+                    v > gate.bound
+                }
+            });
+            all.push(Comparison {
+                entry: entry.clone(),
+                rule: gate.text.clone(),
+                metric: gate.metric.name(),
+                baseline: Some(gate.bound),
+                current: v,
+                delta: v.map(|v| v - gate.bound),
+                delta_pct: v
+                    .filter(|_| gate.bound != 0.0)
+                    .map(|v| (v - gate.bound) / gate.bound * 100.0),
+                test: "threshold".into(),
+                p_value: None,
+                verdict: if ok {
+                    Verdict::Noise
+                } else {
+                    Verdict::Regressed
+                },
+                failed: !ok,
+                reason: match v {
+                    Some(v) if !ok => format!("{} is {v:.2}", gate.metric.name()),
+                    None => "no value in this run".into(),
+                    _ => String::new(),
+                },
+            });
+        }
+        if !matched {
+            all.push(Comparison {
+                entry: match &gate.scope {
+                    super::rule::Scope::Entry(p) => p.clone(),
+                    super::rule::Scope::All => "*".into(),
+                },
+                rule: gate.text.clone(),
+                metric: gate.metric.name(),
+                baseline: Some(gate.bound),
+                current: None,
+                delta: None,
+                delta_pct: None,
+                test: "threshold".into(),
+                p_value: None,
+                verdict: Verdict::Regressed,
+                failed: true,
+                reason: "no entry of the run matches this threshold's scope".into(),
+            });
+        }
+    }
+    let failures: Vec<Comparison> = all.iter().filter(|c| c.failed).cloned().collect();
+    GateReport {
+        passed: failures.is_empty(),
+        kind: "check",
+        alpha: None,
+        failures,
+        entries: all,
+    }
+}

@@ -1,0 +1,171 @@
+//! `captest baseline save NAME PREFIX` and `captest baseline list`: the store that `compare`
+//! resolves names from (`baselines/NAME/NAME_*.csv` + `meta.json`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use captest_analyze::files::SUFFIXES;
+use captest_analyze::RunFiles;
+
+/// Arguments of `captest baseline`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+    /// Directory of the store.
+    #[arg(long, default_value = "baselines", global = true)]
+    pub dir: PathBuf,
+}
+
+/// What to do with the store.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Copy a run's files into the store under NAME.
+    Save {
+        /// Name to store it under (letters, digits, '-', '_', '.').
+        name: String,
+        /// The run: its prefix or one of its files.
+        prefix: PathBuf,
+        /// Replace an existing baseline of that name.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List stored baselines.
+    List,
+}
+
+fn git_commit() -> Option<String> {
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
+
+fn save(store: &Path, name: &str, prefix: &Path, force: bool) -> anyhow::Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || name.starts_with('.')
+    {
+        bail!("baseline name {name:?}: use letters, digits, '-', '_' and '.'");
+    }
+    let files = RunFiles::locate(prefix)?;
+    let target = store.join(name);
+    if target.exists() {
+        if !force {
+            bail!(
+                "{}: a baseline named {name:?} exists; pass --force to replace it",
+                target.display()
+            );
+        }
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("{}: cannot replace", target.display()))?;
+    }
+    std::fs::create_dir_all(&target)
+        .with_context(|| format!("{}: cannot create", target.display()))?;
+    let mut copied = Vec::new();
+    for suffix in SUFFIXES {
+        let mut source = files.prefix.clone().into_os_string();
+        source.push(suffix);
+        let source = PathBuf::from(source);
+        if source.is_file() {
+            let destination = target.join(format!("{name}{suffix}"));
+            std::fs::copy(&source, &destination).with_context(|| {
+                format!(
+                    "{}: cannot copy to {}",
+                    source.display(),
+                    destination.display()
+                )
+            })?;
+            copied.push(
+                destination
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    let meta = serde_json::json!({
+        "name": name,
+        "saved_at": chrono_now(),
+        "source": files.prefix.display().to_string(),
+        "git_commit": git_commit(),
+        "command": std::env::args().collect::<Vec<_>>().join(" "),
+        "host": host_name(),
+        "captest_version": env!("CARGO_PKG_VERSION"),
+        "files": copied,
+    });
+    let path = target.join("meta.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&meta)?)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    println!(
+        "saved baseline {name} in {} ({} files)",
+        target.display(),
+        copied.len()
+    );
+    Ok(())
+}
+
+/// Now as RFC 3339 UTC, from the system clock.
+fn chrono_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+fn list(store: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(store) else {
+        println!("no baselines in {}", store.display());
+        return Ok(());
+    };
+    let mut rows: Vec<(String, String, String)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let meta: serde_json::Value = std::fs::read_to_string(e.path().join("meta.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            let commit = meta["git_commit"]
+                .as_str()
+                .map(|c| c.chars().take(10).collect())
+                .unwrap_or_default();
+            (
+                name,
+                meta["saved_at"].as_str().unwrap_or("").to_owned(),
+                commit,
+            )
+        })
+        .collect();
+    rows.sort();
+    println!("{:<24} {:<22} commit", "name", "saved at");
+    for (name, saved, commit) in rows {
+        println!("{name:<24} {saved:<22} {commit}");
+    }
+    Ok(())
+}
+
+/// Runs `captest baseline`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.action {
+        Action::Save {
+            name,
+            prefix,
+            force,
+        } => save(&args.dir, &name, &prefix, force)?,
+        Action::List => list(&args.dir)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

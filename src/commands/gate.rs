@@ -1,0 +1,71 @@
+//! Shared by `compare` and `check`: output flags, resolving runs by name, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use captest_analyze::compare::{output, GateReport};
+use captest_analyze::Run;
+
+/// How a gate report is printed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GateOutput {
+    /// Print JSON (keys documented in the README).
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print a Markdown table (for a CI step summary).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Also write JUnit XML here (one test case per rule × entry).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+/// Loads a run given as a stored baseline name (`baselines/NAME/`), a prefix or a file.
+pub fn load_run(given: &str) -> anyhow::Result<Run> {
+    let stored = Path::new("baselines").join(given);
+    if stored.is_dir() {
+        let prefix = stored.join(given);
+        let path = if captest_analyze::RunFiles::locate(&prefix).is_ok() {
+            prefix
+        } else {
+            stored
+        };
+        return Ok(Run::load(&path)?);
+    }
+    Ok(Run::load(Path::new(given))?)
+}
+
+/// Prints `report` as asked, writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).
+pub fn finish(report: &GateReport, out: &GateOutput) -> anyhow::Result<ExitCode> {
+    if out.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).context("serialize the report")?
+        );
+    } else if out.markdown {
+        print!("{}", output::markdown(report));
+    } else {
+        print!("{}", output::text(report));
+    }
+    if let Some(path) = &out.junit {
+        std::fs::write(path, output::junit(report))
+            .with_context(|| format!("{}: cannot write the JUnit file", path.display()))?;
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Event weights from `--events NAME=W` flags.
+pub fn weights(events: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
+    events
+        .iter()
+        .map(|e| {
+            let w: captest_analyze::EventWeight = e.parse()?;
+            Ok((w.entry, w.weight))
+        })
+        .collect()
+}

@@ -1,0 +1,330 @@
+//! End-to-end tests of `captest compare`, `captest check` and `captest baseline` on the real
+//! Locust baseline/current pair (GET /item/[id] made ~11 % slower, the rest unchanged but noisy).
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+fn locust(run: &str) -> String {
+    locust_dir()
+        .join(run)
+        .join(run)
+        .to_str()
+        .expect("utf-8")
+        .to_owned()
+}
+
+fn gate(args: &[&str]) -> (i32, serde_json::Value) {
+    let output = run_captest(&[args, &["--json"]].concat());
+    let code = output.status.code().expect("an exit code");
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&output.stderr)));
+    (code, json)
+}
+
+#[test]
+fn a_slower_endpoint_is_flagged_and_noise_is_not() {
+    let (code, json) = gate(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "mean+8%",
+        "--warmup",
+        "10s",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json["passed"], false);
+    let failures = json["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let failure = &failures[0];
+    assert_eq!(failure["entry"], "GET /item/[id]");
+    assert_eq!(failure["metric"], "avg");
+    assert_eq!(failure["test"], "mann-whitney-u");
+    assert!(failure["p_value"].as_f64().is_some_and(|p| p < 0.05));
+    let delta_pct = failure["delta_pct"].as_f64().expect("delta_pct");
+    assert!((9.0..14.0).contains(&delta_pct), "{delta_pct}");
+    for key in ["rule", "baseline", "current", "delta"] {
+        assert!(!failure[key].is_null(), "{key}");
+    }
+    let entries = json["entries"].as_array().expect("entries");
+    let verdict = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e["entry"] == name)
+            .map(|e| e["verdict"].clone())
+    };
+    assert_eq!(verdict("DELETE /item/[id]"), Some(serde_json::json!("~")));
+    assert_eq!(verdict("Aggregated"), Some(serde_json::json!("~")));
+    assert!(entries
+        .iter()
+        .all(|e| e["entry"] == "GET /item/[id]" || e["verdict"] != "regressed"));
+
+    // A stricter rule lists what it finds, with p-values.
+    let (_, strict) = gate(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "p95+5%",
+        "--warmup",
+        "10s",
+    ]);
+    let entries = strict["entries"].as_array().expect("entries");
+    assert!(entries
+        .iter()
+        .filter(|e| e["entry"] != "Aggregated")
+        .all(|e| e["p_value"].is_number()));
+    assert!(strict["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .any(|f| f["entry"] == "GET /item/[id]"));
+}
+
+#[test]
+fn a_run_compared_with_itself_passes_with_zero_deltas() {
+    let (code, json) = gate(&[
+        "compare",
+        &locust("baseline"),
+        &locust("baseline"),
+        "--fail-on",
+        "p95+10%",
+        "--fail-on",
+        "rps-5%",
+        "--fail-on",
+        "errors+1pp",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(json["passed"], true);
+    let entries = json["entries"].as_array().expect("entries");
+    assert!(entries.len() >= 27);
+    assert!(
+        entries.iter().all(|e| e["delta"].as_f64() == Some(0.0)),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn junit_is_valid_xml_and_markdown_is_a_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junit = dir.path().join("gate.xml");
+    let output = run_captest(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "mean+8%",
+        "--fail-on",
+        "GET /item/[id]:p99+50ms",
+        "--markdown",
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let markdown = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = markdown.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(
+        lines.len() > 3 && lines[1].starts_with("|---|"),
+        "{markdown}"
+    );
+    let columns = lines[0].matches(" | ").count();
+    assert!(lines[2..]
+        .iter()
+        .all(|l| l.matches(" | ").count() == columns));
+    let xml = std::fs::read_to_string(&junit).expect("junit file");
+    let document = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let suite = document
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(
+        suite.attribute("tests"),
+        Some(cases.len().to_string().as_str())
+    );
+    let failed = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .count();
+    assert_eq!(
+        suite.attribute("failures"),
+        Some(failed.to_string().as_str())
+    );
+    assert!(failed >= 1);
+}
+
+#[test]
+fn check_applies_absolute_thresholds() {
+    let (code, json) = gate(&[
+        "check",
+        &locust("baseline"),
+        "--threshold",
+        "avg<200ms",
+        "--threshold",
+        "p95<500ms",
+    ]);
+    assert_eq!((code, json["passed"].clone()), (0, serde_json::json!(true)));
+    let (code, json) = gate(&[
+        "check",
+        &locust("failing"),
+        "--threshold",
+        "errors<1%",
+        "--threshold",
+        "/items:p99<1s",
+    ]);
+    assert_eq!(code, 1);
+    let failures = json["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["entry"], "Aggregated");
+    assert_eq!(failures[0]["rule"], "errors<1%");
+}
+
+#[test]
+fn baselines_are_saved_listed_and_resolved_by_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let in_dir = |args: &[&str]| {
+        captest()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("runs")
+    };
+    let saved = in_dir(&["baseline", "save", "release-1", &locust("baseline")]);
+    assert_eq!(saved.status.code(), Some(0), "{saved:?}");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("baselines/release-1/meta.json")).expect("meta"),
+    )
+    .expect("meta JSON");
+    for key in ["saved_at", "command", "captest_version", "host", "source"] {
+        assert!(!meta[key].is_null(), "{key}");
+    }
+    assert!(Path::new(&dir.path().join("baselines/release-1/release-1_stats.csv")).is_file());
+    let listed = in_dir(&["baseline", "list"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("release-1"));
+    let again = in_dir(&["baseline", "save", "release-1", &locust("baseline")]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "refuses to overwrite without --force"
+    );
+    let compared = in_dir(&[
+        "compare",
+        "release-1",
+        &locust("current"),
+        "--fail-on",
+        "mean+8%",
+    ]);
+    assert_eq!(
+        compared.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+}
+
+#[test]
+fn bad_rules_and_files_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wrong = dir.path().join("wrong_stats.csv");
+    std::fs::write(&wrong, "a,b,c\n1,2,3\n").expect("write");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--fail-on".into(), "p95+".into()], "character 5"),
+        (
+            vec!["--fail-on".into(), "p1000+5%".into()],
+            "unknown metric",
+        ),
+        (
+            vec!["--fail-on".into(), "foo:bar".into()],
+            "expected + or -",
+        ),
+    ];
+    for (flags, needle) in cases {
+        let mut args = vec!["compare".to_owned(), locust("baseline"), locust("current")];
+        args.extend(flags);
+        let output = captest().args(&args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr.contains(needle) && stderr.trim().lines().count() == 1,
+            "{stderr}"
+        );
+    }
+    let missing = run_captest(&[
+        "compare",
+        "nothing-here",
+        &locust("current"),
+        "--fail-on",
+        "p95+5%",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no run files"));
+    let mismatched = run_captest(&[
+        "compare",
+        wrong.to_str().expect("utf-8"),
+        &locust("current"),
+        "--fail-on",
+        "p95+5%",
+    ]);
+    assert_eq!(mismatched.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mismatched.stderr).contains("missing column"));
+}
+
+#[test]
+fn run_applies_thresholds_at_the_end_and_writes_html_without_csv() {
+    let server = DemoServer::start(&["--service-time", "5ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let html = dir.path().join("run.html");
+    let base = [
+        "run",
+        "--host",
+        server.url.as_str(),
+        "--path",
+        "/items",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "2s",
+        "-q",
+    ];
+    let strict = run_captest(
+        &[
+            &base[..],
+            &["--threshold", "p95<1ms", "--threshold", "errors<1%"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        strict.status.code(),
+        Some(1),
+        "p95 of a 5 ms service is above 1 ms"
+    );
+    let stdout = String::from_utf8_lossy(&strict.stdout);
+    assert!(
+        stdout.contains("FAILED: 1 rule(s)") && stdout.contains("p95<1ms"),
+        "{stdout}"
+    );
+    let relaxed = run_captest(
+        &[
+            &base[..],
+            &[
+                "--threshold",
+                "p95<5s",
+                "--html",
+                html.to_str().expect("utf-8"),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(relaxed.status.code(), Some(0), "{relaxed:?}");
+    assert!(std::fs::read_to_string(&html)
+        .expect("html report")
+        .contains("id=\"chart-throughput\""));
+}
