@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use captest_runner::client::Target;
 use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
 use captest_runner::metrics::{EntryKey, EntryRegistry};
+use captest_runner::scenario::{load_scenario, Selection};
 use captest_runner::shape::LoadShape;
 use captest_runner::steps::StepResult;
 use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
@@ -23,6 +24,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Where to send load and what to request.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
+    /// Scenario file (TOML user classes and tasks); without one, users GET --path.
+    #[arg(value_name = "SCENARIO.toml")]
+    pub scenario: Option<PathBuf>,
+    /// User classes of the scenario to run (default: all).
+    #[arg(value_name = "CLASS")]
+    pub classes: Vec<String>,
+    /// Run only the scenario's tasks with one of these tags (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Leave out the scenario's tasks with one of these tags (comma separated).
+    #[arg(long = "exclude-tags", value_delimiter = ',')]
+    pub exclude_tags: Vec<String>,
     /// Base URL of the service under test, e.g. http://127.0.0.1:8080.
     #[arg(short = 'H', long, env = "CAPTEST_HOST")]
     pub host: Option<String>,
@@ -85,20 +98,21 @@ pub fn path_scenario(
         bail!("--path must start with '/', got {path:?}");
     }
     let entry = registry.intern(&EntryKey::new("GET", path));
-    let step = RequestStep {
-        method: http::Method::GET,
-        uri: target.request_uri(path)?,
-        headers: http::HeaderMap::new(),
-        body: bytes::Bytes::new(),
+    let step = RequestStep::fixed(
+        http::Method::GET,
+        target.request_uri(path)?,
+        http::HeaderMap::new(),
+        bytes::Bytes::new(),
         entry,
-        accept: Acceptance::Below400,
-    };
+        Acceptance::Below400,
+    );
     Ok(Scenario {
         classes: vec![UserClass {
             name: "User".to_owned(),
             weight: 1,
             wait: WaitTime::Constant(args.wait),
             on_start: vec![],
+            vars: Default::default(),
             tasks: vec![Task {
                 name: "get".to_owned(),
                 weight: 1,
@@ -148,7 +162,18 @@ impl Experiment {
             (None, None) => None,
         };
         let registry = EntryRegistry::new();
-        let scenario = path_scenario(&target, &self.target, &registry)?;
+        let (scenario, event_weights) = match &self.target.scenario {
+            Some(file) => {
+                let selection = Selection {
+                    classes: self.target.classes.clone(),
+                    tags: self.target.tags.iter().cloned().collect(),
+                    exclude_tags: self.target.exclude_tags.iter().cloned().collect(),
+                };
+                let loaded = load_scenario(file, &target, &registry, &selection)?;
+                (loaded.scenario, loaded.event_weights)
+            }
+            None => (path_scenario(&target, &self.target, &registry)?, Vec::new()),
+        };
         let settings = RunSettings {
             target,
             scenario: Arc::new(scenario),
@@ -161,7 +186,7 @@ impl Experiment {
             request_timeout: self.target.timeout,
             stop_timeout: self.output.stop_timeout,
             csv: csv.clone(),
-            event_weights: Vec::new(),
+            event_weights,
             quiet: self.output.quiet,
         };
         let report = run_experiment(settings).context("the run could not start")?;

@@ -1,12 +1,15 @@
 //! What virtual users do: user classes with weights and wait times, running weighted tasks made of
 //! request steps. The scenario loader (TOML files) and the `--path` shortcut both build this model.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 use rand::Rng;
 
+use crate::dynamic::{Capture, DynamicRequest, ResponseCheck};
 use crate::metrics::EntryId;
 
 /// Which statuses count as success for a request.
@@ -43,6 +46,44 @@ pub struct RequestStep {
     pub entry: EntryId,
     /// Which statuses are successes.
     pub accept: Acceptance,
+    /// Parts rendered per request from templates; `None` for a fixed request.
+    pub dynamic: Option<Arc<DynamicRequest>>,
+    /// Conditions on the response body (a failed check fails the request).
+    pub checks: Vec<ResponseCheck>,
+    /// Values taken from the response into the user's variables.
+    pub captures: Vec<Capture>,
+    /// Timeout of this request, overriding the run's.
+    pub timeout: Option<Duration>,
+}
+
+impl RequestStep {
+    /// A fixed request: the same method, URI, headers and body every time.
+    pub fn fixed(
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+        entry: EntryId,
+        accept: Acceptance,
+    ) -> Self {
+        RequestStep {
+            method,
+            uri,
+            headers,
+            body,
+            entry,
+            accept,
+            dynamic: None,
+            checks: Vec::new(),
+            captures: Vec::new(),
+            timeout: None,
+        }
+    }
+
+    /// Whether the response body must be kept (for checks or captures).
+    pub fn needs_body(&self) -> bool {
+        !self.checks.is_empty() || !self.captures.is_empty()
+    }
 }
 
 /// A weighted unit of work: its steps run in order each time the task is picked.
@@ -102,6 +143,8 @@ pub struct UserClass {
     pub wait: WaitTime,
     /// Steps each user runs once when it starts (a login, say).
     pub on_start: Vec<RequestStep>,
+    /// Each user's variables when it starts (templates see them; captures add to them).
+    pub vars: BTreeMap<String, minijinja::Value>,
     /// The weighted tasks.
     pub tasks: Vec<Task>,
 }
@@ -205,6 +248,7 @@ mod tests {
             weight,
             wait: WaitTime::Constant(Duration::ZERO),
             on_start: vec![],
+            vars: BTreeMap::new(),
             tasks: vec![],
         };
         let scenario = Scenario {

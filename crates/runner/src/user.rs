@@ -13,6 +13,7 @@ use rand::SeedableRng;
 use tokio::sync::Notify;
 
 use crate::client::{Connection, Target};
+use crate::dynamic::{inspect, UserState};
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
 
@@ -62,51 +63,89 @@ pub struct UserEnvironment {
     pub request_timeout: Duration,
 }
 
-/// Sends one step's request on `connection` and records the sample. The response time runs from
+fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
+    env.recorder.record(Sample {
+        entry: step.entry,
+        elapsed_ns: 0,
+        content_length: 0,
+        finished: Instant::now(),
+        failure: Some(FailureKind::Other(message.into())),
+    });
+}
+
+/// Sends one step's request on `connection` and records the sample. Templated parts are rendered
+/// with `state`'s variables; captures store into them. The response time runs from
 /// `intended_start` when given (the open model's schedule, so a stalled target shows in the
-/// percentiles), else from the moment the request is sent.
+/// percentiles), else from the moment the request is sent. Returns whether the request succeeded.
 pub async fn execute_step(
     env: &UserEnvironment,
     connection: &mut Connection,
     step: &RequestStep,
+    state: &mut UserState,
     intended_start: Option<Instant>,
-) -> Option<crate::client::Exchange> {
+) -> bool {
+    let rendered = match &step.dynamic {
+        Some(dynamic) => match dynamic.render(state, &env.target) {
+            Ok(rendered) => Some(rendered),
+            Err(message) => {
+                record_failure(env, step, message);
+                return false;
+            }
+        },
+        None => None,
+    };
+    let uri = rendered
+        .as_ref()
+        .and_then(|r| r.uri.clone())
+        .unwrap_or_else(|| step.uri.clone());
+    let body = rendered
+        .as_ref()
+        .and_then(|r| r.body.clone())
+        .unwrap_or_else(|| step.body.clone());
     let mut builder = Request::builder()
         .method(step.method.clone())
-        .uri(step.uri.clone())
+        .uri(uri)
         .header(HOST, env.target.host_header().clone());
     if let Some(headers) = builder.headers_mut() {
         headers.extend(step.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(rendered) = &rendered {
+            headers.extend(rendered.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
     }
-    let request = match builder.body(Full::new(step.body.clone())) {
+    let request = match builder.body(Full::new(body)) {
         Ok(request) => request,
         Err(error) => {
-            env.recorder.record(Sample {
-                entry: step.entry,
-                elapsed_ns: 0,
-                content_length: 0,
-                finished: Instant::now(),
-                failure: Some(FailureKind::Other(
-                    format!("InvalidURL({:?})", error.to_string()).into(),
-                )),
-            });
-            return None;
+            record_failure(env, step, format!("InvalidURL({:?})", error.to_string()));
+            return false;
         }
     };
     let started = intended_start.unwrap_or_else(Instant::now);
+    let timeout = step.timeout.unwrap_or(env.request_timeout);
     let outcome = connection
-        .exchange(&env.target, request, false, env.request_timeout)
+        .exchange(&env.target, request, step.needs_body(), timeout)
         .await;
     let finished = Instant::now();
     let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
-    let (content_length, failure, exchange) = match outcome {
+    let (content_length, failure) = match outcome {
         Ok(exchange) => {
             let status = exchange.status.as_u16();
-            let failure = (!step.accept.accepts(status)).then_some(FailureKind::Status(status));
-            (exchange.content_length, failure, Some(exchange))
+            let mut failure = (!step.accept.accepts(status)).then_some(FailureKind::Status(status));
+            if failure.is_none() && step.needs_body() {
+                if let Err(message) = inspect(
+                    &step.checks,
+                    &step.captures,
+                    &exchange.headers,
+                    exchange.body.as_ref(),
+                    state,
+                ) {
+                    failure = Some(FailureKind::Other(message.into()));
+                }
+            }
+            (exchange.content_length, failure)
         }
-        Err(failure) => (0, Some(failure), None),
+        Err(failure) => (0, Some(failure)),
     };
+    let succeeded = failure.is_none();
     env.recorder.record(Sample {
         entry: step.entry,
         elapsed_ns,
@@ -114,18 +153,19 @@ pub async fn execute_step(
         finished,
         failure,
     });
-    exchange
+    succeeded
 }
 
 /// Runs one user of `class` until `stop` is raised.
 pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<StopSignal>) {
     let mut connection = Connection::new();
     let mut rng = SmallRng::from_os_rng();
+    let mut state = UserState::new(&class.vars);
     for step in &class.on_start {
         if stop.is_stopped() {
             return;
         }
-        execute_step(&env, &mut connection, step, None).await;
+        execute_step(&env, &mut connection, step, &mut state, None).await;
     }
     while !stop.is_stopped() {
         let Some(task) = class.pick_task(&mut rng) else {
@@ -133,9 +173,13 @@ pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<Sto
         };
         let task_started = Instant::now();
         for step in &task.steps {
-            execute_step(&env, &mut connection, step, None).await;
+            let succeeded = execute_step(&env, &mut connection, step, &mut state, None).await;
             if stop.is_stopped() {
                 return;
+            }
+            if !succeeded && !step.captures.is_empty() {
+                // Later steps of the flow need what this one should have captured.
+                break;
             }
         }
         let pause = class.wait.pause(task_started.elapsed(), &mut rng);

@@ -98,14 +98,14 @@ pub fn demo_scenario(
         tasks_out.push(Task {
             name: format!("{} {}", task.method, task.name),
             weight: task.weight,
-            steps: vec![RequestStep {
-                method: task.method,
-                uri: target.request_uri(task.path)?,
+            steps: vec![RequestStep::fixed(
+                task.method,
+                target.request_uri(task.path)?,
                 headers,
-                body: task.body.map(Bytes::from).unwrap_or_default(),
+                task.body.map(Bytes::from).unwrap_or_default(),
                 entry,
-                accept: Acceptance::Below400,
-            }],
+                Acceptance::Below400,
+            )],
         });
     }
     let scenario = Scenario {
@@ -114,6 +114,7 @@ pub fn demo_scenario(
             weight: 1,
             wait: WaitTime::Constant(std::time::Duration::ZERO),
             on_start: Vec::new(),
+            vars: Default::default(),
             tasks: tasks_out,
         }],
     };

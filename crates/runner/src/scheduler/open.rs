@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 
 use super::{ScheduleContext, StopCause};
 use crate::client::Connection;
+use crate::dynamic::UserState;
 use crate::signals::ShutdownSignals;
 use crate::task::{ClassMix, UserClass};
 use crate::user::{execute_step, UserEnvironment};
@@ -61,10 +62,19 @@ async fn run_iteration(
         .pop()
         .unwrap_or_default();
     let mut rng = SmallRng::seed_from_u64(iteration.seed);
+    // An iteration is a short-lived user: its class's on_start flow, then one task.
+    let mut state = UserState::new(&iteration.class.vars);
+    for step in &iteration.class.on_start {
+        execute_step(&iteration.env, &mut connection, step, &mut state, None).await;
+    }
     if let Some(task) = iteration.class.pick_task(&mut rng) {
         for (position, step) in task.steps.iter().enumerate() {
             let intended = (position == 0).then_some(iteration.intended);
-            execute_step(&iteration.env, &mut connection, step, intended).await;
+            let succeeded =
+                execute_step(&iteration.env, &mut connection, step, &mut state, intended).await;
+            if !succeeded && !step.captures.is_empty() {
+                break;
+            }
         }
     }
     pool.lock()

@@ -1,0 +1,90 @@
+//! Functions templates may call: `random_int(a, b)`, `random_choice(list)`, `uuid()`, `now_ms()`,
+//! `env("NAME")`, `next_row("pool")`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use minijinja::value::Rest;
+use minijinja::{Environment, Error, ErrorKind, Value};
+use rand::Rng;
+
+/// Names of the functions templates may call (not variables).
+pub const FUNCTION_NAMES: [&str; 6] = [
+    "random_int",
+    "random_choice",
+    "uuid",
+    "now_ms",
+    "env",
+    "next_row",
+];
+
+/// Data pools served round-robin by `next_row("name")`, shared by every user.
+#[derive(Debug, Default)]
+struct Pools {
+    rows: HashMap<String, (Vec<Value>, AtomicUsize)>,
+}
+
+/// Registers the functions on `env`; `pools` are the round-robin data pools.
+pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Vec<Value>)>) {
+    env.add_function("random_int", |low: i64, high: i64| -> Result<i64, Error> {
+        if high < low {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "random_int(low, high) needs low <= high",
+            ));
+        }
+        Ok(rand::rng().random_range(low..=high))
+    });
+    env.add_function(
+        "random_choice",
+        |items: Vec<Value>| -> Result<Value, Error> {
+            if items.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "random_choice of an empty list",
+                ));
+            }
+            Ok(items[rand::rng().random_range(0..items.len())].clone())
+        },
+    );
+    env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
+    env.add_function("now_ms", || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    });
+    env.add_function(
+        "env",
+        |name: String, _rest: Rest<Value>| -> Result<String, Error> {
+            std::env::var(&name).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("environment variable {name} is not set"),
+                )
+            })
+        },
+    );
+    let pools = Arc::new(Pools {
+        rows: pools
+            .into_iter()
+            .map(|(name, rows)| (name, (rows, AtomicUsize::new(0))))
+            .collect(),
+    });
+    env.add_function("next_row", move |name: String| -> Result<Value, Error> {
+        let (rows, cursor) = pools.rows.get(&name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("no data pool named {name}"),
+            )
+        })?;
+        if rows.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("data pool {name} is empty"),
+            ));
+        }
+        Ok(rows[cursor.fetch_add(1, Ordering::Relaxed) % rows.len()].clone())
+    });
+}

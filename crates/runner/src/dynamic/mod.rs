@@ -1,0 +1,95 @@
+//! What makes a request differ between users and iterations: templates rendered per request
+//! (compiled once, when the scenario is loaded), per-user variables, response checks and captures.
+
+mod capture;
+mod functions;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::HeaderName;
+use http::{HeaderMap, HeaderValue, Uri};
+use minijinja::{Environment, Value};
+
+pub use capture::{inspect, Capture, CaptureSource, ResponseCheck};
+pub use functions::{register_functions, FUNCTION_NAMES};
+
+use crate::client::Target;
+
+/// A user's variables: the class's `vars`, then what captures stored.
+#[derive(Debug, Clone, Default)]
+pub struct UserState {
+    /// Variable name → value, visible to every template the user renders.
+    pub vars: BTreeMap<String, Value>,
+}
+
+impl UserState {
+    /// A fresh state holding `initial` variables.
+    pub fn new(initial: &BTreeMap<String, Value>) -> Self {
+        UserState {
+            vars: initial.clone(),
+        }
+    }
+}
+
+/// The templated parts of a request: names of templates compiled into a shared environment.
+#[derive(Debug)]
+pub struct DynamicRequest {
+    /// The environment holding every template of the scenario.
+    pub env: Arc<Environment<'static>>,
+    /// Template of the path and query, if templated.
+    pub path: Option<String>,
+    /// Template of the body, if templated.
+    pub body: Option<String>,
+    /// Templated headers.
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+/// A request ready to send.
+#[derive(Debug)]
+pub struct RenderedRequest {
+    /// Path and query joined with the base path.
+    pub uri: Option<Uri>,
+    /// Body.
+    pub body: Option<Bytes>,
+    /// Headers to add.
+    pub headers: HeaderMap,
+}
+
+impl DynamicRequest {
+    fn render_one(&self, name: &str, context: &Value) -> Result<String, String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(context))
+            .map_err(|e| format!("TemplateError({:?})", e.to_string()))
+    }
+
+    /// Renders the templated parts with `state`'s variables.
+    pub fn render(&self, state: &UserState, target: &Target) -> Result<RenderedRequest, String> {
+        let context = Value::from(state.vars.clone());
+        let uri = match &self.path {
+            Some(name) => {
+                let path = self.render_one(name, &context)?;
+                Some(
+                    target
+                        .request_uri(&path)
+                        .map_err(|e| format!("InvalidURL({:?})", e.to_string()))?,
+                )
+            }
+            None => None,
+        };
+        let body = match &self.body {
+            Some(name) => Some(Bytes::from(self.render_one(name, &context)?)),
+            None => None,
+        };
+        let mut headers = HeaderMap::new();
+        for (header, name) in &self.headers {
+            let value = self.render_one(name, &context)?;
+            let value = HeaderValue::from_str(&value)
+                .map_err(|_| format!("InvalidHeader({:?})", header.as_str()))?;
+            headers.insert(header.clone(), value);
+        }
+        Ok(RenderedRequest { uri, body, headers })
+    }
+}

@@ -1,0 +1,356 @@
+//! Scenario files end to end: every example runs against the demo server without unexpected
+//! failures, weights and pacing are honoured, captures flow between requests, errors point at
+//! file:line:column before any request, and secrets never reach an output file.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use support::*;
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+fn stats_by_name(prefix: &Path) -> HashMap<String, (f64, f64)> {
+    read_csv(&with_suffix(prefix, "_stats.csv"))
+        .into_iter()
+        .map(|r| {
+            let key = format!("{} {}", r["Type"], r["Name"]).trim().to_owned();
+            (
+                key,
+                (
+                    r["Request Count"].parse().expect("count"),
+                    r["Failure Count"].parse().expect("fails"),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_example_runs_against_the_demo_server_without_unexpected_failures() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut examples: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+            .expect("examples/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+    examples.sort();
+    assert!(examples.len() >= 2);
+    for file in examples {
+        let server = DemoServer::start(&["--service-time", "2ms", "--capacity", "16"]);
+        let name = file
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let prefix = dir.path().join(&name);
+        let output = run_captest(&[
+            "run",
+            file.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "20",
+            "-r",
+            "20",
+            "-t",
+            "4s",
+            "-q",
+            "--csv",
+            prefix.to_str().expect("utf-8"),
+        ]);
+        let failures =
+            std::fs::read_to_string(with_suffix(&prefix, "_failures.csv")).unwrap_or_default();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {failures}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stats = stats_by_name(&prefix);
+        assert!(stats["Aggregated"].0 > 50.0, "{name}: {stats:?}");
+        if name == "items-crud" {
+            // The created id flowed: every create was updated and deleted on the server.
+            let counters = server.counters();
+            let routes = &counters["routes"];
+            let created = routes["POST /items"]["status"]["201"]
+                .as_u64()
+                .expect("creates");
+            assert!(created > 0);
+            assert_eq!(
+                routes["PUT /item/{id}"]["status"]["200"].as_u64(),
+                Some(created)
+            );
+            let deleted = routes["DELETE /item/{id}"]["status"]["200"]
+                .as_u64()
+                .expect("deletes");
+            assert!(
+                deleted + 10 >= created && deleted <= created,
+                "{created} created, {deleted} deleted"
+            );
+            assert!(routes.get("unknown route").is_none());
+        }
+        if name == "event-analytics" {
+            let events = read_csv(&with_suffix(&prefix, "_events.csv"));
+            assert!(events
+                .iter()
+                .any(|r| r["Name"] == "POST /api/v1/event/batch"));
+            let counters = server.counters();
+            let limited = |route: &str| {
+                counters["routes"][route]["status"]["429"]
+                    .as_u64()
+                    .unwrap_or(0)
+            };
+            assert!(
+                limited("POST /api/v1/event") + limited("POST /api/v1/event/batch") > 0,
+                "FREE keys are limited: {counters}"
+            );
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn task_weights_hold_within_two_points_over_ten_thousand_requests() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "weights.toml",
+        r#"
+[[users]]
+name = "Weighted"
+[[users.tasks]]
+weight = 1
+[[users.tasks.requests]]
+path = "/health"
+name = "one"
+[[users.tasks]]
+weight = 2
+[[users.tasks.requests]]
+path = "/health"
+name = "two"
+[[users.tasks]]
+weight = 7
+[[users.tasks.requests]]
+path = "/health"
+name = "seven"
+"#,
+    );
+    let prefix = dir.path().join("weights");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "4",
+        "-r",
+        "4",
+        "-t",
+        "4s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stats = stats_by_name(&prefix);
+    let total = stats["Aggregated"].0;
+    assert!(total >= 10_000.0, "{total} requests");
+    for (name, weight) in [("GET one", 0.1), ("GET two", 0.2), ("GET seven", 0.7)] {
+        let share = stats[name].0 / total;
+        assert!(
+            (share - weight).abs() <= 0.02,
+            "{name}: {share:.3} vs {weight}"
+        );
+    }
+}
+
+#[test]
+fn pacing_holds_within_five_percent() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "paced.toml",
+        r#"
+[[users]]
+name = "Paced"
+wait = { pacing = "100ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/health"
+"#,
+    );
+    let prefix = dir.path().join("paced");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-t",
+        "5s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let requests = stats_by_name(&prefix)["Aggregated"].0;
+    // 4 users × 5 s / 100 ms.
+    assert!(
+        (requests / 200.0 - 1.0).abs() <= 0.05,
+        "{requests} requests"
+    );
+}
+
+#[test]
+fn class_selection_and_tags_pick_what_runs() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("reads");
+    let output = run_captest(&[
+        "run",
+        example("items-crud.toml").to_str().expect("utf-8"),
+        "ItemsApiUser",
+        "--tags",
+        "read",
+        "--host",
+        &server.url,
+        "-u",
+        "4",
+        "-r",
+        "4",
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stats = stats_by_name(&prefix);
+    assert!(stats.contains_key("GET /items") && stats.contains_key("GET /item/[id]"));
+    assert!(
+        !stats.contains_key("POST /items") && !stats.contains_key("GET /health"),
+        "{stats:?}"
+    );
+    let unknown = run_captest(&[
+        "run",
+        example("items-crud.toml").to_str().expect("utf-8"),
+        "Nobody",
+        "--host",
+        &server.url,
+        "-t",
+        "1s",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user class \"Nobody\""));
+}
+
+#[test]
+fn scenario_errors_name_file_line_and_column_before_any_request() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = "[[users]]\nname = \"U\"\n[[users.tasks]]\n[[users.tasks.requests]]\n";
+    let cases = [
+        ("unknown-key.toml", format!("{base}path = \"/health\"\nmethd = \"GET\"\n"), ":6:1:", "unknown field"),
+        ("wrong-type.toml", format!("{base}path = \"/health\"\nexpect = \"200\"\n"), ":6:", "expected"),
+        ("bad-template.toml", format!("{base}path = \"/item/{{{{ random_int(1, \"\n"), ":5:", "bad template"),
+        ("undefined.toml", format!("{base}path = \"/item/{{{{ item_id }}}}\"\n"), ":5:", "undefined variable \"item_id\""),
+        ("missing-env.toml", format!("{base}path = \"/health\"\nheaders = {{ Authorization = \"Bearer {{{{ env('CAPTEST_TEST_UNSET_VAR') }}}}\" }}\n"), ":6:", "CAPTEST_TEST_UNSET_VAR"),
+        ("missing-data.toml", format!("[data]\nusers = {{ csv = \"nope.csv\" }}\n{base}path = \"/health\"\n"), ":2:", "cannot read data file"),
+    ];
+    for (name, text, position, needle) in cases {
+        let file = write(dir.path(), name, &text);
+        let output = run_captest(&[
+            "run",
+            file.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-t",
+            "1s",
+            "-q",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}{position}")) && stderr.contains(needle),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{name}: one line: {stderr}"
+        );
+    }
+    assert_eq!(
+        server.counters()["total"].as_u64(),
+        Some(0),
+        "no request was sent"
+    );
+}
+
+#[test]
+fn secrets_from_env_and_captures_never_reach_output_files() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "secret.toml",
+        r#"
+[[users]]
+name = "Secretive"
+on_start = [ { method = "POST", path = "/items", json = { name = "{{ env('CAPTEST_TEST_SECRET') }}" }, capture = { token = { json = "/name" } } } ]
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/item/999999?auth={{ token }}"
+headers = { Authorization = "Bearer {{ env('CAPTEST_TEST_SECRET') }}" }
+"#,
+    );
+    let prefix = dir.path().join("secret");
+    let output = captest()
+        .args([
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "--csv",
+        ])
+        .arg(&prefix)
+        .env("CAPTEST_TEST_SECRET", "s3cr3t-v4lue")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "the 404s fail: {output:?}");
+    let mut everything = String::from_utf8_lossy(&output.stdout).into_owned();
+    everything.push_str(&String::from_utf8_lossy(&output.stderr));
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "csv" || e == "hdr") {
+            everything.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).expect("read"),
+            ));
+        }
+    }
+    assert!(everything.contains("404"), "the failures are listed");
+    assert!(!everything.contains("s3cr3t-v4lue"), "the secret leaked");
+}
