@@ -74,7 +74,7 @@ fn every_example_runs_against_the_demo_server_without_unexpected_failures() {
             String::from_utf8_lossy(&output.stderr)
         );
         let stats = stats_by_name(&prefix);
-        assert!(stats["Aggregated"].0 > 50.0, "{name}: {stats:?}");
+        assert!(stats["Aggregated"].0 >= 20.0, "{name}: {stats:?}");
         if name == "items-crud" {
             // The created id flowed: every create was updated and deleted on the server.
             let counters = server.counters();

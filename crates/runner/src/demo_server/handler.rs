@@ -76,7 +76,7 @@ impl DemoState {
 pub type DemoBody = Full<Bytes>;
 
 /// An answer: status, JSON body and the business events accepted.
-struct Answer {
+pub(crate) struct Answer {
     status: StatusCode,
     body: serde_json::Value,
     events: u64,
@@ -84,7 +84,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn json(status: StatusCode, body: serde_json::Value) -> Self {
+    pub(crate) fn json(status: StatusCode, body: serde_json::Value) -> Self {
         Answer {
             status,
             body,
@@ -93,7 +93,7 @@ impl Answer {
         }
     }
 
-    fn detail(status: StatusCode, detail: &str) -> Self {
+    pub(crate) fn detail(status: StatusCode, detail: &str) -> Self {
         Answer::json(status, json!({ "detail": detail }))
     }
 }
@@ -112,6 +112,13 @@ where
         return Ok(respond(Answer::json(StatusCode::OK, snapshot)));
     }
     let query = request.uri().query().unwrap_or("").to_owned();
+    let path = request.uri().path().to_owned();
+    let token = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
     let api_key = request
         .headers()
         .get("x-api-key")
@@ -123,7 +130,15 @@ where
         Err(_) => return Ok(respond(Answer::detail(StatusCode::BAD_REQUEST, "body"))),
     };
     state.pass_stall().await;
-    let answer = answer(&state, route, &query, api_key.as_deref(), &body).await;
+    let request = Incoming {
+        route,
+        query: &query,
+        path: &path,
+        token: token.as_deref(),
+        api_key: api_key.as_deref(),
+        body: &body,
+    };
+    let answer = answer(&state, &request).await;
     state.pass_stall().await;
     if let Some(pattern) = route.pattern() {
         state
@@ -133,14 +148,19 @@ where
     Ok(respond(answer))
 }
 
-async fn answer(
-    state: &DemoState,
+/// What the handlers need of a request.
+struct Incoming<'a> {
     route: Route,
-    query: &str,
-    api_key: Option<&str>,
-    body: &[u8],
-) -> Answer {
-    if let Some(key) = api_key {
+    query: &'a str,
+    path: &'a str,
+    token: Option<&'a str>,
+    api_key: Option<&'a str>,
+    body: &'a [u8],
+}
+
+async fn answer(state: &DemoState, request: &Incoming<'_>) -> Answer {
+    let route = request.route;
+    if let Some(key) = request.api_key {
         if let Err(retry_after) = state.limiter.admit(key, Instant::now()) {
             let mut answer = Answer::detail(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -160,7 +180,8 @@ async fn answer(
             return Answer::detail(StatusCode::NOT_FOUND, "injected not found");
         }
     }
-    route_answer(state, route, query, body)
+    super::more_routes::answer(state, route, request.path, request.token, request.body)
+        .unwrap_or_else(|| route_answer(state, route, request.query, request.body))
 }
 
 #[derive(Deserialize)]
@@ -222,7 +243,7 @@ fn route_answer(state: &DemoState, route: Route, query: &str, body: &[u8]) -> An
             }
             Err(_) => Answer::detail(StatusCode::BAD_REQUEST, "expected {\"events\": [...]}"),
         },
-        Route::Counters | Route::Unknown => Answer::detail(StatusCode::NOT_FOUND, "no such route"),
+        _ => Answer::detail(StatusCode::NOT_FOUND, "no such route"),
     }
 }
 

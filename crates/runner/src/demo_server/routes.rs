@@ -21,6 +21,36 @@ pub enum Route {
     PostEventBatch,
     /// `GET /health`: answered at once, holds no slot.
     Health,
+    /// `GET /services/{name}/health`: one service's health, answered at once.
+    ServiceHealth,
+    /// `POST /items/bulk`: create many items (`{"items": [...]}`).
+    BulkItems,
+    /// `POST /auth/register`.
+    Register,
+    /// `POST /auth/login`: answers `{"token": ...}` for `Authorization: Bearer`.
+    Login,
+    /// `GET /policies` (needs a token).
+    ListPolicies,
+    /// `POST /policies` (needs a token).
+    CreatePolicy,
+    /// `GET /claims` (needs a token).
+    ListClaims,
+    /// `POST /claims` (needs a token).
+    CreateClaim,
+    /// `POST /quotes` (needs a token).
+    Quote,
+    /// `GET /`: the shop's home page.
+    ShopIndex,
+    /// `POST /setCurrency`.
+    SetCurrency,
+    /// `GET /product/{id}`.
+    Product,
+    /// `POST /cart`: add to cart.
+    AddToCart,
+    /// `GET /cart`.
+    ViewCart,
+    /// `POST /cart/checkout`.
+    Checkout,
     /// `GET /__counters`: what the server received; not counted itself.
     Counters,
     /// Anything else (404, holds no slot).
@@ -37,6 +67,23 @@ impl Route {
             (&Method::POST, "/api/v1/event") => Route::PostEvent,
             (&Method::POST, "/api/v1/event/batch") => Route::PostEventBatch,
             (&Method::GET, "/health") => Route::Health,
+            (&Method::POST, "/items/bulk") => Route::BulkItems,
+            (&Method::POST, "/auth/register") => Route::Register,
+            (&Method::POST, "/auth/login") => Route::Login,
+            (&Method::GET, "/policies") => Route::ListPolicies,
+            (&Method::POST, "/policies") => Route::CreatePolicy,
+            (&Method::GET, "/claims") => Route::ListClaims,
+            (&Method::POST, "/claims") => Route::CreateClaim,
+            (&Method::POST, "/quotes") => Route::Quote,
+            (&Method::GET, "/") => Route::ShopIndex,
+            (&Method::POST, "/setCurrency") => Route::SetCurrency,
+            (&Method::POST, "/cart") => Route::AddToCart,
+            (&Method::GET, "/cart") => Route::ViewCart,
+            (&Method::POST, "/cart/checkout") => Route::Checkout,
+            (&Method::GET, path) if path.starts_with("/product/") => Route::Product,
+            (&Method::GET, path) if path.starts_with("/services/") && path.ends_with("/health") => {
+                Route::ServiceHealth
+            }
             (&Method::GET, "/__counters") => Route::Counters,
             (method, path) => match path.strip_prefix("/item/").and_then(item_id) {
                 Some(id) if method == Method::GET => Route::GetItem(id),
@@ -58,6 +105,21 @@ impl Route {
             Route::PostEvent => "POST /api/v1/event",
             Route::PostEventBatch => "POST /api/v1/event/batch",
             Route::Health => "GET /health",
+            Route::ServiceHealth => "GET /services/{name}/health",
+            Route::BulkItems => "POST /items/bulk",
+            Route::Register => "POST /auth/register",
+            Route::Login => "POST /auth/login",
+            Route::ListPolicies => "GET /policies",
+            Route::CreatePolicy => "POST /policies",
+            Route::ListClaims => "GET /claims",
+            Route::CreateClaim => "POST /claims",
+            Route::Quote => "POST /quotes",
+            Route::ShopIndex => "GET /",
+            Route::SetCurrency => "POST /setCurrency",
+            Route::Product => "GET /product/{id}",
+            Route::AddToCart => "POST /cart",
+            Route::ViewCart => "GET /cart",
+            Route::Checkout => "POST /cart/checkout",
             Route::Unknown => "unknown route",
             Route::Counters => return None,
         })
@@ -66,7 +128,22 @@ impl Route {
     /// Whether the route does work: holds a capacity slot for the service time and is subject to
     /// the fault switches.
     pub fn holds_a_slot(&self) -> bool {
-        !matches!(self, Route::Health | Route::Counters | Route::Unknown)
+        !matches!(
+            self,
+            Route::Health | Route::ServiceHealth | Route::Counters | Route::Unknown
+        )
+    }
+
+    /// Whether the route needs `Authorization: Bearer <token from /auth/login>`.
+    pub fn needs_token(&self) -> bool {
+        matches!(
+            self,
+            Route::ListPolicies
+                | Route::CreatePolicy
+                | Route::ListClaims
+                | Route::CreateClaim
+                | Route::Quote
+        )
     }
 }
 
