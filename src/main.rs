@@ -5,6 +5,7 @@
 //! found failures (like Locust's exit code on error), 2 bad input.
 
 mod commands;
+mod config;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,12 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Config file with default flags and [profiles.NAME] (default: ./captest.toml if present).
+    #[arg(long, global = true)]
+    config: Option<std::path::PathBuf>,
+    /// Profile of the config file to apply (e.g. basic, stress, spike).
+    #[arg(long, global = true)]
+    profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +50,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(error) = config::apply(&args) {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(args),

@@ -25,28 +25,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
     /// Scenario file (TOML user classes and tasks); without one, users GET --path.
-    #[arg(value_name = "SCENARIO.toml")]
+    #[arg(value_name = "SCENARIO.toml", env = "CAPTEST_SCENARIO")]
     pub scenario: Option<PathBuf>,
     /// User classes of the scenario to run (default: all).
     #[arg(value_name = "CLASS")]
     pub classes: Vec<String>,
     /// Run only the scenario's tasks with one of these tags (comma separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', env = "CAPTEST_TAGS")]
     pub tags: Vec<String>,
     /// Leave out the scenario's tasks with one of these tags (comma separated).
-    #[arg(long = "exclude-tags", value_delimiter = ',')]
+    #[arg(
+        long = "exclude-tags",
+        value_delimiter = ',',
+        env = "CAPTEST_EXCLUDE_TAGS"
+    )]
     pub exclude_tags: Vec<String>,
     /// Base URL of the service under test, e.g. http://127.0.0.1:8080.
     #[arg(short = 'H', long, env = "CAPTEST_HOST")]
     pub host: Option<String>,
     /// Path each user requests (GET) when no scenario is given.
-    #[arg(long, default_value = "/")]
+    #[arg(long, default_value = "/", env = "CAPTEST_PATH")]
     pub path: String,
     /// Pause between a user's requests (0s: none).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = parse_duration, env = "CAPTEST_WAIT")]
     pub wait: Duration,
+    /// Before starting, wait up to this long for the host to accept connections (as an init
+    /// container would), e.g. 60s.
+    #[arg(long = "wait-for-target", value_parser = parse_duration, env = "CAPTEST_WAIT_FOR_TARGET")]
+    pub wait_for_target: Option<Duration>,
     /// Per-request timeout (connect, send and whole body).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration, env = "CAPTEST_TIMEOUT")]
     pub timeout: Duration,
 }
 
@@ -54,26 +62,26 @@ pub struct TargetArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {
     /// Write Locust-compatible CSV files under this prefix (PREFIX_stats.csv, ...).
-    #[arg(long = "csv")]
+    #[arg(long = "csv", env = "CAPTEST_CSV")]
     pub csv: Option<PathBuf>,
     /// Write every entry (not only Aggregated) to PREFIX_stats_history.csv.
-    #[arg(long = "csv-full-history")]
+    #[arg(long = "csv-full-history", env = "CAPTEST_CSV_FULL_HISTORY")]
     pub csv_full_history: bool,
     /// Worker threads of the load generator (default: one per core).
-    #[arg(long)]
+    #[arg(long, env = "CAPTEST_THREADS")]
     pub threads: Option<usize>,
     /// Time in-flight requests get to finish when the run stops.
-    #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_STOP_TIMEOUT")]
     pub stop_timeout: Duration,
     /// No live table, no final summary.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, env = "CAPTEST_QUIET")]
     pub quiet: bool,
     /// Write a self-contained HTML report here at the end (like Locust's --html).
-    #[arg(long)]
+    #[arg(long, env = "CAPTEST_HTML")]
     pub html: Option<PathBuf>,
     /// Gate checked on the finished run, e.g. 'p95<500ms', 'errors<1%' (repeatable; exit 1 when
     /// one is crossed, like `captest check`).
-    #[arg(long = "threshold")]
+    #[arg(long = "threshold", env = "CAPTEST_THRESHOLD", value_delimiter = ';')]
     pub threshold: Vec<String>,
 }
 
@@ -149,6 +157,9 @@ impl Experiment {
     /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
     pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
         let target = target_of(&self.target)?;
+        if let Some(limit) = self.target.wait_for_target {
+            wait_for(&target, limit)?;
+        }
         // --html without --csv: the CSV files the report is made from go to a temporary directory.
         let thresholds = super::check::parse_thresholds(&self.output.threshold)?;
         let needs_files = self.output.html.is_some() || !thresholds.is_empty();
@@ -282,4 +293,26 @@ pub fn write_html(
         println!("wrote {}", written.display());
     }
     Ok(())
+}
+
+/// Polls `target` until it accepts a TCP connection, for at most `limit`.
+pub fn wait_for(target: &Target, limit: Duration) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let addresses = std::net::ToSocketAddrs::to_socket_addrs(target.connect_address());
+        let reachable = addresses.ok().into_iter().flatten().any(|address| {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_millis(500)).is_ok()
+        });
+        if reachable {
+            return Ok(());
+        }
+        if started.elapsed() >= limit {
+            bail!(
+                "{} did not accept connections within {} (--wait-for-target)",
+                target.url(),
+                humantime::format_duration(limit)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

@@ -20,7 +20,7 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
     /// Requests (iterations) started per second.
-    #[arg(long)]
+    #[arg(long, env = "CAPTEST_RPS")]
     rps: Option<f64>,
     /// Rate over time: DURATION:RPS stages with linear ramps, e.g. 30s:100,2m:100,30s:500.
     #[arg(long = "rps-stages")]
@@ -29,10 +29,14 @@ pub struct Args {
     #[arg(long = "rps-stages-file")]
     rps_stages_file: Option<PathBuf>,
     /// Most requests in flight at once; as many more may wait, beyond that they are dropped.
-    #[arg(long = "max-in-flight", default_value_t = 1000)]
+    #[arg(
+        long = "max-in-flight",
+        default_value_t = 1000,
+        env = "CAPTEST_MAX_IN_FLIGHT"
+    )]
     max_in_flight: usize,
     /// Stop after this long; without it the run lasts until SIGINT/SIGTERM (or the stages end).
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration)]
+    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
 }
 

@@ -19,16 +19,26 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
     /// Number of concurrent users.
-    #[arg(short = 'u', long = "users", default_value_t = 1)]
+    #[arg(
+        short = 'u',
+        long = "users",
+        default_value_t = 1,
+        env = "CAPTEST_USERS"
+    )]
     users: usize,
     /// Users started per second.
-    #[arg(short = 'r', long = "spawn-rate", default_value_t = 1.0)]
+    #[arg(
+        short = 'r',
+        long = "spawn-rate",
+        default_value_t = 1.0,
+        env = "CAPTEST_SPAWN_RATE"
+    )]
     spawn_rate: f64,
     /// Stop after this long (30s, 5m, 1h30m); without it the run lasts until SIGINT/SIGTERM.
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration)]
+    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
     /// Users over time instead of -u: DURATION:USERS stages with linear ramps, e.g. 30s:1,10s:50,1m:50,10s:1.
-    #[arg(long)]
+    #[arg(long, env = "CAPTEST_STAGES")]
     stages: Option<String>,
     /// Read the stages from a file (one DURATION:USERS per line).
     #[arg(long = "stages-file")]

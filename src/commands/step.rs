@@ -21,31 +21,35 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
     /// Users in the first step (with --rate: requests per second).
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, env = "CAPTEST_START")]
     start: f64,
     /// Users added at each step (with --rate: requests per second added).
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, env = "CAPTEST_STEP")]
     step: f64,
     /// Length of each step.
-    #[arg(long, default_value = "1m", value_parser = parse_duration)]
+    #[arg(long, default_value = "1m", value_parser = parse_duration, env = "CAPTEST_EVERY")]
     every: Duration,
     /// Highest user count (or rate): the run ends after the step that reaches it.
-    #[arg(long = "max-users")]
+    #[arg(long = "max-users", env = "CAPTEST_MAX_USERS")]
     max_users: Option<f64>,
     /// Number of steps: the run ends after this many.
     #[arg(long = "max-steps")]
     max_steps: Option<usize>,
     /// Users started per second at each step boundary (default: the whole step in one second).
-    #[arg(short = 'r', long = "spawn-rate")]
+    #[arg(short = 'r', long = "spawn-rate", env = "CAPTEST_SPAWN_RATE")]
     spawn_rate: Option<f64>,
     /// Steps in arrival rate (open model, requests per second) instead of users.
     #[arg(long)]
     rate: bool,
     /// Most requests in flight at once with --rate.
-    #[arg(long = "max-in-flight", default_value_t = 1000)]
+    #[arg(
+        long = "max-in-flight",
+        default_value_t = 1000,
+        env = "CAPTEST_MAX_IN_FLIGHT"
+    )]
     max_in_flight: usize,
     /// Stop after this long whatever the steps.
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration)]
+    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
     /// Breaking-point rule checked at the end of each step (repeatable; replaces the defaults
     /// errors>1%, p95>5x, rps-growth<5%).

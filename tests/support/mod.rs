@@ -82,9 +82,14 @@ pub struct DemoServer {
 impl DemoServer {
     /// Starts `captest demo-server` with extra flags and waits for its `listening on` line.
     pub fn start(extra: &[&str]) -> DemoServer {
+        let default_bind: &[&str] = if extra.contains(&"--bind") {
+            &[]
+        } else {
+            &["--bind", "127.0.0.1:0"]
+        };
         let mut child = captest()
             .arg("demo-server")
-            .args(["--bind", "127.0.0.1:0"])
+            .args(default_bind)
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

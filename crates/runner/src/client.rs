@@ -73,6 +73,11 @@ impl Target {
             .map_err(|_| RunnerError::InvalidSetting(format!("invalid request path {path:?}")))
     }
 
+    /// `host:port` connections go to.
+    pub fn connect_address(&self) -> &str {
+        &self.connect_to
+    }
+
     /// The `Host` header value.
     pub fn host_header(&self) -> &HeaderValue {
         &self.host_header

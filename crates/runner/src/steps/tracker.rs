@@ -119,20 +119,14 @@ impl StepTracker {
         if self.current.is_none() {
             self.current = Some(self.open(window));
         }
-        let second_start = Duration::from_secs_f64((middle - 0.5).max(0.0));
-        let settled = second_start >= window.starts_at + self.settle;
+        // A second counts once most of it lies past the settle point (every unit interval holds
+        // one second's middle, so a step of settle + 1 s always has steady data).
+        let settled = Duration::from_secs_f64(middle) >= window.starts_at + self.settle;
         if let Some(step) = self.current.as_mut() {
-            // Users are read just after the second ends, when the next step may already be
-            // spawning: the step's count is the smallest seen over its steady part.
-            if settled {
-                step.users = if step.steady_seconds == 0 {
-                    users
-                } else {
-                    step.users.min(users)
-                };
-            } else if step.steady_seconds == 0 {
-                step.users = users;
-            }
+            // Users are read just after each second ends, when the next step may already be
+            // spawning (or the run has stopped): the step's count is the most seen, capped at
+            // its level (see `users_of`).
+            step.users = step.users.max(users);
             if settled {
                 step.steady_seconds += 1;
                 step.requests += total.requests;
@@ -146,9 +140,10 @@ impl StepTracker {
 
     /// Moves the current step to the completed ones and checks the rules on it.
     fn complete_current(&mut self) -> bool {
-        let Some(step) = self.current.take() else {
+        let Some(mut step) = self.current.take() else {
             return false;
         };
+        step.users = users_of(&step);
         if step.steady_seconds == 0 {
             return false;
         }
@@ -172,6 +167,7 @@ impl StepTracker {
     pub fn finish(&mut self, end_epoch: f64, reason: &str) -> &[StepResult] {
         if !self.stop.is_raised() {
             if let Some(mut step) = self.current.take() {
+                step.users = users_of(&step);
                 if step.steady_seconds > 0 {
                     step.end = step.end.min(end_epoch);
                     self.done.push(step);
@@ -190,5 +186,16 @@ impl StepTracker {
     /// The steps completed so far.
     pub fn steps(&self) -> &[StepResult] {
         &self.done
+    }
+}
+
+/// A step's user count: the most users seen during it, but no more than its level (a reading
+/// taken at the boundary may already include the next step's users).
+fn users_of(step: &StepResult) -> usize {
+    let level = step.level.round();
+    if level >= 0.0 && (level as usize) < step.users {
+        level as usize
+    } else {
+        step.users
     }
 }

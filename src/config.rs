@@ -1,0 +1,160 @@
+//! `captest.toml`: every load flag can come from a config file in the working directory (or
+//! `--config FILE`), with named profiles (`[profiles.stress]`, chosen with `--profile stress`).
+//! Precedence, as in Locust: command-line flag > `CAPTEST_*` environment variable > profile >
+//! top level of the file. The file's settings are handed to clap as the environment variables it
+//! already reads, so one parser serves all three sources.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+/// Settings a config file may hold, by the environment variable clap reads them from.
+pub const SETTINGS: [&str; 25] = [
+    "CAPTEST_HOST",
+    "CAPTEST_SCENARIO",
+    "CAPTEST_PATH",
+    "CAPTEST_WAIT",
+    "CAPTEST_TIMEOUT",
+    "CAPTEST_TAGS",
+    "CAPTEST_EXCLUDE_TAGS",
+    "CAPTEST_USERS",
+    "CAPTEST_SPAWN_RATE",
+    "CAPTEST_RUN_TIME",
+    "CAPTEST_STAGES",
+    "CAPTEST_CSV",
+    "CAPTEST_CSV_FULL_HISTORY",
+    "CAPTEST_THREADS",
+    "CAPTEST_HTML",
+    "CAPTEST_THRESHOLD",
+    "CAPTEST_START",
+    "CAPTEST_STEP",
+    "CAPTEST_EVERY",
+    "CAPTEST_MAX_USERS",
+    "CAPTEST_RPS",
+    "CAPTEST_WAIT_FOR_TARGET",
+    "CAPTEST_MAX_IN_FLIGHT",
+    "CAPTEST_QUIET",
+    "CAPTEST_STOP_TIMEOUT",
+];
+
+/// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    let long = format!("--{name}");
+    let with_equals = format!("--{name}=");
+    args.iter().enumerate().find_map(|(i, arg)| {
+        if *arg == long {
+            args.get(i + 1).cloned()
+        } else {
+            arg.strip_prefix(&with_equals).map(str::to_owned)
+        }
+    })
+}
+
+fn env_name(key: &str) -> String {
+    format!("CAPTEST_{}", key.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(
+            // thresholds hold commas of their own; tags do not
+            if items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.contains(['<', '>'])))
+            {
+                ";"
+            } else {
+                ","
+            },
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The settings of `table` as (environment variable, value); unknown keys are errors.
+fn settings(
+    path: &Path,
+    table: &toml::Table,
+    context: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    table
+        .iter()
+        .filter(|(key, _)| !(context.is_empty() && key.as_str() == "profiles"))
+        .map(|(key, value)| {
+            let name = env_name(key);
+            if !SETTINGS.contains(&name.as_str()) {
+                let known: Vec<String> = SETTINGS
+                    .iter()
+                    .map(|s| {
+                        s.trim_start_matches("CAPTEST_")
+                            .to_ascii_lowercase()
+                            .replace('_', "-")
+                    })
+                    .collect();
+                bail!(
+                    "{}: unknown setting {key:?}{context}; expected one of {}",
+                    path.display(),
+                    known.join(", ")
+                );
+            }
+            Ok((name, text(value)))
+        })
+        .collect()
+}
+
+/// Reads the config file (if any) and exports its settings as `CAPTEST_*` variables that are not
+/// already set. Call before parsing the command line, before any thread starts.
+pub fn apply(args: &[String]) -> anyhow::Result<()> {
+    let given = flag_value(args, "config").map(PathBuf::from);
+    let path = match &given {
+        Some(path) => path.clone(),
+        None => PathBuf::from("captest.toml"),
+    };
+    let profile = flag_value(args, "profile");
+    if !path.is_file() {
+        if given.is_some() {
+            bail!("{}: no such config file (--config)", path.display());
+        }
+        if let Some(profile) = profile {
+            bail!("--profile {profile}: no captest.toml in this directory (or give --config FILE)");
+        }
+        return Ok(());
+    }
+    let source = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let table: toml::Table = toml::from_str(&source).map_err(|e| {
+        let line = e.span().map_or(0, |s| {
+            source[..s.start.min(source.len())].matches('\n').count() + 1
+        });
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })?;
+    let mut chosen = Vec::new();
+    if let Some(name) = &profile {
+        let profiles = table.get("profiles").and_then(|p| p.as_table());
+        let Some(selected) = profiles
+            .and_then(|p| p.get(name))
+            .and_then(|p| p.as_table())
+        else {
+            let names: Vec<&String> = profiles.map(|p| p.keys().collect()).unwrap_or_default();
+            bail!(
+                "{}: no profile {name:?}; profiles: {}",
+                path.display(),
+                names
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        chosen.extend(settings(&path, selected, &format!(" in profile {name}"))?);
+    }
+    chosen.extend(settings(&path, &table, "")?);
+    for (name, value) in chosen {
+        if std::env::var_os(&name).is_none() {
+            // Single-threaded here: nothing else reads the environment concurrently.
+            std::env::set_var(&name, value);
+        }
+    }
+    Ok(())
+}
