@@ -1,7 +1,7 @@
 //! `_stats_history.csv`: one batch of rows per second (Locust 2.x and captest write the same
 //! format): the Aggregated row always, every entry's row too with `--csv-full-history`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -90,8 +90,6 @@ impl History {
         )?;
         let timestamps = table.numbers("Timestamp")?;
         let users = table.numbers("User Count")?;
-        let types = table.strings("Type")?;
-        let names = table.strings("Name")?;
         let rps = table.numbers("Requests/s")?;
         let fails = table.numbers("Failures/s")?;
         let p50 = table.optional_numbers("50%")?;
@@ -105,7 +103,11 @@ impl History {
             aggregated: Vec::new(),
             entries: BTreeMap::new(),
         };
-        for index in 0..table.rows() {
+        // Rows grouped per (type, name) without copying the names of every row.
+        let mut groups: Vec<(&str, &str, Vec<HistoryRow>)> = Vec::new();
+        let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
+        let keys = table.str_cells("Type")?.zip(table.str_cells("Name")?);
+        for (index, (kind, name)) in keys.enumerate() {
             let row = HistoryRow {
                 timestamp: timestamps[index],
                 user_count: users[index],
@@ -118,15 +120,22 @@ impl History {
                 total_failures: total_failures[index],
                 total_avg_ms: total_avg[index],
             };
-            if names[index] == "Aggregated" && types[index].is_empty() {
+            if name == "Aggregated" && kind.is_empty() {
                 history.aggregated.push(row);
             } else {
-                let key = EntryName {
-                    method: types[index].clone(),
-                    name: names[index].clone(),
-                };
-                history.entries.entry(key).or_default().push(row);
+                let group = *index_of.entry((kind, name)).or_insert_with(|| {
+                    groups.push((kind, name, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[group].2.push(row);
             }
+        }
+        for (kind, name, rows) in groups {
+            let key = EntryName {
+                method: kind.to_owned(),
+                name: name.to_owned(),
+            };
+            history.entries.insert(key, rows);
         }
         if history.aggregated.len() < 2 {
             return Err(AnalyzeError::TooFewRows {
