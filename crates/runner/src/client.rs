@@ -4,14 +4,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use tokio::net::TcpStream;
 
 use crate::error::RunnerError;
 use crate::metrics::FailureKind;
+use crate::wire::{Wire, WireError, WireResponse};
 
 /// The service under test: where to connect and what to send as `Host`.
 #[derive(Debug, Clone)]
@@ -105,7 +103,7 @@ pub struct Exchange {
 /// One keep-alive connection, opened on first use and reopened when the server closed it.
 #[derive(Debug, Default)]
 pub struct Connection {
-    sender: Option<SendRequest<Full<Bytes>>>,
+    wire: Option<Wire>,
 }
 
 /// Maps an I/O error to the failure Locust would report.
@@ -116,21 +114,43 @@ fn io_failure(error: &std::io::Error) -> FailureKind {
     }
 }
 
-/// Maps a hyper error to a failure, preferring the OS error underneath.
-fn hyper_failure(error: &hyper::Error) -> FailureKind {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            return io_failure(io);
-        }
-        source = current.source();
-    }
-    if error.is_incomplete_message() || error.is_canceled() || error.is_closed() {
-        return FailureKind::Other(
+/// Maps a wire error to the failure Locust would report.
+fn wire_failure(error: &WireError) -> FailureKind {
+    match error {
+        WireError::Io(io) => io_failure(io),
+        WireError::Closed { .. } => FailureKind::Other(
             "RemoteDisconnected('Remote end closed connection without response')".into(),
-        );
+        ),
+        WireError::Malformed(what) => FailureKind::Other(format!("BadStatusLine({what:?})").into()),
     }
-    FailureKind::Other(format!("ConnectionError('{error}')").into())
+}
+
+/// Whether a failure on a reused keep-alive connection means the server had closed it before
+/// our request arrived (so sending again on a new connection is safe).
+fn stale(error: &WireError) -> bool {
+    match error {
+        WireError::Closed { started } => !started,
+        WireError::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+        ),
+        WireError::Malformed(_) => false,
+    }
+}
+
+/// One request, borrowed from the step that sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Method.
+    pub method: &'a Method,
+    /// Path and query (joined with the base path).
+    pub uri: &'a Uri,
+    /// Headers (Host and Content-Length are set by the connection).
+    pub headers: &'a HeaderMap,
+    /// Body.
+    pub body: &'a [u8],
 }
 
 impl Connection {
@@ -139,27 +159,19 @@ impl Connection {
         Connection::default()
     }
 
-    async fn open(target: &Target) -> Result<SendRequest<Full<Bytes>>, FailureKind> {
+    async fn open(target: &Target) -> Result<Wire, FailureKind> {
         let stream = TcpStream::connect(&target.connect_to)
             .await
             .map_err(|e| io_failure(&e))?;
         let _ = stream.set_nodelay(true);
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| hyper_failure(&e))?;
-        tokio::spawn(async move {
-            // The connection ends when the server closes it or the sender is dropped; errors
-            // surface on the request that was in flight.
-            let _ = connection.await;
-        });
-        Ok(sender)
+        Ok(Wire::new(stream))
     }
 
     /// Sends `request` and reads the whole response body, within `timeout` (connecting included).
     pub async fn exchange(
         &mut self,
         target: &Target,
-        request: Request<Full<Bytes>>,
+        request: Outgoing<'_>,
         keep_body: bool,
         timeout: Duration,
     ) -> Result<Exchange, FailureKind> {
@@ -168,47 +180,54 @@ impl Connection {
             Ok(result) => result,
             Err(_) => {
                 // The connection may still carry the late response: never reuse it.
-                self.sender = None;
+                self.wire = None;
                 Err(FailureKind::Timeout(timeout.as_millis() as u64))
             }
         }
     }
 
+    async fn round_trip(
+        wire: &mut Wire,
+        target: &Target,
+        request: Outgoing<'_>,
+        keep_body: bool,
+    ) -> Result<WireResponse, WireError> {
+        let path = request.uri.path_and_query().map_or("/", |p| p.as_str());
+        wire.send(
+            request.method,
+            path,
+            &target.host_header,
+            request.headers,
+            request.body,
+        )
+        .await?;
+        wire.receive(request.method, keep_body).await
+    }
+
     async fn exchange_untimed(
         &mut self,
         target: &Target,
-        request: Request<Full<Bytes>>,
+        request: Outgoing<'_>,
         keep_body: bool,
     ) -> Result<Exchange, FailureKind> {
-        let mut sender = match self.sender.take() {
-            Some(sender) if !sender.is_closed() => sender,
-            _ => Self::open(target).await?,
+        let (mut wire, reused) = match self.wire.take() {
+            Some(wire) => (wire, true),
+            None => (Self::open(target).await?, false),
         };
-        if sender.ready().await.is_err() {
-            sender = Self::open(target).await?;
+        let mut outcome = Self::round_trip(&mut wire, target, request, keep_body).await;
+        if reused && outcome.as_ref().is_err_and(stale) {
+            wire = Self::open(target).await?;
+            outcome = Self::round_trip(&mut wire, target, request, keep_body).await;
         }
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| hyper_failure(&e))?;
-        let (parts, mut body) = response.into_parts();
-        let mut content_length = 0u64;
-        let mut kept = keep_body.then(Vec::new);
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| hyper_failure(&e))?;
-            if let Some(data) = frame.data_ref() {
-                content_length += data.len() as u64;
-                if let Some(kept) = kept.as_mut() {
-                    kept.extend_from_slice(data);
-                }
-            }
+        let response = outcome.map_err(|e| wire_failure(&e))?;
+        if response.keep_alive {
+            self.wire = Some(wire);
         }
-        self.sender = Some(sender);
         Ok(Exchange {
-            status: parts.status,
-            headers: parts.headers,
-            content_length,
-            body: kept.map(Bytes::from),
+            status: response.status,
+            headers: response.headers,
+            content_length: response.content_length,
+            body: response.body,
         })
     }
 }

@@ -23,5 +23,6 @@ pub mod sink;
 pub mod steps;
 pub mod task;
 pub mod user;
+pub mod wire;
 
 pub use error::RunnerError;

@@ -5,14 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::HOST;
-use http::Request;
-use http_body_util::Full;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::sync::Notify;
 
-use crate::client::{Connection, Target};
+use crate::client::{Connection, Outgoing, Target};
 use crate::dynamic::{inspect, UserState};
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
@@ -94,30 +91,29 @@ pub async fn execute_step(
         },
         None => None,
     };
-    let uri = rendered
-        .as_ref()
-        .and_then(|r| r.uri.clone())
-        .unwrap_or_else(|| step.uri.clone());
-    let body = rendered
-        .as_ref()
-        .and_then(|r| r.body.clone())
-        .unwrap_or_else(|| step.body.clone());
-    let mut builder = Request::builder()
-        .method(step.method.clone())
-        .uri(uri)
-        .header(HOST, env.target.host_header().clone());
-    if let Some(headers) = builder.headers_mut() {
-        headers.extend(step.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let Some(rendered) = &rendered {
-            headers.extend(rendered.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let uri = match rendered.as_ref().and_then(|r| r.uri.as_ref()) {
+        Some(uri) => uri,
+        None => &step.uri,
+    };
+    let body = match rendered.as_ref().and_then(|r| r.body.as_ref()) {
+        Some(body) => body,
+        None => &step.body,
+    };
+    let merged;
+    let headers = match &rendered {
+        Some(rendered) if !rendered.headers.is_empty() => {
+            let mut all = step.headers.clone();
+            all.extend(rendered.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+            merged = all;
+            &merged
         }
-    }
-    let request = match builder.body(Full::new(body)) {
-        Ok(request) => request,
-        Err(error) => {
-            record_failure(env, step, format!("InvalidURL({:?})", error.to_string()));
-            return false;
-        }
+        _ => &step.headers,
+    };
+    let request = Outgoing {
+        method: &step.method,
+        uri,
+        headers,
+        body,
     };
     let started = intended_start.unwrap_or_else(Instant::now);
     let timeout = step.timeout.unwrap_or(env.request_timeout);

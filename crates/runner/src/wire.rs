@@ -1,0 +1,374 @@
+//! HTTP/1.1 on one keep-alive TCP connection, written for a load generator: the request is
+//! serialized into a reused buffer and sent with one write, the response is parsed in place with
+//! httparse and its body read by Content-Length, chunked encoding or until close — on the user's
+//! own task, with no connection task, channel or per-request allocation beyond the response.
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{HeaderMap, Method, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Most response headers parsed.
+const MAX_HEADERS: usize = 64;
+/// Largest response head accepted.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// What went wrong on the wire.
+#[derive(Debug)]
+pub enum WireError {
+    /// The socket failed.
+    Io(std::io::Error),
+    /// The server closed the connection before a whole response arrived; `started` tells
+    /// whether any byte of it had arrived.
+    Closed {
+        /// Whether part of the response had arrived.
+        started: bool,
+    },
+    /// The response is not valid HTTP/1.x.
+    Malformed(String),
+}
+
+impl From<std::io::Error> for WireError {
+    fn from(error: std::io::Error) -> Self {
+        WireError::Io(error)
+    }
+}
+
+/// A parsed response.
+#[derive(Debug)]
+pub struct WireResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body length, bytes.
+    pub content_length: u64,
+    /// The body, when asked for.
+    pub body: Option<Bytes>,
+    /// Whether the connection may carry another request.
+    pub keep_alive: bool,
+}
+
+/// One HTTP/1.1 connection.
+#[derive(Debug)]
+pub struct Wire {
+    stream: TcpStream,
+    input: BytesMut,
+    output: Vec<u8>,
+}
+
+enum BodyKind {
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+impl Wire {
+    /// Wraps a connected stream.
+    pub fn new(stream: TcpStream) -> Self {
+        Wire {
+            stream,
+            input: BytesMut::with_capacity(8 * 1024),
+            output: Vec::with_capacity(1024),
+        }
+    }
+
+    /// Sends one request (`path_and_query` as it goes on the request line).
+    pub async fn send(
+        &mut self,
+        method: &Method,
+        path_and_query: &str,
+        host: &HeaderValue,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), WireError> {
+        let out = &mut self.output;
+        out.clear();
+        out.extend_from_slice(method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(path_and_query.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        out.extend_from_slice(host.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        for (name, value) in headers {
+            if name == CONTENT_LENGTH || name == http::header::HOST {
+                continue;
+            }
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+            out.extend_from_slice(b"content-length: ");
+            out.extend_from_slice(body.len().to_string().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        self.stream.write_all(&self.output).await?;
+        Ok(())
+    }
+
+    /// Reads more input; `Closed` at end of stream.
+    async fn fill(&mut self, started: bool) -> Result<(), WireError> {
+        if self.input.capacity() - self.input.len() < 4096 {
+            self.input.reserve(8 * 1024);
+        }
+        let read = self.stream.read_buf(&mut self.input).await?;
+        if read == 0 {
+            return Err(WireError::Closed { started });
+        }
+        Ok(())
+    }
+
+    /// Reads one response to a request made with `method`.
+    pub async fn receive(
+        &mut self,
+        method: &Method,
+        keep_body: bool,
+    ) -> Result<WireResponse, WireError> {
+        loop {
+            let (status, headers, head_len, version_minor) = loop {
+                let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                let mut response = httparse::Response::new(&mut slots);
+                match response.parse(&self.input) {
+                    Ok(httparse::Status::Complete(head_len)) => {
+                        let status = StatusCode::from_u16(response.code.unwrap_or(0))
+                            .map_err(|_| WireError::Malformed("invalid status code".into()))?;
+                        let mut headers = HeaderMap::with_capacity(response.headers.len());
+                        for header in response.headers.iter() {
+                            let name = HeaderName::from_bytes(header.name.as_bytes())
+                                .map_err(|_| WireError::Malformed("invalid header name".into()))?;
+                            let value = HeaderValue::from_bytes(header.value)
+                                .map_err(|_| WireError::Malformed("invalid header value".into()))?;
+                            headers.append(name, value);
+                        }
+                        break (status, headers, head_len, response.version.unwrap_or(1));
+                    }
+                    Ok(httparse::Status::Partial) => {
+                        if self.input.len() > MAX_HEAD_BYTES {
+                            return Err(WireError::Malformed("response head too large".into()));
+                        }
+                        let started = !self.input.is_empty();
+                        self.fill(started).await?;
+                    }
+                    Err(error) => return Err(WireError::Malformed(error.to_string())),
+                }
+            };
+            self.input.advance(head_len);
+            if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
+                continue; // 100 Continue and friends: the real response follows.
+            }
+            let connection = headers
+                .get(CONNECTION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let mut keep_alive = if version_minor == 0 {
+                connection.eq_ignore_ascii_case("keep-alive")
+            } else {
+                !connection.eq_ignore_ascii_case("close")
+            };
+            let no_body = *method == Method::HEAD
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED;
+            let chunked = headers
+                .get(TRANSFER_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+            let kind = if no_body {
+                BodyKind::Length(0)
+            } else if chunked {
+                BodyKind::Chunked
+            } else if let Some(length) = headers.get(CONTENT_LENGTH) {
+                let length = length
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .ok_or_else(|| WireError::Malformed("invalid content-length".into()))?;
+                BodyKind::Length(length)
+            } else {
+                keep_alive = false;
+                BodyKind::UntilClose
+            };
+            let mut kept = keep_body.then(BytesMut::new);
+            let content_length = self.read_body(kind, kept.as_mut()).await?;
+            return Ok(WireResponse {
+                status,
+                headers,
+                content_length,
+                body: kept.map(BytesMut::freeze),
+                keep_alive,
+            });
+        }
+    }
+
+    /// Takes up to `wanted` body bytes already buffered (reading more if none), keeping them if asked.
+    async fn take(
+        &mut self,
+        wanted: u64,
+        kept: &mut Option<&mut BytesMut>,
+    ) -> Result<u64, WireError> {
+        if self.input.is_empty() {
+            self.fill(true).await?;
+        }
+        let n = (self.input.len() as u64).min(wanted) as usize;
+        if let Some(kept) = kept.as_mut() {
+            kept.extend_from_slice(&self.input[..n]);
+        }
+        self.input.advance(n);
+        Ok(n as u64)
+    }
+
+    async fn line(&mut self) -> Result<String, WireError> {
+        loop {
+            if let Some(end) = self.input.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8_lossy(&self.input[..end]).into_owned();
+                self.input.advance(end + 2);
+                return Ok(line);
+            }
+            if self.input.len() > MAX_HEAD_BYTES {
+                return Err(WireError::Malformed("chunk line too long".into()));
+            }
+            self.fill(true).await?;
+        }
+    }
+
+    async fn read_body(
+        &mut self,
+        kind: BodyKind,
+        mut kept: Option<&mut BytesMut>,
+    ) -> Result<u64, WireError> {
+        match kind {
+            BodyKind::Length(length) => {
+                let mut read = 0;
+                while read < length {
+                    read += self.take(length - read, &mut kept).await?;
+                }
+                Ok(length)
+            }
+            BodyKind::Chunked => {
+                let mut total = 0;
+                loop {
+                    let line = self.line().await?;
+                    let size_text = line.split(';').next().unwrap_or("").trim();
+                    let size = u64::from_str_radix(size_text, 16).map_err(|_| {
+                        WireError::Malformed(format!("invalid chunk size {size_text:?}"))
+                    })?;
+                    if size == 0 {
+                        // Trailers, up to the empty line.
+                        while !self.line().await?.is_empty() {}
+                        return Ok(total);
+                    }
+                    let mut read = 0;
+                    while read < size {
+                        read += self.take(size - read, &mut kept).await?;
+                    }
+                    total += size;
+                    if !self.line().await?.is_empty() {
+                        return Err(WireError::Malformed("chunk without CRLF".into()));
+                    }
+                }
+            }
+            BodyKind::UntilClose => {
+                let mut total = 0;
+                loop {
+                    match self.take(u64::MAX, &mut kept).await {
+                        Ok(n) => total += n,
+                        Err(WireError::Closed { .. }) => return Ok(total),
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    async fn serve_once(reply: &'static [u8]) -> (Wire, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = vec![0u8; 4096];
+            let n = socket.read(&mut request).await.unwrap();
+            request.truncate(n);
+            for piece in reply.chunks(7) {
+                socket.write_all(piece).await.unwrap();
+                socket.flush().await.unwrap();
+            }
+            request
+        });
+        (
+            Wire::new(TcpStream::connect(address).await.unwrap()),
+            server,
+        )
+    }
+
+    #[tokio::test]
+    async fn reads_chunked_and_length_bodies_split_across_reads() {
+        let (mut wire, server) = serve_once(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nabc",
+        )
+        .await;
+        let host = HeaderValue::from_static("127.0.0.1");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", HeaderValue::from_static("k"));
+        wire.send(&Method::POST, "/e?x=1", &host, &headers, b"{}")
+            .await
+            .unwrap();
+        let first = wire.receive(&Method::POST, true).await.unwrap();
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.body.as_deref(), Some(&b"hello world"[..]));
+        assert_eq!(first.content_length, 11);
+        assert!(first.keep_alive);
+        let second = wire.receive(&Method::GET, false).await.unwrap();
+        assert_eq!((second.status.as_u16(), second.content_length), (404, 3));
+        let request = String::from_utf8(server.await.unwrap()).unwrap();
+        assert!(
+            request.starts_with("POST /e?x=1 HTTP/1.1\r\nhost: 127.0.0.1\r\n"),
+            "{request}"
+        );
+        assert!(
+            request.contains("x-api-key: k\r\ncontent-length: 2\r\n\r\n{}"),
+            "{request}"
+        );
+    }
+
+    #[tokio::test]
+    async fn body_until_close_and_early_close() {
+        let (mut wire, _server) = serve_once(b"HTTP/1.0 200 OK\r\n\r\nall of it").await;
+        wire.send(
+            &Method::GET,
+            "/",
+            &HeaderValue::from_static("h"),
+            &HeaderMap::new(),
+            b"",
+        )
+        .await
+        .unwrap();
+        let response = wire.receive(&Method::GET, true).await.unwrap();
+        assert_eq!(response.body.as_deref(), Some(&b"all of it"[..]));
+        assert!(!response.keep_alive);
+        let (mut wire, _server) =
+            serve_once(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort").await;
+        wire.send(
+            &Method::GET,
+            "/",
+            &HeaderValue::from_static("h"),
+            &HeaderMap::new(),
+            b"",
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            wire.receive(&Method::GET, false).await,
+            Err(WireError::Closed { started: true })
+        ));
+    }
+}
