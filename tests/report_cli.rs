@@ -83,6 +83,10 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
         baseline.to_str().expect("utf-8"),
     ]);
     assert!(html.contains("id=\"chart-delta\"") && html.contains("id=\"table-baseline\""));
+    assert!(
+        html.contains("id=\"table-verdicts\"") && html.contains("regressed"),
+        "compare verdicts"
+    );
     assert!(html.contains("baseline p95"));
 }
 
@@ -240,4 +244,41 @@ fn chromium_builds_every_chart_and_table_and_paints_the_page() {
         share > 0.05,
         "the screenshot is not blank: {share:.3} of pixels differ from the first"
     );
+}
+
+#[test]
+fn an_hour_of_full_history_with_50_entries_stays_under_2_mb() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = locust_dir().join("step").join("step_stats_history.csv");
+    let header = String::from_utf8(first_line(&source)).expect("utf-8");
+    let mut text = header.clone();
+    let start = 1_795_000_000u64;
+    for second in 0..3_600u64 {
+        let mut total = 0u64;
+        for entry in 0..50u64 {
+            let requests = second * 10 + entry;
+            total += requests;
+            let p = 20 + (second + entry * 7) % 40;
+            text.push_str(&format!(
+                "{},50,GET,/endpoint/{entry},10.0,0.1,{p},{p},{p},{p},{p},{},{},{},{},{},{},{requests},{},{p},{p}.5,1.0,{},100\r\n",
+                start + second, p + 5, p + 9, p + 12, p + 20, p + 30, p + 40, requests / 100, p + 50
+            ));
+        }
+        text.push_str(&format!(
+            "{},50,,Aggregated,500.0,5.0,30,32,34,36,40,45,50,55,60,65,70,{total},{},30,30.5,1.0,120,100\r\n",
+            start + second, total / 100
+        ));
+    }
+    let prefix = dir.path().join("hour");
+    std::fs::write(with_suffix(&prefix, "_stats_history.csv"), text).expect("write history");
+    let out = dir.path().join("hour.html");
+    let html = report(&[
+        prefix.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--warmup",
+        "60s",
+    ]);
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+    assert!(html.contains("/endpoint/49") && svg_count(&html) >= 4);
 }

@@ -341,7 +341,8 @@ pub fn build_page(
     if !analysis.steps.is_empty() {
         table_list.push(tables::steps(analysis));
     }
-    if let Some((_, base)) = baseline {
+    if let Some((base_run, base)) = baseline {
+        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s));
         table_list.push(tables::versus_baseline(analysis, base));
     }
     table_list.push(tables::failures(run));

@@ -346,3 +346,52 @@ pub fn versus_baseline(current: &Analysis, baseline: &Analysis) -> TableView {
     }
     table
 }
+
+/// Rules the report's regression table applies when a baseline is given.
+pub const REPORT_RULES: [&str; 3] = ["p95+10%", "rps-5%", "errors+1pp"];
+
+/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`].
+pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
+    use captest_analyze::compare::{compare, CompareOptions, FailOn};
+    let rules: Vec<FailOn> = REPORT_RULES.iter().filter_map(|r| r.parse().ok()).collect();
+    let options = CompareOptions {
+        warmup_s,
+        alpha: 0.05,
+        strict: false,
+        weights: Vec::new(),
+    };
+    let report = compare(baseline, current, &rules, &options);
+    let mut table = TableView::new(
+        "verdicts",
+        &format!(
+            "Regression check ({}; Mann-Whitney U, α=0.05): {}",
+            REPORT_RULES.join(", "),
+            if report.passed { "passed" } else { "FAILED" }
+        ),
+        &[
+            "Entry", "Rule", "Baseline", "Current", "Δ (%)", "p", "Verdict",
+        ],
+        2,
+    );
+    let number = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.2}"));
+    for c in &report.entries {
+        let class = match c.verdict {
+            captest_analyze::compare::Verdict::Regressed => Some("regressed"),
+            captest_analyze::compare::Verdict::Improved => Some("improved"),
+            _ => None,
+        };
+        table.row(
+            vec![
+                c.entry.clone(),
+                c.rule.clone(),
+                number(c.baseline),
+                number(c.current),
+                c.delta_pct.map_or("—".to_owned(), |d| format!("{d:+.1}")),
+                c.p_value.map_or("—".to_owned(), |p| format!("{p:.3}")),
+                c.verdict.word().to_owned(),
+            ],
+            class,
+        );
+    }
+    table
+}
