@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 /// Settings a config file may hold, by the environment variable clap reads them from.
-pub const SETTINGS: [&str; 25] = [
+pub const SETTINGS: [&str; 26] = [
+    "CAPTEST_ABORT_ON_FAIL",
     "CAPTEST_HOST",
     "CAPTEST_SCENARIO",
     "CAPTEST_PATH",

@@ -328,3 +328,34 @@ fn run_applies_thresholds_at_the_end_and_writes_html_without_csv() {
         .expect("html report")
         .contains("id=\"chart-throughput\""));
 }
+
+#[test]
+fn abort_on_fail_stops_the_run_when_a_threshold_is_crossed() {
+    let server = DemoServer::start(&["--service-time", "5ms"]);
+    let started = std::time::Instant::now();
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "60s",
+        "-q",
+        "--threshold",
+        "p95<1ms",
+        "--abort-on-fail",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "stopped early: {:?}",
+        started.elapsed()
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAILED: 1 rule(s)"), "{stdout}");
+}

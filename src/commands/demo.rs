@@ -103,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         csv: Some((prefix.clone(), true)),
         event_weights,
         quiet: args.quiet,
+        abort_check: None,
     };
     let report = run_experiment(settings).context("the demo run could not start")?;
     let counted = report.stats.total().total.requests;

@@ -83,6 +83,13 @@ pub struct OutputArgs {
     /// one is crossed, like `captest check`).
     #[arg(long = "threshold", env = "CAPTEST_THRESHOLD", value_delimiter = ';')]
     pub threshold: Vec<String>,
+    /// Check the thresholds every second and stop the run as soon as one is crossed.
+    #[arg(
+        long = "abort-on-fail",
+        requires = "threshold",
+        env = "CAPTEST_ABORT_ON_FAIL"
+    )]
+    pub abort_on_fail: bool,
 }
 
 /// The target URL, or the one-line error that names the ways to give it.
@@ -199,6 +206,8 @@ impl Experiment {
             csv: csv.clone(),
             event_weights,
             quiet: self.output.quiet,
+            abort_check: (self.output.abort_on_fail && !thresholds.is_empty())
+                .then(|| super::live_gates::abort_check(thresholds.clone())),
         };
         let report = run_experiment(settings).context("the run could not start")?;
         let mut gates_passed = None;

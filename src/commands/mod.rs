@@ -7,6 +7,7 @@ pub mod compare;
 pub mod demo;
 pub mod demo_server;
 pub mod gate;
+pub mod live_gates;
 pub mod load;
 pub mod rate;
 pub mod report;

@@ -12,10 +12,21 @@ use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
 use crate::sink::{prefixed, write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
-use crate::steps::{StepResult, StepTracker};
+use crate::steps::{StepResult, StepTracker, StopRequest};
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
 const TICK_DELAY: Duration = Duration::from_millis(3);
+
+/// A check of the statistics after every second; `Some(reason)` ends the run early
+/// (`--abort-on-fail` thresholds).
+#[derive(Clone)]
+pub struct AbortCheck(pub Arc<dyn Fn(&RunStats) -> Option<String> + Send + Sync>);
+
+impl std::fmt::Debug for AbortCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AbortCheck")
+    }
+}
 
 /// Where and how the aggregator writes.
 #[derive(Debug, Clone)]
@@ -30,6 +41,8 @@ pub struct AggregatorSettings {
     pub event_weights: Vec<f64>,
     /// Whether the level is an arrival rate (open model), for the step file.
     pub open_model: bool,
+    /// Checked after every second, with where to raise the stop.
+    pub abort: Option<(AbortCheck, Arc<StopRequest>)>,
 }
 
 /// What the aggregator hands back when the run is over.
@@ -130,6 +143,13 @@ impl Aggregator {
         if let Some(files) = self.files.as_mut() {
             if let Err(error) = files.write_interval(&self.stats, now, users) {
                 self.note_error(error);
+            }
+        }
+        if let Some((check, stop)) = &self.settings.abort {
+            if !stop.is_raised() {
+                if let Some(reason) = (check.0)(&self.stats) {
+                    stop.raise(reason);
+                }
             }
         }
         if let Some(mut tracker) = self.steps.take() {

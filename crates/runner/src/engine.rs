@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::Target;
 use crate::console;
@@ -75,6 +76,8 @@ pub struct RunSettings {
     pub event_weights: Vec<f64>,
     /// No live console output.
     pub quiet: bool,
+    /// Checked after every second; a reason ends the run (`--abort-on-fail`).
+    pub abort_check: Option<AbortCheck>,
 }
 
 /// The outcome of a run.
@@ -176,6 +179,10 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
             run_time: settings.run_time,
             event_weights: settings.event_weights.clone(),
             open_model: matches!(settings.model, LoadModel::Open { .. }),
+            abort: settings
+                .abort_check
+                .clone()
+                .map(|check| (check, stop_request.clone())),
         },
         active.clone(),
         clock,

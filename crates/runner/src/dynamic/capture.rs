@@ -96,9 +96,7 @@ pub fn inspect(
             }
         };
         match value {
-            Some(value) => {
-                state.vars.insert(capture.var.clone(), value);
-            }
+            Some(value) => state.set(&capture.var, value),
             // The variable name only, never a value (captured values may be secrets).
             None => {
                 return Err(format!(

@@ -48,7 +48,12 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
             Ok(items[rand::rng().random_range(0..items.len())].clone())
         },
     );
-    env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
+    // From the thread's RNG: `Uuid::new_v4` would make a getrandom system call per id.
+    env.add_function("uuid", || {
+        uuid::Builder::from_random_bytes(rand::rng().random())
+            .into_uuid()
+            .to_string()
+    });
     env.add_function("now_ms", || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -22,6 +22,8 @@ use crate::client::Target;
 pub struct UserState {
     /// Variable name → value, visible to every template the user renders.
     pub vars: BTreeMap<String, Value>,
+    /// The template context built from `vars`, rebuilt only after they change.
+    context: Option<Value>,
 }
 
 impl UserState {
@@ -29,7 +31,21 @@ impl UserState {
     pub fn new(initial: &BTreeMap<String, Value>) -> Self {
         UserState {
             vars: initial.clone(),
+            context: None,
         }
+    }
+
+    /// Sets a variable (a capture).
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.vars.insert(name.to_owned(), value);
+        self.context = None;
+    }
+
+    /// The context templates render with (shared until a variable changes).
+    pub fn context(&mut self) -> &Value {
+        let vars = &self.vars;
+        self.context
+            .get_or_insert_with(|| Value::from(vars.clone()))
     }
 }
 
@@ -66,8 +82,12 @@ impl DynamicRequest {
     }
 
     /// Renders the templated parts with `state`'s variables.
-    pub fn render(&self, state: &UserState, target: &Target) -> Result<RenderedRequest, String> {
-        let context = Value::from(state.vars.clone());
+    pub fn render(
+        &self,
+        state: &mut UserState,
+        target: &Target,
+    ) -> Result<RenderedRequest, String> {
+        let context = state.context().clone();
         let uri = match &self.path {
             Some(name) => {
                 let path = self.render_one(name, &context)?;
