@@ -354,3 +354,70 @@ headers = { Authorization = "Bearer {{ env('CAPTEST_TEST_SECRET') }}" }
     assert!(everything.contains("404"), "the failures are listed");
     assert!(!everything.contains("s3cr3t-v4lue"), "the secret leaked");
 }
+
+#[test]
+fn fixed_count_classes_and_repeat_bodies() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "fixed.toml",
+        r#"
+[[users]]
+name = "Reader"
+weight = 1
+wait = { constant = "20ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/health"
+
+[[users]]
+name = "Admin"
+fixed_count = 1
+wait = { constant = "20ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+method = "POST"
+path = "/api/v1/event/batch"
+headers = { Content-Type = "application/json" }
+body = '{"events": [{{ repeat(20, "{\"type\": \"click\"}") }}]}'
+events = 20
+"#,
+    );
+    let prefix = dir.path().join("fixed");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "5",
+        "-r",
+        "50",
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+        "--csv-full-history",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let counters = server.counters();
+    let batches = counters["routes"]["POST /api/v1/event/batch"]["status"]["202"]
+        .as_u64()
+        .expect("batches");
+    assert_eq!(
+        counters["events"].as_u64(),
+        Some(batches * 20),
+        "20 events per repeated body"
+    );
+    let health = counters["routes"]["GET /health"]["count"]
+        .as_u64()
+        .expect("reads");
+    // One admin and four readers at the same pace: about four reads per batch.
+    let ratio = health as f64 / batches as f64;
+    assert!(
+        (3.0..5.0).contains(&ratio),
+        "{health} reads, {batches} batches"
+    );
+}

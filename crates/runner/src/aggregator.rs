@@ -20,7 +20,10 @@ const TICK_DELAY: Duration = Duration::from_millis(3);
 /// A check of the statistics after every second; `Some(reason)` ends the run early
 /// (`--abort-on-fail` thresholds).
 #[derive(Clone)]
-pub struct AbortCheck(pub Arc<dyn Fn(&RunStats) -> Option<String> + Send + Sync>);
+pub struct AbortCheck(pub Arc<AbortFn>);
+
+/// The function of an [`AbortCheck`]: the reason to stop, if any.
+pub type AbortFn = dyn Fn(&RunStats) -> Option<String> + Send + Sync;
 
 impl std::fmt::Debug for AbortCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -139,6 +139,9 @@ pub struct UserClass {
     pub name: String,
     /// Relative share of the spawned users.
     pub weight: u32,
+    /// Exactly this many users of the class, spawned first (Locust's `fixed_count`); the weight
+    /// is then ignored.
+    pub fixed_count: Option<u32>,
     /// Pause between tasks.
     pub wait: WaitTime,
     /// Steps each user runs once when it starts (a login, say).
@@ -175,11 +178,13 @@ pub struct Scenario {
     pub classes: Vec<UserClass>,
 }
 
-/// Assigns spawned users to classes by a smooth weighted round robin, so that any prefix of
-/// spawned users follows the class weights as closely as whole users allow.
+/// Assigns spawned users to classes: first the classes with a `fixed_count` until they have it,
+/// then the others by a smooth weighted round robin, so that any prefix of spawned users follows
+/// the class weights as closely as whole users allow.
 #[derive(Debug, Clone)]
 pub struct ClassMix {
     weights: Vec<f64>,
+    fixed: Vec<Option<u64>>,
     counts: Vec<u64>,
     spawned: u64,
 }
@@ -187,31 +192,55 @@ pub struct ClassMix {
 impl ClassMix {
     /// A mix over the classes of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
-        let total: f64 = scenario.classes.iter().map(|c| f64::from(c.weight)).sum();
+        let weighted = |c: &UserClass| c.fixed_count.is_none();
+        let total: f64 = scenario
+            .classes
+            .iter()
+            .filter(|c| weighted(c))
+            .map(|c| f64::from(c.weight))
+            .sum();
+        let flexible = scenario.classes.iter().filter(|c| weighted(c)).count();
         let weights = scenario
             .classes
             .iter()
-            .map(|c| {
-                if total > 0.0 {
-                    f64::from(c.weight) / total
-                } else {
-                    1.0 / scenario.classes.len() as f64
-                }
+            .map(|c| match c.fixed_count {
+                Some(_) => 0.0,
+                None if total > 0.0 => f64::from(c.weight) / total,
+                None => 1.0 / flexible.max(1) as f64,
             })
             .collect();
         ClassMix {
             weights,
+            fixed: scenario
+                .classes
+                .iter()
+                .map(|c| c.fixed_count.map(u64::from))
+                .collect(),
             counts: vec![0; scenario.classes.len()],
             spawned: 0,
         }
     }
 
-    /// The class index of the next spawned user: the class furthest behind its share.
+    /// The class index of the next spawned user: a fixed-count class still short of its count,
+    /// else the weighted class furthest behind its share.
     pub fn next_class(&mut self) -> usize {
+        if let Some(short) = (0..self.fixed.len())
+            .find(|&i| self.fixed[i].is_some_and(|wanted| self.counts[i] < wanted))
+        {
+            self.counts[short] += 1;
+            return short;
+        }
+        if self.weights.iter().all(|w| *w == 0.0) {
+            // Only fixed-count classes, all full: users beyond them go round robin.
+            let chosen = (self.spawned as usize) % self.counts.len().max(1);
+            self.spawned += 1;
+            return chosen;
+        }
         self.spawned += 1;
         let spawned = self.spawned as f64;
         let deficit = |i: usize| spawned * self.weights[i] - self.counts[i] as f64;
         let chosen = (0..self.weights.len())
+            .filter(|&i| self.fixed[i].is_none())
             .max_by(|&a, &b| deficit(a).total_cmp(&deficit(b)).then(b.cmp(&a)))
             .unwrap_or(0);
         if let Some(count) = self.counts.get_mut(chosen) {
@@ -247,6 +276,7 @@ mod tests {
             name: name.into(),
             weight,
             wait: WaitTime::Constant(Duration::ZERO),
+            fixed_count: None,
             on_start: vec![],
             vars: BTreeMap::new(),
             tasks: vec![],
@@ -258,5 +288,16 @@ mod tests {
         let picks: Vec<usize> = (0..8).map(|_| mix.next_class()).collect();
         assert_eq!(picks.iter().filter(|&&c| c == 0).count(), 6);
         assert_eq!(picks.iter().filter(|&&c| c == 1).count(), 2);
+        // A fixed-count class gets exactly its users first; the rest follow the weights.
+        let mut admin = class("admin", 100);
+        admin.fixed_count = Some(2);
+        let scenario = Scenario {
+            classes: vec![class("a", 3), class("b", 1), admin],
+        };
+        let mut mix = ClassMix::new(&scenario);
+        let picks: Vec<usize> = (0..10).map(|_| mix.next_class()).collect();
+        assert_eq!(&picks[..2], &[2, 2]);
+        assert_eq!(picks.iter().filter(|&&c| c == 2).count(), 2);
+        assert_eq!(picks.iter().filter(|&&c| c == 0).count(), 6);
     }
 }

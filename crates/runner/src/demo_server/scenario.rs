@@ -112,6 +112,7 @@ pub fn demo_scenario(
         classes: vec![UserClass {
             name: "DemoUser".to_owned(),
             weight: 1,
+            fixed_count: None,
             wait: WaitTime::Constant(std::time::Duration::ZERO),
             on_start: Vec::new(),
             vars: Default::default(),

@@ -1,5 +1,5 @@
 //! Functions templates may call: `random_int(a, b)`, `random_choice(list)`, `uuid()`, `now_ms()`,
-//! `env("NAME")`, `next_row("pool")`.
+//! `env("NAME")`, `next_row("pool")`, `repeat(n, text, sep)`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,13 +10,14 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 use rand::Rng;
 
 /// Names of the functions templates may call (not variables).
-pub const FUNCTION_NAMES: [&str; 6] = [
+pub const FUNCTION_NAMES: [&str; 7] = [
     "random_int",
     "random_choice",
     "uuid",
     "now_ms",
     "env",
     "next_row",
+    "repeat",
 ];
 
 /// Data pools served round-robin by `next_row("name")`, shared by every user.
@@ -69,6 +70,21 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
                     format!("environment variable {name} is not set"),
                 )
             })
+        },
+    );
+    // repeat(n, text, sep=","): `text` n times, for batch bodies; each copy is the same text (use
+    // a `{% for %}` loop when every item needs its own random values).
+    env.add_function(
+        "repeat",
+        |count: usize, text: String, rest: Rest<String>| -> Result<String, Error> {
+            if count > 100_000 {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "repeat count above 100000",
+                ));
+            }
+            let separator = rest.first().map_or(",", |s| s.as_str());
+            Ok(vec![text; count].join(separator))
         },
     );
     let pools = Arc::new(Pools {

@@ -5,7 +5,9 @@
 
 mod build;
 mod error;
+mod loader;
 mod model;
+mod text;
 
 use std::collections::BTreeSet;
 

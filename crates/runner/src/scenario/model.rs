@@ -48,6 +48,8 @@ pub struct UserFile {
     /// Relative share of the users.
     #[serde(default = "one")]
     pub weight: u32,
+    /// Exactly this many users of the class, spawned first (the weight is then ignored).
+    pub fixed_count: Option<u32>,
     /// Pause between tasks (default none).
     pub wait: Option<WaitFile>,
     /// Variables each user of the class starts with.
