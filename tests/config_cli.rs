@@ -164,3 +164,34 @@ fn wait_for_target_polls_until_the_host_answers() {
     let _server = late.join().expect("server thread");
     assert_eq!(waited.status.code(), Some(0), "{waited:?}");
 }
+
+#[test]
+fn the_example_config_profiles_all_load() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let config = std::fs::read_to_string(example.join("config/captest.toml"))
+        .expect("example config")
+        .replace("http://127.0.0.1:8089", &server.url)
+        .replace(
+            "examples/items-crud.toml",
+            example.join("items-crud.toml").to_str().expect("utf-8"),
+        );
+    std::fs::write(dir.path().join("captest.toml"), config).expect("config");
+    for profile in ["basic", "stress", "spike", "cache"] {
+        // Each profile's settings, shortened to one second (the flag beats the profile).
+        let output = in_dir(
+            dir.path(),
+            &["run", "--profile", profile, "-t", "1s", "-q"],
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{profile}: {stderr}"
+        );
+        let csv = dir.path().join(format!("results/{profile}_stats.csv"));
+        assert!(csv.is_file(), "{profile}: {stderr}");
+    }
+    assert!(dir.path().join("results/stress.html").is_file());
+}
