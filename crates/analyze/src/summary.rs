@@ -70,7 +70,10 @@ fn steps_table(analysis: &Analysis) -> Table {
     }
 }
 
-fn findings(analysis: &Analysis) -> Vec<String> {
+/// The findings of an analysis, one `what: value` line each: knee, latency knee, USL, breaking
+/// point, capacity, SLO, business events and rate limits. The terminal, Markdown and HTML outputs
+/// all show these lines.
+pub fn findings(analysis: &Analysis) -> Vec<String> {
     let mut lines = Vec::new();
     match &analysis.knee {
         Some(knee) => lines.push(format!(

@@ -156,78 +156,14 @@ pub fn findings(analysis: &Analysis) -> TableView {
         ),
     );
     add("Errors", format!("{:.2} %", steady.error_pct));
-    add(
-        "Knee",
-        match &analysis.knee {
-            Some(k) => format!("{} users at {:.1} req/s — {}", k.users, k.rps, k.method),
-            None => analysis.knee_note.clone(),
-        },
-    );
-    if let Some(k) = &analysis.latency_knee {
-        add(
-            "Latency knee",
-            format!("p95 takes off at {:.1} req/s ({} users)", k.rps, k.users),
-        );
+    for line in captest_analyze::summary::findings(analysis) {
+        let (what, value) = line.split_once(": ").unwrap_or(("", line.as_str()));
+        let mut what = what.to_owned();
+        if let Some(first) = what.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        add(&what, value.to_owned());
     }
-    if let Some(u) = &analysis.usl {
-        add(
-            "Universal Scalability Law",
-            format!(
-                "σ={:.4}, κ={:.6}, λ={:.2} req/s per user, N*={}, X_max={} req/s, R²={:.3}",
-                u.sigma,
-                u.kappa,
-                u.lambda,
-                u.n_star.map_or("∞".to_owned(), |n| format!("{n:.1}")),
-                u.x_max.map_or("n/a".to_owned(), |x| format!("{x:.1}")),
-                u.r2
-            ),
-        );
-    }
-    if let Some(b) = &analysis.breaking_point {
-        add(
-            "Breaking point",
-            format!(
-                "{} at {} users, {:.1} req/s: {}",
-                b.rule, b.users, b.rps, b.detail
-            ),
-        );
-    }
-    let c = &analysis.capacity;
-    add(
-        "Capacity (Little's law)",
-        format!(
-            "best {:.1} req/s; {:.1} users busy at the steady state ({} running); think time {} s",
-            c.max_rps_measured, c.littles_users, c.users_running, c.think_time_s
-        ),
-    );
-    if let Some(slo) = &c.slo {
-        add(
-            "SLO",
-            format!(
-                "{}: steady state {}; up to {} users measured; ≈{:.0} users by Little's law",
-                slo.rule,
-                if slo.steady_meets {
-                    "meets it"
-                } else {
-                    "misses it"
-                },
-                slo.max_users_measured
-                    .map_or("none".to_owned(), |u| u.to_string()),
-                slo.users_estimated
-            ),
-        );
-    }
-    if let Some(events) = analysis.events_per_s {
-        add("Business events", format!("{events:.1} events/s"));
-    }
-    let limited = &analysis.rate_limited;
-    add(
-        "Rate limited (429)",
-        format!(
-            "{:.0} requests ({:.2} % of all); other failures: {:.0}",
-            limited.requests, limited.share_pct, limited.other_failures
-        ),
-    );
     table
 }
 
