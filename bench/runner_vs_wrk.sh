@@ -71,7 +71,7 @@ http {
     server {
         listen 127.0.0.1:${PORT};
         default_type text/plain;
-        location = / { return 200 "Hello, world!"; }
+        location / { return 200 "Hello, world!"; }
     }
 }
 EOF
@@ -102,9 +102,22 @@ timeout 300 /usr/bin/time -f "%U %S %M" -o "$TMP/time.txt" \
     taskset -c 1 "$CAPTEST" run --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/p"
 
 read -r CT_USER CT_SYS CT_RSS_KB <"$TMP/time.txt"
-python3 - "$TMP/p_stats.csv" "$WRK_RPS" "$CT_USER" "$CT_SYS" "$CT_RSS_KB" <<'PY'
+
+sleep 2
+
+# --- captest, templated scenario ---------------------------------------------------------
+echo "== captest templated: taskset -c 1 $CAPTEST run bench/templated.toml --host ${URL} -u 50 -r 50 -t ${DURATION} --threads 1 -q --csv $TMP/t"
+timeout 300 taskset -c 1 "$CAPTEST" run "bench/templated.toml" --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/t"
+sleep 2
+echo "== captest fixed twin: taskset -c 1 $CAPTEST run bench/fixed.toml --host ${URL} -u 50 -r 50 -t ${DURATION} --threads 1 -q --csv $TMP/f"
+timeout 300 taskset -c 1 "$CAPTEST" run bench/fixed.toml --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/f"
+FIXED_RPS="$(python3 -c "import csv,sys; print([r for r in csv.DictReader(open(sys.argv[1])) if r['Name']=='Aggregated'][0]['Requests/s'])" "$TMP/f_stats.csv")"
+TEMPLATED_RPS="$(python3 -c "import csv,sys; print([r for r in csv.DictReader(open(sys.argv[1])) if r['Name']=='Aggregated'][0]['Requests/s'])" "$TMP/t_stats.csv")"
+python3 - "$TMP/p_stats.csv" "$WRK_RPS" "$CT_USER" "$CT_SYS" "$CT_RSS_KB" "$TEMPLATED_RPS" "$FIXED_RPS" <<'PY'
 import csv, sys
 path, wrk_rps, user, sys_s, rss_kb = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+templated_rps = float(sys.argv[6])
+fixed_rps = float(sys.argv[7])
 with open(path, newline="") as f:
     agg = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
 if len(agg) != 1:
@@ -123,4 +136,8 @@ print(f"captest CPU:                   {user:.2f} s user + {sys_s:.2f} s sys = {
 if requests:
     print(f"captest CPU per 100k requests: {cpu / requests * 100_000:.3f} s")
 print(f"captest peak RSS:              {rss_kb / 1024:.1f} MiB ({rss_kb} KiB)")
+print(f"templated scenario RPS:        {templated_rps:,.0f}  (6 templated tasks, bench/templated.toml)")
+print(f"fixed twin RPS:                {fixed_rps:,.0f}  (same requests, literal values, bench/fixed.toml)")
+print(f"ratio templated/fixed twin:    {templated_rps / fixed_rps:.3f}  (the cost of rendering; target >= 0.8)")
+print(f"ratio templated/plain --path:  {templated_rps / rps:.3f}  (also bigger requests with bodies)")
 PY
