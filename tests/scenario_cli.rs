@@ -421,3 +421,57 @@ events = 20
         "{health} reads, {batches} batches"
     );
 }
+
+#[test]
+fn a_full_url_sends_that_request_to_another_service() {
+    let main = DemoServer::start(&["--service-time", "1ms"]);
+    let other = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "two.toml",
+        &format!(
+            r#"
+[[users]]
+name = "TwoServices"
+wait = {{ constant = "10ms" }}
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/health"
+[[users.tasks.requests]]
+path = "{}/item/{{{{ random_int(1, 10) }}}}"
+name = "other /item/[id]"
+"#,
+            other.url
+        ),
+    );
+    let prefix = dir.path().join("two");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &main.url,
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stats = stats_by_name(&prefix);
+    let sent = stats["GET other /item/[id]"].0;
+    assert!(sent > 10.0);
+    assert_eq!(
+        other.counters()["routes"]["GET /item/{id}"]["count"].as_f64(),
+        Some(sent)
+    );
+    assert!(main.counters()["routes"].get("GET /item/{id}").is_none());
+    assert_eq!(
+        main.counters()["routes"]["GET /health"]["count"].as_f64(),
+        Some(stats["GET /health"].0)
+    );
+}

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 use rand::Rng;
 
+use crate::client::Target;
 use crate::dynamic::{Capture, DynamicRequest, ResponseCheck};
 use crate::metrics::EntryId;
 
@@ -54,6 +55,8 @@ pub struct RequestStep {
     pub captures: Vec<Capture>,
     /// Timeout of this request, overriding the run's.
     pub timeout: Option<Duration>,
+    /// Another service than the run's target, when the scenario gave a full URL.
+    pub origin: Option<Arc<Target>>,
 }
 
 impl RequestStep {
@@ -77,6 +80,7 @@ impl RequestStep {
             checks: Vec::new(),
             captures: Vec::new(),
             timeout: None,
+            origin: None,
         }
     }
 

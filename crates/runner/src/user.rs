@@ -81,8 +81,9 @@ pub async fn execute_step(
     state: &mut UserState,
     intended_start: Option<Instant>,
 ) -> bool {
+    let target: &Target = step.origin.as_deref().unwrap_or(&env.target);
     let rendered = match &step.dynamic {
-        Some(dynamic) => match dynamic.render(state, &env.target) {
+        Some(dynamic) => match dynamic.render(state, target) {
             Ok(rendered) => Some(rendered),
             Err(message) => {
                 record_failure(env, step, message);
@@ -117,9 +118,22 @@ pub async fn execute_step(
     };
     let started = intended_start.unwrap_or_else(Instant::now);
     let timeout = step.timeout.unwrap_or(env.request_timeout);
-    let outcome = connection
-        .exchange(&env.target, request, step.needs_body(), timeout)
-        .await;
+    let outcome = match &step.origin {
+        None => {
+            connection
+                .exchange(target, request, step.needs_body(), timeout)
+                .await
+        }
+        Some(origin) => {
+            // Taken out of the state while in use: the exchange itself does not touch variables.
+            let mut other = std::mem::take(state.connection_to(origin));
+            let outcome = other
+                .exchange(target, request, step.needs_body(), timeout)
+                .await;
+            *state.connection_to(origin) = other;
+            outcome
+        }
+    };
     let finished = Instant::now();
     let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
     let (content_length, failure) = match outcome {

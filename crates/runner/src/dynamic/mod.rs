@@ -17,13 +17,16 @@ pub use functions::{register_functions, FUNCTION_NAMES};
 
 use crate::client::Target;
 
-/// A user's variables: the class's `vars`, then what captures stored.
-#[derive(Debug, Clone, Default)]
+/// A user's variables (the class's `vars`, then what captures stored) and its connections to
+/// services other than the run's target.
+#[derive(Debug, Default)]
 pub struct UserState {
     /// Variable name → value, visible to every template the user renders.
     pub vars: BTreeMap<String, Value>,
     /// The template context built from `vars`, rebuilt only after they change.
     context: Option<Value>,
+    /// Keep-alive connections to other services, by `host:port`.
+    others: std::collections::HashMap<String, crate::client::Connection>,
 }
 
 impl UserState {
@@ -32,7 +35,15 @@ impl UserState {
         UserState {
             vars: initial.clone(),
             context: None,
+            others: Default::default(),
         }
+    }
+
+    /// The user's connection to another service `target`.
+    pub fn connection_to(&mut self, target: &Target) -> &mut crate::client::Connection {
+        self.others
+            .entry(target.connect_address().to_owned())
+            .or_default()
     }
 
     /// Sets a variable (a capture).

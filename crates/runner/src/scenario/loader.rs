@@ -13,7 +13,7 @@ use minijinja::Environment;
 
 use super::error::ScenarioError;
 use super::model::{CaptureFile, RequestFile, WaitFile};
-use super::text::{env_names, is_template, json_body_text};
+use super::text::{env_names, is_template, json_body_text, split_origin};
 use crate::client::Target;
 use crate::dynamic::{Capture, CaptureSource, DynamicRequest, ResponseCheck, FUNCTION_NAMES};
 use crate::metrics::{EntryKey, EntryRegistry};
@@ -93,10 +93,31 @@ impl Loader<'_> {
         let offset = request.path.span().start;
         let method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| self.error(offset, format!("unknown method {:?}", request.method)))?;
-        let mut path_text = request.path.get_ref().clone();
+        // A full URL sends this request to another service than --host (literal origin; the
+        // path after it may be a template).
+        let (origin, mut path_text) = match split_origin(request.path.get_ref()) {
+            Some((origin, path)) => {
+                if is_template(origin) {
+                    return Err(self.error(
+                        offset,
+                        "the scheme, host and port of a URL cannot be templated",
+                    ));
+                }
+                let origin =
+                    Target::parse(origin).map_err(|e| self.error(offset, e.to_string()))?;
+                (Some(Arc::new(origin)), path.to_owned())
+            }
+            None => (None, request.path.get_ref().clone()),
+        };
         if !path_text.starts_with('/') {
-            return Err(self.error(offset, "path must start with '/'"));
+            return Err(self.error(
+                offset,
+                "path must start with '/' (or be a full http:// URL)",
+            ));
         }
+        let target = origin
+            .clone()
+            .unwrap_or_else(|| Arc::new(self.target.clone()));
         if !request.query.is_empty() {
             let pairs: Vec<String> = request
                 .query
@@ -127,11 +148,11 @@ impl Loader<'_> {
         };
         let uri = if is_template(&path_text) {
             dynamic.path = Some(self.template(&path_text, offset)?);
-            self.target
+            target
                 .request_uri("/")
                 .map_err(|e| self.error(offset, e.to_string()))?
         } else {
-            self.target
+            target
                 .request_uri(&path_text)
                 .map_err(|e| self.error(offset, e.to_string()))?
         };
@@ -181,6 +202,7 @@ impl Loader<'_> {
                 Acceptance::Statuses(request.expect.clone())
             },
         );
+        step.origin = origin;
         if let Some(text) = &request.contains {
             step.checks.push(ResponseCheck::Contains(text.clone()));
         }

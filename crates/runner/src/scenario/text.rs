@@ -120,3 +120,31 @@ pub fn read_pool(path: &Path, pool: &CsvPool) -> Result<Vec<Value>, String> {
         })
         .collect()
 }
+
+/// `("http://host:port", "/path?query")` for a full URL, `None` for a path.
+pub fn split_origin(text: &str) -> Option<(&str, &str)> {
+    let scheme_end = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+        .map(|rest| text.len() - rest.len())?;
+    let path_start = text[scheme_end..]
+        .find('/')
+        .map_or(text.len(), |i| scheme_end + i);
+    let (origin, path) = text.split_at(path_start);
+    Some((origin, if path.is_empty() { "/" } else { path }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls_into_origin_and_path() {
+        assert_eq!(
+            split_origin("http://127.0.0.1:9/a?b=1"),
+            Some(("http://127.0.0.1:9", "/a?b=1"))
+        );
+        assert_eq!(split_origin("http://h"), Some(("http://h", "/")));
+        assert_eq!(split_origin("/items"), None);
+    }
+}
