@@ -125,6 +125,7 @@ pub fn path_scenario(
         classes: vec![UserClass {
             name: "User".to_owned(),
             weight: 1,
+            fixed_count: None,
             wait: WaitTime::Constant(args.wait),
             on_start: vec![],
             vars: Default::default(),
