@@ -475,3 +475,56 @@ name = "other /item/[id]"
         Some(stats["GET /health"].0)
     );
 }
+
+#[test]
+fn events_may_be_a_template_over_the_body() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "sized.toml",
+        r#"
+[[users]]
+name = "Batches"
+wait = { constant = "10ms" }
+vars = { size = 7 }
+[[users.tasks]]
+[[users.tasks.requests]]
+method = "POST"
+path = "/api/v1/event/batch"
+headers = { Content-Type = "application/json" }
+body = '{"events": [{{ repeat(random_int(1, 5) * size, "{}") }}]}'
+events = "{{ json_len(body, '/events') }}"
+"#,
+    );
+    let prefix = dir.path().join("sized");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let events = read_csv(&with_suffix(&prefix, "_events.csv"));
+    let row = events
+        .iter()
+        .find(|r| r["Name"] == "POST /api/v1/event/batch")
+        .expect("a row");
+    let counted: f64 = row["Events"].parse().expect("events");
+    let requests: f64 = row["Requests"].parse().expect("requests");
+    // What captest counted from each body is what the server accepted, and varies per request.
+    assert_eq!(Some(counted), server.counters()["events"].as_f64());
+    assert!(
+        counted > requests * 7.0 && counted < requests * 35.0,
+        "{counted} events in {requests} requests"
+    );
+}

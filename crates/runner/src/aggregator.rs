@@ -40,7 +40,8 @@ pub struct AggregatorSettings {
     pub console_every: u64,
     /// The run's time limit, for the progress line.
     pub run_time: Option<Duration>,
-    /// Business events per request, indexed by entry id (empty: no event weights).
+    /// Which entries carry business events (non-zero), indexed by entry id (empty: none). The
+    /// counts themselves come with the samples.
     pub event_weights: Vec<f64>,
     /// Whether the level is an arrival rate (open model), for the step file.
     pub open_model: bool,
@@ -157,11 +158,7 @@ impl Aggregator {
         }
         if let Some(mut tracker) = self.steps.take() {
             let (total, entries) = self.stats.last_second();
-            let events: f64 = entries
-                .iter()
-                .zip(&self.settings.event_weights)
-                .map(|(interval, weight)| interval.requests as f64 * weight)
-                .sum();
+            let events: f64 = entries.iter().map(|interval| interval.events).sum();
             if tracker.observe(second_ended, total, events, users) {
                 self.write_steps(tracker.steps());
             }

@@ -57,6 +57,8 @@ pub struct RequestStep {
     pub timeout: Option<Duration>,
     /// Another service than the run's target, when the scenario gave a full URL.
     pub origin: Option<Arc<Target>>,
+    /// Business events each successful request delivers (see also [`DynamicRequest::events`]).
+    pub events: f64,
 }
 
 impl RequestStep {
@@ -81,6 +83,7 @@ impl RequestStep {
             captures: Vec::new(),
             timeout: None,
             origin: None,
+            events: 0.0,
         }
     }
 

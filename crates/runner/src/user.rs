@@ -67,6 +67,7 @@ fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
         content_length: 0,
         finished: Instant::now(),
         failure: Some(FailureKind::Other(message.into())),
+        events: 0.0,
     });
 }
 
@@ -156,12 +157,18 @@ pub async fn execute_step(
         Err(failure) => (0, Some(failure)),
     };
     let succeeded = failure.is_none();
+    let events = match (&step.dynamic, succeeded) {
+        (_, false) => 0.0,
+        (Some(dynamic), true) => dynamic.events(state).unwrap_or(step.events),
+        (None, true) => step.events,
+    };
     env.recorder.record(Sample {
         entry: step.entry,
         elapsed_ns,
         content_length,
         finished,
         failure,
+        events,
     });
     succeeded
 }

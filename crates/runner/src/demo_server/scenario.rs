@@ -98,14 +98,17 @@ pub fn demo_scenario(
         tasks_out.push(Task {
             name: format!("{} {}", task.method, task.name),
             weight: task.weight,
-            steps: vec![RequestStep::fixed(
-                task.method,
-                target.request_uri(task.path)?,
-                headers,
-                task.body.map(Bytes::from).unwrap_or_default(),
-                entry,
-                Acceptance::Below400,
-            )],
+            steps: vec![RequestStep {
+                events: task.events,
+                ..RequestStep::fixed(
+                    task.method,
+                    target.request_uri(task.path)?,
+                    headers,
+                    task.body.map(Bytes::from).unwrap_or_default(),
+                    entry,
+                    Acceptance::Below400,
+                )
+            }],
         });
     }
     let scenario = Scenario {

@@ -1,5 +1,5 @@
 //! Functions templates may call: `random_int(a, b)`, `random_choice(list)`, `uuid()`, `now_ms()`,
-//! `env("NAME")`, `next_row("pool")`, `repeat(n, text, sep)`.
+//! `env("NAME")`, `next_row("pool")`, `repeat(n, text, sep)`, `json_len(text, pointer)`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,7 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 use rand::Rng;
 
 /// Names of the functions templates may call (not variables).
-pub const FUNCTION_NAMES: [&str; 7] = [
+pub const FUNCTION_NAMES: [&str; 8] = [
     "random_int",
     "random_choice",
     "uuid",
@@ -18,6 +18,7 @@ pub const FUNCTION_NAMES: [&str; 7] = [
     "env",
     "next_row",
     "repeat",
+    "json_len",
 ];
 
 /// Data pools served round-robin by `next_row("name")`, shared by every user.
@@ -85,6 +86,27 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
             }
             let separator = rest.first().map_or(",", |s| s.as_str());
             Ok(vec![text; count].join(separator))
+        },
+    );
+    // json_len(text, "/events"): how many items the JSON array (or object) at that pointer holds,
+    // e.g. the events of a batch body: `events = "{{ json_len(body, '/events') }}"`.
+    env.add_function(
+        "json_len",
+        |text: String, pointer: String| -> Result<usize, Error> {
+            let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("json_len: not JSON: {e}"),
+                )
+            })?;
+            match json.pointer(&pointer) {
+                Some(serde_json::Value::Array(items)) => Ok(items.len()),
+                Some(serde_json::Value::Object(fields)) => Ok(fields.len()),
+                _ => Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("json_len: no array at {pointer}"),
+                )),
+            }
         },
     );
     let pools = Arc::new(Pools {

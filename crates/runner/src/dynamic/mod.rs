@@ -25,6 +25,8 @@ pub struct UserState {
     pub vars: BTreeMap<String, Value>,
     /// The template context built from `vars`, rebuilt only after they change.
     context: Option<Value>,
+    /// The body last rendered, for an events template that reads it.
+    last_body: Option<String>,
     /// Keep-alive connections to other services, by `host:port`.
     others: std::collections::HashMap<String, crate::client::Connection>,
 }
@@ -35,6 +37,7 @@ impl UserState {
         UserState {
             vars: initial.clone(),
             context: None,
+            last_body: None,
             others: Default::default(),
         }
     }
@@ -71,6 +74,10 @@ pub struct DynamicRequest {
     pub body: Option<String>,
     /// Templated headers.
     pub headers: Vec<(HeaderName, String)>,
+    /// Template of the business events a request carries (e.g. over its body), if templated.
+    pub events: Option<String>,
+    /// The body as last rendered, visible to the events template as `body`.
+    pub body_in_events: bool,
 }
 
 /// A request ready to send.
@@ -92,6 +99,21 @@ impl DynamicRequest {
             .map_err(|e| format!("TemplateError({:?})", e.to_string()))
     }
 
+    /// The business events of the request just sent, from the events template (rendered with the
+    /// user's variables and `body`, the rendered body); `None` without one or if it is not a number.
+    pub fn events(&self, state: &mut UserState) -> Option<f64> {
+        let name = self.events.as_ref()?;
+        let mut vars = state.vars.clone();
+        if let Some(body) = state.last_body.take() {
+            vars.insert("body".to_owned(), Value::from(body));
+        }
+        self.render_one(name, &Value::from(vars))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// Renders the templated parts with `state`'s variables.
     pub fn render(
         &self,
@@ -111,7 +133,13 @@ impl DynamicRequest {
             None => None,
         };
         let body = match &self.body {
-            Some(name) => Some(Bytes::from(self.render_one(name, &context)?)),
+            Some(name) => {
+                let text = self.render_one(name, &context)?;
+                if self.body_in_events {
+                    state.last_body = Some(text.clone());
+                }
+                Some(Bytes::from(text))
+            }
             None => None,
         };
         let mut headers = HeaderMap::new();

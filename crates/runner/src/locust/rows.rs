@@ -266,6 +266,7 @@ mod stats_tests {
                     content_length: 100,
                     finished: Instant::now(),
                     failure: failed.then_some(FailureKind::Status(500)),
+                    events: 0.0,
                 });
             }
             recorder.drain(&mut drained);

@@ -35,6 +35,8 @@ pub struct IntervalStats {
     pub buckets: LocustBuckets,
     /// Response times at full resolution, microseconds.
     pub hdr: Histogram<u64>,
+    /// Business events delivered by the successful requests.
+    pub events: f64,
 }
 
 impl Default for IntervalStats {
@@ -48,6 +50,7 @@ impl Default for IntervalStats {
             content_bytes: 0,
             buckets: LocustBuckets::default(),
             hdr: new_latency_histogram(),
+            events: 0.0,
         }
     }
 }
@@ -82,6 +85,7 @@ impl IntervalStats {
         self.content_bytes = 0;
         self.buckets.clear();
         self.hdr.reset();
+        self.events = 0.0;
     }
 }
 
@@ -96,6 +100,7 @@ impl AddAssign<&IntervalStats> for IntervalStats {
         self.min_ns = self.min_ns.min(other.min_ns);
         self.max_ns = self.max_ns.max(other.max_ns);
         self.content_bytes += other.content_bytes;
+        self.events += other.events;
         self.buckets.add(&other.buckets);
         // Both histograms auto-resize, so adding cannot run out of range.
         let _ = self.hdr.add(&other.hdr);

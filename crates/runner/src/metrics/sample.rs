@@ -90,6 +90,8 @@ pub struct Sample {
     pub finished: Instant,
     /// Why it failed, if it did.
     pub failure: Option<FailureKind>,
+    /// Business events the request delivered (0 when it failed or carries none).
+    pub events: f64,
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@ impl Shard {
             sample.content_length,
             sample.failure.is_some(),
         );
+        self.entries[index].events += sample.events;
         if let Some(kind) = sample.failure {
             self.failures
                 .entry((sample.entry, kind))

@@ -199,6 +199,8 @@ pub fn load_scenario(
                     path: shared.path.clone(),
                     body: shared.body.clone(),
                     headers: shared.headers.clone(),
+                    events: shared.events.clone(),
+                    body_in_events: shared.body_in_events,
                 });
                 step.dynamic = Some(Arc::new(DynamicRequest {
                     env: shared.clone(),

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use minijinja::Environment;
 
 use super::error::ScenarioError;
-use super::model::{CaptureFile, RequestFile, WaitFile};
+use super::model::{CaptureFile, EventsFile, RequestFile, WaitFile};
 use super::text::{env_names, is_template, json_body_text, split_origin};
 use crate::client::Target;
 use crate::dynamic::{Capture, CaptureSource, DynamicRequest, ResponseCheck, FUNCTION_NAMES};
@@ -20,7 +20,7 @@ use crate::metrics::{EntryKey, EntryRegistry};
 use crate::task::{Acceptance, RequestStep, WaitTime};
 
 /// Names templates may use without declaring them (minijinja's own globals).
-pub const BUILTINS: [&str; 5] = ["range", "dict", "namespace", "debug", "loop"];
+pub const BUILTINS: [&str; 6] = ["range", "dict", "namespace", "debug", "loop", "body"];
 
 /// What building the requests of a file needs and collects.
 pub struct Loader<'a> {
@@ -132,12 +132,13 @@ impl Loader<'_> {
             .clone()
             .unwrap_or_else(|| request.path.get_ref().clone());
         let entry = self.registry.intern(&EntryKey::new(method.as_str(), name));
-        if let Some(events) = request.events {
+        if request.events.is_some() {
+            // Marks the entry as carrying events; the counts come from the requests themselves.
             let index = entry.0 as usize;
             if self.weights.len() <= index {
                 self.weights.resize(index + 1, 0.0);
             }
-            self.weights[index] = events;
+            self.weights[index] = 1.0;
         }
         let mut headers = HeaderMap::new();
         let mut dynamic = DynamicRequest {
@@ -145,7 +146,23 @@ impl Loader<'_> {
             path: None,
             body: None,
             headers: Vec::new(),
+            events: None,
+            body_in_events: false,
         };
+        let mut fixed_events = 0.0;
+        match &request.events {
+            Some(EventsFile::Count(count)) if *count >= 0.0 && count.is_finite() => {
+                fixed_events = *count
+            }
+            Some(EventsFile::Count(count)) => {
+                return Err(self.error(offset, format!("events must be 0 or more, got {count}")))
+            }
+            Some(EventsFile::Template(text)) => {
+                dynamic.events = Some(self.template(text, offset)?);
+                dynamic.body_in_events = text.contains("body");
+            }
+            None => {}
+        }
         let uri = if is_template(&path_text) {
             dynamic.path = Some(self.template(&path_text, offset)?);
             target
@@ -184,7 +201,7 @@ impl Loader<'_> {
         };
         let mut body = Bytes::new();
         if let Some(text) = body_text {
-            if is_template(&text) {
+            if is_template(&text) || dynamic.body_in_events {
                 dynamic.body = Some(self.template(&text, body_offset)?);
             } else {
                 body = Bytes::from(text);
@@ -203,6 +220,7 @@ impl Loader<'_> {
             },
         );
         step.origin = origin;
+        step.events = fixed_events;
         if let Some(text) = &request.contains {
             step.checks.push(ResponseCheck::Contains(text.clone()));
         }
@@ -232,7 +250,11 @@ impl Loader<'_> {
                 )
             })?);
         }
-        if dynamic.path.is_some() || dynamic.body.is_some() || !dynamic.headers.is_empty() {
+        if dynamic.path.is_some()
+            || dynamic.body.is_some()
+            || !dynamic.headers.is_empty()
+            || dynamic.events.is_some()
+        {
             step.dynamic = Some(Arc::new(dynamic));
         }
         Ok(step)

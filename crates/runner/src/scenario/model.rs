@@ -131,14 +131,25 @@ pub struct RequestFile {
     /// Values to capture into user variables: `{ token = { json = "/token" } }`.
     #[serde(default)]
     pub capture: BTreeMap<String, CaptureFile>,
-    /// Business events this request carries.
-    pub events: Option<f64>,
+    /// Business events this request carries: a number, or a template over the request (its
+    /// rendered body is `body`), e.g. `"{{ (body | length) // 100 }}"`.
+    pub events: Option<EventsFile>,
     /// Timeout of this request, e.g. "5s".
     pub timeout: Option<String>,
 }
 
 fn get() -> String {
     "GET".to_owned()
+}
+
+/// Business events of a request.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EventsFile {
+    /// The same number for every request.
+    Count(f64),
+    /// A template rendered after each successful request.
+    Template(String),
 }
 
 /// Where a captured value comes from.

@@ -1,4 +1,4 @@
-//! `PREFIX_events.csv`: business events per entry (requests × the request's event weight), so the
+//! `PREFIX_events.csv`: business events per entry (what its successful requests delivered), so the
 //! analyzer computes events/s without the user repeating the weights.
 
 use std::path::Path;
@@ -10,7 +10,8 @@ use crate::metrics::RunStats;
 /// The header line's columns.
 pub const EVENTS_HEADER: [&str; 3] = ["Name", "Requests", "Events"];
 
-/// One row per entry with a non-zero weight: `METHOD name`, requests, events; sorted by name.
+/// One row per entry that carries events (non-zero in `weights`): `METHOD name`, requests,
+/// events delivered; sorted by name.
 pub fn event_rows(stats: &RunStats, weights: &[f64]) -> Vec<Vec<String>> {
     let mut rows: Vec<(String, Vec<String>)> = stats
         .entries_with_ids()
@@ -20,12 +21,11 @@ pub fn event_rows(stats: &RunStats, weights: &[f64]) -> Vec<Vec<String>> {
             if weight <= 0.0 {
                 return None;
             }
-            let requests = entry.total.requests;
             let name = key.to_string();
             let row = vec![
                 name.clone(),
-                requests.to_string(),
-                number(requests as f64 * weight),
+                entry.total.requests.to_string(),
+                number(entry.total.events),
             ];
             Some((name, row))
         })
