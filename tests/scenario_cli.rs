@@ -178,44 +178,44 @@ name = "seven"
 }
 
 #[test]
-fn pacing_holds_within_five_percent() {
+fn pacing_and_wait_times_hold_within_five_percent() {
     let server = DemoServer::start(&[]);
     let dir = tempfile::tempdir().expect("temp dir");
-    let scenario = write(
-        dir.path(),
-        "paced.toml",
-        r#"
-[[users]]
-name = "Paced"
-wait = { pacing = "100ms" }
-[[users.tasks]]
-[[users.tasks.requests]]
-path = "/health"
-"#,
-    );
-    let prefix = dir.path().join("paced");
-    let output = run_captest(&[
-        "run",
-        scenario.to_str().expect("utf-8"),
-        "--host",
-        &server.url,
-        "-u",
-        "4",
-        "-r",
-        "100",
-        "-t",
-        "5s",
-        "-q",
-        "--csv",
-        prefix.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let requests = stats_by_name(&prefix)["Aggregated"].0;
-    // 4 users × 5 s / 100 ms.
-    assert!(
-        (requests / 200.0 - 1.0).abs() <= 0.05,
-        "{requests} requests"
-    );
+    // 4 users × 5 s with 100 ms per iteration: 200 requests (/health answers in well under 1 ms).
+    for (name, wait) in [
+        ("pacing", r#"{ pacing = "100ms" }"#),
+        ("constant", r#"{ constant = "99ms" }"#),
+        ("between", r#"{ between = ["49ms", "149ms"] }"#),
+        ("throughput", "{ throughput = 10.0 }"),
+    ] {
+        let scenario = write(
+            dir.path(),
+            &format!("{name}.toml"),
+            &format!("[[users]]\nname = \"Paced\"\nwait = {wait}\n[[users.tasks]]\n[[users.tasks.requests]]\npath = \"/health\"\n"),
+        );
+        let prefix = dir.path().join(name);
+        let output = run_captest(&[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "4",
+            "-r",
+            "100",
+            "-t",
+            "5s",
+            "-q",
+            "--csv",
+            prefix.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
+        let requests = stats_by_name(&prefix)["Aggregated"].0;
+        assert!(
+            (requests / 200.0 - 1.0).abs() <= 0.05,
+            "{name}: {requests} requests"
+        );
+    }
 }
 
 #[test]
