@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::table::CsvTable;
+use crate::history_scan::{scan, Rows, Scan, COLUMNS};
+use crate::table::{read_header, CsvTable};
 
 const KIND: &str = "Locust _stats_history.csv";
 
@@ -66,77 +67,74 @@ pub struct History {
     pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
 }
 
-impl History {
-    /// Reads and checks a history file.
-    pub fn read(path: &Path) -> Result<History, AnalyzeError> {
-        let table = CsvTable::read(
-            path,
-            &[
-                "Timestamp",
-                "User Count",
-                "Type",
-                "Name",
-                "Requests/s",
-                "Failures/s",
-                "50%",
-                "95%",
-                "99%",
-                "Total Request Count",
-                "Total Failure Count",
-                "Total Average Response Time",
-            ],
-            &[],
-            KIND,
-        )?;
-        let timestamps = table.numbers("Timestamp")?;
-        let users = table.numbers("User Count")?;
-        let rps = table.numbers("Requests/s")?;
-        let fails = table.numbers("Failures/s")?;
-        let p50 = table.optional_numbers("50%")?;
-        let p95 = table.optional_numbers("95%")?;
-        let p99 = table.optional_numbers("99%")?;
-        let total_requests = table.numbers("Total Request Count")?;
-        let total_failures = table.numbers("Total Failure Count")?;
-        let total_avg = table.numbers("Total Average Response Time")?;
-        let mut history = History {
-            path: path.to_owned(),
-            aggregated: Vec::new(),
-            entries: BTreeMap::new(),
+/// Reads the history with polars (any CSV dialect polars accepts; exact errors).
+pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
+    let table = CsvTable::read(path, &COLUMNS, &[], KIND)?;
+    let timestamps = table.numbers("Timestamp")?;
+    let users = table.numbers("User Count")?;
+    let rps = table.numbers("Requests/s")?;
+    let fails = table.numbers("Failures/s")?;
+    let p50 = table.optional_numbers("50%")?;
+    let p95 = table.optional_numbers("95%")?;
+    let p99 = table.optional_numbers("99%")?;
+    let total_requests = table.numbers("Total Request Count")?;
+    let total_failures = table.numbers("Total Failure Count")?;
+    let total_avg = table.numbers("Total Average Response Time")?;
+    let mut aggregated = Vec::new();
+    // Rows grouped per (type, name) without copying the names of every row.
+    let mut groups: Vec<(&str, &str, Vec<HistoryRow>)> = Vec::new();
+    let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let keys = table.str_cells("Type")?.zip(table.str_cells("Name")?);
+    for (index, (kind, name)) in keys.enumerate() {
+        let row = HistoryRow {
+            timestamp: timestamps[index],
+            user_count: users[index],
+            rps: rps[index],
+            failures_per_s: fails[index],
+            p50_ms: p50[index],
+            p95_ms: p95[index],
+            p99_ms: p99[index],
+            total_requests: total_requests[index],
+            total_failures: total_failures[index],
+            total_avg_ms: total_avg[index],
         };
-        // Rows grouped per (type, name) without copying the names of every row.
-        let mut groups: Vec<(&str, &str, Vec<HistoryRow>)> = Vec::new();
-        let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
-        let keys = table.str_cells("Type")?.zip(table.str_cells("Name")?);
-        for (index, (kind, name)) in keys.enumerate() {
-            let row = HistoryRow {
-                timestamp: timestamps[index],
-                user_count: users[index],
-                rps: rps[index],
-                failures_per_s: fails[index],
-                p50_ms: p50[index],
-                p95_ms: p95[index],
-                p99_ms: p99[index],
-                total_requests: total_requests[index],
-                total_failures: total_failures[index],
-                total_avg_ms: total_avg[index],
-            };
-            if name == "Aggregated" && kind.is_empty() {
-                history.aggregated.push(row);
-            } else {
-                let group = *index_of.entry((kind, name)).or_insert_with(|| {
-                    groups.push((kind, name, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[group].2.push(row);
-            }
+        if name == "Aggregated" && kind.is_empty() {
+            aggregated.push(row);
+        } else {
+            let group = *index_of.entry((kind, name)).or_insert_with(|| {
+                groups.push((kind, name, Vec::new()));
+                groups.len() - 1
+            });
+            groups[group].2.push(row);
         }
-        for (kind, name, rows) in groups {
+    }
+    let entries = groups
+        .into_iter()
+        .map(|(kind, name, rows)| {
             let key = EntryName {
                 method: kind.to_owned(),
                 name: name.to_owned(),
             };
-            history.entries.insert(key, rows);
-        }
+            (key, rows)
+        })
+        .collect();
+    Ok((aggregated, entries))
+}
+
+impl History {
+    /// Reads and checks a history file: the fast path for the files Locust and captest write,
+    /// the polars reader for anything else (it names the line of a bad cell).
+    pub fn read(path: &Path) -> Result<History, AnalyzeError> {
+        let (header, header_bytes) = read_header(path)?;
+        let (aggregated, entries) = match scan(path, &header, header_bytes)? {
+            Scan::Read(rows) => rows,
+            Scan::NeedsGeneralReader => read_with_polars(path)?,
+        };
+        let history = History {
+            path: path.to_owned(),
+            aggregated,
+            entries: entries.into_iter().collect(),
+        };
         if history.aggregated.len() < 2 {
             return Err(AnalyzeError::TooFewRows {
                 path: path.to_owned(),

@@ -6,10 +6,12 @@
 
 pub mod analysis;
 pub mod capacity;
+mod cell;
 pub mod compare;
 pub mod error;
 pub mod files;
 pub mod history;
+mod history_scan;
 pub mod knee;
 pub mod options;
 pub mod run;

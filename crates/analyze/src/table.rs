@@ -63,7 +63,7 @@ impl CsvTable {
         optional: &[&str],
         kind: &'static str,
     ) -> Result<CsvTable, AnalyzeError> {
-        let header = read_header(path)?;
+        let (header, _) = read_header(path)?;
         for column in columns {
             if !header.iter().any(|h| h == column) {
                 return Err(AnalyzeError::MissingColumn {
@@ -172,17 +172,18 @@ impl CsvTable {
     }
 }
 
-/// The header line's column names.
-fn read_header(path: &Path) -> Result<Vec<String>, AnalyzeError> {
+/// The header line's column names, and the header line's length in bytes with its line end.
+pub(crate) fn read_header(path: &Path) -> Result<(Vec<String>, u64), AnalyzeError> {
     use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
     let mut line = String::new();
-    std::io::BufReader::new(file)
+    let length = std::io::BufReader::new(file)
         .read_line(&mut line)
         .map_err(|e| AnalyzeError::read(path, e))?;
-    Ok(line
+    let columns = line
         .trim_end_matches(['\r', '\n'])
         .split(',')
         .map(|c| c.trim_matches('"').to_owned())
-        .collect())
+        .collect();
+    Ok((columns, length as u64))
 }

@@ -1,0 +1,143 @@
+use std::path::PathBuf;
+
+use super::*;
+use crate::history::read_with_polars;
+use crate::table::read_header;
+
+fn locust_histories() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/locust");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("../shared/locust next to the repository")
+        .filter_map(|d| d.ok())
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten())
+        .filter_map(|f| f.ok().map(|f| f.path()))
+        .filter(|p| p.to_string_lossy().ends_with("_stats_history.csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "expected Locust histories in {root:?}");
+    files
+}
+
+fn sorted((aggregated, mut entries): Rows) -> Rows {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    (aggregated, entries)
+}
+
+fn fast(path: &Path, threads: usize, block: usize) -> Scan {
+    let (header, header_bytes) = read_header(path).expect("header");
+    scan_with(path, &header, header_bytes, threads, block).expect("readable")
+}
+
+fn assert_same_as_polars(path: &Path, threads: usize, block: usize) {
+    let expected = sorted(read_with_polars(path).expect("polars reads it"));
+    match fast(path, threads, block) {
+        Scan::Read(rows) => assert_eq!(
+            sorted(rows),
+            expected,
+            "{path:?} threads {threads} block {block}"
+        ),
+        Scan::NeedsGeneralReader => panic!("{path:?}: fast path gave up"),
+    }
+}
+
+#[test]
+fn equals_polars_on_every_real_locust_history_whatever_the_split() {
+    for path in locust_histories() {
+        for (threads, block) in [(1, BLOCK), (2, BLOCK), (3, 64), (7, 200), (1, 16)] {
+            assert_same_as_polars(&path, threads, block);
+        }
+    }
+}
+
+fn write(text: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), text).expect("write");
+    file
+}
+
+const HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
+
+fn row(ts: u64, kind: &str, name: &str, rps: &str, pct: &str, avg: &str) -> String {
+    let pcts = [pct; 11].join(",");
+    format!(
+        "{ts},10,{kind},{name},{rps},0.000000,{pcts},{},3,17,{avg},1.5,99.25,120",
+        ts * 7
+    )
+}
+
+fn history(line_end: &str, final_line_end: bool) -> String {
+    let mut lines = vec![HEADER.to_owned()];
+    for ts in 1_700_000_000..1_700_000_040u64 {
+        let pct = if ts % 7 == 0 { "N/A" } else { "12" };
+        lines.push(row(
+            ts,
+            "GET",
+            "/items",
+            "1.200000",
+            pct,
+            "28.940247888891058",
+        ));
+        lines.push(row(ts, "POST", "/api/v1/event", "-0.5", "7", "1e-05"));
+        lines.push(row(
+            ts,
+            "",
+            "Aggregated",
+            "12345678901234567890.5",
+            "3",
+            "0.1",
+        ));
+    }
+    let mut text = lines.join(line_end);
+    if final_line_end {
+        text.push_str(line_end);
+    }
+    text
+}
+
+#[test]
+fn equals_polars_with_lf_crlf_na_cells_long_and_odd_numbers() {
+    for line_end in ["\n", "\r\n"] {
+        for final_line_end in [true, false] {
+            let file = write(&history(line_end, final_line_end));
+            for (threads, block) in [(1, BLOCK), (2, 100), (5, 33), (3, 1)] {
+                assert_same_as_polars(file.path(), threads, block);
+            }
+        }
+    }
+}
+
+#[test]
+fn anything_unusual_goes_to_the_general_reader() {
+    let good = row(1, "GET", "/a", "1.0", "3", "2.5");
+    let cases = [
+        (
+            row(2, "GET", "\"/a,b\"", "1.0", "3", "2.5"),
+            "a quoted name",
+        ),
+        (
+            row(2, "GET", "/a", "fast", "3", "2.5"),
+            "a word in a number column",
+        ),
+        (
+            row(2, "GET", "/a", "1.0", "3", "N/A"),
+            "N/A in a required column",
+        ),
+        (
+            row(2, "GET", "/a", "1.0", "3x", "2.5"),
+            "a number with a tail",
+        ),
+        ("2,10,GET,/a,1.0".to_owned(), "a short row"),
+    ];
+    for (bad, what) in cases {
+        let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
+        assert!(
+            matches!(fast(file.path(), 1, BLOCK), Scan::NeedsGeneralReader),
+            "{what}"
+        );
+    }
+    let file = write("Timestamp,User Count\n1,2\n");
+    assert!(matches!(
+        fast(file.path(), 1, BLOCK),
+        Scan::NeedsGeneralReader
+    ));
+}
