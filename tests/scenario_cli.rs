@@ -314,45 +314,84 @@ fn secrets_from_env_and_captures_never_reach_output_files() {
         r#"
 [[users]]
 name = "Secretive"
+wait = { constant = "10ms" }
 on_start = [ { method = "POST", path = "/items", json = { name = "{{ env('CAPTEST_TEST_SECRET') }}" }, capture = { token = { json = "/name" } } } ]
 [[users.tasks]]
 [[users.tasks.requests]]
 path = "/item/999999?auth={{ token }}"
 headers = { Authorization = "Bearer {{ env('CAPTEST_TEST_SECRET') }}" }
+[[users.tasks.requests]]
+path = "/item/1?key={{ env('CAPTEST_TEST_SECRET') }}"
+name = "keyed item"
 "#,
     );
-    let prefix = dir.path().join("secret");
-    let output = captest()
-        .args([
-            "run",
-            scenario.to_str().expect("utf-8"),
-            "--host",
-            &server.url,
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "2s",
-            "--csv",
-        ])
-        .arg(&prefix)
-        .env("CAPTEST_TEST_SECRET", "s3cr3t-v4lue")
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "the 404s fail: {output:?}");
-    let mut everything = String::from_utf8_lossy(&output.stdout).into_owned();
-    everything.push_str(&String::from_utf8_lossy(&output.stderr));
-    for entry in std::fs::read_dir(dir.path()).expect("dir") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "csv" || e == "hdr") {
-            everything.push_str(&String::from_utf8_lossy(
-                &std::fs::read(&path).expect("read"),
-            ));
+    // A URL-safe secret reaches the server (and its 404s are listed); one with a space or a
+    // control character makes the rendered paths invalid: those failures are listed by request
+    // name, without the rendered text.
+    for (run, secret, expected) in [
+        ("safe", "s3cr3t-v4lue", "404"),
+        ("space", "s3cr3t v4lue", "InvalidURL"),
+        ("control", "s3cr3t\u{1}v4lue", "InvalidURL"),
+    ] {
+        let run_dir = dir.path().join(run);
+        std::fs::create_dir(&run_dir).expect("run dir");
+        let prefix = run_dir.join("secret");
+        let output = captest()
+            .args([
+                "run",
+                scenario.to_str().expect("utf-8"),
+                "--host",
+                &server.url,
+                "-u",
+                "2",
+                "-r",
+                "2",
+                "-t",
+                "2s",
+                "--csv",
+            ])
+            .arg(&prefix)
+            .env("CAPTEST_TEST_SECRET", secret)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{run}: the requests fail: {output:?}"
+        );
+        let mut everything = String::from_utf8_lossy(&output.stdout).into_owned();
+        everything.push_str(&String::from_utf8_lossy(&output.stderr));
+        for entry in std::fs::read_dir(&run_dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "csv" || e == "hdr") {
+                everything.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(&path).expect("read"),
+                ));
+            }
+        }
+        assert!(
+            everything.contains(expected),
+            "{run}: the failures are listed"
+        );
+        // Neither half of the secret, however it might be escaped.
+        assert!(
+            !everything.contains("s3cr3t") && !everything.contains("v4lue"),
+            "{run}: the secret leaked:\n{everything}"
+        );
+        if expected == "InvalidURL" {
+            let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+            let keyed = failures
+                .iter()
+                .find(|r| r["Name"] == "keyed item")
+                .unwrap_or_else(|| panic!("{run}: {failures:?}"));
+            assert!(
+                keyed["Error"].contains("GET keyed item")
+                    && keyed["Error"].contains("not a valid URL"),
+                "{run}: the message names the request and the problem: {keyed:?}"
+            );
+            assert!(keyed["Occurrences"].parse::<u64>().expect("count") > 0);
         }
     }
-    assert!(everything.contains("404"), "the failures are listed");
-    assert!(!everything.contains("s3cr3t-v4lue"), "the secret leaked");
 }
 
 #[test]

@@ -64,11 +64,14 @@ impl Target {
     }
 
     /// The full request target for `path` (which starts with `/`, may carry a query).
+    ///
+    /// The error says what is wrong but never repeats the path: a rendered path may carry a
+    /// secret (an `env(...)` value, a captured token), and failure messages reach the CSV files.
     pub fn request_uri(&self, path: &str) -> Result<Uri, RunnerError> {
         let joined = format!("{}{}", self.base_path, path);
-        joined
-            .parse()
-            .map_err(|_| RunnerError::InvalidSetting(format!("invalid request path {path:?}")))
+        joined.parse().map_err(|_| {
+            RunnerError::InvalidSetting(format!("invalid request path: {}", path_problem(path)))
+        })
     }
 
     /// `host:port` connections go to.
@@ -84,6 +87,23 @@ impl Target {
     /// The URL as given.
     pub fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// Why `path` is not a valid request target, in words that do not quote it.
+pub fn path_problem(path: &str) -> &'static str {
+    if path.is_empty() {
+        "it is empty"
+    } else if path.contains(' ') {
+        "it contains a space (write %20)"
+    } else if path.chars().any(char::is_control) {
+        "it contains a control character"
+    } else if !path.is_ascii() {
+        "it contains a non-ASCII character (percent-encode it)"
+    } else if path.len() > u16::MAX as usize {
+        "it is too long"
+    } else {
+        "it contains a character not allowed in a URL (percent-encode it)"
     }
 }
 
@@ -246,6 +266,20 @@ mod tests {
         );
         let plain = Target::parse("http://localhost").expect("valid");
         assert_eq!(plain.connect_to, "localhost:80");
+    }
+
+    #[test]
+    fn invalid_paths_are_described_without_quoting_them() {
+        let target = Target::parse("http://127.0.0.1:8089").expect("valid");
+        for (path, problem) in [
+            ("/item?token=top secret", "space"),
+            ("/item?token=top\u{1}secret", "control character"),
+            ("/item?token=top\"secret", "not allowed"),
+        ] {
+            let message = target.request_uri(path).expect_err(path).to_string();
+            assert!(message.contains(problem), "{message}");
+            assert!(!message.contains("secret"), "{message}");
+        }
     }
 
     #[test]

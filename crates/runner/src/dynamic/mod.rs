@@ -66,6 +66,9 @@ impl UserState {
 /// The templated parts of a request: names of templates compiled into a shared environment.
 #[derive(Debug)]
 pub struct DynamicRequest {
+    /// The request as the scenario names it (`GET /item/[id]`): failure messages say this, never
+    /// a rendered value (which may carry a secret).
+    pub label: String,
     /// The environment holding every template of the scenario.
     pub env: Arc<Environment<'static>>,
     /// Template of the path and query, if templated.
@@ -96,7 +99,7 @@ impl DynamicRequest {
         self.env
             .get_template(name)
             .and_then(|t| t.render(context))
-            .map_err(|e| format!("TemplateError({:?})", e.to_string()))
+            .map_err(|e| format!("TemplateError({:?})", format!("{}: {e}", self.label)))
     }
 
     /// The business events of the request just sent, from the events template (rendered with the
@@ -124,11 +127,17 @@ impl DynamicRequest {
         let uri = match &self.path {
             Some(name) => {
                 let path = self.render_one(name, &context)?;
-                Some(
-                    target
-                        .request_uri(&path)
-                        .map_err(|e| format!("InvalidURL({:?})", e.to_string()))?,
-                )
+                // The error names the request and the problem; the rendered path stays out.
+                Some(target.request_uri(&path).map_err(|_| {
+                    format!(
+                        "InvalidURL({:?})",
+                        format!(
+                            "{}: the rendered path is not a valid URL: {}",
+                            self.label,
+                            crate::client::path_problem(&path)
+                        )
+                    )
+                })?)
             }
             None => None,
         };
@@ -145,8 +154,16 @@ impl DynamicRequest {
         let mut headers = HeaderMap::new();
         for (header, name) in &self.headers {
             let value = self.render_one(name, &context)?;
-            let value = HeaderValue::from_str(&value)
-                .map_err(|_| format!("InvalidHeader({:?})", header.as_str()))?;
+            let value = HeaderValue::from_str(&value).map_err(|_| {
+                format!(
+                    "InvalidHeader({:?})",
+                    format!(
+                        "{}: rendered header {} is not a valid header value",
+                        self.label,
+                        header.as_str()
+                    )
+                )
+            })?;
             headers.insert(header.clone(), value);
         }
         Ok(RenderedRequest { uri, body, headers })

@@ -195,6 +195,7 @@ pub fn load_scenario(
         {
             if let Some(dynamic) = step.dynamic.take() {
                 let dynamic = Arc::try_unwrap(dynamic).unwrap_or_else(|shared| DynamicRequest {
+                    label: shared.label.clone(),
                     env: shared.env.clone(),
                     path: shared.path.clone(),
                     body: shared.body.clone(),

@@ -131,7 +131,9 @@ impl Loader<'_> {
             .name
             .clone()
             .unwrap_or_else(|| request.path.get_ref().clone());
-        let entry = self.registry.intern(&EntryKey::new(method.as_str(), name));
+        let entry = self
+            .registry
+            .intern(&EntryKey::new(method.as_str(), name.clone()));
         if request.events.is_some() {
             // Marks the entry as carrying events; the counts come from the requests themselves.
             let index = entry.0 as usize;
@@ -142,6 +144,7 @@ impl Loader<'_> {
         }
         let mut headers = HeaderMap::new();
         let mut dynamic = DynamicRequest {
+            label: format!("{} {}", method.as_str(), name),
             env: Arc::new(Environment::new()),
             path: None,
             body: None,
