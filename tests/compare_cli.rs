@@ -359,3 +359,47 @@ fn abort_on_fail_stops_the_run_when_a_threshold_is_crossed() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("FAILED: 1 rule(s)"), "{stdout}");
 }
+
+#[test]
+fn every_percentile_and_max_gets_a_noise_test() {
+    let (code, json) = gate(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "p90+5%",
+        "--fail-on",
+        "p99.9+5%",
+        "--fail-on",
+        "max+5%",
+        "--warmup",
+        "10s",
+    ]);
+    assert_eq!(code, 1);
+    let entries = json["entries"].as_array().expect("entries");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["test"] == "mann-whitney-u" && e["p_value"].is_number()),
+        "{entries:?}"
+    );
+    let p90 = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e["entry"] == name && e["metric"] == "p90")
+            .unwrap_or_else(|| panic!("{name} p90"))
+    };
+    // DELETE /item/[id] is beyond +5 % on p90 only through noise; GET /item/[id] really is slower.
+    let delete = p90("DELETE /item/[id]");
+    assert!(
+        delete["delta_pct"].as_f64().is_some_and(|d| d > 5.0),
+        "{delete}"
+    );
+    assert_eq!(delete["verdict"], "~");
+    assert_eq!(p90("GET /item/[id]")["verdict"], "regressed");
+    let failures = json["failures"].as_array().expect("failures");
+    assert!(
+        failures.iter().all(|f| f["entry"] == "GET /item/[id]"),
+        "{failures:?}"
+    );
+}

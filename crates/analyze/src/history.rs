@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::error::AnalyzeError;
 use crate::history_scan::{scan, Rows, Scan, COLUMNS};
 use crate::table::{read_header, CsvTable};
+use crate::window_percentiles::{OtherPercentiles, OTHER_PERCENTILES};
 
 const KIND: &str = "Locust _stats_history.csv";
 
@@ -29,12 +30,28 @@ pub struct HistoryRow {
     pub p95_ms: Option<f64>,
     /// Current-window 99th percentile, ms.
     pub p99_ms: Option<f64>,
+    /// The other current-window percentiles (66 % … 99.99 %, and 100 %: the window's slowest
+    /// response), ms.
+    pub other_percentiles_ms: OtherPercentiles,
     /// Requests since the start (cumulative).
     pub total_requests: f64,
     /// Failures since the start (cumulative).
     pub total_failures: f64,
     /// Average response time since the start, ms (cumulative).
     pub total_avg_ms: f64,
+}
+
+impl HistoryRow {
+    /// The current-window `p`th percentile, ms (`p` in percent: 50, 66, 75, 80, 90, 95, 98, 99,
+    /// 99.9, 99.99 or 100, the window's slowest response); `None` for `N/A` or another `p`.
+    pub fn percentile_ms(&self, p: f64) -> Option<f64> {
+        match p {
+            50.0 => self.p50_ms,
+            95.0 => self.p95_ms,
+            99.0 => self.p99_ms,
+            _ => self.other_percentiles_ms.get(p),
+        }
+    }
 }
 
 /// The key of a stats entry: request type (method) and name.
@@ -77,6 +94,10 @@ pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
     let p50 = table.optional_numbers("50%")?;
     let p95 = table.optional_numbers("95%")?;
     let p99 = table.optional_numbers("99%")?;
+    let others = OTHER_PERCENTILES
+        .iter()
+        .map(|p| table.optional_numbers(&format!("{p}%")))
+        .collect::<Result<Vec<_>, _>>()?;
     let total_requests = table.numbers("Total Request Count")?;
     let total_failures = table.numbers("Total Failure Count")?;
     let total_avg = table.numbers("Total Average Response Time")?;
@@ -94,6 +115,7 @@ pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
             p50_ms: p50[index],
             p95_ms: p95[index],
             p99_ms: p99[index],
+            other_percentiles_ms: OtherPercentiles::new(std::array::from_fn(|k| others[k][index])),
             total_requests: total_requests[index],
             total_failures: total_failures[index],
             total_avg_ms: total_avg[index],

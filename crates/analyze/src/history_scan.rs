@@ -19,9 +19,10 @@ use std::path::Path;
 use crate::cell::{cell_end, parse_number};
 use crate::error::AnalyzeError;
 use crate::history::{EntryName, HistoryRow};
+use crate::window_percentiles::OtherPercentiles;
 
 /// Columns read; a column's index here is its slot in a parsed line.
-pub(crate) const COLUMNS: [&str; 12] = [
+pub(crate) const COLUMNS: [&str; 20] = [
     "Timestamp",
     "User Count",
     "Type",
@@ -29,14 +30,26 @@ pub(crate) const COLUMNS: [&str; 12] = [
     "Requests/s",
     "Failures/s",
     "50%",
+    "66%",
+    "75%",
+    "80%",
+    "90%",
     "95%",
+    "98%",
     "99%",
+    "99.9%",
+    "99.99%",
+    "100%",
     "Total Request Count",
     "Total Failure Count",
     "Total Average Response Time",
 ];
 const TYPE_SLOT: u8 = 2;
 const NAME_SLOT: u8 = 3;
+/// Slots of the current-window percentiles: 50 %, 66 % … 99.99 %, 100 %.
+const FIRST_PERCENTILE_SLOT: usize = 6;
+/// Slots, among the percentiles, of the three [`HistoryRow`] keeps as fields: 50 %, 95 %, 99 %.
+const NAMED_PERCENTILES: [usize; 3] = [0, 5, 7];
 const SKIP: u8 = u8::MAX;
 /// Bytes each read asks for.
 const BLOCK: usize = 1 << 20;
@@ -330,7 +343,7 @@ fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
         at += 1;
         column += 1;
     }
-    // Every column but the three percentiles must hold a number.
+    // Every column but the percentiles must hold a number.
     let required = |slot: usize| numbers[slot];
     let (
         Some(timestamp),
@@ -345,13 +358,16 @@ fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
         required(1),
         required(4),
         required(5),
-        required(9),
-        required(10),
-        required(11),
+        required(17),
+        required(18),
+        required(19),
     )
     else {
         return false;
     };
+    let percentile = |k: usize| numbers[FIRST_PERCENTILE_SLOT + k];
+    let mut others = (0..11).filter(|k| !NAMED_PERCENTILES.contains(k));
+    let others: [Option<f64>; 8] = std::array::from_fn(|_| others.next().and_then(percentile));
     grouper.push(
         kind,
         name,
@@ -360,9 +376,10 @@ fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
             user_count,
             rps,
             failures_per_s,
-            p50_ms: numbers[6],
-            p95_ms: numbers[7],
-            p99_ms: numbers[8],
+            p50_ms: percentile(NAMED_PERCENTILES[0]),
+            p95_ms: percentile(NAMED_PERCENTILES[1]),
+            p99_ms: percentile(NAMED_PERCENTILES[2]),
+            other_percentiles_ms: OtherPercentiles::new(others),
             total_requests,
             total_failures,
             total_avg_ms,

@@ -20,6 +20,7 @@ pub mod steady;
 pub mod steps;
 pub mod summary;
 pub mod usl;
+pub mod window_percentiles;
 
 mod table;
 

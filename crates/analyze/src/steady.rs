@@ -109,6 +109,7 @@ mod tests {
             p50_ms: Some(10.0),
             p95_ms: Some(20.0),
             p99_ms: None,
+            other_percentiles_ms: crate::window_percentiles::OtherPercentiles::unknown(),
             total_requests: total,
             total_failures: total / 100.0,
             total_avg_ms: avg,

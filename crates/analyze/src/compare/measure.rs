@@ -86,9 +86,25 @@ fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
         .map(|(_, rows)| rows.as_slice())
 }
 
+/// A current-window figure of `rows` every 10 s, so that the windows do not overlap.
+fn window_samples(rows: &[&HistoryRow], figure: impl Fn(&HistoryRow) -> Option<f64>) -> Vec<f64> {
+    let mut next = f64::NEG_INFINITY;
+    rows.iter()
+        .filter(|r| {
+            let take = r.timestamp >= next;
+            if take {
+                next = r.timestamp + PERCENTILE_SAMPLE_EVERY_S;
+            }
+            take
+        })
+        .filter_map(|r| figure(r))
+        .collect()
+}
+
 /// Per-interval samples of `metric` for `entry` from `warmup_s` after the start: per second for
-/// avg, rps and errors; every 10 s for percentiles (non-overlapping windows). Empty when the
-/// history lacks the entry or the metric has no per-interval form (max, counts, events).
+/// avg, rps and errors; every 10 s for percentiles and max (non-overlapping current windows;
+/// max is Locust's 100 % column). Empty when the history lacks the entry or the metric has no
+/// per-interval form (counts, events).
 pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64> {
     let Some(rows) = history_rows(run, entry) else {
         return Vec::new();
@@ -122,25 +138,9 @@ pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64
                     / (w[1].total_requests - w[0].total_requests)
             })
             .collect(),
-        Metric::Percentile(p) => {
-            let pick = |r: &HistoryRow| match p {
-                50.0 => r.p50_ms,
-                95.0 => r.p95_ms,
-                99.0 => r.p99_ms,
-                _ => None,
-            };
-            let mut next = f64::NEG_INFINITY;
-            rows.iter()
-                .filter(|r| {
-                    let take = r.timestamp >= next;
-                    if take {
-                        next = r.timestamp + PERCENTILE_SAMPLE_EVERY_S;
-                    }
-                    take
-                })
-                .filter_map(|r| pick(r))
-                .collect()
-        }
-        Metric::Max | Metric::Events | Metric::FailCount => Vec::new(),
+        Metric::Percentile(p) => window_samples(&rows, |r| r.percentile_ms(p)),
+        // Locust's 100 % column: the slowest response of the current window.
+        Metric::Max => window_samples(&rows, |r| r.percentile_ms(100.0)),
+        Metric::Events | Metric::FailCount => Vec::new(),
     }
 }

@@ -58,7 +58,14 @@ fn write(text: &str) -> tempfile::NamedTempFile {
 const HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
 
 fn row(ts: u64, kind: &str, name: &str, rps: &str, pct: &str, avg: &str) -> String {
-    let pcts = [pct; 11].join(",");
+    // A different value in every percentile column, so a column read into the wrong slot shows.
+    let pcts: Vec<String> = (0..11)
+        .map(|k| match pct.parse::<f64>() {
+            Ok(v) => format!("{}", v + k as f64 * 1.25),
+            Err(_) => pct.to_owned(),
+        })
+        .collect();
+    let pcts = pcts.join(",");
     format!(
         "{ts},10,{kind},{name},{rps},0.000000,{pcts},{},3,17,{avg},1.5,99.25,120",
         ts * 7
@@ -140,4 +147,43 @@ fn anything_unusual_goes_to_the_general_reader() {
         fast(file.path(), 1, BLOCK),
         Scan::NeedsGeneralReader
     ));
+}
+
+#[test]
+fn every_current_window_percentile_is_read_into_its_place() {
+    let path = locust_histories()
+        .into_iter()
+        .find(|p| p.ends_with("baseline/baseline_stats_history.csv"))
+        .expect("the baseline history");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let Scan::Read((_, entries)) = fast(&path, 1, BLOCK) else {
+        panic!("fast path gave up");
+    };
+    let rows = &entries
+        .iter()
+        .find(|(e, _)| e.method == "DELETE" && e.name == "/item/[id]")
+        .expect("DELETE /item/[id]")
+        .1;
+    let cells: Vec<Vec<&str>> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[2] == "DELETE" && c[3] == "/item/[id]")
+        .collect();
+    assert_eq!(rows.len(), cells.len());
+    let mut distinct = 0;
+    for (row, cells) in rows.iter().zip(&cells) {
+        for p in [
+            50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0,
+        ] {
+            let column = header
+                .iter()
+                .position(|h| *h == format!("{p}%"))
+                .expect("a percentile column");
+            let expected = cells[column].parse::<f64>().ok();
+            assert_eq!(row.percentile_ms(p), expected, "{p}% at {}", row.timestamp);
+        }
+        distinct += usize::from(row.percentile_ms(90.0) != row.percentile_ms(95.0));
+    }
+    assert!(distinct > 10, "the columns differ in the file");
 }
