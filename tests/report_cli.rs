@@ -87,7 +87,19 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
         html.contains("id=\"table-verdicts\"") && html.contains("regressed"),
         "compare verdicts"
     );
-    assert!(html.contains("baseline p95"));
+    for overlay in [
+        "baseline requests/s",
+        "baseline failures/s",
+        "baseline p50",
+        "baseline p95",
+        "baseline p99",
+        "baseline users",
+    ] {
+        assert!(
+            html.contains(&format!(">\n{overlay}\n</text>")),
+            "{overlay}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Line charts: series over time or against each other, with an optional shaded interval (the
 //! warmup) and labelled markers (the knee).
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -18,6 +19,10 @@ pub struct Series {
     pub dashed: bool,
     /// Draw a dot on every point (few points, e.g. steps).
     pub dots: bool,
+    /// Palette index of the colour; `None`: the series' position in the chart.
+    pub color: Option<usize>,
+    /// Drawn lighter (half-transparent): a baseline overlaid on the run.
+    pub light: bool,
 }
 
 impl Series {
@@ -28,6 +33,19 @@ impl Series {
             points,
             dashed: false,
             dots: false,
+            color: None,
+            light: false,
+        }
+    }
+
+    /// A baseline overlay: dashed and lighter, in the colour (palette index `color`) of the
+    /// run's series it is compared with.
+    pub fn overlay(name: impl Into<String>, points: Vec<(f64, f64)>, color: usize) -> Self {
+        Series {
+            dashed: true,
+            light: true,
+            color: Some(color),
+            ..Series::line(name, points)
         }
     }
 }
@@ -56,6 +74,16 @@ pub struct LineChart {
     pub shade: Option<(f64, f64, String)>,
     /// Called-out points.
     pub markers: Vec<Marker>,
+}
+
+/// The stroke of series number `index`: its palette colour, lighter for an overlay.
+fn line_style(line: &Series, index: usize) -> ShapeStyle {
+    let base = color(line.color.unwrap_or(index));
+    if line.light {
+        base.mix(0.55).stroke_width(2)
+    } else {
+        base.stroke_width(2)
+    }
 }
 
 /// Draws `chart` as an SVG document.
@@ -114,28 +142,30 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
             });
         }
         for (index, line) in series.iter().enumerate() {
-            let style = color(index).stroke_width(2);
-            let drawn = if line.dashed {
+            let style = line_style(line, index);
+            if line.dashed {
                 ctx.draw_series(DashedLineSeries::new(
                     line.points.iter().copied(),
                     6,
                     4,
                     style,
                 ))
+                .map_err(|e| fail(&e))?
+                .label(line.name.as_str())
+                .legend(move |(x, y)| DashedPathElement::new([(x, y), (x + 18, y)], 5, 3, style));
             } else {
                 ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
+                    .map_err(|e| fail(&e))?
+                    .label(line.name.as_str())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
             }
-            .map_err(|e| fail(&e))?;
-            drawn.label(line.name.as_str()).legend(move |(x, y)| {
-                PathElement::new([(x, y), (x + 16, y)], color(index).stroke_width(2))
-            });
             if line.dots {
-                ctx.draw_series(
-                    line.points
-                        .iter()
-                        .map(|p| Circle::new(*p, 3, color(index).filled())),
-                )
-                .map_err(|e| fail(&e))?;
+                let dot = ShapeStyle {
+                    filled: true,
+                    ..style
+                };
+                ctx.draw_series(line.points.iter().map(|p| Circle::new(*p, 3, dot)))
+                    .map_err(|e| fail(&e))?;
             }
         }
         for marker in &chart.markers {

@@ -1,0 +1,131 @@
+//! Step charts: throughput vs users with the knee and the fitted USL curve, and p95 vs
+//! throughput; the baseline's steps (and its USL curve) overlaid when it has steps.
+
+use captest_analyze::Analysis;
+
+use super::chart;
+use crate::charts::{line_chart, LineChart, Marker, Series};
+use crate::page::ChartView;
+use crate::ReportError;
+
+/// `(users, requests/s)` of each step.
+fn throughput(analysis: &Analysis) -> Vec<(f64, f64)> {
+    analysis.steps.iter().map(|s| (s.users, s.rps)).collect()
+}
+
+/// `(requests/s, p95 ms)` of each step with a p95, in throughput order.
+fn latency(analysis: &Analysis) -> Vec<(f64, f64)> {
+    let mut points: Vec<(f64, f64)> = analysis
+        .steps
+        .iter()
+        .filter_map(|s| Some((s.rps, s.p95_ms?)))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points
+}
+
+/// The USL curve of `analysis` (if fitted) from 1 to `top` users, requests/s.
+fn usl_curve(analysis: &Analysis, top: f64) -> Option<(f64, Vec<(f64, f64)>)> {
+    let usl = analysis.usl.as_ref()?;
+    let curve = (0..=100)
+        .map(|i| {
+            let n = (top * i as f64 / 100.0).max(1.0);
+            (n, usl.throughput(n))
+        })
+        .collect();
+    Some((usl.r2, curve))
+}
+
+/// Dots on every point.
+fn dotted(series: Series) -> Series {
+    Series {
+        dots: true,
+        ..series
+    }
+}
+
+/// The step charts (none with fewer than 2 steps), with `baseline`'s steps overlaid.
+pub(super) fn charts(
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+) -> Result<Vec<ChartView>, ReportError> {
+    if analysis.steps.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let baseline = baseline.filter(|b| b.steps.len() >= 2);
+    let top = analysis
+        .steps
+        .iter()
+        .chain(baseline.iter().flat_map(|b| b.steps.iter()))
+        .map(|s| s.users)
+        .fold(0.0, f64::max);
+    let mut lines = vec![dotted(Series::line("measured", throughput(analysis)))];
+    if let Some((r2, curve)) = usl_curve(analysis, top) {
+        lines.push(Series {
+            dashed: true,
+            ..Series::line(format!("USL fit (R²={r2:.3})"), curve)
+        });
+    }
+    let mut latency_lines = vec![dotted(Series::line("p95", latency(analysis)))];
+    if let Some(base) = baseline {
+        lines.push(dotted(Series::overlay(
+            "baseline measured",
+            throughput(base),
+            0,
+        )));
+        if let Some((r2, curve)) = usl_curve(base, top) {
+            lines.push(Series::overlay(
+                format!("baseline USL fit (R²={r2:.3})"),
+                curve,
+                1,
+            ));
+        }
+        latency_lines.push(dotted(Series::overlay("baseline p95", latency(base), 0)));
+    }
+    let markers = analysis
+        .knee
+        .iter()
+        .map(|k| Marker {
+            at: (k.users, k.rps),
+            label: format!(" knee: {} users", k.users),
+        })
+        .collect();
+    let latency_markers = analysis
+        .latency_knee
+        .iter()
+        .filter_map(|k| {
+            Some(Marker {
+                at: (k.rps, k.p95_ms?),
+                label: format!(" p95 takes off at {:.0} req/s", k.rps),
+            })
+        })
+        .collect();
+    Ok(vec![
+        chart(
+            "scalability",
+            "Throughput vs users (steps)",
+            line_chart(&LineChart {
+                title: "Throughput per step".into(),
+                x_label: "users".into(),
+                y_label: "requests per second".into(),
+                series: lines,
+                shade: None,
+                markers,
+            })?,
+            Some(analysis.knee_note.clone()),
+        ),
+        chart(
+            "latency-throughput",
+            "Latency vs throughput (steps)",
+            line_chart(&LineChart {
+                title: "p95 response time per step".into(),
+                x_label: "requests per second".into(),
+                y_label: "p95 response time (ms)".into(),
+                series: latency_lines,
+                shade: None,
+                markers: latency_markers,
+            })?,
+            None,
+        ),
+    ])
+}
