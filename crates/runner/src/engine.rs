@@ -166,6 +166,9 @@ async fn drain<F: std::future::Future<Output = ()>>(
 /// it runs and once more at the end.
 pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
+    // Every user holds its own connection: like Locust, lift the soft open-file limit to the
+    // hard one (best effort; where it cannot be raised, connections beyond it fail and are counted).
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let recorder = Recorder::new();
     let active = Arc::new(AtomicUsize::new(0));
     let stop_request = Arc::new(StopRequest::default());

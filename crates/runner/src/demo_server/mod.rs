@@ -40,6 +40,8 @@ pub async fn serve(
     state: Arc<DemoState>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RunnerError> {
+    // One descriptor per client connection: lift the soft limit to the hard one (best effort).
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {

@@ -32,6 +32,10 @@ pub async fn schedule_users(
     let mut running: Vec<RunningUser> = Vec::new();
     let mut retiring: Vec<RunningUser> = Vec::new();
     let mut next_spawn = ctx.started;
+    // Whether users were being started when the loop last woke: a new ramp starts its spawn
+    // clock now; a ramp in progress keeps it, starting every user it is late for (a timer wakes
+    // about once a millisecond, so `-r 2000` needs two or more users per wake).
+    let mut ramping = false;
     let cause = loop {
         let now = Instant::now();
         let wanted = match ctx.level_or_stop(now) {
@@ -39,10 +43,10 @@ pub async fn schedule_users(
             Err(cause) => break cause,
         };
         if running.len() < wanted {
-            // Resume the spawn clock after a pause instead of bursting to catch up.
-            if next_spawn + spawn_interval < now {
+            if !ramping && next_spawn < now {
                 next_spawn = now;
             }
+            ramping = true;
             while running.len() < wanted && (immediate || next_spawn <= now) {
                 let class = Arc::new(ctx.scenario.classes[mix.next_class()].clone());
                 let stop = Arc::new(StopSignal::default());
@@ -51,6 +55,7 @@ pub async fn schedule_users(
                 next_spawn += spawn_interval;
             }
         } else {
+            ramping = false;
             while running.len() > wanted {
                 if let Some(user) = running.pop() {
                     user.stop.stop();

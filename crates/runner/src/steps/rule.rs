@@ -143,6 +143,7 @@ impl StopRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::Histogram;
 
     #[test]
     fn rules_parse_and_print_back() {
@@ -157,5 +158,92 @@ mod tests {
         for bad in ["errors<1%", "p97>2x", "rps-growth<x%", "latency>5"] {
             assert!(bad.parse::<StopRule>().is_err(), "{bad}");
         }
+    }
+
+    /// A step at `level` with `requests` over 10 steady seconds, `failures` of them failed, every
+    /// response taking `latency_ms`.
+    fn step(level: f64, requests: u64, failures: u64, latency_ms: u64) -> StepResult {
+        let mut latency = Histogram::<u64>::new(3).expect("histogram");
+        latency
+            .record_n(latency_ms * 1_000, requests)
+            .expect("in range");
+        StepResult {
+            index: 0,
+            level,
+            users: level as usize,
+            start: 0.0,
+            end: 10.0,
+            steady_seconds: 10,
+            requests,
+            failures,
+            events: 0.0,
+            latency,
+            stop_reason: None,
+        }
+    }
+
+    #[test]
+    fn errors_rule_fires_only_above_its_limit() {
+        let rule: StopRule = "errors>1%".parse().expect("valid");
+        assert_eq!(
+            rule.check(&[step(10.0, 1000, 10, 20)]),
+            None,
+            "1 % is not > 1 %"
+        );
+        let fired = rule
+            .check(&[step(10.0, 1000, 11, 20)])
+            .expect("1.1 % fires");
+        assert!(
+            fired.starts_with("errors>1%: 1.10% of requests failed"),
+            "{fired}"
+        );
+        assert_eq!(rule.check(&[]), None);
+    }
+
+    #[test]
+    fn latency_rule_compares_with_the_first_step() {
+        let rule: StopRule = "p95>5x".parse().expect("valid");
+        let first = step(10.0, 1000, 0, 20);
+        assert_eq!(
+            rule.check(std::slice::from_ref(&first)),
+            None,
+            "one step has nothing to compare"
+        );
+        assert_eq!(rule.check(&[first.clone(), step(20.0, 1000, 0, 100)]), None);
+        let fired = rule
+            .check(&[
+                first.clone(),
+                step(20.0, 1000, 0, 40),
+                step(30.0, 1000, 0, 150),
+            ])
+            .expect("150 ms > 5 x 20 ms");
+        assert!(fired.starts_with("p95>5x: p95 150."), "{fired}");
+        assert!(
+            fired.contains("is 7.5x the first step's 20.0 ms"),
+            "{fired}"
+        );
+    }
+
+    #[test]
+    fn growth_rule_needs_more_load_and_too_little_more_throughput() {
+        let rule: StopRule = "rps-growth<5%".parse().expect("valid");
+        let low = step(10.0, 1000, 0, 20);
+        assert_eq!(
+            rule.check(&[low.clone(), step(20.0, 1050, 0, 20)]),
+            None,
+            "5 % is enough"
+        );
+        let fired = rule
+            .check(&[low.clone(), step(20.0, 1040, 0, 20)])
+            .expect("4 % growth fires");
+        assert!(
+            fired.contains("grew 4.0% (100.0 -> 104.0 req/s) while load went 10 -> 20"),
+            "{fired}"
+        );
+        assert_eq!(
+            rule.check(&[low.clone(), step(10.0, 1000, 0, 20)]),
+            None,
+            "no more load, no verdict"
+        );
     }
 }

@@ -1,0 +1,396 @@
+//! End-to-end tests of a run's life against the demo server: users spawned at the asked rate, the
+//! console, SIGINT/SIGTERM with requests in flight, `kill -9`, and the HDR log read back.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::Histogram;
+use support::{captest, read_csv, run_captest, with_suffix, DemoServer};
+
+fn aggregated_history(prefix: &Path) -> Vec<HashMap<String, String>> {
+    read_csv(&with_suffix(prefix, "_stats_history.csv"))
+        .into_iter()
+        .filter(|r| r["Name"] == "Aggregated")
+        .collect()
+}
+
+fn number(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name}");
+}
+
+fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            return exit;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "captest did not stop within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn users_are_spawned_at_thousands_per_second_when_asked() {
+    // 1 500 users at -r 3000 are all up 0.5 s after the start. The history's first row is the
+    // start (0 users), the second comes at the next second boundary (0–1 s in), the third 1–2 s
+    // in: it must show every user (a spawner capped at ~1 000/s would show < 1 500 there).
+    let server = DemoServer::start(&["--service-time", "1ms", "--capacity", "64"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("spawn");
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/health",
+        "--wait",
+        "2s",
+        "-u",
+        "1500",
+        "-r",
+        "3000",
+        "-t",
+        "4s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        output.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let users: Vec<f64> = aggregated_history(&prefix)
+        .iter()
+        .map(|r| number(r, "User Count"))
+        .collect();
+    assert!(users.len() >= 4, "{users:?}");
+    assert_eq!(users[0], 0.0, "the start row: {users:?}");
+    assert_eq!(users[2], 1500.0, "all 1 500 users 1–2 s in: {users:?}");
+}
+
+#[test]
+fn console_shows_progress_live_table_and_final_summary() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--wait",
+        "20ms",
+        "-u",
+        "3",
+        "-r",
+        "10",
+        "-t",
+        "5s",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let progress =
+        regex::Regex::new(r"\[00:00:0\d, 00:00:0\d left\] users 3, \d+ requests, 0 failures")
+            .expect("regex");
+    assert!(progress.is_match(&stdout), "progress line:\n{stdout}");
+    for column in [
+        "Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s",
+    ] {
+        assert!(
+            stdout.contains(column),
+            "table column {column:?}:\n{stdout}"
+        );
+    }
+    let table_line = regex::Regex::new(r"(?m)^GET\s+/items\s+\d+\s+0\(0\.00%\)").expect("regex");
+    assert!(table_line.is_match(&stdout), "GET /items row:\n{stdout}");
+    assert!(stdout.contains("Run finished after 00:00:0"), "{stdout}");
+    assert!(
+        stdout.contains("Response time percentiles (approximated, ms)"),
+        "{stdout}"
+    );
+    let quiet = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "-u",
+        "1",
+        "-t",
+        "1s",
+        "-q",
+    ]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stdout.is_empty(),
+        "-q prints nothing: {:?}",
+        quiet.stdout
+    );
+}
+
+#[test]
+fn sigint_and_sigterm_with_requests_in_flight_lose_nothing() {
+    for name in ["INT", "TERM"] {
+        // 50 ms per request and 8 users: requests are always in flight when the signal lands.
+        let server = DemoServer::start(&["--service-time", "50ms", "--error-rate", "0.1"]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let prefix = dir.path().join("stopped");
+        let mut child = captest()
+            .args([
+                "run",
+                "--host",
+                &server.url,
+                "--path",
+                "/items",
+                "-u",
+                "8",
+                "-r",
+                "100",
+                "-t",
+                "60s",
+                "-q",
+                "--csv-full-history",
+                "--csv",
+                prefix.to_str().expect("utf-8"),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("captest starts");
+        std::thread::sleep(Duration::from_millis(2600));
+        signal(&child, name);
+        let exit = wait_for_exit(&mut child, Duration::from_secs(10));
+        assert_eq!(
+            exit.code(),
+            Some(1),
+            "SIG{name}: 500s were injected, so exit 1"
+        );
+        let received = server.counters()["total"].as_f64().expect("total");
+        let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+        let aggregated = stats.last().expect("Aggregated row");
+        assert_eq!(aggregated["Name"], "Aggregated");
+        assert_eq!(
+            number(aggregated, "Request Count"),
+            received,
+            "SIG{name}: every request the server received is counted"
+        );
+        let history = aggregated_history(&prefix);
+        assert_eq!(
+            history.last().map(|r| number(r, "Total Request Count")),
+            Some(received),
+            "SIG{name}: the final history row holds the final total"
+        );
+        let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+        let occurrences: f64 = failures.iter().map(|r| number(r, "Occurrences")).sum();
+        assert_eq!(
+            occurrences,
+            number(aggregated, "Failure Count"),
+            "SIG{name}"
+        );
+        assert!(occurrences > 0.0, "SIG{name}: 10 % errors injected");
+        let exceptions = read_csv(&with_suffix(&prefix, "_exceptions.csv"));
+        assert!(exceptions.is_empty(), "SIG{name}: {exceptions:?}");
+        assert!(with_suffix(&prefix, "_latency.hdr").exists());
+    }
+}
+
+#[test]
+fn kill_9_loses_at_most_the_last_second() {
+    let server = DemoServer::start(&["--service-time", "5ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("killed");
+    let mut child = captest()
+        .args([
+            "run",
+            "--host",
+            &server.url,
+            "--path",
+            "/items",
+            "--wait",
+            "10ms",
+            "-u",
+            "4",
+            "-r",
+            "100",
+            "-t",
+            "60s",
+            "-q",
+            "--csv",
+            prefix.to_str().expect("utf-8"),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("captest starts");
+    std::thread::sleep(Duration::from_millis(3700));
+    signal(&child, "KILL");
+    wait_for_exit(&mut child, Duration::from_secs(5));
+    let received = server.counters()["total"].as_f64().expect("total");
+    let history = aggregated_history(&prefix);
+    let totals: Vec<f64> = history
+        .iter()
+        .map(|r| number(r, "Total Request Count"))
+        .collect();
+    assert!(totals.len() >= 3, "{totals:?}");
+    let busiest_second = totals.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+    let last = totals[totals.len() - 1];
+    assert!(busiest_second > 50.0, "{totals:?}");
+    assert!(
+        received - last <= 1.5 * busiest_second,
+        "lost {} requests, more than the last second ({busiest_second}/s): {totals:?}",
+        received - last
+    );
+    // _stats.csv is replaced atomically each second: complete, and as recent as the history.
+    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let aggregated = stats.last().expect("Aggregated row");
+    let counted = number(aggregated, "Request Count");
+    assert!(
+        (last - busiest_second..=received).contains(&counted),
+        "{counted} vs history {last}, server {received}"
+    );
+}
+
+fn hdr_histograms(path: &Path) -> HashMap<String, Histogram<u64>> {
+    let text = std::fs::read(path).expect("hdr log");
+    let mut deserializer = Deserializer::new();
+    let mut histograms = HashMap::new();
+    for entry in IntervalLogIterator::new(&text) {
+        if let LogEntry::Interval(interval) = entry.expect("a valid interval log") {
+            let tag = interval.tag().expect("tagged").as_str().replace("%20", " ");
+            let bytes = BASE64_STANDARD
+                .decode(interval.encoded_histogram())
+                .expect("base64");
+            let histogram: Histogram<u64> = deserializer
+                .deserialize(&mut bytes.as_slice())
+                .expect("a V2 histogram");
+            histograms.insert(tag, histogram);
+        }
+    }
+    histograms
+}
+
+#[test]
+fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
+    let server = DemoServer::start(&["--service-time", "2ms", "--not-found-rate", "0.05"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("two.toml");
+    std::fs::write(
+        &scenario,
+        "[[users]]\nname = \"Reader\"\nwait = { constant = \"5ms\" }\n\
+         [[users.tasks]]\nweight = 3\n[[users.tasks.requests]]\npath = \"/items\"\n\
+         [[users.tasks]]\nweight = 1\n[[users.tasks.requests]]\npath = \"/item/{{ random_int(1, 50) }}\"\nname = \"/item/[id]\"\n",
+    )
+    .expect("scenario");
+    let prefix = dir.path().join("two");
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "6",
+        "-r",
+        "100",
+        "-t",
+        "4s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let (entries, aggregated) = stats.split_at(stats.len() - 1);
+    let aggregated = &aggregated[0];
+    assert_eq!(entries.len(), 2, "{stats:?}");
+    let sum = |column: &str| entries.iter().map(|r| number(r, column)).sum::<f64>();
+    for column in ["Request Count", "Failure Count"] {
+        assert_eq!(number(aggregated, column), sum(column), "{column}");
+    }
+    assert!(
+        number(aggregated, "Failure Count") > 0.0,
+        "404s were injected"
+    );
+    let requests = sum("Request Count");
+    let weighted = |column: &str| {
+        entries
+            .iter()
+            .map(|r| number(r, column) * number(r, "Request Count"))
+            .sum::<f64>()
+            / requests
+    };
+    for column in ["Average Response Time", "Average Content Size"] {
+        let expected = weighted(column);
+        assert!(
+            (number(aggregated, column) - expected).abs() <= 1e-6 * expected.max(1.0),
+            "{column}: {} vs {expected}",
+            aggregated[column]
+        );
+    }
+    let min = entries
+        .iter()
+        .map(|r| number(r, "Min Response Time"))
+        .fold(f64::INFINITY, f64::min);
+    let max = entries
+        .iter()
+        .map(|r| number(r, "Max Response Time"))
+        .fold(0.0, f64::max);
+    assert_eq!(number(aggregated, "Min Response Time"), min);
+    assert_eq!(number(aggregated, "Max Response Time"), max);
+
+    // The HDR log: one histogram per entry and Aggregated, counts as in _stats.csv, and the
+    // entries merge exactly into Aggregated.
+    let histograms = hdr_histograms(&with_suffix(&prefix, "_latency.hdr"));
+    assert_eq!(histograms.len(), 3, "{:?}", histograms.keys());
+    let mut merged = Histogram::<u64>::new(3).expect("histogram");
+    for row in entries {
+        let key = format!("{} {}", row["Type"], row["Name"]);
+        let histogram = histograms
+            .get(&key)
+            .unwrap_or_else(|| panic!("{key} in {:?}", histograms.keys()));
+        assert_eq!(
+            histogram.len() as f64,
+            number(row, "Request Count"),
+            "{key}"
+        );
+        let max_ms = histogram.max() as f64 / 1000.0;
+        let stats_max = number(row, "Max Response Time");
+        assert!(
+            (max_ms - stats_max).abs() <= stats_max * 0.002 + 0.01,
+            "{key}: hdr max {max_ms} ms vs {stats_max} ms"
+        );
+        merged.add(histogram).expect("same range");
+    }
+    let total = &histograms["Aggregated"];
+    assert_eq!(total.len() as f64, requests);
+    assert!(
+        merged
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .eq(total
+                .iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))),
+        "entries merge exactly into Aggregated"
+    );
+}
