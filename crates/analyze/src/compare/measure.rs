@@ -39,7 +39,7 @@ fn percentile_of(row: &StatsRow, p: f64) -> Option<f64> {
         .and_then(|(_, v)| *v)
 }
 
-/// Events per request of `entry` (from `--events` weights given as (pattern, weight)).
+/// Events per request of `entry` from (pattern, weight) pairs (`--events` or `_events.csv`).
 fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
     weights
         .iter()
@@ -49,8 +49,14 @@ fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The value of `metric` for `entry` over the whole run; `None` when the run lacks it.
+/// The value of `metric` for `entry` over the whole run; `None` when the run lacks it. Events per
+/// request come from `weights` (`--events`) when given, else from the run's own `_events.csv`.
 pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
+    let weights = if weights.is_empty() {
+        run.event_weights.as_slice()
+    } else {
+        weights
+    };
     if metric == Metric::Events && entry == "Aggregated" {
         let total: f64 = run
             .entry_stats()

@@ -82,7 +82,7 @@ pub struct CompareOptions {
     pub alpha: f64,
     /// Fail on any change beyond the allowance, significant or not.
     pub strict: bool,
-    /// Events per request: (entry pattern, weight).
+    /// Events per request: (entry pattern, weight); when empty, each run's own `_events.csv`.
     pub weights: Vec<(String, f64)>,
 }
 
