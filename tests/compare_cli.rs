@@ -536,3 +536,91 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
     let (code, json) = gate(&["check", &first, "--threshold", "events>1"]);
     assert_eq!(code, 0, "{json}");
 }
+
+#[test]
+fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
+    let args = |extra: &[&str]| -> Vec<String> {
+        [
+            &[
+                "compare",
+                &locust("baseline"),
+                &locust("current"),
+                "--fail-on",
+                "DELETE /item/[id]:p95+5%",
+                "--warmup",
+                "10s",
+            ][..],
+            extra,
+        ]
+        .concat()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    };
+    fn as_str(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+
+    // DELETE /item/[id] is +7.5 % on p95 but not significant: `~`, within noise, exit 0.
+    let (code, json) = gate(&as_str(&args(&[])));
+    assert_eq!(code, 0, "{json}");
+    let entries = json["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let delete = &entries[0];
+    assert_eq!(delete["entry"], "DELETE /item/[id]");
+    assert!(
+        delete["delta_pct"].as_f64().is_some_and(|d| d > 5.0),
+        "{delete}"
+    );
+    assert_eq!(delete["test"], "mann-whitney-u");
+    assert!(
+        delete["p_value"].as_f64().is_some_and(|p| p >= 0.05),
+        "{delete}"
+    );
+    assert_eq!(delete["verdict"], "~");
+    assert_eq!(delete["within_noise"], true);
+    assert_eq!(delete["failed"], false);
+
+    for format in [None, Some("--markdown")] {
+        let output = run_captest(&as_str(&args(format.as_slice())));
+        assert_eq!(output.status.code(), Some(0), "{format:?}");
+        let shown = String::from_utf8_lossy(&output.stdout);
+        let row = shown
+            .lines()
+            .find(|l| l.contains("DELETE /item/[id]") && l.contains("p95"))
+            .unwrap_or_else(|| panic!("a DELETE row in {shown}"));
+        assert!(row.contains("~ within noise"), "{format:?}: {row}");
+        assert!(
+            shown.contains("Mann-Whitney U")
+                && shown.contains("α=0.05")
+                && shown.contains("not a failure unless --strict"),
+            "{format:?} names the test and alpha: {shown}"
+        );
+    }
+
+    // In the unscoped rule GET /item/[id] fails, DELETE /item/[id] stays within noise.
+    let (code, json) = gate(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "p95+5%",
+        "--warmup",
+        "10s",
+    ]);
+    assert_eq!(code, 1);
+    let failures = json["failures"].as_array().expect("failures");
+    assert!(
+        failures.iter().all(|f| f["entry"] != "DELETE /item/[id]"),
+        "{failures:?}"
+    );
+
+    // --strict fails it.
+    let (code, json) = gate(&as_str(&args(&["--strict"])));
+    assert_eq!(code, 1, "{json}");
+    let failures = json["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["entry"], "DELETE /item/[id]");
+    assert_eq!(failures[0]["verdict"], "regressed");
+    assert_eq!(json["strict"], true);
+}

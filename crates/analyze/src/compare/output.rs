@@ -47,10 +47,38 @@ fn cells(c: &Comparison) -> Vec<String> {
         p_value(c),
         if c.failed {
             "FAIL".to_owned()
+        } else if c.within_noise {
+            WITHIN_NOISE.to_owned()
         } else {
             c.verdict.word().to_owned()
         },
     ]
+}
+
+/// How a change beyond a rule that is not significant is shown.
+const WITHIN_NOISE: &str = "~ within noise";
+
+/// The noise test, its level and what `~ within noise` means (compare only).
+fn noise_note(report: &GateReport) -> Option<String> {
+    let alpha = report.alpha?;
+    let consequence = if report.strict {
+        "--strict: changes beyond a rule fail even within noise"
+    } else {
+        "`~ within noise` = beyond a rule but not significant: not a failure unless --strict"
+    };
+    Some(format!(
+        "noise test: Mann-Whitney U on per-interval samples of the steady window, two-sided, α={alpha}; {consequence}"
+    ))
+}
+
+/// The comparisons beyond a rule that passed as noise, one line each.
+fn within_noise_lines(report: &GateReport) -> Vec<String> {
+    report
+        .entries
+        .iter()
+        .filter(|c| c.within_noise && !c.failed)
+        .map(|c| format!("{} {}: {}", c.entry, c.rule, c.reason))
+        .collect()
 }
 
 /// A terminal table and the failing rules at the end.
@@ -83,8 +111,15 @@ pub fn text(report: &GateReport) -> String {
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
-    if let Some(alpha) = report.alpha {
-        let _ = writeln!(out, "\nnoise test: Mann-Whitney U on per-interval samples of the steady window, two-sided, α={alpha}");
+    if let Some(note) = noise_note(report) {
+        let _ = writeln!(out, "\n{note}");
+    }
+    let noise = within_noise_lines(report);
+    if !noise.is_empty() {
+        let _ = writeln!(out, "within noise ({}, not failures):", noise.len());
+        for line in &noise {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     if report.passed {
         let _ = writeln!(out, "PASSED: no rule failed");
@@ -113,6 +148,22 @@ pub fn markdown(report: &GateReport) -> String {
             .map(|s| s.replace('|', "\\|"))
             .collect();
         let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    if let Some(note) = noise_note(report) {
+        let _ = writeln!(out, "\n{note}");
+    }
+    let noise = within_noise_lines(report);
+    if !noise.is_empty() {
+        let _ = writeln!(out, "\nWithin noise ({}, not failures):\n", noise.len());
+        for line in &noise {
+            let _ = writeln!(out, "- {line}");
+        }
+    }
+    if !report.failures.is_empty() {
+        let _ = writeln!(out, "\nFailing rules ({}):\n", report.failures.len());
+        for f in &report.failures {
+            let _ = writeln!(out, "- {} {}: {}", f.entry, f.rule, f.reason);
+        }
     }
     out
 }

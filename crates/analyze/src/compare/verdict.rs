@@ -67,6 +67,9 @@ pub struct Comparison {
     pub p_value: Option<f64>,
     /// The conclusion.
     pub verdict: Verdict,
+    /// Beyond the rule's allowance but not significant (verdict `~`, shown as `~ within noise`):
+    /// not a failure unless `--strict` (then `failed` too).
+    pub within_noise: bool,
     /// Whether this comparison fails the gate.
     pub failed: bool,
     /// Why (for failures and noise).
@@ -95,6 +98,8 @@ pub struct GateReport {
     pub kind: &'static str,
     /// Significance level used (compare).
     pub alpha: Option<f64>,
+    /// Whether changes within noise fail too (`--strict`).
+    pub strict: bool,
     /// The comparisons that failed.
     pub failures: Vec<Comparison>,
     /// Every comparison.
@@ -139,6 +144,7 @@ pub fn compare(
                 test: "none".into(),
                 p_value: None,
                 verdict: Verdict::Noise,
+                within_noise: false,
                 failed: false,
                 reason: String::new(),
             };
@@ -169,7 +175,8 @@ pub fn compare(
             comparison.p_value = p;
             let significant = p.map(|p| p < options.alpha);
             if exceeded(rule, b, delta) {
-                if significant == Some(false) && !options.strict {
+                comparison.within_noise = significant == Some(false);
+                if comparison.within_noise && !options.strict {
                     comparison.reason = format!(
                         "beyond {} but within noise (p={:.3} ≥ α={})",
                         rule.text,
@@ -180,6 +187,10 @@ pub fn compare(
                     comparison.verdict = Verdict::Regressed;
                     comparison.failed = true;
                     comparison.reason = match p {
+                        Some(p) if significant == Some(false) => format!(
+                            "beyond {} and within noise (p={p:.3} ≥ α={}), failed by --strict",
+                            rule.text, options.alpha
+                        ),
                         Some(p) => format!("beyond {} (p={p:.2e})", rule.text),
                         None => format!(
                             "beyond {} (no per-interval samples to test noise)",
@@ -201,6 +212,7 @@ pub fn compare(
         passed: failures.is_empty(),
         kind: "compare",
         alpha: Some(options.alpha),
+        strict: options.strict,
         failures,
         entries: all,
     }
@@ -234,6 +246,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                     .map(|v| (v - gate.bound) / gate.bound * 100.0),
                 test: "threshold".into(),
                 p_value: None,
+                within_noise: false,
                 verdict: if ok {
                     Verdict::Noise
                 } else {
@@ -262,6 +275,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                 test: "threshold".into(),
                 p_value: None,
                 verdict: Verdict::Regressed,
+                within_noise: false,
                 failed: true,
                 reason: "no entry of the run matches this threshold's scope".into(),
             });
@@ -272,6 +286,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         passed: failures.is_empty(),
         kind: "check",
         alpha: None,
+        strict: false,
         failures,
         entries: all,
     }
