@@ -215,7 +215,7 @@ pub fn exceptions(run: &Run) -> TableView {
 pub fn versus_baseline(current: &Analysis, baseline: &Analysis) -> TableView {
     let mut table = TableView::new(
         "baseline",
-        &format!("Compared with baseline {}", baseline.run),
+        &format!("Compared with the baseline ({})", baseline.run),
         &[
             "Entry",
             "Baseline req/s",

@@ -20,7 +20,7 @@ pub(super) fn charts(
     let categories: Vec<String> = entries.iter().map(|e| e.entry.clone()).collect();
     let mut groups = vec![BarGroup {
         name: "current p95".into(),
-        values: entries.iter().map(|e| e.p95_ms.unwrap_or(0.0)).collect(),
+        values: entries.iter().map(|e| e.p95_ms).collect(),
     }];
     let find = |b: &Analysis, name: &str| {
         b.steady
@@ -33,10 +33,7 @@ pub(super) fn charts(
     if let Some(base) = baseline {
         groups.push(BarGroup {
             name: "baseline p95".into(),
-            values: categories
-                .iter()
-                .map(|c| find(base, c).unwrap_or(0.0))
-                .collect(),
+            values: categories.iter().map(|c| find(base, c)).collect(),
         });
     }
     charts.push(chart(
@@ -47,6 +44,8 @@ pub(super) fn charts(
             x_label: "p95 response time (ms)".into(),
             categories: categories.clone(),
             groups,
+            value_label: |v| format!("{v:.1}"),
+            diverging: false,
         })?,
         None,
     ));
@@ -54,23 +53,29 @@ pub(super) fn charts(
         let deltas = entries
             .iter()
             .map(|e| match (find(base, &e.entry), e.p95_ms) {
-                (Some(b), Some(c)) if b > 0.0 => (c / b - 1.0) * 100.0,
-                _ => 0.0,
+                (Some(b), Some(c)) if b > 0.0 => Some((c / b - 1.0) * 100.0),
+                _ => None,
             })
             .collect();
         charts.push(chart(
             "delta",
             "Change vs baseline per entry",
             bar_chart(&BarChart {
-                title: format!("p95 change vs baseline {}", base.run),
+                title: format!("Change of p95 vs the baseline ({})", base.run),
                 x_label: "change of p95 (%)".into(),
                 categories,
                 groups: vec![BarGroup {
                     name: "Δ p95".into(),
                     values: deltas,
                 }],
+                value_label: |v| format!("{v:+.1} %"),
+                diverging: true,
             })?,
-            Some("Positive is slower than the baseline.".into()),
+            Some(
+                "Positive (orange) is slower than the baseline, negative (green) faster; n/a: \
+                 the entry has no p95 in one of the runs."
+                    .into(),
+            ),
         ));
     }
     Ok(charts)

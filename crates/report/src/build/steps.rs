@@ -13,15 +13,14 @@ fn throughput(analysis: &Analysis) -> Vec<(f64, f64)> {
     analysis.steps.iter().map(|s| (s.users, s.rps)).collect()
 }
 
-/// `(requests/s, p95 ms)` of each step with a p95, in throughput order.
+/// `(requests/s, p95 ms)` of each step with a p95, in step order: the path the run took (past
+/// saturation throughput stalls or falls back while p95 climbs).
 fn latency(analysis: &Analysis) -> Vec<(f64, f64)> {
-    let mut points: Vec<(f64, f64)> = analysis
+    analysis
         .steps
         .iter()
         .filter_map(|s| Some((s.rps, s.p95_ms?)))
-        .collect();
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    points
+        .collect()
 }
 
 /// The USL curve of `analysis` (if fitted) from 1 to `top` users, requests/s.
@@ -87,7 +86,7 @@ pub(super) fn charts(
         .iter()
         .map(|k| Marker {
             at: (k.users, k.rps),
-            label: format!(" knee: {} users", k.users),
+            label: format!("knee: {} users", k.users),
         })
         .collect();
     let latency_markers = analysis
@@ -96,7 +95,7 @@ pub(super) fn charts(
         .filter_map(|k| {
             Some(Marker {
                 at: (k.rps, k.p95_ms?),
-                label: format!(" p95 takes off at {:.0} req/s", k.rps),
+                label: format!("p95 takes off at {:.0} req/s", k.rps),
             })
         })
         .collect();

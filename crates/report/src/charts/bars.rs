@@ -3,7 +3,10 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{chart_error, color, span, WIDTH};
+use super::{
+    chart_error, color, draw_legend, tick, LegendEntry, Swatch, AXIS_FONT, CAPTION_FONT, FONT,
+    LEGEND_WIDTH, PLOT_TOP, SMALL_FONT, WIDTH,
+};
 use crate::ReportError;
 
 /// One set of bars, one value per category.
@@ -11,8 +14,8 @@ use crate::ReportError;
 pub struct BarGroup {
     /// Legend text.
     pub name: String,
-    /// One value per category.
-    pub values: Vec<f64>,
+    /// One value per category; `None` where the category has no value (drawn as `n/a`).
+    pub values: Vec<Option<f64>>,
 }
 
 /// A horizontal bar chart.
@@ -26,34 +29,70 @@ pub struct BarChart {
     pub categories: Vec<String>,
     /// Groups of bars.
     pub groups: Vec<BarGroup>,
+    /// The text written at the end of each bar (its value, with the axis' unit or not).
+    pub value_label: fn(f64) -> String,
+    /// Bars above zero in the "worse" colour, below zero in the "better" one (a change chart).
+    pub diverging: bool,
 }
 
-/// Draws `chart` as an SVG document.
+/// Colour of a bar above zero in a diverging chart (slower, more errors).
+const WORSE: RGBColor = RGBColor(213, 94, 0);
+/// Colour of a bar below zero in a diverging chart.
+const BETTER: RGBColor = RGBColor(0, 158, 115);
+
+/// The value axis: zero and every value, with room at both ends for the value labels.
+fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let high = if high <= low { low + 1.0 } else { high };
+    let room = (high - low) * 0.16;
+    (
+        if low < 0.0 { low - room } else { low },
+        if high > 0.0 || low >= 0.0 {
+            high + room
+        } else {
+            high
+        },
+    )
+}
+
+/// Draws `chart` as an SVG document: entry names at the left, the bars, and (with more than one
+/// group) the legend in a column at the right.
 pub fn bar_chart(chart: &BarChart) -> Result<String, ReportError> {
     let mut svg = String::new();
     let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
     let rows = chart.categories.len().max(1);
     let groups = chart.groups.len().max(1);
-    let height = (90 + rows * (14 * groups + 12)).clamp(200, 2400) as u32;
+    let height = (100 + rows * (16 * groups + 12)).clamp(220, 2400) as u32;
     let label_width = chart
         .categories
         .iter()
         .map(|c| c.chars().count().min(48))
         .max()
         .unwrap_or(8) as u32
-        * 8
+        * 9
         + 16;
-    let values = chart.groups.iter().flat_map(|g| g.values.iter().copied());
-    let (mut v0, v1) = span(values, true);
-    v0 = v0.min(0.0);
+    let (v0, v1) = value_range(
+        chart
+            .groups
+            .iter()
+            .flat_map(|g| g.values.iter().flatten().copied()),
+    );
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let (labels, plot) = root.split_horizontally(label_width);
+        let (labels, rest) = root.split_horizontally(label_width);
+        let legend_width = if chart.groups.len() > 1 {
+            LEGEND_WIDTH
+        } else {
+            0
+        };
+        let (plot, legend_area) = rest.split_horizontally(WIDTH - label_width - legend_width);
         let mut ctx = ChartBuilder::on(&plot)
-            .caption(&chart.title, ("sans-serif", 18))
+            .caption(&chart.title, CAPTION_FONT)
             .margin(12)
-            .x_label_area_size(42)
+            .x_label_area_size(48)
             .y_label_area_size(4)
             .build_cartesian_2d(v0..v1, 0f64..rows as f64)
             .map_err(|e| fail(&e))?;
@@ -61,36 +100,63 @@ pub fn bar_chart(chart: &BarChart) -> Result<String, ReportError> {
             .disable_y_mesh()
             .disable_y_axis()
             .x_desc(chart.x_label.as_str())
+            .x_label_formatter(&tick)
             .light_line_style(RGBColor(238, 238, 238))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(FONT)
+            .axis_desc_style(AXIS_FONT)
             .draw()
             .map_err(|e| fail(&e))?;
         let band = 0.8 / groups as f64;
+        let bar_color = |g: usize, value: f64| match (chart.diverging, value > 0.0) {
+            (false, _) => color(g),
+            (true, true) => WORSE,
+            (true, false) => BETTER,
+        };
         for (g, group) in chart.groups.iter().enumerate() {
-            let bars = group.values.iter().enumerate().map(|(row, value)| {
+            for (row, value) in group.values.iter().enumerate() {
                 let top = rows as f64 - row as f64 - 0.1 - band * g as f64;
-                Rectangle::new([(0.0, top), (*value, top - band * 0.9)], color(g).filled())
-            });
-            ctx.draw_series(bars)
-                .map_err(|e| fail(&e))?
-                .label(group.name.as_str())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], color(g).filled())
-                });
+                let middle = top - band * 0.45;
+                if let Some(value) = value {
+                    ctx.draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, top), (*value, top - band * 0.9)],
+                        bar_color(g, *value).filled(),
+                    )))
+                    .map_err(|e| fail(&e))?;
+                }
+                let (text, anchor, shift) = match value {
+                    Some(v) if *v < 0.0 => ((chart.value_label)(*v), HPos::Right, -5),
+                    Some(v) => ((chart.value_label)(*v), HPos::Left, 5),
+                    None => ("n/a".to_owned(), HPos::Left, 5),
+                };
+                ctx.draw_series(std::iter::once(
+                    EmptyElement::at((value.unwrap_or(0.0), middle))
+                        + Text::new(
+                            text,
+                            (shift, 0),
+                            SMALL_FONT
+                                .into_font()
+                                .color(&RGBColor(60, 60, 60))
+                                .pos(Pos::new(anchor, VPos::Center)),
+                        ),
+                ))
+                .map_err(|e| fail(&e))?;
+            }
         }
         if chart.groups.len() > 1 {
-            ctx.configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(|e| fail(&e))?;
+            let legend: Vec<LegendEntry> = chart
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(g, group)| LegendEntry {
+                    name: group.name.clone(),
+                    swatch: Swatch::Fill(color(g).filled()),
+                })
+                .collect();
+            draw_legend(&legend_area, &legend, PLOT_TOP).map_err(|e| fail(&e))?;
         }
         // Category names, aligned with their rows (same vertical mapping as the plot area).
-        let plot_top = 12 + 30;
-        let plot_height = height as i32 - plot_top - 12 - 42;
+        let plot_top = PLOT_TOP;
+        let plot_height = height as i32 - plot_top - 12 - 48;
         for (row, name) in chart.categories.iter().enumerate() {
             let centre = plot_top + ((row as f64 + 0.5) / rows as f64 * plot_height as f64) as i32;
             let mut text: String = name.chars().take(48).collect();
@@ -101,8 +167,7 @@ pub fn bar_chart(chart: &BarChart) -> Result<String, ReportError> {
                 .draw(&Text::new(
                     text,
                     (label_width as i32 - 8, centre),
-                    ("sans-serif", 13)
-                        .into_font()
+                    FONT.into_font()
                         .color(&BLACK)
                         .pos(Pos::new(HPos::Right, VPos::Center)),
                 ))

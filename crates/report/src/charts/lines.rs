@@ -1,11 +1,13 @@
 //! Line charts: series over time or against each other, with an optional shaded interval (the
 //! warmup) and labelled markers (the knee).
 
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{chart_error, color, downsample, span, HEIGHT, MAX_POINTS, WIDTH};
+use super::{
+    chart_error, color, downsample, draw_legend, span, tick, LegendEntry, Swatch, AXIS_FONT,
+    CAPTION_FONT, FONT, HEIGHT, LEGEND_WIDTH, MAX_POINTS, PLOT_TOP, WIDTH,
+};
 use crate::ReportError;
 
 /// One line.
@@ -13,7 +15,7 @@ use crate::ReportError;
 pub struct Series {
     /// Legend text.
     pub name: String,
-    /// Points in x order.
+    /// Points, joined in this order (x order for series over time; long ones are downsampled).
     pub points: Vec<(f64, f64)>,
     /// Dashed (baseline overlays, fitted curves).
     pub dashed: bool,
@@ -86,7 +88,12 @@ fn line_style(line: &Series, index: usize) -> ShapeStyle {
     }
 }
 
-/// Draws `chart` as an SVG document.
+/// The fill of a shaded interval.
+fn shade_style() -> ShapeStyle {
+    RGBColor(200, 200, 200).mix(0.35).filled()
+}
+
+/// Draws `chart` as an SVG document: the plot, its legend in a column at the right.
 pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
     let mut svg = String::new();
     let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
@@ -109,36 +116,37 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
             .chain(chart.markers.iter().map(|m| m.at.1)),
         true,
     );
+    let mut legend = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let mut ctx = ChartBuilder::on(&root)
-            .caption(&chart.title, ("sans-serif", 18))
+        let (plot, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut ctx = ChartBuilder::on(&plot)
+            .caption(&chart.title, CAPTION_FONT)
             .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(64)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| fail(&e))?;
         ctx.configure_mesh()
             .x_desc(chart.x_label.as_str())
             .y_desc(chart.y_label.as_str())
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .light_line_style(RGBColor(238, 238, 238))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(FONT)
+            .axis_desc_style(AXIS_FONT)
             .draw()
             .map_err(|e| fail(&e))?;
         if let Some((from, to, label)) = &chart.shade {
             ctx.draw_series(std::iter::once(Rectangle::new(
                 [(*from, y0), (*to, y1)],
-                RGBColor(200, 200, 200).mix(0.35).filled(),
+                shade_style(),
             )))
-            .map_err(|e| fail(&e))?
-            .label(label.as_str())
-            .legend(|(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 16, y + 5)],
-                    RGBColor(200, 200, 200).filled(),
-                )
+            .map_err(|e| fail(&e))?;
+            legend.push(LegendEntry {
+                name: label.clone(),
+                swatch: Swatch::Fill(RGBColor(200, 200, 200).filled()),
             });
         }
         for (index, line) in series.iter().enumerate() {
@@ -150,15 +158,10 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
                     4,
                     style,
                 ))
-                .map_err(|e| fail(&e))?
-                .label(line.name.as_str())
-                .legend(move |(x, y)| DashedPathElement::new([(x, y), (x + 18, y)], 5, 3, style));
             } else {
                 ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
-                    .map_err(|e| fail(&e))?
-                    .label(line.name.as_str())
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
             }
+            .map_err(|e| fail(&e))?;
             if line.dots {
                 let dot = ShapeStyle {
                     filled: true,
@@ -167,6 +170,14 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
                 ctx.draw_series(line.points.iter().map(|p| Circle::new(*p, 3, dot)))
                     .map_err(|e| fail(&e))?;
             }
+            legend.push(LegendEntry {
+                name: line.name.clone(),
+                swatch: Swatch::Line {
+                    style,
+                    dashed: line.dashed,
+                    dot: line.dots,
+                },
+            });
         }
         for marker in &chart.markers {
             ctx.draw_series(std::iter::once(Circle::new(
@@ -175,23 +186,25 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
                 BLACK.stroke_width(2),
             )))
             .map_err(|e| fail(&e))?;
-            ctx.draw_series(std::iter::once(Text::new(
-                marker.label.clone(),
-                marker.at,
-                ("sans-serif", 14)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )))
+            // The label beside the circle, above the line, towards the middle of the plot.
+            let (anchor, shift) = if marker.at.0 > (x0 + x1) / 2.0 {
+                (HPos::Right, -10)
+            } else {
+                (HPos::Left, 10)
+            };
+            ctx.draw_series(std::iter::once(
+                EmptyElement::at(marker.at)
+                    + Text::new(
+                        marker.label.clone(),
+                        (shift, -10),
+                        FONT.into_font()
+                            .color(&BLACK)
+                            .pos(Pos::new(anchor, VPos::Bottom)),
+                    ),
+            ))
             .map_err(|e| fail(&e))?;
         }
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| fail(&e))?;
+        draw_legend(&legend_area, &legend, PLOT_TOP).map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)

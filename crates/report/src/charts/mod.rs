@@ -2,18 +2,30 @@
 
 mod bars;
 mod downsample;
+mod legend;
 mod lines;
 
 pub use bars::{bar_chart, BarChart, BarGroup};
 pub use downsample::{downsample, MAX_POINTS};
+pub use legend::{draw_legend, LegendEntry, Swatch, LEGEND_WIDTH};
 pub use lines::{line_chart, LineChart, Marker, Series};
 
 use plotters::style::RGBColor;
 
-/// Chart width, px.
-pub const WIDTH: u32 = 900;
-/// Chart height, px.
-pub const HEIGHT: u32 = 340;
+/// Chart width, px (the legend column included); the page scales it to its width.
+pub const WIDTH: u32 = 1040;
+/// Line chart height, px.
+pub const HEIGHT: u32 = 380;
+/// Tick labels and legend text (plotters draws text at about 0.8 of the size asked).
+pub const FONT: (&str, u32) = ("sans-serif", 16);
+/// Values written on bars.
+pub const SMALL_FONT: (&str, u32) = ("sans-serif", 14);
+/// Axis descriptions (with their units).
+pub const AXIS_FONT: (&str, u32) = ("sans-serif", 17);
+/// Chart titles.
+pub const CAPTION_FONT: (&str, u32) = ("sans-serif", 21);
+/// Where the plot starts below the top (margin and title), px: the legend's first line.
+pub const PLOT_TOP: i32 = 46;
 
 /// Colour-blind-safe palette (Okabe–Ito).
 pub const PALETTE: [RGBColor; 7] = [
@@ -29,6 +41,16 @@ pub const PALETTE: [RGBColor; 7] = [
 /// The colour of series number `index`.
 pub fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
+}
+
+/// A tick label in its shortest form: `40`, `2.5`, `0.005`, `1200` (rounded to 6 decimals).
+pub fn tick(value: &f64) -> String {
+    let rounded = (value * 1e6).round() / 1e6;
+    if rounded == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{rounded}")
+    }
 }
 
 fn chart_error(title: &str, error: impl std::fmt::Display) -> crate::ReportError {
@@ -55,4 +77,19 @@ fn span(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
         high = low + 1.0;
     }
     (low, high + (high - low) * 0.08)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn tick_labels_have_no_trailing_zeros() {
+        assert_eq!(tick(&40.0), "40");
+        assert_eq!(tick(&2.5), "2.5");
+        assert_eq!(tick(&0.1_f64.mul_add(3.0, 0.0)), "0.3");
+        assert_eq!(tick(&0.005), "0.005");
+        assert_eq!(tick(&-0.0), "0");
+        assert_eq!(tick(&1200.0), "1200");
+    }
 }
