@@ -23,6 +23,13 @@ fn demo_runs_step_load_analysis_and_report_on_the_embedded_server() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("(nothing lost)"), "{stdout}");
+    // The breaking point found, checked against the truth the demo knows (400 req/s, 8 users).
+    let off: f64 = regex::Regex::new(r"truth: the server saturates at 400 req/s \(8 users\); the knee found is ([+-][0-9.]+)% off")
+        .expect("regex")
+        .captures(&stdout)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("a knee compared with the truth: {stdout}"));
+    assert!(off.abs() <= 10.0, "knee {off:+.1}% off the true capacity");
     assert!(stdout.contains("business events:"), "{stdout}");
     let report = dir.path().join("demo_report.html");
     assert!(

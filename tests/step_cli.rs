@@ -43,6 +43,21 @@ fn step_run_stops_at_the_known_capacity() {
     for (index, count) in users.iter().enumerate() {
         assert_eq!(*count, 2.0 * (index as f64 + 1.0), "{users:?}");
     }
+    // The history's User Count follows the shape second by second: it only rises, one step
+    // every 5 s, and holds each level for the step (4–6 rows at a 1-second cadence).
+    let history: Vec<f64> = read_csv(&with_suffix(&prefix, "_stats_history.csv"))
+        .iter()
+        .map(|r| r["User Count"].parse().expect("users"))
+        .collect();
+    let running = &history[1..history.len() - 1]; // the start row and the final batch
+    assert!(running.windows(2).all(|w| w[1] >= w[0]), "{history:?}");
+    for level in &users[..users.len() - 1] {
+        let seconds = running.iter().filter(|u| *u == level).count();
+        assert!(
+            (4..=6).contains(&seconds),
+            "{level} users for {seconds} s: {history:?}"
+        );
+    }
     // The plateau is within 10 % of the theoretical 400 req/s.
     let plateau = rps.iter().cloned().fold(0.0, f64::max);
     assert!(
@@ -51,7 +66,21 @@ fn step_run_stops_at_the_known_capacity() {
     );
     // The run stopped at the breaking point, and said why, on the last row.
     let last = steps.last().expect("a last step");
-    assert!(!last["Stop Reason"].is_empty(), "{last:?}");
+    let reason = &last["Stop Reason"];
+    assert!(
+        ["errors>1%: ", "p95>5x: ", "rps-growth<5%: "]
+            .iter()
+            .any(|rule| reason.starts_with(rule)),
+        "a stop rule fired: {reason}"
+    );
+    let place = regex::Regex::new(r"\(at (\d+) users, ([0-9.]+) req/s\)$")
+        .expect("regex")
+        .captures(reason)
+        .unwrap_or_else(|| panic!("where it fired: {reason}"));
+    assert_eq!(place[1], last["User Count"], "{reason}");
+    let rps_said: f64 = place[2].parse().expect("rps");
+    let rps_last: f64 = last["Requests/s"].parse().expect("rps");
+    assert!((rps_said - rps_last).abs() <= 0.051, "{reason} / {last:?}");
     assert!(users.len() < 10, "stopped before --max-users: {users:?}");
     // Where RPS stops growing (< 5 % more) is within one step of 8 users.
     let knee = rps

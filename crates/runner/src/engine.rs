@@ -267,6 +267,14 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         iterations_started: counters.started.load(Ordering::Relaxed),
         iterations_dropped: counters.dropped.load(Ordering::Relaxed),
     };
+    if report.iterations_dropped > 0 {
+        // Even with -q: the offered rate was not met, which changes what the figures mean.
+        eprintln!(
+            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, so the offered rate was not met",
+            report.iterations_dropped,
+            report.iterations_started + report.iterations_dropped
+        );
+    }
     if !settings.quiet {
         print!("{}", console::final_summary(&report.stats, elapsed));
         println!("Stopped: {}", report.stop_cause);

@@ -1,0 +1,415 @@
+//! Load shapes and their flags end to end against the demo server: stop rules firing and switched
+//! off, stages from a file, arrival-rate stages, the in-flight bound and dropped iterations,
+//! continuous `rate`, `step --rate`, per-request timeouts and events/s per step.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::{captest, read_csv, run_captest, with_suffix, DemoServer};
+
+fn number(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
+}
+
+fn steps_of(prefix: &Path) -> Vec<HashMap<String, String>> {
+    read_csv(&with_suffix(prefix, "_steps.csv"))
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn errors_rule_stops_the_step_run_and_says_where() {
+    // 5 % of answers are 500s: `errors>1%` fires at the end of the first step.
+    let server = DemoServer::start(&["--service-time", "2ms", "--error-rate", "0.05"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("errors");
+    let output = run_captest(&[
+        "step",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--start",
+        "4",
+        "--step",
+        "4",
+        "--every",
+        "3s",
+        "--settle",
+        "1s",
+        "--max-steps",
+        "5",
+        "--stop-on",
+        "errors>1%",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "failures, so exit 1: {}",
+        stderr(&output)
+    );
+    let steps = steps_of(&prefix);
+    assert_eq!(steps.len(), 1, "stopped after the first step: {steps:?}");
+    let reason = &steps[0]["Stop Reason"];
+    assert!(reason.starts_with("errors>1%: "), "{reason}");
+    let rps = number(&steps[0], "Requests/s");
+    assert!(
+        reason.ends_with(&format!("(at 4 users, {rps:.1} req/s)")),
+        "which rule, at what users and RPS: {reason}"
+    );
+    let error_pct = number(&steps[0], "Error %");
+    assert!((2.0..=9.0).contains(&error_pct), "{error_pct} %");
+}
+
+#[test]
+fn no_auto_stop_runs_every_step() {
+    // Same failing server: with --no-auto-stop nothing stops the run but --max-steps.
+    let server = DemoServer::start(&["--service-time", "2ms", "--error-rate", "0.05"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("all");
+    let output = run_captest(&[
+        "step",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--start",
+        "2",
+        "--step",
+        "2",
+        "--every",
+        "2s",
+        "--settle",
+        "1s",
+        "--max-steps",
+        "3",
+        "--no-auto-stop",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let steps = steps_of(&prefix);
+    let users: Vec<f64> = steps.iter().map(|s| number(s, "User Count")).collect();
+    assert_eq!(users, [2.0, 4.0, 6.0], "{steps:?}");
+    let reason = &steps[2]["Stop Reason"];
+    assert!(!reason.contains("errors>1%"), "no rule fires: {reason}");
+    assert!(!reason.is_empty());
+}
+
+#[test]
+fn stages_file_drives_the_user_count() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stages = dir.path().join("spike.stages");
+    std::fs::write(&stages, "# a spike\n2s:3\n2s:3   # hold\n1s:12\n2s:12\n").expect("stages");
+    let prefix = dir.path().join("spike");
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/health",
+        "--wait",
+        "50ms",
+        "-r",
+        "100",
+        "--stages-file",
+        stages.to_str().expect("utf-8"),
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let users: Vec<f64> = read_csv(&with_suffix(&prefix, "_stats_history.csv"))
+        .iter()
+        .map(|r| number(r, "User Count"))
+        .collect();
+    assert!(users.contains(&3.0), "{users:?}");
+    assert!(users.contains(&12.0), "{users:?}");
+    let first_12 = users.iter().position(|u| *u == 12.0).expect("12");
+    assert!(
+        first_12 >= 4,
+        "the spike comes after 4 s of 3 users: {users:?}"
+    );
+    assert!(users[..first_12].iter().all(|u| *u <= 12.0), "{users:?}");
+}
+
+/// Requests completed each second, from the Aggregated history's running totals.
+fn completed_per_second(prefix: &Path) -> Vec<f64> {
+    let totals: Vec<f64> = read_csv(&with_suffix(prefix, "_stats_history.csv"))
+        .iter()
+        .filter(|r| r["Name"] == "Aggregated")
+        .map(|r| number(r, "Total Request Count"))
+        .collect();
+    totals.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[test]
+fn rps_stages_set_the_arrival_rate() {
+    let server = DemoServer::start(&["--service-time", "1ms", "--capacity", "32"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("rps");
+    let output = run_captest(&[
+        "rate",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--rps-stages",
+        "0s:50,3s:50,0s:200,3s:200",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let per_second = completed_per_second(&prefix);
+    assert!(per_second.len() >= 5, "{per_second:?}");
+    // Whole seconds inside each stage (the first and the boundary seconds mix two rates).
+    let low = per_second[1];
+    let high = per_second[per_second.len() - 2];
+    assert!((45.0..=55.0).contains(&low), "50/s stage: {per_second:?}");
+    assert!(
+        (180.0..=220.0).contains(&high),
+        "200/s stage: {per_second:?}"
+    );
+}
+
+#[test]
+fn max_in_flight_bounds_the_open_model_and_dropped_iterations_are_reported() {
+    // The server answers in 200 ms; 100 arrivals/s need ~20 in flight, only 4 are allowed.
+    let server = DemoServer::start(&["--service-time", "200ms", "--capacity", "64"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("bounded");
+    let output = run_captest(&[
+        "rate",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--rps",
+        "100",
+        "-t",
+        "3s",
+        "--max-in-flight",
+        "4",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let received = server.counters()["total"].as_f64().expect("total");
+    // At most 4 at a time for 3 s at 200 ms each (+ those finishing after the end).
+    assert!(received <= 4.0 * 3.0 / 0.2 + 8.0, "{received} requests");
+    let message = stderr(&output);
+    let dropped: f64 = regex::Regex::new(r"(\d+) iterations dropped")
+        .expect("regex")
+        .captures(&message)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("dropped iterations reported even with -q: {message}"));
+    assert!(
+        dropped >= 200.0,
+        "≈ 300 arrivals, ≤ 68 served: {dropped} dropped"
+    );
+}
+
+#[test]
+fn rate_without_run_time_runs_until_signalled() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("continuous");
+    let mut child = captest()
+        .args([
+            "rate",
+            "--host",
+            &server.url,
+            "--path",
+            "/items",
+            "--rps",
+            "100",
+            "-q",
+            "--csv",
+            prefix.to_str().expect("utf-8"),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("captest starts");
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_millis(3000));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "still running after 3 s"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "stops after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0));
+    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let requests = number(stats.last().expect("Aggregated"), "Request Count");
+    assert_eq!(
+        requests,
+        server.counters()["total"].as_f64().expect("total")
+    );
+    assert!(
+        (250.0..=360.0).contains(&requests),
+        "≈ 100/s for ≈ 3 s: {requests}"
+    );
+}
+
+#[test]
+fn step_in_rate_terms_offers_each_steps_rate() {
+    let server = DemoServer::start(&["--service-time", "1ms", "--capacity", "32"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("rate-steps");
+    let output = run_captest(&[
+        "step",
+        "--rate",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--start",
+        "50",
+        "--step",
+        "50",
+        "--every",
+        "3s",
+        "--settle",
+        "1s",
+        "--max-steps",
+        "3",
+        "--no-auto-stop",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let steps = steps_of(&prefix);
+    let rps: Vec<f64> = steps.iter().map(|s| number(s, "Requests/s")).collect();
+    assert_eq!(rps.len(), 3, "{steps:?}");
+    for (index, measured) in rps.iter().enumerate() {
+        let offered = 50.0 * (index as f64 + 1.0);
+        assert_eq!(number(&steps[index], "Offered Rate"), offered, "{steps:?}");
+        assert!(
+            (measured - offered).abs() <= 0.1 * offered,
+            "step {index}: {measured} req/s for {offered} offered"
+        );
+    }
+}
+
+#[test]
+fn run_timeout_fails_slow_requests_as_timeouts() {
+    let server = DemoServer::start(&["--service-time", "300ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("slow");
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--timeout",
+        "50ms",
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let aggregated = stats.last().expect("Aggregated");
+    assert!(
+        number(aggregated, "Request Count") >= 10.0,
+        "{aggregated:?}"
+    );
+    assert_eq!(
+        number(aggregated, "Failure Count"),
+        number(aggregated, "Request Count"),
+        "every request took longer than 50 ms"
+    );
+    assert!(
+        number(aggregated, "Max Response Time") < 150.0,
+        "{aggregated:?}"
+    );
+    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(
+        failures[0]["Error"],
+        "TimeoutError('request timed out after 50 ms for url: /items')"
+    );
+}
+
+#[test]
+fn steps_csv_carries_events_per_second() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("batches.toml");
+    std::fs::write(
+        &scenario,
+        "[[users]]\nname = \"Batcher\"\nwait = { constant = \"20ms\" }\n\
+         [[users.tasks]]\n[[users.tasks.requests]]\nmethod = \"POST\"\npath = \"/api/v1/event/batch\"\n\
+         json = { events = [{ type = \"click\" }] }\nexpect = [202]\nevents = 20\n",
+    )
+    .expect("scenario");
+    let prefix = dir.path().join("events");
+    let output = run_captest(&[
+        "step",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "--start",
+        "2",
+        "--step",
+        "2",
+        "--every",
+        "3s",
+        "--settle",
+        "1s",
+        "--max-steps",
+        "2",
+        "--no-auto-stop",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let steps = steps_of(&prefix);
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    for step in &steps {
+        let rps = number(step, "Requests/s");
+        assert!(rps > 10.0, "{step:?}");
+        let events = number(step, "Events/s");
+        assert!(
+            (events - 20.0 * rps).abs() <= 0.01 * events,
+            "20 events per request: {events} events/s at {rps} req/s"
+        );
+    }
+}
