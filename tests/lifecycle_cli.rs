@@ -380,6 +380,17 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
             (max_ms - stats_max).abs() <= stats_max * 0.002 + 0.01,
             "{key}: hdr max {max_ms} ms vs {stats_max} ms"
         );
+        // _stats.csv percentiles are Locust's rounded buckets (1 ms below 100 ms, 10 ms below
+        // 1 s): a direct computation from the full-resolution histogram lands in the same bucket.
+        for (column, quantile) in [("50%", 0.5), ("95%", 0.95), ("99%", 0.99)] {
+            let direct_ms = histogram.value_at_quantile(quantile) as f64 / 1000.0;
+            let reported = number(row, column);
+            let bucket = if direct_ms < 100.0 { 1.0 } else { 10.0 };
+            assert!(
+                (reported - direct_ms).abs() <= bucket,
+                "{key} {column}: {reported} ms in _stats.csv, {direct_ms} ms computed"
+            );
+        }
         merged.add(histogram).expect("same range");
     }
     let total = &histograms["Aggregated"];
