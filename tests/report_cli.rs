@@ -193,6 +193,49 @@ fn chromium(page: &Path, args: &[String]) -> Vec<u8> {
     reader.join().expect("reader")
 }
 
+/// The `<section>` of chart `id` in `dom`, asserted to hold an SVG with data in it.
+fn chart_in_dom<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("id=\"chart-{id}\""))
+        .unwrap_or_else(|| panic!("chart {id} in the DOM"));
+    let section = &dom[start..];
+    let section = &section[..section.find("</section>").expect("section end")];
+    assert!(section.contains("<svg"), "{id}: an svg element");
+    assert!(
+        section.contains("<polyline") || section.contains("<rect") || section.contains("<path"),
+        "{id}: data"
+    );
+    section
+}
+
+/// Screenshots `page` at `width`×`height` and returns the share of pixels that differ from the
+/// first one (0 for a blank page).
+fn painted_share(page: &Path, width: u32, height: u32) -> f64 {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shot = dir.path().join("shot.png");
+    chromium(
+        page,
+        &[
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={width},{height}"),
+        ],
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&shot).expect("a screenshot"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("a frame");
+    assert_eq!((info.width, info.height), (width, height));
+    let pixels = &pixels[..info.buffer_size()];
+    let first = &pixels[..3];
+    let differing = pixels
+        .chunks(info.color_type.samples())
+        .filter(|p| &p[..3] != first)
+        .count();
+    differing as f64 / (f64::from(info.width) * f64::from(info.height))
+}
+
 #[test]
 fn chromium_builds_every_chart_and_table_and_paints_the_page() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -215,43 +258,74 @@ fn chromium_builds_every_chart_and_table_and_paints_the_page() {
         "latency-throughput",
         "entries-p95",
     ] {
-        let start = dom
-            .find(&format!("id=\"chart-{id}\""))
-            .unwrap_or_else(|| panic!("chart {id} in the DOM"));
-        let section = &dom[start..];
-        let end = section.find("</section>").expect("section end");
-        let section = &section[..end];
-        assert!(section.contains("<svg"), "{id}: an svg element");
-        assert!(
-            section.contains("<polyline") || section.contains("<rect") || section.contains("<path"),
-            "{id}: data"
-        );
+        chart_in_dom(&dom, id);
     }
     let tables = dom.matches("<table").count();
     assert_eq!(tables, html.matches("<table").count());
     assert!(tables >= 5, "{tables} tables");
-
-    let shot = dir.path().join("shot.png");
-    chromium(
-        &page,
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2400".to_owned(),
-        ],
+    let share = painted_share(&page, 1280, 2400);
+    assert!(
+        share > 0.05,
+        "the screenshot is not blank: {share:.3} of pixels differ from the first"
     );
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&shot).expect("a screenshot"),
-    ));
-    let mut reader = decoder.read_info().expect("a PNG");
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut pixels).expect("a frame");
-    let pixels = &pixels[..info.buffer_size()];
-    let first = &pixels[..3];
-    let differing = pixels
-        .chunks(info.color_type.samples())
-        .filter(|p| &p[..3] != first)
-        .count();
-    let share = differing as f64 / (info.width as f64 * info.height as f64);
+}
+
+#[test]
+fn chromium_shows_the_baseline_overlays_delta_chart_and_verdicts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let current = locust_dir().join("current").join("current");
+    let baseline = locust_dir().join("baseline").join("baseline");
+    let page: PathBuf = dir.path().join("versus.html");
+    let html = report(&[
+        current.to_str().expect("utf-8"),
+        "-o",
+        page.to_str().expect("utf-8"),
+        "--baseline",
+        baseline.to_str().expect("utf-8"),
+        "--warmup",
+        "10s",
+    ]);
+    let dom = String::from_utf8(chromium(&page, &["--dump-dom".to_owned()])).expect("utf-8 DOM");
+    assert!(dom.contains("</html>"), "a whole DOM");
+    // The time charts carry the baseline's lines, drawn lighter.
+    for (id, overlay) in [
+        ("throughput", "baseline failures/s"),
+        ("latency", "baseline p99"),
+        ("users", "baseline users"),
+    ] {
+        let section = chart_in_dom(&dom, id);
+        assert!(section.contains(overlay), "{id}: {overlay}");
+        assert!(
+            section.contains("opacity=\"0.55\""),
+            "{id}: lighter overlay"
+        );
+    }
+    chart_in_dom(&dom, "entries-p95");
+    // The delta chart: one bar (or n/a) and one value label per entry of the steady state.
+    let delta = chart_in_dom(&dom, "delta");
+    let entries = {
+        let start = dom.find("id=\"table-steady\"").expect("steady table");
+        let table = &dom[start..];
+        let table = &table[..table.find("</table>").expect("table end")];
+        table.matches("<tr>").count() + table.matches("<tr ").count() - 2
+    };
+    let labelled = delta.matches(" %\n</text>").count() + delta.matches(">\nn/a\n</text>").count();
+    assert_eq!(labelled, entries, "a label per entry in the delta chart");
+    // The compare verdicts table with its rows, a regression among them (as `captest compare`).
+    let start = dom
+        .find("id=\"table-verdicts\"")
+        .expect("the compare verdicts table in the DOM");
+    let verdicts = &dom[start..];
+    let verdicts = &verdicts[..verdicts.find("</section>").expect("section end")];
+    assert!(verdicts.contains("<table") && verdicts.contains("Verdict"));
+    assert!(verdicts.contains("class=\"regressed\""), "a regressed row");
+    assert!(dom.contains("id=\"table-baseline\""));
+    assert_eq!(
+        dom.matches("<table").count(),
+        html.matches("<table").count()
+    );
+    // The whole page, verdicts at the bottom included, is painted.
+    let share = painted_share(&page, 1280, 5600);
     assert!(
         share > 0.05,
         "the screenshot is not blank: {share:.3} of pixels differ from the first"
