@@ -532,6 +532,33 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
         assert_eq!(find("GET /items")[key].as_f64(), Some(0.0));
     }
 
+    // With --warmup the events come from the steady window of each run's full history.
+    let (_, json) = gate(&[
+        "compare",
+        &first,
+        &second,
+        "--fail-on",
+        "events-90%",
+        "--warmup",
+        "2s",
+    ]);
+    let entries = json["entries"].as_array().expect("entries");
+    for e in entries {
+        assert_eq!(e["baseline_source"], "history", "{e}");
+        assert_eq!(e["current_source"], "history", "{e}");
+    }
+    let batch_events = entries
+        .iter()
+        .find(|e| e["entry"] == batch)
+        .and_then(|e| e["baseline"].as_f64())
+        .expect("batch events");
+    let aggregated_events = entries
+        .iter()
+        .find(|e| e["entry"] == "Aggregated")
+        .and_then(|e| e["baseline"].as_f64())
+        .expect("Aggregated events");
+    assert!(batch_events > 0.0 && aggregated_events == batch_events);
+
     // `check` uses the run's own events too.
     let (code, json) = gate(&["check", &first, "--threshold", "events>1"]);
     assert_eq!(code, 0, "{json}");
@@ -623,4 +650,118 @@ fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
     assert_eq!(failures[0]["entry"], "DELETE /item/[id]");
     assert_eq!(failures[0]["verdict"], "regressed");
     assert_eq!(json["strict"], true);
+}
+
+/// `METHOD name`, or `Aggregated`, of a CSV row.
+fn entry_name(row: &std::collections::HashMap<String, String>) -> String {
+    if row["Type"].is_empty() {
+        row["Name"].clone()
+    } else {
+        format!("{} {}", row["Type"], row["Name"])
+    }
+}
+
+/// The average response time (ms) of `entry`'s requests completed from `warmup_s` after the first
+/// history row on, computed from the history file itself.
+fn steady_avg_from_history(prefix: &str, entry: &str, warmup_s: f64) -> f64 {
+    let rows = read_csv(&with_suffix(Path::new(prefix), "_stats_history.csv"));
+    let number = |row: &std::collections::HashMap<String, String>, column: &str| {
+        row[column].parse::<f64>().expect("a number")
+    };
+    let start = number(&rows[0], "Timestamp") + warmup_s;
+    let window: Vec<_> = rows
+        .iter()
+        .filter(|r| {
+            entry_name(r) == entry
+                && number(r, "Timestamp") >= start
+                && number(r, "User Count") > 0.0
+        })
+        .collect();
+    let (first, last) = (window[0], window[window.len() - 1]);
+    let total = |r| number(r, "Total Average Response Time") * number(r, "Total Request Count");
+    (total(last) - total(first))
+        / (number(last, "Total Request Count") - number(first, "Total Request Count"))
+}
+
+#[test]
+fn with_warmup_the_values_come_from_the_steady_window_of_the_history() {
+    let rule = ["--fail-on", "mean+8%"];
+    let (_, whole) = gate(
+        &[
+            &["compare", &locust("baseline"), &locust("current")][..],
+            &rule,
+        ]
+        .concat(),
+    );
+    let (_, steady) = gate(
+        &[
+            &["compare", &locust("baseline"), &locust("current")][..],
+            &rule,
+            &["--warmup", "30s"],
+        ]
+        .concat(),
+    );
+    let stats = read_csv(&with_suffix(Path::new(&locust("baseline")), "_stats.csv"));
+    let mut differs = 0;
+    for (w, s) in whole["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .zip(steady["entries"].as_array().expect("entries"))
+    {
+        let entry = w["entry"].as_str().expect("entry");
+        assert_eq!(s["entry"], entry);
+        // Without --warmup: the whole run's _stats.csv figure.
+        let row = stats
+            .iter()
+            .find(|r| entry_name(r) == entry)
+            .unwrap_or_else(|| panic!("{entry} in _stats.csv"));
+        let from_stats: f64 = row["Average Response Time"].parse().expect("a number");
+        let value = w["baseline"].as_f64().expect("a value");
+        assert!(
+            (value - from_stats).abs() <= 1e-12 * from_stats,
+            "{entry}: {value} vs {from_stats}"
+        );
+        assert_eq!(w["baseline_source"], "stats");
+        // With --warmup 30s: the steady window of the (full) history.
+        let expected = steady_avg_from_history(&locust("baseline"), entry, 30.0);
+        let value = s["baseline"].as_f64().expect("a value");
+        assert!(
+            (value - expected).abs() < 1e-9 * expected,
+            "{entry}: {value} vs {expected}"
+        );
+        assert_eq!(s["baseline_source"], "history");
+        assert_eq!(s["current_source"], "history");
+        differs += usize::from((value - from_stats).abs() > 1e-6);
+    }
+    assert!(differs >= 5, "the warmup changes the values");
+    // Only GET /item/[id] is flagged either way.
+    for report in [&whole, &steady] {
+        let failures = report["failures"].as_array().expect("failures");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0]["entry"], "GET /item/[id]");
+    }
+
+    // Without full history the entries fall back to _stats.csv; Aggregated has its rows.
+    let plain = locust_dir().join("no-full-history").join("no-full-history");
+    let plain = plain.to_str().expect("utf-8");
+    let (code, json) = gate(&[
+        "compare",
+        plain,
+        plain,
+        "--fail-on",
+        "mean+8%",
+        "--warmup",
+        "5s",
+    ]);
+    assert_eq!(code, 0);
+    for e in json["entries"].as_array().expect("entries") {
+        let expected = if e["entry"] == "Aggregated" {
+            "history"
+        } else {
+            "stats"
+        };
+        assert_eq!(e["baseline_source"], expected, "{e}");
+        assert_eq!(e["delta"].as_f64(), Some(0.0), "{e}");
+    }
 }

@@ -39,8 +39,17 @@ fn percentile_of(row: &StatsRow, p: f64) -> Option<f64> {
         .and_then(|(_, v)| *v)
 }
 
+/// `--events` weights when given, else the run's own `_events.csv`.
+pub(super) fn weights_of<'a>(run: &'a Run, given: &'a [(String, f64)]) -> &'a [(String, f64)] {
+    if given.is_empty() {
+        run.event_weights.as_slice()
+    } else {
+        given
+    }
+}
+
 /// Events per request of `entry` from (pattern, weight) pairs (`--events` or `_events.csv`).
-fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
+pub(super) fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
     weights
         .iter()
         .filter(|(p, _)| p == entry || entry.split_once(' ').is_some_and(|(_, n)| n == p))
@@ -52,11 +61,7 @@ fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
 /// The value of `metric` for `entry` over the whole run; `None` when the run lacks it. Events per
 /// request come from `weights` (`--events`) when given, else from the run's own `_events.csv`.
 pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
-    let weights = if weights.is_empty() {
-        run.event_weights.as_slice()
-    } else {
-        weights
-    };
+    let weights = weights_of(run, weights);
     if metric == Metric::Events && entry == "Aggregated" {
         let total: f64 = run
             .entry_stats()
@@ -80,7 +85,7 @@ pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) 
     }
 }
 
-fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
+pub(super) fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
     let history = run.history.as_ref()?;
     if entry == "Aggregated" {
         return Some(&history.aggregated);
@@ -90,6 +95,22 @@ fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
         .iter()
         .find(|(name, _)| name.to_string() == entry)
         .map(|(_, rows)| rows.as_slice())
+}
+
+/// The history rows of `entry` in the steady window: from `warmup_s` after the first row, while
+/// users run; `None` when the history lacks the entry.
+pub(super) fn steady_rows<'a>(
+    run: &'a Run,
+    entry: &str,
+    warmup_s: f64,
+) -> Option<Vec<&'a HistoryRow>> {
+    let rows = history_rows(run, entry)?;
+    let start = run.history.as_ref().map_or(0.0, |h| h.start()) + warmup_s;
+    Some(
+        rows.iter()
+            .filter(|r| r.timestamp >= start && r.user_count > 0.0)
+            .collect(),
+    )
 }
 
 /// A current-window figure of `rows` every 10 s, so that the windows do not overlap.
@@ -112,14 +133,9 @@ fn window_samples(rows: &[&HistoryRow], figure: impl Fn(&HistoryRow) -> Option<f
 /// max is Locust's 100 % column). Empty when the history lacks the entry or the metric has no
 /// per-interval form (counts, events).
 pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64> {
-    let Some(rows) = history_rows(run, entry) else {
+    let Some(rows) = steady_rows(run, entry, warmup_s) else {
         return Vec::new();
     };
-    let start = run.history.as_ref().map_or(0.0, |h| h.start()) + warmup_s;
-    let rows: Vec<&HistoryRow> = rows
-        .iter()
-        .filter(|r| r.timestamp >= start && r.user_count > 0.0)
-        .collect();
     let pairs = rows
         .windows(2)
         .filter(|w| w[1].total_requests > w[0].total_requests);

@@ -6,6 +6,7 @@ pub mod output;
 pub mod rule;
 pub mod significance;
 pub mod verdict;
+pub mod window;
 
 pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};

@@ -7,6 +7,7 @@ use crate::run::Run;
 use super::measure::{entries, samples, value};
 use super::rule::{Amount, FailOn, Threshold};
 use super::significance::mann_whitney_p;
+use super::window::{compared_value, Source};
 
 /// The name of the significance test, as reported.
 pub const TEST_NAME: &str = "mann-whitney-u";
@@ -57,6 +58,11 @@ pub struct Comparison {
     pub baseline: Option<f64>,
     /// Current value.
     pub current: Option<f64>,
+    /// Where `baseline` comes from: the steady window of the history (`history`, with
+    /// `--warmup`) or the whole run's `_stats.csv` (`stats`); `null` for `check` and when absent.
+    pub baseline_source: Option<Source>,
+    /// Where `current` comes from (as `baseline_source`).
+    pub current_source: Option<Source>,
     /// current − baseline.
     pub delta: Option<f64>,
     /// (current − baseline) / baseline, percent.
@@ -79,7 +85,8 @@ pub struct Comparison {
 /// Settings of a comparison.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
-    /// Warmup dropped from both runs' samples, seconds.
+    /// Warmup dropped from both runs' samples and (when their history carries the metric) values,
+    /// seconds.
     pub warmup_s: f64,
     /// Significance level.
     pub alpha: f64,
@@ -131,14 +138,18 @@ pub fn compare(
     let mut all = Vec::new();
     for rule in rules {
         for entry in names.iter().filter(|e| rule.scope.covers(e)) {
-            let b = value(baseline, entry, rule.metric, &options.weights);
-            let c = value(current, entry, rule.metric, &options.weights);
+            let measured = |run: &Run| {
+                compared_value(run, entry, rule.metric, &options.weights, options.warmup_s)
+            };
+            let (b, c) = (measured(baseline), measured(current));
             let mut comparison = Comparison {
                 entry: entry.clone(),
                 rule: rule.text.clone(),
                 metric: rule.metric.name(),
-                baseline: b,
-                current: c,
+                baseline: b.map(|(v, _)| v),
+                current: c.map(|(v, _)| v),
+                baseline_source: b.map(|(_, s)| s),
+                current_source: c.map(|(_, s)| s),
                 delta: None,
                 delta_pct: None,
                 test: "none".into(),
@@ -148,7 +159,7 @@ pub fn compare(
                 failed: false,
                 reason: String::new(),
             };
-            let (b, c) = match (b, c) {
+            let (b, c) = match (comparison.baseline, comparison.current) {
                 (Some(b), Some(c)) => (b, c),
                 (None, Some(_)) => {
                     comparison.verdict = Verdict::New;
@@ -240,6 +251,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                 metric: gate.metric.name(),
                 baseline: Some(gate.bound),
                 current: v,
+                baseline_source: None,
+                current_source: None,
                 delta: v.map(|v| v - gate.bound),
                 delta_pct: v
                     .filter(|_| gate.bound != 0.0)
@@ -270,6 +283,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                 metric: gate.metric.name(),
                 baseline: Some(gate.bound),
                 current: None,
+                baseline_source: None,
+                current_source: None,
                 delta: None,
                 delta_pct: None,
                 test: "threshold".into(),
