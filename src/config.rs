@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 /// Settings a config file may hold, by the environment variable clap reads them from.
-pub const SETTINGS: [&str; 26] = [
+pub const SETTINGS: &[&str] = &[
     "CAPTEST_ABORT_ON_FAIL",
     "CAPTEST_HOST",
     "CAPTEST_SCENARIO",
@@ -36,6 +36,14 @@ pub const SETTINGS: [&str; 26] = [
     "CAPTEST_MAX_IN_FLIGHT",
     "CAPTEST_QUIET",
     "CAPTEST_STOP_TIMEOUT",
+    "CAPTEST_STAGES_FILE",
+    "CAPTEST_MAX_STEPS",
+    "CAPTEST_STOP_ON",
+    "CAPTEST_NO_AUTO_STOP",
+    "CAPTEST_SETTLE",
+    "CAPTEST_RATE",
+    "CAPTEST_RPS_STAGES",
+    "CAPTEST_RPS_STAGES_FILE",
 ];
 
 /// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.
@@ -59,7 +67,7 @@ fn text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(
-            // thresholds hold commas of their own; tags do not
+            // thresholds and stop rules hold commas of their own; tags do not
             if items
                 .iter()
                 .any(|i| i.as_str().is_some_and(|s| s.contains(['<', '>'])))

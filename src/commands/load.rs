@@ -24,8 +24,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Where to send load and what to request.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
-    /// Scenario file (TOML user classes and tasks); without one, users GET --path.
-    #[arg(value_name = "SCENARIO.toml", env = "CAPTEST_SCENARIO")]
+    /// Scenario file (TOML user classes and tasks); without one, users GET --path. A first
+    /// argument that neither ends in .toml nor names a file is a class name, and the scenario
+    /// comes from CAPTEST_SCENARIO or `scenario` in captest.toml.
+    #[arg(value_name = "SCENARIO.toml")]
     pub scenario: Option<PathBuf>,
     /// User classes of the scenario to run (default: all).
     #[arg(value_name = "CLASS")]
@@ -90,6 +92,35 @@ pub struct OutputArgs {
         env = "CAPTEST_ABORT_ON_FAIL"
     )]
     pub abort_on_fail: bool,
+}
+
+/// The environment variable (also set from captest.toml) naming the scenario file.
+const SCENARIO_VAR: &str = "CAPTEST_SCENARIO";
+
+impl TargetArgs {
+    /// The scenario file and the class names to run, as Locust reads `locust -f FILE A B`: a
+    /// first positional argument that ends in `.toml` or names an existing file is the scenario;
+    /// otherwise every positional argument is a class name and the scenario comes from
+    /// `CAPTEST_SCENARIO` (or `scenario` in captest.toml).
+    pub fn scenario_and_classes(&self) -> anyhow::Result<(Option<PathBuf>, Vec<String>)> {
+        let configured = std::env::var_os(SCENARIO_VAR).map(PathBuf::from);
+        let Some(first) = &self.scenario else {
+            return Ok((configured, Vec::new()));
+        };
+        let is_scenario = first.extension().is_some_and(|e| e == "toml") || first.is_file();
+        if is_scenario {
+            return Ok((Some(first.clone()), self.classes.clone()));
+        }
+        let mut classes = vec![first.to_string_lossy().into_owned()];
+        classes.extend(self.classes.iter().cloned());
+        match configured {
+            Some(scenario) => Ok((Some(scenario), classes)),
+            None => bail!(
+                "{}: not a scenario file (no such file, and no .toml ending), and no scenario is configured for these class names (give SCENARIO.toml first, set {SCENARIO_VAR}, or put scenario = \"FILE\" in captest.toml)",
+                first.display()
+            ),
+        }
+    }
 }
 
 /// The target URL, or the one-line error that names the ways to give it.
@@ -165,6 +196,7 @@ impl Experiment {
     /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
     pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
         let target = target_of(&self.target)?;
+        let (scenario_file, classes) = self.target.scenario_and_classes()?;
         if let Some(limit) = self.target.wait_for_target {
             wait_for(&target, limit)?;
         }
@@ -181,10 +213,10 @@ impl Experiment {
             (None, None) => None,
         };
         let registry = EntryRegistry::new();
-        let (scenario, event_weights) = match &self.target.scenario {
+        let (scenario, event_weights) = match &scenario_file {
             Some(file) => {
                 let selection = Selection {
-                    classes: self.target.classes.clone(),
+                    classes,
                     tags: self.target.tags.iter().cloned().collect(),
                     exclude_tags: self.target.exclude_tags.iter().cloned().collect(),
                 };

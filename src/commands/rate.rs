@@ -23,10 +23,10 @@ pub struct Args {
     #[arg(long, env = "CAPTEST_RPS")]
     rps: Option<f64>,
     /// Rate over time: DURATION:RPS stages with linear ramps, e.g. 30s:100,2m:100,30s:500.
-    #[arg(long = "rps-stages")]
+    #[arg(long = "rps-stages", env = "CAPTEST_RPS_STAGES")]
     rps_stages: Option<String>,
     /// Read the rate stages from a file (one DURATION:RPS per line).
-    #[arg(long = "rps-stages-file")]
+    #[arg(long = "rps-stages-file", env = "CAPTEST_RPS_STAGES_FILE")]
     rps_stages_file: Option<PathBuf>,
     /// Most requests in flight at once; as many more may wait, beyond that they are dropped.
     #[arg(

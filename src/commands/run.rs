@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, env = "CAPTEST_STAGES")]
     stages: Option<String>,
     /// Read the stages from a file (one DURATION:USERS per line).
-    #[arg(long = "stages-file")]
+    #[arg(long = "stages-file", env = "CAPTEST_STAGES_FILE")]
     stages_file: Option<PathBuf>,
 }
 

@@ -33,13 +33,13 @@ pub struct Args {
     #[arg(long = "max-users", env = "CAPTEST_MAX_USERS")]
     max_users: Option<f64>,
     /// Number of steps: the run ends after this many.
-    #[arg(long = "max-steps")]
+    #[arg(long = "max-steps", env = "CAPTEST_MAX_STEPS")]
     max_steps: Option<usize>,
     /// Users started per second at each step boundary (default: the whole step in one second).
     #[arg(short = 'r', long = "spawn-rate", env = "CAPTEST_SPAWN_RATE")]
     spawn_rate: Option<f64>,
     /// Steps in arrival rate (open model, requests per second) instead of users.
-    #[arg(long)]
+    #[arg(long, env = "CAPTEST_RATE")]
     rate: bool,
     /// Most requests in flight at once with --rate.
     #[arg(
@@ -52,14 +52,14 @@ pub struct Args {
     #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
     /// Breaking-point rule checked at the end of each step (repeatable; replaces the defaults
-    /// errors>1%, p95>5x, rps-growth<5%).
-    #[arg(long = "stop-on")]
+    /// errors>1%, p95>5x, rps-growth<5%); from the environment, separated by ';'.
+    #[arg(long = "stop-on", env = "CAPTEST_STOP_ON", value_delimiter = ';')]
     stop_on: Vec<String>,
     /// Do not stop at the breaking point.
-    #[arg(long = "no-auto-stop")]
+    #[arg(long = "no-auto-stop", env = "CAPTEST_NO_AUTO_STOP")]
     no_auto_stop: bool,
     /// Left out at the start of each step before its figures count (default: ramp + 2s).
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_duration, env = "CAPTEST_SETTLE")]
     settle: Option<Duration>,
 }
 
