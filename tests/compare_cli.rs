@@ -201,10 +201,41 @@ fn baselines_are_saved_listed_and_resolved_by_name() {
         &std::fs::read_to_string(dir.path().join("baselines/release-1/meta.json")).expect("meta"),
     )
     .expect("meta JSON");
-    for key in ["saved_at", "command", "captest_version", "host", "source"] {
+    for key in [
+        "saved_at",
+        "saved_with",
+        "captest_version",
+        "machine",
+        "source",
+    ] {
         assert!(!meta[key].is_null(), "{key}");
     }
+    // The run's files record neither its command line nor its target host: null, not a guess.
+    for key in ["command", "host"] {
+        assert!(meta.get(key).is_some_and(|v| v.is_null()), "{key}: {meta}");
+    }
+    assert!(meta["saved_with"]
+        .as_str()
+        .is_some_and(|c| c.contains("baseline save release-1")));
     assert!(Path::new(&dir.path().join("baselines/release-1/release-1_stats.csv")).is_file());
+    // Given by the user, they are recorded as given.
+    let described = in_dir(&[
+        "baseline",
+        "save",
+        "release-2",
+        &locust("baseline"),
+        "--host",
+        "http://127.0.0.1:18090",
+        "--command",
+        "locust -f locustfile.py --headless",
+    ]);
+    assert_eq!(described.status.code(), Some(0), "{described:?}");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("baselines/release-2/meta.json")).expect("meta"),
+    )
+    .expect("meta JSON");
+    assert_eq!(meta["host"], "http://127.0.0.1:18090");
+    assert_eq!(meta["command"], "locust -f locustfile.py --headless");
     let listed = in_dir(&["baseline", "list"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("release-1"));
     let again = in_dir(&["baseline", "save", "release-1", &locust("baseline")]);

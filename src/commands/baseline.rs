@@ -30,6 +30,14 @@ pub enum Action {
         /// Replace an existing baseline of that name.
         #[arg(long)]
         force: bool,
+        /// The target host the run loaded, recorded in meta.json as `host` (the run's files do
+        /// not hold it; `null` when not given).
+        #[arg(long)]
+        host: Option<String>,
+        /// The command line that produced the run, recorded in meta.json as `command` (the run's
+        /// files do not hold it; `null` when not given).
+        #[arg(long = "command")]
+        run_command: Option<String>,
     },
     /// List stored baselines.
     List,
@@ -46,14 +54,29 @@ fn git_commit() -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-fn host_name() -> String {
+/// The name of the machine saving the baseline.
+fn machine_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default()
 }
 
-fn save(store: &Path, name: &str, prefix: &Path, force: bool) -> anyhow::Result<()> {
+/// What `meta.json` records about the run besides its files.
+struct RunRecord {
+    /// Target host of the run, as given with `--host`.
+    host: Option<String>,
+    /// Command line of the run, as given with `--command`.
+    command: Option<String>,
+}
+
+fn save(
+    store: &Path,
+    name: &str,
+    prefix: &Path,
+    force: bool,
+    record: RunRecord,
+) -> anyhow::Result<()> {
     if name.is_empty()
         || !name
             .chars()
@@ -103,8 +126,10 @@ fn save(store: &Path, name: &str, prefix: &Path, force: bool) -> anyhow::Result<
         "saved_at": chrono_now(),
         "source": files.prefix.display().to_string(),
         "git_commit": git_commit(),
-        "command": std::env::args().collect::<Vec<_>>().join(" "),
-        "host": host_name(),
+        "command": record.command,
+        "host": record.host,
+        "saved_with": std::env::args().collect::<Vec<_>>().join(" "),
+        "machine": machine_name(),
         "captest_version": env!("CARGO_PKG_VERSION"),
         "files": copied,
     });
@@ -164,7 +189,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             name,
             prefix,
             force,
-        } => save(&args.dir, &name, &prefix, force)?,
+            host,
+            run_command,
+        } => save(
+            &args.dir,
+            &name,
+            &prefix,
+            force,
+            RunRecord {
+                host,
+                command: run_command,
+            },
+        )?,
         Action::List => list(&args.dir)?,
     }
     Ok(ExitCode::SUCCESS)
