@@ -567,3 +567,346 @@ events = "{{ json_len(body, '/events') }}"
         "{counted} events in {requests} requests"
     );
 }
+
+/// `captest ARGS` with `--csv PREFIX -q` added; asserts the exit code.
+fn run_ok(args: &[&str], prefix: &Path, code: i32) {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["-q", "--csv", prefix.to_str().expect("utf-8")]);
+    let output = run_captest(&all);
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {output:?}");
+}
+
+fn route_count(counters: &serde_json::Value, route: &str) -> u64 {
+    counters["routes"][route]["count"].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn step_runs_a_scenario_file() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "stepped.toml",
+        r#"
+[[users]]
+name = "Browser"
+wait = { constant = "50ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/item/{{ random_int(1, 5) }}"
+name = "/item/[id]"
+expect = [200, 404]
+"#,
+    );
+    let prefix = dir.path().join("stepped");
+    run_ok(
+        &[
+            "step",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "--start",
+            "2",
+            "--step",
+            "2",
+            "--every",
+            "2s",
+            "--max-steps",
+            "2",
+            "--no-auto-stop",
+        ],
+        &prefix,
+        0,
+    );
+    let steps = read_csv(&with_suffix(&prefix, "_steps.csv"));
+    let users: Vec<&str> = steps.iter().map(|s| s["User Count"].as_str()).collect();
+    assert_eq!(users, ["2", "4"], "{steps:?}");
+    let stats = stats_by_name(&prefix);
+    let sent = stats["GET /item/[id]"].0;
+    assert!(sent > 0.0, "{stats:?}");
+    assert_eq!(
+        route_count(&server.counters(), "GET /item/{id}") as f64,
+        sent,
+        "the scenario's requests, under its name"
+    );
+}
+
+#[test]
+fn exclude_tags_leave_tasks_out() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("noread");
+    run_ok(
+        &[
+            "run",
+            example("items-crud.toml").to_str().expect("utf-8"),
+            "--exclude-tags",
+            "read",
+            "--host",
+            &server.url,
+            "-u",
+            "4",
+            "-r",
+            "4",
+            "-t",
+            "2s",
+        ],
+        &prefix,
+        0,
+    );
+    let stats = stats_by_name(&prefix);
+    assert!(stats.contains_key("POST /items"), "{stats:?}");
+    assert!(
+        !stats.contains_key("GET /items") && !stats.contains_key("GET /item/[id]"),
+        "{stats:?}"
+    );
+    let counters = server.counters();
+    assert_eq!(route_count(&counters, "GET /items"), 0, "{counters}");
+    assert!(route_count(&counters, "POST /items") > 0, "{counters}");
+}
+
+#[test]
+fn a_sequence_runs_its_requests_in_order() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Each step's expected status holds only in this order: the GET after the DELETE must 404,
+    // the DELETE after the GET must find the item.
+    let scenario = write(
+        dir.path(),
+        "flow.toml",
+        r#"
+[[users]]
+name = "Flow"
+wait = { constant = "20ms" }
+[[users.sequence]]
+method = "POST"
+path = "/items"
+json = { name = "flow", price = 1 }
+capture = { id = { json = "/id" } }
+name = "1 create"
+[[users.sequence]]
+path = "/item/{{ id }}"
+name = "2 read"
+expect = [200]
+[[users.sequence]]
+method = "DELETE"
+path = "/item/{{ id }}"
+name = "3 delete"
+expect = [200]
+[[users.sequence]]
+path = "/item/{{ id }}"
+name = "4 gone"
+expect = [404]
+"#,
+    );
+    let prefix = dir.path().join("flow");
+    run_ok(
+        &[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "3",
+            "-r",
+            "10",
+            "-t",
+            "2s",
+        ],
+        &prefix,
+        0,
+    );
+    let stats = stats_by_name(&prefix);
+    let created = stats["POST 1 create"].0;
+    assert!(created >= 30.0, "{stats:?}");
+    for name in ["GET 2 read", "DELETE 3 delete", "GET 4 gone"] {
+        // Every flow that started ran on (the last of each user may be cut by the stop).
+        let (count, failures) = stats[name];
+        assert_eq!(failures, 0.0, "{name}: {stats:?}");
+        assert!(
+            count + 3.0 >= created && count <= created,
+            "{name}: {stats:?}"
+        );
+    }
+    let counters = server.counters();
+    let status = |route: &str, code: &str| {
+        counters["routes"][route]["status"][code]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        status("GET /item/{id}", "404") as f64,
+        stats["GET 4 gone"].0,
+        "{counters}"
+    );
+    assert_eq!(
+        status("DELETE /item/{id}", "200") as f64,
+        stats["DELETE 3 delete"].0
+    );
+}
+
+#[test]
+fn a_request_timeout_overrides_the_runs() {
+    let server = DemoServer::start(&["--service-time", "300ms", "--capacity", "16"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "timeouts.toml",
+        r#"
+[[users]]
+name = "Mixed"
+wait = { constant = "10ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/items"
+name = "impatient"
+timeout = "50ms"
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/items"
+name = "patient"
+"#,
+    );
+    let prefix = dir.path().join("timeouts");
+    run_ok(
+        &[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "4",
+            "-r",
+            "10",
+            "-t",
+            "3s",
+            "--timeout",
+            "5s",
+        ],
+        &prefix,
+        1,
+    );
+    let stats = stats_by_name(&prefix);
+    let (impatient, impatient_failed) = stats["GET impatient"];
+    let (patient, patient_failed) = stats["GET patient"];
+    assert!(
+        impatient > 0.0 && impatient_failed == impatient,
+        "{stats:?}"
+    );
+    assert!(patient > 0.0 && patient_failed == 0.0, "{stats:?}");
+    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["Name"], "impatient");
+    assert!(
+        failures[0]["Error"].starts_with("TimeoutError") && failures[0]["Error"].contains("50 ms"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn a_csv_data_pool_is_read_round_robin() {
+    let server = DemoServer::start(&["--service-time", "1ms", "--capacity", "64"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "routes.csv",
+        "route,comment\nhealth,liveness\nitems,list\nitem/1,one item\n",
+    );
+    let scenario = write(
+        dir.path(),
+        "pool.toml",
+        r#"
+[data]
+routes = { csv = "routes.csv" }
+
+[[users]]
+name = "Rotating"
+wait = { constant = "10ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/{{ next_row('routes').route }}"
+name = "rotating"
+expect = [200, 404]
+"#,
+    );
+    let prefix = dir.path().join("pool");
+    let users = 3;
+    run_ok(
+        &[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            &users.to_string(),
+            "-r",
+            "10",
+            "-t",
+            "2s",
+        ],
+        &prefix,
+        0,
+    );
+    let counters = server.counters();
+    let counts: Vec<u64> = ["GET /health", "GET /items", "GET /item/{id}"]
+        .iter()
+        .map(|route| route_count(&counters, route))
+        .collect();
+    let total: u64 = counts.iter().sum();
+    assert_eq!(total as f64, stats_by_name(&prefix)["GET rotating"].0);
+    assert!(total >= 150, "{counts:?}");
+    // One shared cursor: the rows take turns, so no row is ahead by more than the requests a
+    // stop can leave unsent (one per user); drawing at random would spread them by ~√n.
+    let spread = counts.iter().max().expect("max") - counts.iter().min().expect("min");
+    assert!(spread <= users, "{counts:?}");
+}
+
+#[test]
+fn class_weights_share_the_users() {
+    let server = DemoServer::start(&["--service-time", "1ms", "--capacity", "64"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = write(
+        dir.path(),
+        "classes.toml",
+        r#"
+[[users]]
+name = "Heavy"
+weight = 3
+wait = { constant = "100ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/health"
+
+[[users]]
+name = "Light"
+weight = 1
+wait = { constant = "100ms" }
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/services/light/health"
+"#,
+    );
+    let prefix = dir.path().join("classes");
+    run_ok(
+        &[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "40",
+            "-r",
+            "100",
+            "-t",
+            "3s",
+        ],
+        &prefix,
+        0,
+    );
+    let counters = server.counters();
+    let heavy = route_count(&counters, "GET /health") as f64;
+    let light = route_count(&counters, "GET /services/{name}/health") as f64;
+    assert!(heavy + light >= 400.0, "{counters}");
+    let share = heavy / (heavy + light);
+    assert!((share - 0.75).abs() <= 0.10, "heavy share {share:.3}");
+}
