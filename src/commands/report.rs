@@ -27,18 +27,24 @@ pub struct Args {
     pub template_dir: Option<PathBuf>,
 }
 
-/// Where a baseline name or prefix points: `baselines/NAME/NAME` (a stored baseline) first, then
-/// the argument itself as a run prefix or file.
-pub fn resolve_baseline(name: &str) -> PathBuf {
+/// Where a baseline name or prefix points: `baselines/NAME/NAME` (a stored baseline, as
+/// `captest compare` resolves names) first, then the argument itself as a run prefix or file.
+pub fn resolve_baseline(name: &str) -> anyhow::Result<PathBuf> {
     let stored = Path::new("baselines").join(name);
     if stored.is_dir() {
         let prefix = stored.join(name);
         if captest_analyze::RunFiles::locate(&prefix).is_ok() {
-            return prefix;
+            return Ok(prefix);
         }
-        return stored;
+        return Ok(stored);
     }
-    PathBuf::from(name)
+    match captest_analyze::RunFiles::locate(Path::new(name)) {
+        Ok(_) => Ok(PathBuf::from(name)),
+        Err(error) => anyhow::bail!(
+            "--baseline {name}: no stored baseline {} and {error}",
+            stored.display()
+        ),
+    }
 }
 
 /// `PREFIX_report.html` for a prefix or one of the run's files.
@@ -61,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let options = ReportOptions {
         warmup: args.warmup,
-        baseline: args.baseline.as_deref().map(resolve_baseline),
+        baseline: args.baseline.as_deref().map(resolve_baseline).transpose()?,
         templates,
     };
     let written = render_run_report(&args.prefix, &output, &options)?;

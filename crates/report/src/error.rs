@@ -23,13 +23,19 @@ pub enum ReportError {
         /// What went wrong.
         message: String,
     },
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read or written (the reason is in the message, not chained again).
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// `--template-dir` does not name a directory.
+    #[error("{path}: --template-dir is not a directory")]
+    TemplateDir {
+        /// The path given.
+        path: PathBuf,
     },
     /// The run's files could not be analyzed.
     #[error(transparent)]

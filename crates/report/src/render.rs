@@ -22,7 +22,8 @@ const EMBEDDED: [(&str, &str); 2] = [
 /// an override directory when there is one.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    sources: Vec<(String, String)>,
+    /// `(name, source, the override file it was read from)`.
+    sources: Vec<(String, String, Option<PathBuf>)>,
 }
 
 impl Templates {
@@ -31,7 +32,7 @@ impl Templates {
         Templates {
             sources: EMBEDDED
                 .iter()
-                .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+                .map(|(n, s)| ((*n).to_owned(), (*s).to_owned(), None))
                 .collect(),
         }
     }
@@ -39,28 +40,47 @@ impl Templates {
     /// The embedded templates with those present in `dir` taking their place.
     pub fn from_dir(dir: &Path) -> Result<Self, ReportError> {
         if !dir.is_dir() {
-            return Err(ReportError::Io {
+            return Err(ReportError::TemplateDir {
                 path: dir.to_owned(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "--template-dir is not a directory",
-                ),
             });
         }
         let mut templates = Self::embedded();
-        for (name, source) in &mut templates.sources {
+        for (name, source, origin) in &mut templates.sources {
             let path: PathBuf = dir.join(name.as_str());
             if path.is_file() {
-                *source = std::fs::read_to_string(&path)
-                    .map_err(|e| ReportError::Io { path, source: e })?;
+                *source = std::fs::read_to_string(&path).map_err(|error| ReportError::Io {
+                    path: path.clone(),
+                    error,
+                })?;
+                *origin = Some(path);
             }
         }
         Ok(templates)
     }
 
     /// Renders `report.html` with `context`. HTML is auto-escaped: only values passed through the
-    /// `safe` filter (our own SVG charts) are inserted as markup.
+    /// `safe` filter (our own SVG charts) are inserted as markup. An error names the template's
+    /// file (its path when it came from `--template-dir`) and line.
     pub fn render(&self, context: &impl Serialize) -> Result<String, ReportError> {
+        self.render_inner(context).map_err(|error| match error {
+            ReportError::Template {
+                name,
+                line,
+                message,
+            } => ReportError::Template {
+                name: self
+                    .sources
+                    .iter()
+                    .find_map(|(n, _, origin)| origin.as_ref().filter(|_| *n == name))
+                    .map_or(name, |path| path.display().to_string()),
+                line,
+                message: message.replace('\n', " "),
+            },
+            other => other,
+        })
+    }
+
+    fn render_inner(&self, context: &impl Serialize) -> Result<String, ReportError> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -69,7 +89,7 @@ impl Templates {
                 AutoEscape::None
             }
         });
-        for (name, source) in &self.sources {
+        for (name, source, _) in &self.sources {
             env.add_template_owned(name.clone(), source.clone())?;
         }
         Ok(env.get_template("report.html")?.render(context)?)
@@ -100,8 +120,9 @@ mod tests {
             .render(&Page { title: "" })
             .unwrap_err()
             .to_string();
+        let file = dir.path().join("report.html").display().to_string();
         assert!(
-            error.contains("report.html") && error.contains("line 2"),
+            error.contains(&format!("template {file}: line 2: ")),
             "{error}"
         );
         assert!(Templates::from_dir(&dir.path().join("missing")).is_err());

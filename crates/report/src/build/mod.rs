@@ -156,9 +156,9 @@ pub fn render_run_report(
     };
     let page = build_page(&run, &analysis, baseline.as_ref().map(|(r, a)| (r, a)))?;
     let html = options.templates.render(&page)?;
-    std::fs::write(output, html).map_err(|source| ReportError::Io {
+    std::fs::write(output, html).map_err(|error| ReportError::Io {
         path: output.to_owned(),
-        source,
+        error,
     })?;
     Ok(output.to_owned())
 }
