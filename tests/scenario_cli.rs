@@ -96,6 +96,22 @@ fn every_example_runs_against_the_demo_server_without_unexpected_failures() {
             );
             assert!(routes.get("unknown route").is_none());
         }
+        if name == "scaling-system" {
+            // NormalUser's CRUD updates the item it created, and polls the services of the pool.
+            let counters = server.counters();
+            let routes = &counters["routes"];
+            let created = routes["POST /items"]["status"]["201"]
+                .as_u64()
+                .expect("creates");
+            let updated = routes["PUT /item/{id}"]["status"]["200"]
+                .as_u64()
+                .expect("updates");
+            assert!(
+                created > 0 && updated + 20 >= created && updated <= created,
+                "{created} created, {updated} updated"
+            );
+            assert!(stats["GET /services/[name]/health"].0 > 0.0, "{stats:?}");
+        }
         if name == "event-analytics" {
             let events = read_csv(&with_suffix(&prefix, "_events.csv"));
             assert!(events
