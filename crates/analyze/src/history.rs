@@ -31,7 +31,7 @@ pub struct HistoryRow {
     /// Current-window 99th percentile, ms.
     pub p99_ms: Option<f64>,
     /// The other current-window percentiles (66 % … 99.99 %, and 100 %: the window's slowest
-    /// response), ms.
+    /// response), ms, stored compactly (exact for whole milliseconds, as Locust writes them).
     pub other_percentiles_ms: OtherPercentiles,
     /// Requests since the start (cumulative).
     pub total_requests: f64,
