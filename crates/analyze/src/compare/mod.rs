@@ -10,3 +10,4 @@ pub mod window;
 
 pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
+pub use window::Source;
