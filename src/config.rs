@@ -167,3 +167,41 @@ pub fn apply(args: &[String]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::{env_name, SETTINGS};
+
+    /// Every flag of `run`, `step` and `rate` can come from captest.toml under its long name, and
+    /// every setting the file accepts is some flag's.
+    #[test]
+    fn every_load_flag_is_a_setting_named_after_it() {
+        let cli = crate::Cli::command();
+        // The scenario is positional: the load commands read its variable themselves.
+        let mut used =
+            std::collections::BTreeSet::from([crate::commands::load::SCENARIO_VAR.to_owned()]);
+        for command in ["run", "step", "rate"] {
+            let sub = cli.find_subcommand(command).expect("subcommand");
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else {
+                    continue;
+                };
+                if matches!(long, "config" | "profile" | "help") {
+                    continue;
+                }
+                let env = arg
+                    .get_env()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or_else(|| panic!("{command} --{long} has no CAPTEST_* variable"));
+                assert_eq!(env, env_name(long), "{command} --{long}");
+                assert!(SETTINGS.contains(&env), "{command} --{long}: {env}");
+                used.insert(env.to_owned());
+            }
+        }
+        for setting in SETTINGS {
+            assert!(used.contains(*setting), "{setting} is no flag's");
+        }
+    }
+}

@@ -95,7 +95,7 @@ pub struct OutputArgs {
 }
 
 /// The environment variable (also set from captest.toml) naming the scenario file.
-const SCENARIO_VAR: &str = "CAPTEST_SCENARIO";
+pub const SCENARIO_VAR: &str = "CAPTEST_SCENARIO";
 
 impl TargetArgs {
     /// The scenario file and the class names to run, as Locust reads `locust -f FILE A B`: a
