@@ -339,6 +339,11 @@ headers = { Authorization = "Bearer {{ env('CAPTEST_TEST_SECRET') }}" }
 [[users.tasks.requests]]
 path = "/item/1?key={{ env('CAPTEST_TEST_SECRET') }}"
 name = "keyed item"
+[[users.tasks]]
+[[users.tasks.requests]]
+path = "/health"
+name = "keyed health"
+headers = { X-Api-Key = "{{ env('CAPTEST_TEST_SECRET') }}" }
 "#,
     );
     // A URL-safe secret reaches the server (and its 404s are listed); one with a space or a
@@ -406,6 +411,20 @@ name = "keyed item"
                 "{run}: the message names the request and the problem: {keyed:?}"
             );
             assert!(keyed["Occurrences"].parse::<u64>().expect("count") > 0);
+        }
+        if run == "control" {
+            // A control character is no valid header value either.
+            let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+            let header = failures
+                .iter()
+                .find(|r| r["Name"] == "keyed health")
+                .unwrap_or_else(|| panic!("{run}: {failures:?}"));
+            assert!(
+                header["Error"].starts_with("InvalidHeader")
+                    && header["Error"].contains("GET keyed health")
+                    && header["Error"].contains("x-api-key"),
+                "{header:?}"
+            );
         }
     }
 }
