@@ -190,3 +190,120 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     expect_error(&[&single, "--slo", "p95>1s"], "--slo");
     expect_error(&[&single, "--events", "batch"], "--events");
 }
+
+/// The Aggregated rows of a Locust history, as (Timestamp, row) with numbers parsed where they are.
+fn aggregated_history(run: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let path = locust_dir()
+        .join(run)
+        .join(format!("{run}_stats_history.csv"));
+    read_csv(&path)
+        .into_iter()
+        .filter(|r| r["Name"] == "Aggregated" && r["Type"].is_empty())
+        .collect()
+}
+
+fn number(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
+}
+
+fn step_prefix() -> String {
+    locust_dir()
+        .join("step")
+        .join("step")
+        .to_str()
+        .expect("utf-8")
+        .to_owned()
+}
+
+/// Per step of the JSON: (users, average response time of the requests completed in the step's
+/// window, mean of the current-window 50% over it), both computed here from the history file.
+fn step_avg_and_p50(json: &serde_json::Value) -> Vec<(f64, f64, f64)> {
+    let rows = aggregated_history("step");
+    json["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| {
+            let (start, end) = (step["start"].as_f64(), step["end"].as_f64());
+            let at = |t: Option<f64>| {
+                rows.iter()
+                    .find(|r| Some(number(r, "Timestamp")) == t)
+                    .expect("a history row at the step's bound")
+            };
+            let (a, b) = (at(start), at(end));
+            let count = |r| number(r, "Total Request Count");
+            let avg = (number(b, "Total Average Response Time") * count(b)
+                - number(a, "Total Average Response Time") * count(a))
+                / (count(b) - count(a));
+            let inside: Vec<f64> = rows
+                .iter()
+                .filter(|r| {
+                    let t = Some(number(r, "Timestamp"));
+                    t >= start && t <= end
+                })
+                .map(|r| number(r, "50%"))
+                .collect();
+            let p50 = inside.iter().sum::<f64>() / inside.len() as f64;
+            (step["users"].as_f64().expect("users"), avg, p50)
+        })
+        .collect()
+}
+
+#[test]
+fn avg_and_p50_slos_use_each_steps_own_figure() {
+    let bound = 50.0;
+    let think = 0.3;
+    let avg_json = analyze_json(&[&step_prefix(), "--slo", "avg<50ms", "--think-time", "0.3s"]);
+    let p50_json = analyze_json(&[&step_prefix(), "--slo", "p50<50ms", "--think-time", "0.3s"]);
+    let figures = step_avg_and_p50(&avg_json);
+    for ((_, avg, p50), step) in figures
+        .iter()
+        .zip(avg_json["steps"].as_array().expect("steps"))
+    {
+        let got = step["avg_ms"].as_f64().expect("steps[].avg_ms");
+        assert!(close(got, *avg), "step avg_ms {got} vs {avg}");
+        let got = step["p50_ms"].as_f64().expect("steps[].p50_ms");
+        assert!(close(got, *p50), "step p50_ms {got} vs {p50}");
+    }
+    let most = |pick: fn(&(f64, f64, f64)) -> f64| {
+        figures
+            .iter()
+            .filter(|f| pick(f) < bound)
+            .map(|f| f.0)
+            .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))))
+    };
+    let by_avg = most(|f| f.1).expect("a step under 50 ms on average");
+    let by_p50 = most(|f| f.2).expect("a step under 50 ms at p50");
+    // On this run the two differ (avg 51 ms vs p50 48 ms at 40 users), so using p50 for avg fails.
+    assert_ne!(by_avg, by_p50);
+    for (json, users, rule) in [
+        (&avg_json, by_avg, "avg<50ms"),
+        (&p50_json, by_p50, "p50<50ms"),
+    ] {
+        let slo = &json["capacity"]["slo"];
+        assert_eq!(slo["rule"], rule);
+        assert_eq!(slo["max_users_measured"].as_f64(), Some(users), "{rule}");
+        let step = json["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["users"].as_f64() == Some(users))
+            .expect("that step");
+        assert_eq!(slo["rps_at_max_users"], step["rps"]);
+        // Little's law at the bound: the best throughput measured × (bound + think time).
+        let best = json["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["rps"].as_f64())
+            .fold(
+                json["steady"]["rps"].as_f64().expect("steady rps"),
+                f64::max,
+            );
+        let expected = best * (bound / 1000.0 + think);
+        let got = slo["users_estimated"].as_f64().expect("users_estimated");
+        assert!(close(got, expected), "{rule}: {got} vs {expected}");
+    }
+}

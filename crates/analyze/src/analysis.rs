@@ -335,10 +335,10 @@ fn rate_limited(run: &Run) -> RateLimited {
 /// Analyzes a loaded run.
 pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let steady = steady_state(run, options)?;
+    let rows = run.history.as_ref().map_or(&[][..], |h| &h.aggregated[..]);
     let (steps, steps_source) = if !run.steps.is_empty() {
-        (steps_from_file(&run.steps), "steps_file")
+        (steps_from_file(&run.steps, rows), "steps_file")
     } else {
-        let rows = run.history.as_ref().map_or(&[][..], |h| &h.aggregated[..]);
         (
             steps_from_history(rows, options.step_settle.as_secs_f64()),
             "history",
@@ -370,7 +370,8 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
             "avg" => aggregated.avg_ms_window,
             "p50" => aggregated.p50_ms,
             "p95" => aggregated.p95_ms,
-            _ => aggregated.p99_ms,
+            "p99" => aggregated.p99_ms,
+            _ => None,
         },
         users_running,
         &steps,

@@ -39,10 +39,11 @@ pub struct SloCapacity {
 
 fn metric_of(step: &StepFigures, metric: &str) -> Option<f64> {
     match metric {
+        "avg" => step.avg_ms,
         "p50" => step.p50_ms,
         "p95" => step.p95_ms,
         "p99" => step.p99_ms,
-        _ => step.p50_ms,
+        _ => None,
     }
 }
 

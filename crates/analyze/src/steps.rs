@@ -17,6 +17,10 @@ pub struct StepFigures {
     pub end: f64,
     /// Requests per second over the steady part.
     pub rps: f64,
+    /// Average response time of the requests completed in the steady part, ms:
+    /// Δ(Total Average Response Time × Total Request Count) ÷ Δ(Total Request Count) of the
+    /// Aggregated history rows (`None` without requests or, for `_steps.csv`, without a history).
+    pub avg_ms: Option<f64>,
     /// Median, ms.
     pub p50_ms: Option<f64>,
     /// 95th percentile, ms.
@@ -57,6 +61,14 @@ pub fn steps_from_history(rows: &[HistoryRow], settle_s: f64) -> Vec<StepFigures
     steps
 }
 
+/// Average response time of the requests completed between rows `a` and `b` (cumulative rows of
+/// one entry or Aggregated, `a` first), ms; `None` when none completed.
+pub fn average_ms(a: &HistoryRow, b: &HistoryRow) -> Option<f64> {
+    let requests = b.total_requests - a.total_requests;
+    let time = b.total_avg_ms * b.total_requests - a.total_avg_ms * a.total_requests;
+    (requests > 0.0).then(|| time / requests)
+}
+
 fn measure(users: f64, plateau: &[HistoryRow], settle_s: f64) -> Option<StepFigures> {
     let first = plateau.first()?.timestamp;
     let last = plateau.last()?.timestamp;
@@ -75,6 +87,7 @@ fn measure(users: f64, plateau: &[HistoryRow], settle_s: f64) -> Option<StepFigu
         start: a.timestamp,
         end: b.timestamp,
         rps: requests / seconds,
+        avg_ms: average_ms(a, b),
         p50_ms: mean(kept.iter().filter_map(|r| r.p50_ms)),
         p95_ms: mean(kept.iter().filter_map(|r| r.p95_ms)),
         p99_ms: mean(kept.iter().filter_map(|r| r.p99_ms)),
@@ -86,14 +99,24 @@ fn measure(users: f64, plateau: &[HistoryRow], settle_s: f64) -> Option<StepFigu
     })
 }
 
-/// The steps of captest's `_steps.csv`.
-pub fn steps_from_file(rows: &[StepFileRow]) -> Vec<StepFigures> {
+/// The steps of captest's `_steps.csv`; each step's average response time comes from the
+/// Aggregated `history` rows between its start and end (the file has no average column).
+pub fn steps_from_file(rows: &[StepFileRow], history: &[HistoryRow]) -> Vec<StepFigures> {
     rows.iter()
         .map(|r| StepFigures {
             users: r.users,
             start: r.start,
             end: r.end,
             rps: r.rps,
+            avg_ms: {
+                let from = history.partition_point(|h| h.timestamp < r.start);
+                let to = history.partition_point(|h| h.timestamp <= r.end);
+                let inside = &history[from..to.max(from)];
+                match (inside.first(), inside.last()) {
+                    (Some(a), Some(b)) => average_ms(a, b),
+                    _ => None,
+                }
+            },
             p50_ms: r.p50_ms,
             p95_ms: r.p95_ms,
             p99_ms: r.p99_ms,
@@ -154,4 +177,54 @@ pub fn breaking_point(steps: &[StepFigures]) -> Option<BreakingPoint> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::window_percentiles::OtherPercentiles;
+
+    /// One Aggregated row per second: `users`, cumulative `total` requests at `avg` ms, p50 = `p50`.
+    fn row(timestamp: f64, users: f64, total: f64, avg: f64, p50: f64) -> HistoryRow {
+        HistoryRow {
+            timestamp,
+            user_count: users,
+            rps: 0.0,
+            failures_per_s: 0.0,
+            p50_ms: Some(p50),
+            p95_ms: Some(p50 * 2.0),
+            p99_ms: None,
+            other_percentiles_ms: OtherPercentiles::unknown(),
+            total_requests: total,
+            total_failures: 0.0,
+            total_avg_ms: avg,
+        }
+    }
+
+    #[test]
+    fn each_step_drops_its_first_seconds() {
+        // 10 users for t = 0..20 s at 10 req/s; the first 5 s are slow (p50 100 ms), then 10 ms.
+        let mut rows = Vec::new();
+        let mut time_sum = 0.0;
+        for t in 0..20 {
+            let latency = if t < 5 { 100.0 } else { 10.0 };
+            let total = (t as f64 + 1.0) * 10.0;
+            time_sum += 10.0 * latency;
+            rows.push(row(t as f64, 10.0, total, time_sum / total, latency));
+        }
+        let settled = steps_from_history(&rows, 5.0);
+        assert_eq!(settled.len(), 1);
+        let step = &settled[0];
+        assert_eq!((step.start, step.end), (5.0, 19.0));
+        assert_eq!(step.p50_ms, Some(10.0));
+        assert_eq!(step.rps, 10.0);
+        // Requests completed after t = 5 s all took 10 ms.
+        assert!((step.avg_ms.unwrap() - 10.0).abs() < 1e-9, "{step:?}");
+        let unsettled = &steps_from_history(&rows, 0.0)[0];
+        assert_eq!(unsettled.start, 0.0);
+        assert!(unsettled.p50_ms.unwrap() > 10.0);
+        assert!(unsettled.avg_ms.unwrap() > 10.0 + 1e-9);
+        // The settle time never eats more than half the plateau.
+        assert_eq!(steps_from_history(&rows, 60.0)[0].start, 10.0);
+    }
 }

@@ -52,7 +52,9 @@ fn steady_table(analysis: &Analysis) -> Table {
 
 fn steps_table(analysis: &Analysis) -> Table {
     Table {
-        header: vec!["users", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors %"],
+        header: vec![
+            "users", "req/s", "avg ms", "p50 ms", "p95 ms", "p99 ms", "errors %",
+        ],
         rows: analysis
             .steps
             .iter()
@@ -60,6 +62,7 @@ fn steps_table(analysis: &Analysis) -> Table {
                 vec![
                     format!("{}", s.users),
                     format!("{:.1}", s.rps),
+                    ms(s.avg_ms),
                     ms(s.p50_ms),
                     ms(s.p95_ms),
                     ms(s.p99_ms),
