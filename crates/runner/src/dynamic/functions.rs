@@ -21,6 +21,17 @@ pub const FUNCTION_NAMES: [&str; 8] = [
     "json_len",
 ];
 
+/// Whether an error detail was written by one of these functions (they start with the function's
+/// name and never quote a value a template rendered), as opposed to minijinja's own messages,
+/// some of which quote operands (`unable to calculate 12345 * 99`).
+pub fn is_own_detail(detail: &str) -> bool {
+    FUNCTION_NAMES.iter().any(|name| {
+        detail
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })
+}
+
 /// Data pools served round-robin by `next_row("name")`, shared by every user.
 #[derive(Debug, Default)]
 struct Pools {
@@ -33,7 +44,7 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
         if high < low {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
-                "random_int(low, high) needs low <= high",
+                "random_int: needs low <= high",
             ));
         }
         Ok(rand::rng().random_range(low..=high))
@@ -44,7 +55,7 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
             if items.is_empty() {
                 return Err(Error::new(
                     ErrorKind::InvalidOperation,
-                    "random_choice of an empty list",
+                    "random_choice: the list is empty",
                 ));
             }
             Ok(items[rand::rng().random_range(0..items.len())].clone())
@@ -68,7 +79,7 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
             std::env::var(&name).map_err(|_| {
                 Error::new(
                     ErrorKind::InvalidOperation,
-                    format!("environment variable {name} is not set"),
+                    format!("env: environment variable {name} is not set"),
                 )
             })
         },
@@ -81,7 +92,7 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
             if count > 100_000 {
                 return Err(Error::new(
                     ErrorKind::InvalidOperation,
-                    "repeat count above 100000",
+                    "repeat: count above 100000",
                 ));
             }
             let separator = rest.first().map_or(",", |s| s.as_str());
@@ -119,13 +130,13 @@ pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Ve
         let (rows, cursor) = pools.rows.get(&name).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidOperation,
-                format!("no data pool named {name}"),
+                format!("next_row: no data pool named {name}"),
             )
         })?;
         if rows.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
-                format!("data pool {name} is empty"),
+                format!("next_row: data pool {name} is empty"),
             ));
         }
         Ok(rows[cursor.fetch_add(1, Ordering::Relaxed) % rows.len()].clone())

@@ -15,6 +15,19 @@ use minijinja::{Environment, Value};
 pub use capture::{inspect, Capture, CaptureSource, ResponseCheck};
 pub use functions::{register_functions, FUNCTION_NAMES};
 
+/// What went wrong in a template, without anything it rendered: the kind of error and its line,
+/// and the detail only when one of captest's own functions wrote it.
+fn template_problem(error: &minijinja::Error) -> String {
+    let mut problem = error.kind().to_string();
+    if let Some(detail) = error.detail().filter(|d| functions::is_own_detail(d)) {
+        problem = format!("{problem}: {detail}");
+    }
+    if let Some(line) = error.line() {
+        problem.push_str(&format!(" (template line {line})"));
+    }
+    problem
+}
+
 use crate::client::Target;
 
 /// A user's variables (the class's `vars`, then what captures stored) and its connections to
@@ -99,7 +112,12 @@ impl DynamicRequest {
         self.env
             .get_template(name)
             .and_then(|t| t.render(context))
-            .map_err(|e| format!("TemplateError({:?})", format!("{}: {e}", self.label)))
+            .map_err(|e| {
+                format!(
+                    "TemplateError({:?})",
+                    format!("{}: {}", self.label, template_problem(&e))
+                )
+            })
     }
 
     /// The business events of the request just sent, from the events template (rendered with the
@@ -167,5 +185,60 @@ impl DynamicRequest {
             headers.insert(header.clone(), value);
         }
         Ok(RenderedRequest { uri, body, headers })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str) -> DynamicRequest {
+        let mut env = Environment::new();
+        register_functions(&mut env, Vec::new());
+        env.add_template_owned("path", path.to_owned())
+            .expect("template");
+        DynamicRequest {
+            label: "GET /item/[id]".to_owned(),
+            env: Arc::new(env),
+            path: Some("path".to_owned()),
+            body: None,
+            headers: Vec::new(),
+            events: None,
+            body_in_events: false,
+        }
+    }
+
+    fn failure(path: &str) -> String {
+        let target = Target::parse("http://127.0.0.1:1").expect("target");
+        let mut vars = BTreeMap::new();
+        vars.insert("secret".to_owned(), Value::from(12345));
+        vars.insert("words".to_owned(), Value::from("top secret"));
+        let mut state = UserState::new(&vars);
+        request(path)
+            .render(&mut state, &target)
+            .expect_err("fails")
+    }
+
+    #[test]
+    fn failures_name_the_request_never_what_it_rendered() {
+        // minijinja's own message would quote the operands ("unable to calculate 12345 // 0").
+        let division = failure("/item/{{ secret // 0 }}");
+        assert!(
+            division.starts_with("TemplateError(") && division.contains("GET /item/[id]"),
+            "{division}"
+        );
+        assert!(!division.contains("12345"), "{division}");
+        let url = failure("/item/{{ words }}");
+        assert!(
+            url.starts_with("InvalidURL(") && url.contains("GET /item/[id]"),
+            "{url}"
+        );
+        assert!(url.contains("space") && !url.contains("secret"), "{url}");
+        // captest's own functions explain themselves.
+        let empty = failure("/item/{{ random_choice([]) }}");
+        assert!(
+            empty.contains("random_choice: the list is empty"),
+            "{empty}"
+        );
     }
 }
