@@ -307,3 +307,70 @@ fn avg_and_p50_slos_use_each_steps_own_figure() {
         assert!(close(got, expected), "{rule}: {got} vs {expected}");
     }
 }
+
+#[test]
+fn users_flag_estimates_throughput_by_littles_law_and_says_when_past_the_knee() {
+    // Below the knee: constant run at 30 users, plan 20 users with 0.3 s think time.
+    let prefix = locust_dir().join("constant").join("constant");
+    let json = analyze_json(&[
+        prefix.to_str().expect("utf-8"),
+        "--warmup",
+        "10s",
+        "--users",
+        "20",
+        "--think-time",
+        "0.3s",
+    ]);
+    let capacity = &json["capacity"];
+    let avg_s = json["steady"]["avg_ms_window"]
+        .as_f64()
+        .expect("avg_ms_window")
+        / 1000.0;
+    let expected = 20.0 / (avg_s + 0.3);
+    let got = capacity["max_rps_for_users"]
+        .as_f64()
+        .expect("max_rps_for_users");
+    assert!(close(got, expected), "{got} vs {expected}");
+    assert_eq!(capacity["users_planned"].as_f64(), Some(20.0));
+    assert!(
+        capacity["users_beyond_knee"].is_null(),
+        "no knee on a constant run"
+    );
+    assert!(
+        got < capacity["max_rps_measured"]
+            .as_f64()
+            .expect("max_rps_measured")
+    );
+
+    // Beyond the knee on the step run: both the Little's-law figure and the measured plateau.
+    let json = analyze_json(&[&step_prefix(), "--users", "60"]);
+    let capacity = &json["capacity"];
+    let avg_s = json["steady"]["avg_ms_window"]
+        .as_f64()
+        .expect("avg_ms_window")
+        / 1000.0;
+    let expected = 60.0 / avg_s;
+    let got = capacity["max_rps_for_users"]
+        .as_f64()
+        .expect("max_rps_for_users");
+    assert!(close(got, expected), "{got} vs {expected}");
+    let plateau = json["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["rps"].as_f64())
+        .fold(0.0, f64::max);
+    assert_eq!(capacity["max_rps_measured"].as_f64(), Some(plateau));
+    assert!(got > plateau, "Little's law alone overshoots past the knee");
+    assert_eq!(capacity["users_beyond_knee"], true);
+    let note = capacity["max_rps_for_users_note"].as_str().expect("note");
+    assert!(
+        note.contains("beyond the measured knee (40 users)"),
+        "{note}"
+    );
+    assert!(note.contains(&format!("{plateau:.1} req/s")), "{note}");
+    assert!(note.contains(&format!("{got:.1} req/s")), "{note}");
+    // A bad count is refused.
+    let output = run_captest(&["analyze", &step_prefix(), "--users", "lots"]);
+    assert_eq!(output.status.code(), Some(2));
+}

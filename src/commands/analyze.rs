@@ -31,12 +31,24 @@ pub struct Args {
     /// Think time per user between requests, for Little's law.
     #[arg(long = "think-time", default_value = "0s", value_parser = parse_duration)]
     pub think_time: Duration,
+    /// A planned user count: Little's law estimates its throughput (capacity.max_rps_for_users).
+    #[arg(long, value_parser = parse_users)]
+    pub users: Option<f64>,
     /// Print JSON (stable keys, see README).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
     /// Print Markdown (for CI step summaries).
     #[arg(long)]
     pub markdown: bool,
+}
+
+fn parse_users(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(users) if users.is_finite() && users > 0.0 => Ok(users),
+        _ => Err(format!(
+            "{text:?} is not a user count; expected a number above 0 such as 50"
+        )),
+    }
 }
 
 impl Args {
@@ -52,6 +64,7 @@ impl Args {
                 .collect::<Result<_, _>>()?,
             slo: self.slo.as_deref().map(str::parse::<Slo>).transpose()?,
             think_time: self.think_time,
+            users: self.users,
         })
     }
 }

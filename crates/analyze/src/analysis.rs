@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::capacity::{estimate, Capacity};
+use crate::capacity::{estimate, Capacity, CapacityQuestion};
 use crate::error::AnalyzeError;
 use crate::knee::{kneedle, CurveShape, DEFAULT_SENSITIVITY};
 use crate::options::AnalyzeOptions;
@@ -375,8 +375,12 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
         },
         users_running,
         &steps,
-        options.think_time.as_secs_f64(),
-        options.slo.as_ref(),
+        CapacityQuestion {
+            think_time_s: options.think_time.as_secs_f64(),
+            slo: options.slo.as_ref(),
+            users_planned: options.users,
+            knee_users: knee.as_ref().map(|k| k.users),
+        },
     );
     let (events_per_s, events) = events(run, &steady, options);
     Ok(Analysis {

@@ -20,6 +20,52 @@ pub struct Capacity {
     pub users_for_max_rps: f64,
     /// The SLO result, when one was given.
     pub slo: Option<SloCapacity>,
+    /// The planned user count given with `--users`.
+    pub users_planned: Option<f64>,
+    /// Little's law for `users_planned`: users ÷ (steady response time + think time), requests
+    /// per second. Assumes the response time stays at the steady state's, which it does not past
+    /// the knee (see `max_rps_for_users_note`).
+    pub max_rps_for_users: Option<f64>,
+    /// Whether `users_planned` is beyond the measured knee (`None` without a knee).
+    pub users_beyond_knee: Option<bool>,
+    /// How far to trust `max_rps_for_users`, in words.
+    pub max_rps_for_users_note: Option<String>,
+}
+
+/// What Little's law says about a planned user count.
+struct PlannedUsers {
+    rps: f64,
+    beyond_knee: Option<bool>,
+    note: String,
+}
+
+fn planned_users(
+    users: f64,
+    cycle_s: f64,
+    avg_ms: f64,
+    think_time_s: f64,
+    max_rps: f64,
+    knee_users: Option<f64>,
+) -> PlannedUsers {
+    let rps = users / cycle_s;
+    let beyond_knee = knee_users.map(|knee| users > knee);
+    let basis = format!(
+        "{users} users / ({avg_ms:.1} ms steady response time + {think_time_s} s think time) = {rps:.1} req/s"
+    );
+    let note = match knee_users {
+        Some(knee) if users > knee => format!(
+            "{basis}, but {users} users is beyond the measured knee ({knee} users): throughput is capped near the measured maximum of {max_rps:.1} req/s and response times grow instead"
+        ),
+        _ if rps > max_rps => format!(
+            "{basis}, more than the {max_rps:.1} req/s measured: beyond the data, so not shown to hold"
+        ),
+        _ => format!("{basis}, within the throughput measured ({max_rps:.1} req/s)"),
+    };
+    PlannedUsers {
+        rps,
+        beyond_knee,
+        note,
+    }
 }
 
 /// How much load meets the SLO.
@@ -47,6 +93,19 @@ fn metric_of(step: &StepFigures, metric: &str) -> Option<f64> {
     }
 }
 
+/// What the capacity estimate is asked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CapacityQuestion<'a> {
+    /// Think time per user between requests, seconds.
+    pub think_time_s: f64,
+    /// The latency objective, if any.
+    pub slo: Option<&'a Slo>,
+    /// A planned user count to estimate the throughput of (`--users`).
+    pub users_planned: Option<f64>,
+    /// Users at the measured knee of throughput vs users, if one was found.
+    pub knee_users: Option<f64>,
+}
+
 /// Estimates capacity from the steady figures (`rps`, `avg_ms`, a value per SLO metric) and steps.
 pub fn estimate(
     steady_rps: f64,
@@ -54,9 +113,14 @@ pub fn estimate(
     steady_metric: impl Fn(&str) -> Option<f64>,
     users_running: f64,
     steps: &[StepFigures],
-    think_time_s: f64,
-    slo: Option<&Slo>,
+    question: CapacityQuestion<'_>,
 ) -> Capacity {
+    let CapacityQuestion {
+        think_time_s,
+        slo,
+        users_planned,
+        knee_users,
+    } = question;
     let cycle_s = steady_avg_ms / 1000.0 + think_time_s;
     let max_rps = steps.iter().map(|s| s.rps).fold(steady_rps, f64::max);
     let slo = slo.map(|slo| {
@@ -72,6 +136,16 @@ pub fn estimate(
             users_estimated: max_rps * (slo.below_ms / 1000.0 + think_time_s),
         }
     });
+    let planned = users_planned.map(|users| {
+        planned_users(
+            users,
+            cycle_s,
+            steady_avg_ms,
+            think_time_s,
+            max_rps,
+            knee_users,
+        )
+    });
     Capacity {
         think_time_s,
         littles_users: steady_rps * cycle_s,
@@ -79,5 +153,9 @@ pub fn estimate(
         max_rps_measured: max_rps,
         users_for_max_rps: max_rps * cycle_s,
         slo,
+        users_planned,
+        max_rps_for_users: planned.as_ref().map(|p| p.rps),
+        users_beyond_knee: planned.as_ref().and_then(|p| p.beyond_knee),
+        max_rps_for_users_note: planned.map(|p| p.note),
     }
 }

@@ -81,6 +81,8 @@ pub struct AnalyzeOptions {
     pub slo: Option<Slo>,
     /// Think time per user between requests, for Little's law.
     pub think_time: Duration,
+    /// A planned user count whose throughput Little's law estimates (`--users`).
+    pub users: Option<f64>,
 }
 
 impl Default for AnalyzeOptions {
@@ -91,6 +93,7 @@ impl Default for AnalyzeOptions {
             events: Vec::new(),
             slo: None,
             think_time: Duration::ZERO,
+            users: None,
         }
     }
 }

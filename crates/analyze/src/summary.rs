@@ -116,6 +116,9 @@ pub fn findings(analysis: &Analysis) -> Vec<String> {
         "capacity: best {:.1} req/s; Little's law: {:.1} users busy at the steady state ({} running), {:.1} users drive the best rate (think time {}s)",
         capacity.max_rps_measured, capacity.littles_users, capacity.users_running, capacity.users_for_max_rps, capacity.think_time_s
     ));
+    if let Some(note) = &capacity.max_rps_for_users_note {
+        lines.push(format!("planned users (Little's law): {note}"));
+    }
     if let Some(slo) = &capacity.slo {
         lines.push(format!(
             "SLO {}: steady state {}; most users measured within it: {}; Little's-law estimate: {:.0} users",
