@@ -146,7 +146,7 @@ pub fn path_scenario(
     let entry = registry.intern(&EntryKey::new("GET", path));
     let step = RequestStep::fixed(
         http::Method::GET,
-        target.request_uri(path)?,
+        target.request_uri(path).context("--path")?,
         http::HeaderMap::new(),
         bytes::Bytes::new(),
         entry,
