@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use captest_analyze::options::EventsFile;
 use captest_analyze::{analyze, summary, AnalyzeOptions, EventWeight, Run, Slo};
 
 use super::load::parse_duration;
@@ -25,6 +26,10 @@ pub struct Args {
     /// default: the run's _events.csv).
     #[arg(long = "events")]
     pub events: Vec<String>,
+    /// A file of event weights, one 'ENTRY=WEIGHT' per line ('#' comments); --events wins over it,
+    /// it wins over the run's _events.csv.
+    #[arg(long = "events-file")]
+    pub events_file: Option<PathBuf>,
     /// Latency objective for the capacity estimate, e.g. 'p95<200ms'.
     #[arg(long)]
     pub slo: Option<String>,
@@ -62,6 +67,11 @@ impl Args {
                 .iter()
                 .map(|e| e.parse::<EventWeight>())
                 .collect::<Result<_, _>>()?,
+            events_file: self
+                .events_file
+                .as_deref()
+                .map(EventsFile::read)
+                .transpose()?,
             slo: self.slo.as_deref().map(str::parse::<Slo>).transpose()?,
             think_time: self.think_time,
             users: self.users,

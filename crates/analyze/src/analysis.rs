@@ -110,6 +110,9 @@ pub struct Analysis {
     pub events_per_s: Option<f64>,
     /// Per-entry events.
     pub events: Vec<EntryEvents>,
+    /// Where the event weights come from: `--events`, `--events-file` or `_events.csv` (`null`
+    /// without weights).
+    pub events_source: Option<&'static str>,
     /// 429s apart from other failures.
     pub rate_limited: RateLimited,
 }
@@ -258,16 +261,31 @@ fn matches(pattern: &str, entry: &str) -> bool {
             .is_some_and(|(_, name)| name == pattern)
 }
 
-fn events(run: &Run, steady: &Steady, options: &AnalyzeOptions) -> (Option<f64>, Vec<EntryEvents>) {
-    let weights: Vec<(String, f64)> = if options.events.is_empty() {
-        run.event_weights.clone()
-    } else {
-        options
-            .events
+/// The event weights to use and where they come from: `--events` over `--events-file` over the
+/// run's `_events.csv`.
+fn event_weights(
+    run: &Run,
+    options: &AnalyzeOptions,
+) -> (Vec<(String, f64)>, Option<&'static str>) {
+    let pairs = |weights: &[crate::options::EventWeight]| -> Vec<(String, f64)> {
+        weights
             .iter()
             .map(|w| (w.entry.clone(), w.weight))
             .collect()
     };
+    if !options.events.is_empty() {
+        (pairs(&options.events), Some("--events"))
+    } else if let Some(file) = &options.events_file {
+        (pairs(&file.weights), Some("--events-file"))
+    } else if !run.event_weights.is_empty() {
+        (run.event_weights.clone(), Some("_events.csv"))
+    } else {
+        (Vec::new(), None)
+    }
+}
+
+fn events(run: &Run, steady: &Steady, options: &AnalyzeOptions) -> (Option<f64>, Vec<EntryEvents>) {
+    let (weights, _) = event_weights(run, options);
     if weights.is_empty() {
         return (None, Vec::new());
     }
@@ -398,5 +416,6 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
         capacity,
         events_per_s,
         events,
+        events_source: event_weights(run, options).1,
     })
 }

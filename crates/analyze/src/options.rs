@@ -1,5 +1,6 @@
 //! What an analysis is asked for: warmup, event weights, an SLO, think time.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -47,23 +48,68 @@ pub struct EventWeight {
     pub weight: f64,
 }
 
+impl EventWeight {
+    /// `NAME=WEIGHT` with a non-empty name and a finite weight ≥ 0; `None` otherwise.
+    fn parse(text: &str) -> Option<EventWeight> {
+        let (entry, weight) = text.rsplit_once('=')?;
+        let weight: f64 = weight.trim().parse().ok()?;
+        let entry = entry.trim();
+        (!entry.is_empty() && weight.is_finite() && weight >= 0.0).then(|| EventWeight {
+            entry: entry.to_owned(),
+            weight,
+        })
+    }
+}
+
 impl std::str::FromStr for EventWeight {
     type Err = AnalyzeError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let invalid = || {
+        EventWeight::parse(text).ok_or_else(|| {
             AnalyzeError::InvalidOption(format!(
                 "--events {text:?}: expected NAME=WEIGHT such as 'POST /api/v1/event/batch=20'"
             ))
-        };
-        let (entry, weight) = text.rsplit_once('=').ok_or_else(invalid)?;
-        let weight: f64 = weight.trim().parse().map_err(|_| invalid())?;
-        if entry.trim().is_empty() || !weight.is_finite() || weight < 0.0 {
-            return Err(invalid());
+        })
+    }
+}
+
+/// An events file (`--events-file`): one `ENTRY=WEIGHT` per line, e.g.
+/// `POST /api/v1/event/batch=20`; blank lines and `#` comments (a whole line, or after
+/// whitespace at the end of a line) are skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventsFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its weights in file order.
+    pub weights: Vec<EventWeight>,
+}
+
+impl EventsFile {
+    /// Reads and checks an events file; a bad line is an error naming `FILE:LINE`.
+    pub fn read(path: &Path) -> Result<EventsFile, AnalyzeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| AnalyzeError::read(path, e))?;
+        let mut weights = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let content = match line.find(" #").or_else(|| line.find("\t#")) {
+                Some(at) => &line[..at],
+                None => line,
+            };
+            let content = content.trim();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let weight = EventWeight::parse(content).ok_or_else(|| {
+                AnalyzeError::InvalidOption(format!(
+                    "{}:{}: {content:?} is not ENTRY=WEIGHT; expected a line such as 'POST /api/v1/event/batch=20' (weight a number >= 0, '#' starts a comment)",
+                    path.display(),
+                    index + 1
+                ))
+            })?;
+            weights.push(weight);
         }
-        Ok(EventWeight {
-            entry: entry.trim().to_owned(),
-            weight,
+        Ok(EventsFile {
+            path: path.to_owned(),
+            weights,
         })
     }
 }
@@ -75,8 +121,10 @@ pub struct AnalyzeOptions {
     pub warmup: Duration,
     /// Left out at the start of each step found in the history (ramp and Locust's ≈10 s window).
     pub step_settle: Duration,
-    /// Event weights (override `_events.csv`).
+    /// Event weights from `--events` (override the events file and `_events.csv`).
     pub events: Vec<EventWeight>,
+    /// Event weights from `--events-file` (override `_events.csv`).
+    pub events_file: Option<EventsFile>,
     /// Latency objective for the capacity estimate.
     pub slo: Option<Slo>,
     /// Think time per user between requests, for Little's law.
@@ -91,6 +139,7 @@ impl Default for AnalyzeOptions {
             warmup: Duration::ZERO,
             step_settle: Duration::from_secs(10),
             events: Vec::new(),
+            events_file: None,
             slo: None,
             think_time: Duration::ZERO,
             users: None,
@@ -112,5 +161,33 @@ mod tests {
         assert_eq!(weight.entry, "POST /api/v1/event/batch");
         assert_eq!(weight.weight, 20.0);
         assert!("batch".parse::<EventWeight>().is_err());
+    }
+
+    #[test]
+    fn reads_an_events_file_and_names_a_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.txt");
+        std::fs::write(
+            &path,
+            "# business events per request\n\nPOST /api/v1/event/batch=20  # 20 per batch\n/api/v1/event = 1\n",
+        )
+        .unwrap();
+        let file = EventsFile::read(&path).unwrap();
+        let got: Vec<(&str, f64)> = file
+            .weights
+            .iter()
+            .map(|w| (w.entry.as_str(), w.weight))
+            .collect();
+        assert_eq!(
+            got,
+            [("POST /api/v1/event/batch", 20.0), ("/api/v1/event", 1.0)]
+        );
+        std::fs::write(&path, "# ok\nPOST /api/v1/event/batch=20\nbatch twenty\n").unwrap();
+        let error = EventsFile::read(&path).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{}:3: ", path.display())),
+            "{error}"
+        );
+        assert!(EventsFile::read(&dir.path().join("missing")).is_err());
     }
 }

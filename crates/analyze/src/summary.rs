@@ -140,7 +140,8 @@ pub fn findings(analysis: &Analysis) -> Vec<String> {
             })
             .collect();
         lines.push(format!(
-            "business events: {events:.1} events/s ({})",
+            "business events (weights from {}): {events:.1} events/s ({})",
+            analysis.events_source.unwrap_or("?"),
             parts.join("; ")
         ));
     }
