@@ -102,27 +102,115 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
     }
 }
 
+/// Markup in the data, each shown as text and never run.
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "<img src=x onerror=alert(1)>";
+
+/// `text` as the page shows it (minijinja also escapes `/`; plotters' SVG text does not).
+fn escaped_forms(text: &str) -> [String; 2] {
+    let html = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    [html.replace('/', "&#x2f;"), html]
+}
+
+/// Asserts `page` (the file or the DOM Chromium built from it) runs nothing of the data's markup:
+/// no script element, no img element, and every `onerror=` is text between tags, not an attribute.
+fn assert_inert(page: &str) {
+    let lower = page.to_lowercase();
+    assert!(!lower.contains("<script"), "a script element");
+    assert!(!lower.contains("<img"), "an img element");
+    for (at, _) in lower.match_indices("onerror=") {
+        let before = &lower[..at];
+        let open = before.rfind('<');
+        let close = before.rfind('>');
+        assert!(
+            close > open,
+            "onerror= inside a tag: {}",
+            &page[at.saturating_sub(80)..at + 20]
+        );
+    }
+}
+
 #[test]
-fn names_from_the_data_are_escaped() {
+fn names_errors_and_tracebacks_from_the_data_are_shown_as_text() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let evil = "<script>alert(1)</script>";
+    // Endpoints: one named with a script, one with an img.
     for suffix in ["_stats_history.csv", "_stats.csv", "_failures.csv"] {
         let source = locust_dir()
             .join("baseline")
             .join(format!("baseline{suffix}"));
         let text = std::fs::read_to_string(source)
             .expect("source file")
-            .replace("/item/[id]", evil);
+            .replace("/item/[id]", SCRIPT)
+            .replace("/items", IMG);
         std::fs::write(dir.path().join(format!("evil{suffix}")), text).expect("write");
     }
+    // An error message holding both, as Locust quotes it in _failures.csv.
+    let failures = dir.path().join("evil_failures.csv");
+    let mut text = std::fs::read_to_string(&failures).expect("failures");
+    text.push_str(&format!(
+        "GET,/health,\"HTTPError('500: {SCRIPT} {IMG}')\",7,2026-11-22T18:05:30Z,2026-11-22T18:06:12Z\r\n"
+    ));
+    std::fs::write(&failures, text).expect("write failures");
+    // An exception whose message and multi-line traceback hold both.
+    std::fs::write(
+        dir.path().join("evil_exceptions.csv"),
+        format!(
+            "Count,Message,Traceback,Nodes\r\n\
+             3,\"ValueError: {IMG} {SCRIPT}\",\"  File \"\"./locustfile.py\"\", line 9, in task\n    \
+             raise ValueError(\"\"{SCRIPT}\"\")\n  {IMG}\n\",local\r\n"
+        ),
+    )
+    .expect("write exceptions");
     let prefix = dir.path().join("evil");
-    let html = report(&[prefix.to_str().expect("utf-8")]);
-    assert!(!html.contains(evil), "the raw tag must not appear");
+    let page = dir.path().join("evil.html");
+    let html = report(&[
+        prefix.to_str().expect("utf-8"),
+        "-o",
+        page.to_str().expect("utf-8"),
+    ]);
+    assert!(!html.contains(SCRIPT) && !html.contains(IMG), "a raw tag");
+    assert_inert(&html);
+    let section = |id: &str| {
+        let start = html
+            .find(&format!("id=\"table-{id}\""))
+            .unwrap_or_else(|| panic!("table {id}"));
+        html[start..start + html[start..].find("</section>").expect("end")].to_owned()
+    };
+    let [script, _] = escaped_forms(SCRIPT);
+    let [img, _] = escaped_forms(IMG);
+    // Shown as text where they belong: the error, the message and the traceback.
+    let failures = section("failures");
     assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
-            || html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+        failures.contains(&format!("HTTPError(&#x27;500: {script} {img}&#x27;)")),
+        "{failures}"
     );
-    assert!(!html.to_lowercase().contains("<script"));
+    let exceptions = section("exceptions");
+    assert!(exceptions.contains(&format!("<pre>ValueError: {img} {script}</pre>")));
+    assert!(exceptions.contains(&format!("raise ValueError(&quot;{script}&quot;)\n  {img}")));
+    // Endpoint names in tables and in the charts' SVG text.
+    assert!(section("statistics").contains(&script) && section("statistics").contains(&img));
+    let [_, svg_img] = escaped_forms(IMG);
+    assert!(
+        html.contains(&format!(">\nGET {svg_img}\n</text>")),
+        "bar label"
+    );
+    // What a browser builds from it: the texts, no elements.
+    let dom = String::from_utf8(chromium(&page, &["--dump-dom".to_owned()])).expect("utf-8 DOM");
+    assert!(dom.contains("</html>"), "a whole DOM");
+    assert_inert(&dom);
+    let [_, dom_script] = escaped_forms(SCRIPT);
+    let [_, dom_img] = escaped_forms(IMG);
+    assert!(
+        dom.contains(&format!("ValueError: {dom_img} {dom_script}")),
+        "message as text"
+    );
+    assert!(
+        dom.contains(&format!("500: {dom_script} {dom_img}")),
+        "error as text"
+    );
 }
 
 #[test]
