@@ -2,6 +2,8 @@
 
 mod support;
 
+use std::path::Path;
+
 use support::*;
 
 fn analyze_json(args: &[&str]) -> serde_json::Value {
@@ -449,4 +451,186 @@ fn event_weights_come_from_events_over_events_file_over_the_runs_events_csv() {
         &[prefix, "--events-file", &format!("{file}.missing")],
         "weights.txt.missing",
     );
+}
+
+/// Per step of `json`: failures other than 429 ÷ requests (%), from the per-entry rows of the
+/// run's history and each entry's non-429 share of failures in its `_failures.csv`.
+fn non_429_error_pct(json: &serde_json::Value, history: &Path, failures: &Path) -> Vec<f64> {
+    let rows: Vec<_> = read_csv(history)
+        .into_iter()
+        .filter(|r| r["Name"] != "Aggregated")
+        .collect();
+    let mut keys: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["Type"].clone(), r["Name"].clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let failures = read_csv(failures);
+    let share = |key: &(String, String)| {
+        let (mut all, mut other) = (0.0, 0.0);
+        for f in failures
+            .iter()
+            .filter(|f| f["Method"] == key.0 && f["Name"] == key.1)
+        {
+            let n = number(f, "Occurrences");
+            all += n;
+            if !f["Error"].contains("429") {
+                other += n;
+            }
+        }
+        if all > 0.0 {
+            other / all
+        } else {
+            1.0
+        }
+    };
+    let totals_at = |key: &(String, String), t: f64| {
+        rows.iter()
+            .rev()
+            .find(|r| r["Type"] == key.0 && r["Name"] == key.1 && number(r, "Timestamp") <= t)
+            .map_or((0.0, 0.0), |r| {
+                (
+                    number(r, "Total Request Count"),
+                    number(r, "Total Failure Count"),
+                )
+            })
+    };
+    json["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| {
+            let (start, end) = (
+                step["start"].as_f64().expect("start"),
+                step["end"].as_f64().expect("end"),
+            );
+            let (mut requests, mut other) = (0.0, 0.0);
+            for key in &keys {
+                let (r0, f0) = totals_at(key, start);
+                let (r1, f1) = totals_at(key, end);
+                requests += r1 - r0;
+                other += (f1 - f0) * share(key);
+            }
+            other * 100.0 / requests
+        })
+        .collect()
+}
+
+/// The first step index where each rule fires, by the rules' definitions, from the JSON's steps
+/// and the given error shares.
+fn expected_rule_steps(steps: &[serde_json::Value], errors: &[f64]) -> [Option<usize>; 3] {
+    let f = |s: &serde_json::Value, k: &str| s[k].as_f64().expect(k);
+    let base = f(&steps[0], "p95_ms");
+    [
+        errors.iter().position(|e| *e > 1.0),
+        steps.iter().position(|s| f(s, "p95_ms") > 5.0 * base),
+        (1..steps.len()).find(|i| {
+            f(&steps[*i], "users") > f(&steps[i - 1], "users")
+                && f(&steps[*i], "rps") / f(&steps[i - 1], "rps") - 1.0 < 0.05
+        }),
+    ]
+}
+
+fn check_breaking_points(json: &serde_json::Value, errors: &[f64]) {
+    let steps = json["steps"].as_array().expect("steps");
+    let expected = expected_rule_steps(steps, errors);
+    let checks = json["breaking_points"].as_array().expect("breaking_points");
+    let rules = ["errors>1%", "p95>5x", "rps-growth<5%"];
+    assert_eq!(checks.len(), 3);
+    for ((check, rule), step) in checks.iter().zip(rules).zip(expected) {
+        assert_eq!(check["rule"], rule);
+        match step {
+            Some(i) => {
+                assert_eq!(check["users"], steps[i]["users"], "{rule}");
+                assert_eq!(check["rps"], steps[i]["rps"], "{rule}");
+            }
+            None => {
+                assert!(
+                    check["users"].is_null() && check["rps"].is_null(),
+                    "{rule}: {check}"
+                );
+            }
+        }
+    }
+    // breaking_point = the earliest step; on one step, the rules' order.
+    let first = expected
+        .iter()
+        .enumerate()
+        .filter_map(|(rule, step)| step.map(|s| (s, rule)))
+        .min();
+    match first {
+        Some((step, rule)) => {
+            assert_eq!(json["breaking_point"]["rule"], rules[rule]);
+            assert_eq!(json["breaking_point"]["users"], steps[step]["users"]);
+        }
+        None => assert!(json["breaking_point"].is_null()),
+    }
+}
+
+#[test]
+fn breaking_points_list_every_rule_and_429s_are_not_errors() {
+    let dir = locust_dir().join("step");
+    let json = analyze_json(&[&step_prefix()]);
+    let errors = non_429_error_pct(
+        &json,
+        &dir.join("step_stats_history.csv"),
+        &dir.join("step_failures.csv"),
+    );
+    let steps = json["steps"].as_array().expect("steps");
+    for (step, expected) in steps.iter().zip(&errors) {
+        let got = step["error_pct_excl_429"]
+            .as_f64()
+            .expect("error_pct_excl_429");
+        assert!(close(got, *expected), "{got} vs {expected}");
+        assert!(got <= step["error_pct"].as_f64().expect("error_pct"));
+    }
+    // Some step has 429s, so the two figures differ there.
+    assert!(steps
+        .iter()
+        .zip(&errors)
+        .any(|(s, e)| s["error_pct"].as_f64() > Some(e + 0.1)));
+    check_breaking_points(&json, &errors);
+    let detail = json["breaking_points"][0]["detail"]
+        .as_str()
+        .expect("detail");
+    assert!(
+        detail.contains(&format!("{:.2}% errors other than 429", errors[0])),
+        "{detail}"
+    );
+
+    // The same run where every failure is a 429: the errors rule must not fire at all.
+    let temp = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        dir.join("step_stats_history.csv"),
+        temp.path().join("run_stats_history.csv"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        dir.join("step_stats.csv"),
+        temp.path().join("run_stats.csv"),
+    )
+    .expect("copy");
+    let failures = std::fs::read_to_string(dir.join("step_failures.csv"))
+        .expect("failures")
+        .replace(
+            "500 Server Error: Internal Server Error",
+            "429 Client Error: Too Many Requests",
+        )
+        .replace(
+            "404 Client Error: Not Found",
+            "429 Client Error: Too Many Requests",
+        );
+    std::fs::write(temp.path().join("run_failures.csv"), failures).expect("write");
+    let json = analyze_json(&[temp.path().join("run").to_str().expect("utf-8")]);
+    let zero = vec![0.0; json["steps"].as_array().expect("steps").len()];
+    for step in json["steps"].as_array().expect("steps") {
+        assert_eq!(step["error_pct_excl_429"].as_f64(), Some(0.0));
+        assert!(
+            step["error_pct"].as_f64() > Some(1.0),
+            "all failures still count there"
+        );
+    }
+    check_breaking_points(&json, &zero);
+    assert_ne!(json["breaking_point"]["rule"], "errors>1%");
 }

@@ -10,9 +10,18 @@ use crate::options::AnalyzeOptions;
 use crate::run::Run;
 use crate::steady::{steady_figures, window, SteadyFigures};
 use crate::steps::{
-    breaking_point, steps_from_file, steps_from_history, BreakingPoint, StepFigures,
+    breaking_point, breaking_points, steps_from_file, steps_from_history, BreakingPoint, RuleCheck,
+    StepFigures,
 };
+
+mod events;
+mod rate_limits;
+
 use crate::usl::{fit_usl, UslFit};
+pub use events::EntryEvents;
+use events::{event_weights, events};
+use rate_limits::{errors_without_rate_limits, rate_limited};
+pub use rate_limits::{EntryRateLimit, RateLimited};
 
 /// Fewest steps a knee or a USL fit is computed from.
 pub const MIN_STEPS_FOR_KNEE: usize = 4;
@@ -44,43 +53,6 @@ pub struct Knee {
     pub method: String,
 }
 
-/// Business events of one entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EntryEvents {
-    /// `METHOD name`.
-    pub entry: String,
-    /// Its steady requests per second.
-    pub rps: f64,
-    /// Events per request.
-    pub weight: f64,
-    /// rps × weight.
-    pub events_per_s: f64,
-}
-
-/// Requests answered 429 Too Many Requests.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RateLimited {
-    /// 429 answers over the run.
-    pub requests: f64,
-    /// Their share of all requests, percent.
-    pub share_pct: f64,
-    /// Failures other than 429 over the run.
-    pub other_failures: f64,
-    /// Per entry with any 429.
-    pub entries: Vec<EntryRateLimit>,
-}
-
-/// 429s of one entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EntryRateLimit {
-    /// `METHOD name`.
-    pub entry: String,
-    /// 429 answers.
-    pub requests: f64,
-    /// Share of the entry's requests, percent.
-    pub share_pct: f64,
-}
-
 /// Everything `captest analyze` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Analysis {
@@ -104,6 +76,8 @@ pub struct Analysis {
     pub usl: Option<UslFit>,
     /// The first breaking-point rule that fired on the steps.
     pub breaking_point: Option<BreakingPoint>,
+    /// Every breaking-point rule with the first step where it fires (or `null`s).
+    pub breaking_points: Vec<RuleCheck>,
     /// Little's-law capacity.
     pub capacity: Capacity,
     /// Business events per second at the steady state (`null` without weights).
@@ -254,107 +228,11 @@ fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
     (knee, note, latency_knee)
 }
 
-fn matches(pattern: &str, entry: &str) -> bool {
-    pattern == entry
-        || entry
-            .split_once(' ')
-            .is_some_and(|(_, name)| name == pattern)
-}
-
-/// The event weights to use and where they come from: `--events` over `--events-file` over the
-/// run's `_events.csv`.
-fn event_weights(
-    run: &Run,
-    options: &AnalyzeOptions,
-) -> (Vec<(String, f64)>, Option<&'static str>) {
-    let pairs = |weights: &[crate::options::EventWeight]| -> Vec<(String, f64)> {
-        weights
-            .iter()
-            .map(|w| (w.entry.clone(), w.weight))
-            .collect()
-    };
-    if !options.events.is_empty() {
-        (pairs(&options.events), Some("--events"))
-    } else if let Some(file) = &options.events_file {
-        (pairs(&file.weights), Some("--events-file"))
-    } else if !run.event_weights.is_empty() {
-        (run.event_weights.clone(), Some("_events.csv"))
-    } else {
-        (Vec::new(), None)
-    }
-}
-
-fn events(run: &Run, steady: &Steady, options: &AnalyzeOptions) -> (Option<f64>, Vec<EntryEvents>) {
-    let (weights, _) = event_weights(run, options);
-    if weights.is_empty() {
-        return (None, Vec::new());
-    }
-    let list: Vec<EntryEvents> = steady
-        .entries
-        .iter()
-        .filter_map(|e| {
-            let weight = weights.iter().find(|(p, _)| matches(p, &e.entry))?.1;
-            Some(EntryEvents {
-                entry: e.entry.clone(),
-                rps: e.rps,
-                weight,
-                events_per_s: e.rps * weight,
-            })
-        })
-        .collect();
-    (Some(list.iter().map(|e| e.events_per_s).sum()), list)
-}
-
-fn rate_limited(run: &Run) -> RateLimited {
-    let total_requests = run.aggregated_stats().map_or(0.0, |r| r.requests);
-    let mut per_entry: Vec<(&crate::history::EntryName, f64)> = Vec::new();
-    let mut other = 0.0;
-    for failure in &run.failures {
-        if !failure.is_rate_limit() {
-            other += failure.occurrences;
-            continue;
-        }
-        match per_entry.iter_mut().find(|(e, _)| *e == &failure.entry) {
-            Some((_, count)) => *count += failure.occurrences,
-            None => per_entry.push((&failure.entry, failure.occurrences)),
-        }
-    }
-    let entries: Vec<EntryRateLimit> = per_entry
-        .into_iter()
-        .map(|(name, count)| {
-            let requests = run
-                .entry_stats()
-                .find(|r| &r.entry == name)
-                .map_or(0.0, |r| r.requests);
-            EntryRateLimit {
-                entry: name.to_string(),
-                requests: count,
-                share_pct: if requests > 0.0 {
-                    count * 100.0 / requests
-                } else {
-                    0.0
-                },
-            }
-        })
-        .collect();
-    let limited: f64 = entries.iter().map(|e| e.requests).sum();
-    RateLimited {
-        requests: limited,
-        share_pct: if total_requests > 0.0 {
-            limited * 100.0 / total_requests
-        } else {
-            0.0
-        },
-        other_failures: other,
-        entries,
-    }
-}
-
 /// Analyzes a loaded run.
 pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let steady = steady_state(run, options)?;
     let rows = run.history.as_ref().map_or(&[][..], |h| &h.aggregated[..]);
-    let (steps, steps_source) = if !run.steps.is_empty() {
+    let (mut steps, steps_source) = if !run.steps.is_empty() {
         (steps_from_file(&run.steps, rows), "steps_file")
     } else {
         (
@@ -362,6 +240,7 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
             "history",
         )
     };
+    errors_without_rate_limits(run, &mut steps);
     let (knee, knee_note, latency_knee) = knees(&steps);
     let usl = (steps.len() >= MIN_STEPS_FOR_KNEE)
         .then(|| {
@@ -405,6 +284,7 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
         run: run.files.name(),
         warmup_s: options.warmup.as_secs_f64(),
         breaking_point: breaking_point(&steps),
+        breaking_points: breaking_points(&steps),
         rate_limited: rate_limited(run),
         steady,
         steps,

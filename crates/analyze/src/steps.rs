@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use crate::history::HistoryRow;
+use std::collections::BTreeMap;
+
+use crate::history::{EntryName, HistoryRow};
 use crate::stats::StepFileRow;
 
 /// Figures of one step's steady part.
@@ -29,6 +31,11 @@ pub struct StepFigures {
     pub p99_ms: Option<f64>,
     /// Failed requests, percent.
     pub error_pct: f64,
+    /// Failed requests other than 429 Too Many Requests, percent of the step's requests (each
+    /// entry's failures in the step × its non-429 share in `_failures.csv`; exact when an entry
+    /// fails one way). `None` when the run cannot tell them apart (no `_failures.csv`, or 429s
+    /// without per-entry history).
+    pub error_pct_excl_429: Option<f64>,
 }
 
 /// A plateau needs at least this many rows to count as a step.
@@ -96,6 +103,7 @@ fn measure(users: f64, plateau: &[HistoryRow], settle_s: f64) -> Option<StepFigu
         } else {
             0.0
         },
+        error_pct_excl_429: None,
     })
 }
 
@@ -121,8 +129,40 @@ pub fn steps_from_file(rows: &[StepFileRow], history: &[HistoryRow]) -> Vec<Step
             p95_ms: r.p95_ms,
             p99_ms: r.p99_ms,
             error_pct: r.error_pct,
+            error_pct_excl_429: None,
         })
         .collect()
+}
+
+/// The cumulative (requests, failures) of an entry's rows at `t`: its last row at or before `t`.
+fn totals_at(rows: &[HistoryRow], t: f64) -> (f64, f64) {
+    match rows.partition_point(|r| r.timestamp <= t).checked_sub(1) {
+        Some(i) => (rows[i].total_requests, rows[i].total_failures),
+        None => (0.0, 0.0),
+    }
+}
+
+/// Sets each step's `error_pct_excl_429` from the entries' history rows: Σ Δfailures ×
+/// `non_429_share(entry)` ÷ Σ Δrequests over the step's window.
+pub fn exclude_rate_limits(
+    steps: &mut [StepFigures],
+    entries: &BTreeMap<EntryName, Vec<HistoryRow>>,
+    non_429_share: impl Fn(&EntryName) -> f64,
+) {
+    for step in steps {
+        let (mut requests, mut other) = (0.0, 0.0);
+        for (name, rows) in entries {
+            let (r0, f0) = totals_at(rows, step.start);
+            let (r1, f1) = totals_at(rows, step.end);
+            requests += r1 - r0;
+            other += (f1 - f0) * non_429_share(name);
+        }
+        step.error_pct_excl_429 = Some(if requests > 0.0 {
+            other * 100.0 / requests
+        } else {
+            0.0
+        });
+    }
 }
 
 /// A breaking-point rule that fired on a step.
@@ -138,45 +178,93 @@ pub struct BreakingPoint {
     pub detail: String,
 }
 
-/// The first breaking-point rule to fire, step by step: errors > 1 %, throughput growing < 5 %
-/// while users grew, or p95 above 5× the first step's.
-pub fn breaking_point(steps: &[StepFigures]) -> Option<BreakingPoint> {
-    let first_p95 = steps.first().and_then(|s| s.p95_ms);
-    for (index, step) in steps.iter().enumerate() {
-        let fired = |rule: &str, detail: String| BreakingPoint {
-            rule: rule.to_owned(),
-            users: step.users,
-            rps: step.rps,
-            detail,
-        };
-        if step.error_pct > 1.0 {
-            return Some(fired("errors>1%", format!("{:.2}% errors", step.error_pct)));
+/// One breaking-point rule checked on every step: where it fires first, or `null`s.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleCheck {
+    /// The rule: `errors>1%`, `p95>5x` or `rps-growth<5%`.
+    pub rule: String,
+    /// Users of the first step where it fires (`None` if it never does).
+    pub users: Option<f64>,
+    /// Requests per second of that step.
+    pub rps: Option<f64>,
+    /// What was seen, or that it did not fire.
+    pub detail: String,
+}
+
+/// The breaking-point rules in the order they are checked on a step.
+pub const RULES: [&str; 3] = ["errors>1%", "p95>5x", "rps-growth<5%"];
+
+/// Whether rule `RULES[rule]` fires on `steps[index]`, and what was seen.
+fn fires(rule: usize, steps: &[StepFigures], index: usize) -> Option<String> {
+    let step = &steps[index];
+    match rule {
+        0 => {
+            let (pct, what) = match step.error_pct_excl_429 {
+                Some(pct) => (pct, "errors other than 429"),
+                None => (step.error_pct, "errors (429s not told apart)"),
+            };
+            (pct > 1.0).then(|| format!("{pct:.2}% {what}"))
         }
-        if let (Some(base), Some(p95)) = (first_p95, step.p95_ms) {
-            if base > 0.0 && p95 > 5.0 * base {
-                return Some(fired(
-                    "p95>5x",
-                    format!("p95 {p95:.0} ms vs {base:.0} ms at the first step"),
-                ));
-            }
+        1 => {
+            let base = steps.first()?.p95_ms?;
+            let p95 = step.p95_ms?;
+            (base > 0.0 && p95 > 5.0 * base)
+                .then(|| format!("p95 {p95:.0} ms vs {base:.0} ms at the first step"))
         }
-        if index > 0 {
-            let previous = &steps[index - 1];
-            if step.users > previous.users && previous.rps > 0.0 {
-                let growth = (step.rps / previous.rps - 1.0) * 100.0;
-                if growth < 5.0 {
-                    return Some(fired(
-                        "rps-growth<5%",
-                        format!(
-                            "throughput grew {growth:.1}% ({:.1} -> {:.1} req/s) while users went {} -> {}",
-                            previous.rps, step.rps, previous.users, step.users
-                        ),
-                    ));
-                }
+        _ => {
+            let previous = steps.get(index.checked_sub(1)?)?;
+            if step.users <= previous.users || previous.rps <= 0.0 {
+                return None;
             }
+            let growth = (step.rps / previous.rps - 1.0) * 100.0;
+            (growth < 5.0).then(|| {
+                format!(
+                    "throughput grew {growth:.1}% ({:.1} -> {:.1} req/s) while users went {} -> {}",
+                    previous.rps, step.rps, previous.users, step.users
+                )
+            })
         }
     }
-    None
+}
+
+/// Every rule with the first step where it fires: errors > 1 % (failures other than 429 when the
+/// run tells them apart), p95 above 5× the first step's, throughput growing < 5 % while users grew.
+pub fn breaking_points(steps: &[StepFigures]) -> Vec<RuleCheck> {
+    RULES
+        .iter()
+        .enumerate()
+        .map(|(rule, name)| {
+            let first = (0..steps.len()).find_map(|i| fires(rule, steps, i).map(|d| (i, d)));
+            match first {
+                Some((i, detail)) => RuleCheck {
+                    rule: (*name).to_owned(),
+                    users: Some(steps[i].users),
+                    rps: Some(steps[i].rps),
+                    detail,
+                },
+                None => RuleCheck {
+                    rule: (*name).to_owned(),
+                    users: None,
+                    rps: None,
+                    detail: format!("did not fire on {} steps", steps.len()),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The first breaking-point rule to fire, step by step (on one step in the order of [`RULES`]).
+pub fn breaking_point(steps: &[StepFigures]) -> Option<BreakingPoint> {
+    (0..steps.len()).find_map(|i| {
+        (0..RULES.len()).find_map(|rule| {
+            fires(rule, steps, i).map(|detail| BreakingPoint {
+                rule: RULES[rule].to_owned(),
+                users: steps[i].users,
+                rps: steps[i].rps,
+                detail,
+            })
+        })
+    })
 }
 
 #[cfg(test)]

@@ -111,6 +111,19 @@ pub fn findings(analysis: &Analysis) -> Vec<String> {
             bp.rule, bp.users, bp.rps, bp.detail
         ));
     }
+    if !analysis.steps.is_empty() {
+        let rules: Vec<String> = analysis
+            .breaking_points
+            .iter()
+            .map(|check| match (check.users, check.rps) {
+                (Some(users), Some(rps)) => {
+                    format!("{} at {users} users, {rps:.1} req/s", check.rule)
+                }
+                _ => format!("{} never", check.rule),
+            })
+            .collect();
+        lines.push(format!("breaking-point rules: {}", rules.join("; ")));
+    }
     let capacity = &analysis.capacity;
     lines.push(format!(
         "capacity: best {:.1} req/s; Little's law: {:.1} users busy at the steady state ({} running), {:.1} users drive the best rate (think time {}s)",
