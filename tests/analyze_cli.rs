@@ -634,3 +634,64 @@ fn breaking_points_list_every_rule_and_429s_are_not_errors() {
     check_breaking_points(&json, &zero);
     assert_ne!(json["breaking_point"]["rule"], "errors>1%");
 }
+
+#[test]
+fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_warmup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stats = dir.path().join("run_stats.csv");
+    std::fs::copy(
+        locust_dir().join("constant").join("constant_stats.csv"),
+        &stats,
+    )
+    .expect("copy _stats.csv");
+    let prefix = dir.path().join("run");
+    let prefix = prefix.to_str().expect("utf-8");
+    let aggregated = read_csv(&stats)
+        .into_iter()
+        .find(|r| r["Name"] == "Aggregated")
+        .expect("Aggregated row");
+
+    let output = run_captest(&["analyze", prefix, "--warmup", "60s", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("warning: ") && stderr.contains("--warmup 1m"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let steady = &json["steady"];
+    assert_eq!(steady["source"], "stats");
+    let note = steady["note"].as_str().expect("steady.note");
+    assert!(note.contains("no _stats_history.csv"), "{note}");
+    assert!(note.contains("--warmup not applied"), "{note}");
+    // rps_recipe is _stats.csv's Requests/s, avg its Average Response Time.
+    assert_eq!(
+        steady["rps_recipe"].as_f64(),
+        Some(number(&aggregated, "Requests/s"))
+    );
+    assert_eq!(
+        steady["avg_ms"].as_f64(),
+        Some(number(&aggregated, "Average Response Time"))
+    );
+    // The terminal output says it too; no warning without --warmup.
+    let output = run_captest(&["analyze", prefix]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("note: no _stats_history.csv"), "{text}");
+    // A history with only Aggregated rows says where entries[] come from.
+    let json = analyze_json(&[locust_dir()
+        .join("no-full-history")
+        .join("no-full-history")
+        .to_str()
+        .expect("utf-8")]);
+    let note = json["steady"]["note"].as_str().expect("steady.note");
+    assert!(note.contains("only Aggregated rows"), "{note}");
+    let json = analyze_json(&[&step_prefix()]);
+    assert!(json["steady"]["note"].is_null());
+}

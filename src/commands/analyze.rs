@@ -83,6 +83,13 @@ impl Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
     let run = Run::load(&args.path)?;
+    if run.history.is_none() && !args.warmup.is_zero() {
+        eprintln!(
+            "warning: {}: no _stats_history.csv, so --warmup {} cannot be applied; the figures are _stats.csv's whole-run totals",
+            run.files.prefix.display(),
+            humantime::format_duration(args.warmup)
+        );
+    }
     let analysis = analyze(&run, &options)?;
     if args.json {
         println!(

@@ -38,6 +38,9 @@ pub struct Steady {
     pub aggregated: SteadyFigures,
     /// Per entry.
     pub entries: Vec<SteadyFigures>,
+    /// What the figures are not, when they are not the steady window's (no history, or a
+    /// history without per-entry rows); `None` otherwise.
+    pub note: Option<String>,
 }
 
 /// A knee of a curve.
@@ -91,7 +94,7 @@ pub struct Analysis {
     pub rate_limited: RateLimited,
 }
 
-fn no_history_steady(run: &Run) -> Result<Steady, AnalyzeError> {
+fn no_history_steady(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeError> {
     let from_stats = |row: &crate::stats::StatsRow, entry: String| SteadyFigures {
         entry,
         requests: row.requests,
@@ -118,6 +121,17 @@ fn no_history_steady(run: &Run) -> Result<Steady, AnalyzeError> {
     Ok(Steady {
         from: 0.0,
         to: 0.0,
+        note: Some(format!(
+            "no _stats_history.csv: every figure is _stats.csv's whole-run total (no warmup{} left out; rps_recipe = rps = its Requests/s; p50/p95/p99 cumulative)",
+            if options.warmup.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    ", the {} --warmup not applied",
+                    humantime::format_duration(options.warmup)
+                )
+            }
+        )),
         aggregated: from_stats(aggregated, "Aggregated".into()),
         entries: run
             .entry_stats()
@@ -128,7 +142,7 @@ fn no_history_steady(run: &Run) -> Result<Steady, AnalyzeError> {
 
 fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeError> {
     let Some(history) = &run.history else {
-        return no_history_steady(run);
+        return no_history_steady(run, options);
     };
     let from = history.start() + options.warmup.as_secs_f64();
     let rows = window(&history.aggregated, from);
@@ -154,16 +168,20 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
             .collect()
     } else {
         // Without full history, per-entry figures are the whole run's (from _stats.csv).
-        no_history_steady(run)
+        no_history_steady(run, options)
             .map(|s| s.entries)
             .unwrap_or_default()
     };
+    let note = (!history.is_full()).then(|| {
+        "the history has only Aggregated rows (no --csv-full-history): entries[] are _stats.csv's whole-run totals, without the warmup left out".to_owned()
+    });
     entries.sort_by(|a, b| a.entry.cmp(&b.entry));
     Ok(Steady {
         from: rows[0].timestamp,
         to: rows[rows.len() - 1].timestamp,
         aggregated: steady_figures("Aggregated", rows),
         entries,
+        note,
     })
 }
 

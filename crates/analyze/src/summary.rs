@@ -216,6 +216,9 @@ pub fn text(analysis: &Analysis) -> String {
         steady.to - steady.from,
         steady.aggregated.source
     );
+    if let Some(note) = &steady.note {
+        let _ = writeln!(out, "note: {note}\n");
+    }
     text_table(&mut out, &steady_table(analysis));
     if !analysis.steps.is_empty() {
         let _ = writeln!(out, "\nsteps (from {}):", analysis.steps_source);
@@ -248,6 +251,9 @@ pub fn markdown(analysis: &Analysis) -> String {
         "## captest analyze: {}\n\nSteady state after {}s warmup.\n\n",
         analysis.run, analysis.warmup_s
     );
+    if let Some(note) = &analysis.steady.note {
+        let _ = writeln!(out, "> Note: {note}\n");
+    }
     markdown_table(&mut out, &steady_table(analysis));
     if !analysis.steps.is_empty() {
         out.push_str("\n### Steps\n\n");
