@@ -438,9 +438,23 @@ fn an_hour_of_full_history_with_50_entries_stays_under_2_mb() {
                 start + second, p + 5, p + 9, p + 12, p + 20, p + 30, p + 40, requests / 100, p + 50
             ));
         }
+        // Noisy totals (a real hour jitters every second): the worst case for line size.
+        let noise = |k: u64| (second * 7_919 + k * 104_729) % 97;
+        let (rps, failures, base) = (400 + noise(1), noise(2) / 4, 20 + noise(3) / 2);
         text.push_str(&format!(
-            "{},50,,Aggregated,500.0,5.0,30,32,34,36,40,45,50,55,60,65,70,{total},{},30,30.5,1.0,120,100\r\n",
-            start + second, total / 100
+            "{},50,,Aggregated,{rps}.0,{failures}.0,{base},{},{},{},{},{},{},{},{},{},{},{total},{},30,30.5,1.0,120,100\r\n",
+            start + second,
+            base + 2 + noise(4) / 10,
+            base + 12,
+            base + 14,
+            base + 18 + noise(5) / 5,
+            base + 30 + noise(6) / 3,
+            base + 45,
+            base + 60 + noise(7),
+            base + 160,
+            base + 170,
+            base + 200,
+            total / 100
         ));
     }
     let prefix = dir.path().join("hour");
@@ -455,6 +469,22 @@ fn an_hour_of_full_history_with_50_entries_stays_under_2_mb() {
     ]);
     assert!(html.len() < 2_000_000, "{} bytes", html.len());
     assert!(html.contains("/endpoint/49") && svg_count(&html) >= 4);
+    // With an hour-long baseline overlaid on every time chart, and the delta chart.
+    let html = report(&[
+        prefix.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--warmup",
+        "60s",
+        "--baseline",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert!(html.contains("id=\"chart-delta\""));
+    assert!(
+        html.len() < 2_000_000,
+        "with a baseline: {} bytes",
+        html.len()
+    );
 }
 
 /// Runs `captest` with `args` in `dir` (where `baselines/` is looked up).

@@ -117,6 +117,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
         true,
     );
     let mut legend = Vec::new();
+    let mut dashed = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
@@ -152,16 +153,13 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
         for (index, line) in series.iter().enumerate() {
             let style = line_style(line, index);
             if line.dashed {
-                ctx.draw_series(DashedLineSeries::new(
-                    line.points.iter().copied(),
-                    6,
-                    4,
-                    style,
-                ))
+                let pixels: Vec<(i32, i32)> =
+                    line.points.iter().map(|p| ctx.backend_coord(p)).collect();
+                dashed.push(dashed_polyline(&pixels, style));
             } else {
                 ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
+                    .map_err(|e| fail(&e))?;
             }
-            .map_err(|e| fail(&e))?;
             if line.dots {
                 let dot = ShapeStyle {
                     filled: true,
@@ -207,5 +205,28 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
         draw_legend(&legend_area, &legend, PLOT_TOP).map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
+    if let Some(end) = svg.rfind("</svg>") {
+        svg.insert_str(end, &dashed.concat());
+    }
     Ok(svg)
+}
+
+/// A dashed line through `pixels` as one SVG `polyline` with `stroke-dasharray`: plotters draws
+/// every dash as its own element, which for an hour of noisy points weighs megabytes.
+fn dashed_polyline(pixels: &[(i32, i32)], style: ShapeStyle) -> String {
+    let color = style.color.to_backend_color();
+    let (r, g, b) = color.rgb;
+    let mut points = String::with_capacity(pixels.len() * 8);
+    let mut last = None;
+    for &(x, y) in pixels {
+        if last != Some((x, y)) {
+            points.push_str(&format!("{x},{y} "));
+            last = Some((x, y));
+        }
+    }
+    format!(
+        "<polyline fill=\"none\" opacity=\"{}\" stroke=\"#{r:02X}{g:02X}{b:02X}\" \
+         stroke-width=\"{}\" stroke-dasharray=\"6 4\" points=\"{points}\"/>\n",
+        color.alpha, style.stroke_width
+    )
 }
