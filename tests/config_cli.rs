@@ -330,9 +330,7 @@ fn a_profile_beats_the_top_level_and_config_may_be_any_file() {
         2.0,
         "the profile beats the top level, and --config beats ./captest.toml"
     );
-    // stages-file from the profile: 3 users, ending with the stages after 2 s (not the
-    // top-level 5 users for the profile's 4 s).
-    let started = std::time::Instant::now();
+    // stages-file from the profile: 3 users (not the top level's constant 5).
     let staged = in_dir(
         dir.path(),
         &["run", "--config=elsewhere/load.toml", "--profile=staged"],
@@ -340,7 +338,6 @@ fn a_profile_beats_the_top_level_and_config_may_be_any_file() {
     );
     assert_eq!(staged.status.code(), Some(0), "{staged:?}");
     assert_eq!(max_users(&dir.path().join("out/staged")), 3.0);
-    assert!(started.elapsed() < std::time::Duration::from_millis(3800));
 }
 
 #[test]
