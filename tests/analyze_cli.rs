@@ -21,11 +21,16 @@ fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0)
 }
 
-/// Expected figures from the pandas recipe (pandas 2.x), computed once with:
+/// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
 /// ```text
-/// df = pd.read_csv(f"{d}/{d}_stats_history.csv"); agg = df[df.Name == "Aggregated"]
-/// stable = agg[agg.Timestamp >= agg.Timestamp.min() + 10]
-/// stable['Total Request Count'].diff().mean(), stable['Total Average Response Time'].mean()
+/// cd ../shared/locust && python3 -c "
+/// import pandas as pd
+/// for d in ['step', 'constant', 'baseline', 'current', 'failing', 'no-full-history']:
+///     df = pd.read_csv(f'{d}/{d}_stats_history.csv'); agg = df[df.Name == 'Aggregated']
+///     stable = agg[agg.Timestamp >= agg.Timestamp.min() + 10]
+///     print(repr(d), float(stable['Total Request Count'].diff().mean()),
+///           float(stable['Total Average Response Time'].mean()))
+/// "
 /// ```
 const RECIPE: [(&str, f64, f64); 6] = [
     ("step", 100.05384615384615, 53.32247772474195),
@@ -694,4 +699,267 @@ fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_w
     assert!(note.contains("only Aggregated rows"), "{note}");
     let json = analyze_json(&[&step_prefix()]);
     assert!(json["steady"]["note"].is_null());
+}
+
+#[test]
+fn steps_drop_their_first_seconds_unless_told_not_to() {
+    let rows = aggregated_history("step");
+    let settled = analyze_json(&[&step_prefix()]);
+    let raw = analyze_json(&[&step_prefix(), "--step-settle", "0s"]);
+    let (settled, raw) = (
+        settled["steps"].as_array().expect("steps"),
+        raw["steps"].as_array().expect("steps"),
+    );
+    assert_eq!(settled.len(), raw.len());
+    let mut differ = 0;
+    for (s, r) in settled.iter().zip(raw) {
+        let users = s["users"].as_f64().expect("users");
+        assert_eq!(r["users"].as_f64(), Some(users));
+        let plateau: Vec<f64> = rows
+            .iter()
+            .filter(|row| number(row, "User Count") == users)
+            .map(|row| number(row, "Timestamp"))
+            .collect();
+        let first = plateau[0];
+        // Unsettled: the plateau's first row; default: the first row 10 s or more after it.
+        assert_eq!(r["start"].as_f64(), Some(first), "{users} users");
+        let after = plateau.iter().copied().find(|t| *t >= first + 10.0);
+        assert_eq!(s["start"].as_f64(), after, "{users} users");
+        assert_eq!(s["end"], r["end"]);
+        if s["rps"] != r["rps"] || s["p50_ms"] != r["p50_ms"] {
+            differ += 1;
+        }
+    }
+    assert_eq!(differ, settled.len(), "every step's figures change");
+}
+
+#[test]
+fn step_run_reports_step_percentiles_both_knees_and_a_consistent_usl() {
+    let json = analyze_json(&[&step_prefix()]);
+    let rows = aggregated_history("step");
+    for step in json["steps"].as_array().expect("steps") {
+        let (start, end) = (step["start"].as_f64(), step["end"].as_f64());
+        let inside: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                let t = Some(number(r, "Timestamp"));
+                t >= start && t <= end
+            })
+            .collect();
+        let mean = |column: &str| {
+            inside.iter().map(|r| number(r, column)).sum::<f64>() / inside.len() as f64
+        };
+        for (key, column) in [("p50_ms", "50%"), ("p95_ms", "95%"), ("p99_ms", "99%")] {
+            let got = step[key].as_f64().expect(key);
+            assert!(close(got, mean(column)), "{key}: {got} vs {}", mean(column));
+        }
+        let (a, b) = (inside[0], inside[inside.len() - 1]);
+        let requests = number(b, "Total Request Count") - number(a, "Total Request Count");
+        let failures = number(b, "Total Failure Count") - number(a, "Total Failure Count");
+        let got = step["error_pct"].as_f64().expect("error_pct");
+        assert!(close(got, failures * 100.0 / requests), "error_pct {got}");
+        assert!(step["users"].as_f64().is_some_and(|u| u > 0.0));
+    }
+    let knee = &json["knee"];
+    assert_eq!(
+        knee["method"],
+        "kneedle on throughput vs users (concave, S=0.5, no smoothing)"
+    );
+    let latency = &json["latency_knee"];
+    assert_eq!(
+        latency["method"],
+        "kneedle on p95 vs throughput (convex, S=0.5, no smoothing)"
+    );
+    // Latency takes off where throughput flattens: 40-50 users, 110-125 req/s (FORMAT.md).
+    let users = latency["users"].as_f64().expect("latency knee users");
+    let rps = latency["rps"].as_f64().expect("latency knee rps");
+    assert!((40.0..=50.0).contains(&users), "{users}");
+    assert!((110.0..=125.0).contains(&rps), "{rps}");
+    let usl = &json["usl"];
+    let f = |k: &str| usl[k].as_f64().unwrap_or_else(|| panic!("usl.{k}"));
+    let (sigma, kappa, lambda) = (f("sigma"), f("kappa"), f("lambda"));
+    assert!((0.0..=1.0).contains(&sigma) && kappa > 0.0, "{usl}");
+    let n_star = ((1.0 - sigma) / kappa).sqrt();
+    assert!(close(f("n_star"), n_star), "{usl}");
+    let x = lambda * n_star / (1.0 + sigma * (n_star - 1.0) + kappa * n_star * (n_star - 1.0));
+    assert!(close(f("x_max"), x), "{usl}");
+    // Past saturation: N* within the steps' range (the plateau is 50-70 users).
+    assert!((40.0..=100.0).contains(&n_star), "{n_star}");
+}
+
+/// Writes `rows` (with the header line of the Locust step history) to `DIR/NAME_stats_history.csv`.
+fn write_history(dir: &Path, name: &str, rows: &[String]) -> String {
+    let source = locust_dir().join("step").join("step_stats_history.csv");
+    let text = std::fs::read_to_string(source).expect("history");
+    let header = text.lines().next().expect("header");
+    let path = dir.join(format!("{name}_stats_history.csv"));
+    let mut content = format!("{header}\r\n");
+    for row in rows {
+        content.push_str(row);
+        content.push_str("\r\n");
+    }
+    std::fs::write(&path, content).expect("write history");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn too_few_steps_and_a_throughput_still_growing_are_said_not_invented() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The Locust step run cut after its third plateau (10, 20, 30 users).
+    let text = std::fs::read_to_string(locust_dir().join("step").join("step_stats_history.csv"))
+        .expect("history");
+    let rows: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let users: f64 = line
+                .split(',')
+                .nth(1)
+                .expect("User Count")
+                .parse()
+                .expect("number");
+            users <= 30.0
+        })
+        .map(str::to_owned)
+        .collect();
+    let cut = write_history(dir.path(), "cut", &rows);
+    let json = analyze_json(&[&cut]);
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(3));
+    assert!(json["knee"].is_null() && json["usl"].is_null() && json["latency_knee"].is_null());
+    assert_eq!(json["knee_note"], "only 3 steps; a knee needs at least 4");
+
+    // Five plateaus of 20 s, 10..50 users, each user doing exactly 3 req/s at 20 ms.
+    let mut rows = Vec::new();
+    let mut total = 0.0;
+    for second in 0..100 {
+        let users = (second / 20 + 1) as f64 * 10.0;
+        total += users * 3.0;
+        rows.push(format!(
+            "{},{users},,Aggregated,{:.6},0.000000,20,20,20,20,20,20,20,20,20,20,20,{total},0,20,20.0,20,20,100.0",
+            1_000_000 + second,
+            users * 3.0
+        ));
+    }
+    let growing = write_history(dir.path(), "growing", &rows);
+    let json = analyze_json(&[&growing]);
+    let steps = json["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 5);
+    for step in steps {
+        let users = step["users"].as_f64().expect("users");
+        assert!(
+            close(step["rps"].as_f64().expect("rps"), users * 3.0),
+            "{step}"
+        );
+    }
+    assert!(json["knee"].is_null());
+    assert_eq!(
+        json["knee_note"],
+        "throughput kept growing with users: no knee in this range"
+    );
+}
+
+#[test]
+fn rate_limits_are_counted_apart_exactly_from_the_failures_file() {
+    let dir = locust_dir().join("constant");
+    let json = analyze_json(&[dir.join("constant").to_str().expect("utf-8")]);
+    let failures = read_csv(&dir.join("constant_failures.csv"));
+    let stats = read_csv(&dir.join("constant_stats.csv"));
+    let requests_of = |method: &str, name: &str| {
+        stats
+            .iter()
+            .find(|r| r["Type"] == method && r["Name"] == name)
+            .map(|r| number(r, "Request Count"))
+            .expect("a _stats.csv row")
+    };
+    let is_429 = |f: &&std::collections::HashMap<String, String>| f["Error"].contains("429");
+    let limited: Vec<_> = failures.iter().filter(is_429).collect();
+    assert!(!limited.is_empty(), "the constant run has 429s");
+    let total_429: f64 = limited.iter().map(|f| number(f, "Occurrences")).sum();
+    let other: f64 = failures
+        .iter()
+        .filter(|f| !is_429(f))
+        .map(|f| number(f, "Occurrences"))
+        .sum();
+    let rate = &json["rate_limited"];
+    assert_eq!(rate["requests"].as_f64(), Some(total_429));
+    assert_eq!(rate["other_failures"].as_f64(), Some(other));
+    let share = total_429 * 100.0 / requests_of("", "Aggregated");
+    assert!(close(rate["share_pct"].as_f64().expect("share_pct"), share));
+    let entries = rate["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), limited.len());
+    for f in limited {
+        let entry = format!("{} {}", f["Method"], f["Name"]);
+        let got = entries
+            .iter()
+            .find(|e| e["entry"] == entry.as_str())
+            .unwrap_or_else(|| panic!("{entry} in rate_limited.entries"));
+        let count = number(f, "Occurrences");
+        assert_eq!(got["requests"].as_f64(), Some(count));
+        let share = count * 100.0 / requests_of(&f["Method"], &f["Name"]);
+        assert!(
+            close(got["share_pct"].as_f64().expect("share_pct"), share),
+            "{got}"
+        );
+    }
+}
+
+#[test]
+fn terminal_and_markdown_outputs_show_steps_and_findings() {
+    let json = analyze_json(&[&step_prefix()]);
+    let knee = &json["knee"];
+    let knee_line = format!(
+        "knee: {} users at {:.1} req/s",
+        knee["users"].as_f64().expect("users"),
+        knee["rps"].as_f64().expect("rps")
+    );
+    let bp = &json["breaking_point"];
+    let bp_line = format!(
+        "breaking point: {} fired first at {} users",
+        bp["rule"].as_str().expect("rule"),
+        bp["users"].as_f64().expect("users")
+    );
+    let step = &json["steps"][3];
+    let output = run_captest(&["analyze", &step_prefix()]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with("run step — steady state after 0s warmup"),
+        "{text}"
+    );
+    assert!(text.contains("\nsteps (from history):\n"), "{text}");
+    let row = format!(
+        "\n{:<5}  {:>5.1}",
+        step["users"].as_f64().expect("users"),
+        step["rps"].as_f64().expect("rps")
+    );
+    assert!(text.contains(&row), "{row:?} in {text}");
+    for line in [&knee_line, &bp_line] {
+        assert!(
+            text.lines().any(|l| l.starts_with(line.as_str())),
+            "{line} in {text}"
+        );
+    }
+    assert!(text.lines().any(|l| l.starts_with("USL: σ=")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("rate limited (429): ")),
+        "{text}"
+    );
+
+    let output = run_captest(&["analyze", &step_prefix(), "--markdown"]);
+    let md = String::from_utf8_lossy(&output.stdout);
+    assert!(md.starts_with("## captest analyze: step\n"), "{md}");
+    assert!(
+        md.contains("\n### Steps\n\n| users | req/s | avg ms | p50 ms |"),
+        "{md}"
+    );
+    let row = format!(
+        "\n| {} | {:.1} |",
+        step["users"].as_f64().expect("users"),
+        step["rps"].as_f64().expect("rps")
+    );
+    assert!(md.contains(&row), "{row:?} in {md}");
+    assert!(md.contains("\n### Findings\n\n"), "{md}");
+    assert!(md.contains(&format!("\n- {knee_line}")), "{md}");
+    assert!(md.contains(&format!("\n- {bp_line}")), "{md}");
+    assert!(md.contains("| Aggregated | 13303 |"), "{md}");
 }
