@@ -81,12 +81,35 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
         out.to_str().expect("utf-8"),
         "--baseline",
         baseline.to_str().expect("utf-8"),
+        "--warmup",
+        "10s",
     ]);
     assert!(html.contains("id=\"chart-delta\"") && html.contains("id=\"table-baseline\""));
+    // The compare verdicts, as `captest compare --warmup 10s` finds them: GET /item/[id]'s p95
+    // regressed; each row says the unit of its figures.
+    let start = html
+        .find("id=\"table-verdicts\"")
+        .expect("compare verdicts");
+    let verdicts = &html[start..start + html[start..].find("</section>").expect("end")];
+    assert!(verdicts.contains("FAILED"), "the check failed");
+    let regressed: Vec<&str> = verdicts
+        .lines()
+        .filter(|l| l.contains("<tr class=\"regressed\">"))
+        .collect();
     assert!(
-        html.contains("id=\"table-verdicts\"") && html.contains("regressed"),
-        "compare verdicts"
+        regressed
+            .iter()
+            .any(|l| l.contains("GET &#x2f;item&#x2f;[id]") && l.contains("p95+10%")),
+        "{regressed:?}"
     );
+    for unit in [
+        "<th class=\"text\">Unit</th>",
+        "<td class=\"text\">ms</td>",
+        "<td class=\"text\">req&#x2f;s</td>",
+        "<td class=\"text\">% of requests</td>",
+    ] {
+        assert!(verdicts.contains(unit), "{unit}");
+    }
     for overlay in [
         "baseline requests/s",
         "baseline failures/s",

@@ -286,6 +286,19 @@ pub fn versus_baseline(current: &Analysis, baseline: &Analysis) -> TableView {
 /// Rules the report's regression table applies when a baseline is given.
 pub const REPORT_RULES: [&str; 3] = ["p95+10%", "rps-5%", "errors+1pp"];
 
+/// The unit of a compared metric's values (`ms`, `req/s`, …); empty when unknown.
+fn metric_unit(metric: &str) -> &'static str {
+    use captest_analyze::compare::Metric;
+    match Metric::parse(metric) {
+        Some(Metric::Avg | Metric::Percentile(_) | Metric::Max) => "ms",
+        Some(Metric::Rps) => "req/s",
+        Some(Metric::Events) => "events/s",
+        Some(Metric::Errors) => "% of requests",
+        Some(Metric::FailCount) => "count",
+        None => "",
+    }
+}
+
 /// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`].
 pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
     use captest_analyze::compare::{compare, CompareOptions, FailOn};
@@ -305,9 +318,9 @@ pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
             if report.passed { "passed" } else { "FAILED" }
         ),
         &[
-            "Entry", "Rule", "Baseline", "Current", "Δ (%)", "p", "Verdict",
+            "Entry", "Rule", "Unit", "Baseline", "Current", "Δ (%)", "p", "Verdict",
         ],
-        2,
+        3,
     );
     let number = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.2}"));
     for c in &report.entries {
@@ -320,6 +333,7 @@ pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
             vec![
                 c.entry.clone(),
                 c.rule.clone(),
+                metric_unit(&c.metric).to_owned(),
                 number(c.baseline),
                 number(c.current),
                 c.delta_pct.map_or("—".to_owned(), |d| format!("{d:+.1}")),
