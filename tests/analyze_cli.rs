@@ -445,6 +445,13 @@ fn event_weights_come_from_events_over_events_file_over_the_runs_events_csv() {
         5.0,
         0.0,
     );
+    let output = run_captest(&["analyze", prefix, "--events-file", file]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("business events: "))
+        .unwrap_or_else(|| panic!("a business events line in {text}"));
+    assert!(line.ends_with("; weights from --events-file)"), "{line}");
     // A bad line: one line naming FILE:LINE, exit 2.
     std::fs::write(
         &events_file,

@@ -153,9 +153,9 @@ pub fn findings(analysis: &Analysis) -> Vec<String> {
             })
             .collect();
         lines.push(format!(
-            "business events (weights from {}): {events:.1} events/s ({})",
-            analysis.events_source.unwrap_or("?"),
-            parts.join("; ")
+            "business events: {events:.1} events/s ({}; weights from {})",
+            parts.join("; "),
+            analysis.events_source.unwrap_or("?")
         ));
     }
     let limited = &analysis.rate_limited;
