@@ -64,10 +64,12 @@ fn errors_rule_stops_the_step_run_and_says_where() {
     let reason = &steps[0]["Stop Reason"];
     assert!(reason.starts_with("errors>1%: "), "{reason}");
     let rps = number(&steps[0], "Requests/s");
-    assert!(
-        reason.ends_with(&format!("(at 4 users, {rps:.1} req/s)")),
-        "which rule, at what users and RPS: {reason}"
-    );
+    let said: f64 = regex::Regex::new(r"\(at 4 users, ([0-9.]+) req/s\)$")
+        .expect("regex")
+        .captures(reason)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("which rule, at what users and RPS: {reason}"));
+    assert!((said - rps).abs() <= 0.051, "{reason} vs {rps}");
     let error_pct = number(&steps[0], "Error %");
     assert!((2.0..=9.0).contains(&error_pct), "{error_pct} %");
 }
@@ -412,4 +414,94 @@ fn steps_csv_carries_events_per_second() {
             "20 events per request: {events} events/s at {rps} req/s"
         );
     }
+}
+
+#[test]
+fn a_rate_ramp_from_zero_sends_its_integral() {
+    // 0 → 30/s over 2 s (30 arrivals), then 30/s for 1 s (30 more).
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("ramp");
+    let output = run_captest(&[
+        "rate",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--rps-stages",
+        "2s:30,1s:30",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let received = server.counters()["total"].as_f64().expect("total");
+    assert!(
+        (57.0..=61.0).contains(&received),
+        "60 arrivals due, {received} sent"
+    );
+}
+
+#[test]
+fn rate_steps_stop_on_a_rule_naming_the_offered_rate() {
+    let server = DemoServer::start(&["--service-time", "1ms", "--error-rate", "0.05"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = dir.path().join("rate-errors");
+    let output = run_captest(&[
+        "step",
+        "--rate",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "--start",
+        "100",
+        "--step",
+        "100",
+        "--every",
+        "3s",
+        "--settle",
+        "1s",
+        "--max-steps",
+        "4",
+        "--stop-on",
+        "errors>1%",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let steps = steps_of(&prefix);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let reason = &steps[0]["Stop Reason"];
+    let rps = number(&steps[0], "Requests/s");
+    assert!(reason.starts_with("errors>1%: "), "{reason}");
+    let said: f64 = regex::Regex::new(r"\(at 100 iterations/s offered, ([0-9.]+) req/s\)$")
+        .expect("regex")
+        .captures(reason)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("names the offered rate: {reason}"));
+    assert!((said - rps).abs() <= 0.051, "{reason} vs {rps}");
+}
+
+#[test]
+fn steps_too_short_for_their_settle_are_refused() {
+    let output = run_captest(&[
+        "step",
+        "--host",
+        "http://127.0.0.1:9",
+        "--path",
+        "/",
+        "--every",
+        "1s",
+        "--settle",
+        "500ms",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("--every 1s leaves no steady second after --settle 500ms"),
+        "{message}"
+    );
 }

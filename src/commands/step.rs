@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::bail;
+
 use captest_runner::engine::{LoadModel, StepSettings};
 use captest_runner::shape::Steps;
 use captest_runner::steps::{StopRule, DEFAULT_STOP_RULES};
@@ -93,6 +95,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settle = args
         .settle
         .unwrap_or_else(|| (ramp + SETTLE_MARGIN).min(args.every / 2));
+    if args.every < settle + Duration::from_secs(1) {
+        bail!(
+            "--every {} leaves no steady second after --settle {}: make --every at least --settle + 1s",
+            humantime::format_duration(args.every),
+            humantime::format_duration(settle)
+        );
+    }
     let model = if args.rate {
         LoadModel::Open {
             max_in_flight: args.max_in_flight,

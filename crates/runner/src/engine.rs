@@ -191,13 +191,19 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         clock,
     )?;
     if let Some(steps) = &settings.steps {
-        aggregator = aggregator.with_steps(StepTracker::new(
+        let tracker = StepTracker::new(
             settings.shape.clone(),
             clock.anchor_epoch(),
             steps.settle,
             steps.rules.clone(),
             stop_request.clone(),
-        ));
+        );
+        let tracker = if matches!(settings.model, LoadModel::Open { .. }) {
+            tracker.in_rate_terms()
+        } else {
+            tracker
+        };
+        aggregator = aggregator.with_steps(tracker);
     }
     let runtime = build_runtime(settings.threads)?;
     let (finish, finished) = mpsc::channel::<String>();

@@ -20,6 +20,9 @@ use crate::signals::ShutdownSignals;
 use crate::task::{ClassMix, UserClass};
 use crate::user::{execute_step, UserEnvironment};
 
+/// Longest sleep between two looks at the shape's rate, seconds.
+const RATE_RECHECK_S: f64 = 0.01;
+
 /// What the open model counts beyond the requests themselves.
 #[derive(Debug, Default)]
 pub struct OpenModelCounters {
@@ -97,41 +100,60 @@ pub async fn schedule_arrivals(
     let classes: Vec<Arc<UserClass>> = ctx.scenario.classes.iter().cloned().map(Arc::new).collect();
     let mut rng = SmallRng::from_os_rng();
     let mut in_flight = JoinSet::new();
-    let mut next = ctx.started;
+    // Arrivals due so far (fractional): the integral of the rate over time, so a ramp from 0
+    // starts sending as soon as its integral reaches one arrival (not 1/rate after its start).
+    let mut due = 0.0_f64;
+    let mut last = ctx.started;
+    let mut last_rate = match ctx.level_or_stop(last) {
+        Ok(rate) => rate.max(0.0),
+        Err(_) => 0.0,
+    };
     let cause = loop {
         let now = Instant::now();
         let rate = match ctx.level_or_stop(now) {
-            Ok(rate) => rate,
+            Ok(rate) => rate.max(0.0),
             Err(cause) => break cause,
         };
         while in_flight.try_join_next().is_some() {}
-        if rate <= 0.0 {
-            next = now;
-        } else {
-            let interval = Duration::from_secs_f64(1.0 / rate);
-            while next <= now {
-                if counters.waiting.load(Ordering::Acquire) >= max_in_flight {
-                    counters.dropped.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    let iteration = Iteration {
-                        env: ctx.env.clone(),
-                        class: classes[mix.next_class()].clone(),
-                        intended: next,
-                        seed: rng.random(),
-                    };
-                    counters.waiting.fetch_add(1, Ordering::AcqRel);
-                    in_flight.spawn(run_iteration(
-                        iteration,
-                        slots.clone(),
-                        pool.clone(),
-                        counters.clone(),
-                        ctx.active.clone(),
-                    ));
-                }
-                next += interval;
+        let span = now.saturating_duration_since(last);
+        // Trapezoid: exact on the linear ramps stages are made of.
+        let arrived = (last_rate + rate) / 2.0 * span.as_secs_f64();
+        let (before, after) = (due, due + arrived);
+        // Each whole arrival crossed in (last, now], at the time the integral crossed it.
+        let mut arrival = before.floor() + 1.0;
+        while arrival <= after {
+            let intended = last + span.mul_f64((arrival - before) / arrived);
+            if counters.waiting.load(Ordering::Acquire) >= max_in_flight {
+                counters.dropped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let iteration = Iteration {
+                    env: ctx.env.clone(),
+                    class: classes[mix.next_class()].clone(),
+                    intended,
+                    seed: rng.random(),
+                };
+                counters.waiting.fetch_add(1, Ordering::AcqRel);
+                in_flight.spawn(run_iteration(
+                    iteration,
+                    slots.clone(),
+                    pool.clone(),
+                    counters.clone(),
+                    ctx.active.clone(),
+                ));
             }
+            arrival += 1.0;
         }
-        let wake = ctx.wake_at(now, (rate > 0.0).then_some(next));
+        due = after;
+        last = now;
+        last_rate = rate;
+        // Wake when the next arrival is due at the current rate, and at least every
+        // RATE_RECHECK while the rate may be changing (or is zero).
+        let until_next = if rate > 0.0 {
+            Duration::from_secs_f64(((after.floor() + 1.0 - after) / rate).min(RATE_RECHECK_S))
+        } else {
+            Duration::from_secs_f64(RATE_RECHECK_S)
+        };
+        let wake = ctx.wake_at(now, Some(now + until_next));
         tokio::select! {
             _ = tokio::time::sleep_until(wake.into()) => {}
             _ = signals.recv() => break StopCause::Signal,

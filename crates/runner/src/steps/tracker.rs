@@ -51,6 +51,7 @@ pub struct StepTracker {
     stop: Arc<StopRequest>,
     current: Option<StepResult>,
     done: Vec<StepResult>,
+    offered_rate: bool,
 }
 
 impl StepTracker {
@@ -71,7 +72,14 @@ impl StepTracker {
             stop,
             current: None,
             done: Vec::new(),
+            offered_rate: false,
         }
+    }
+
+    /// Steps are arrival rates (the open model): stop reasons name the offered rate, not users.
+    pub fn in_rate_terms(mut self) -> Self {
+        self.offered_rate = true;
+        self
     }
 
     fn open(&self, window: StepWindow) -> StepResult {
@@ -135,6 +143,12 @@ impl StepTracker {
                 let _ = step.latency.add(&total.hdr);
             }
         }
+        // The step's last second: complete it now, so its rules are checked at the step's end
+        // rather than a second into the next step.
+        let step_end = (window.starts_at + window.length).as_secs_f64();
+        if middle + 1.0 >= step_end {
+            completed |= self.complete_current();
+        }
         completed
     }
 
@@ -151,7 +165,15 @@ impl StepTracker {
         for rule in &self.rules {
             if let Some(reason) = rule.check(&self.done) {
                 let last = self.done.last_mut().map(|s| {
-                    let text = format!("{reason} (at {} users, {:.1} req/s)", s.users, s.rps());
+                    let text = if self.offered_rate {
+                        format!(
+                            "{reason} (at {} iterations/s offered, {:.1} req/s)",
+                            s.level,
+                            s.rps()
+                        )
+                    } else {
+                        format!("{reason} (at {} users, {:.1} req/s)", s.users, s.rps())
+                    };
                     s.stop_reason = Some(text.clone());
                     text
                 });
