@@ -338,7 +338,11 @@ pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
                 number(c.current),
                 c.delta_pct.map_or("—".to_owned(), |d| format!("{d:+.1}")),
                 c.p_value.map_or("—".to_owned(), |p| format!("{p:.3}")),
-                c.verdict.word().to_owned(),
+                if c.within_noise {
+                    "~ within noise".to_owned()
+                } else {
+                    c.verdict.word().to_owned()
+                },
             ],
             class,
         );
