@@ -7,6 +7,11 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+pub mod analyze;
+pub mod compare;
+pub mod report;
+pub mod scenario;
+
 /// The `captest` binary under test.
 pub fn captest() -> Command {
     Command::new(env!("CARGO_BIN_EXE_captest"))

@@ -1,0 +1,233 @@
+//! End-to-end tests of `captest analyze`: steady state against the pandas recipe, runs without
+//! history or with too few steps, and bad input as one clear line with exit 2.
+
+mod support;
+
+use std::path::Path;
+
+use support::analyze::*;
+use support::*;
+
+/// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
+/// ```text
+/// cd ../shared/locust && python3 -c "
+/// import pandas as pd
+/// for d in ['step', 'constant', 'baseline', 'current', 'failing', 'no-full-history']:
+///     df = pd.read_csv(f'{d}/{d}_stats_history.csv'); agg = df[df.Name == 'Aggregated']
+///     stable = agg[agg.Timestamp >= agg.Timestamp.min() + 10]
+///     print(repr(d), float(stable['Total Request Count'].diff().mean()),
+///           float(stable['Total Average Response Time'].mean()))
+/// "
+/// ```
+const RECIPE: [(&str, f64, f64); 6] = [
+    ("step", 100.05384615384615, 53.32247772474195),
+    ("constant", 88.81012658227849, 35.09492532039886),
+    ("baseline", 89.79591836734694, 35.96210557129089),
+    ("current", 89.14285714285714, 36.86868925428269),
+    ("failing", 60.68421052631579, 27.18469200692298),
+    ("no-full-history", 61.36842105263158, 29.487834620136084),
+];
+
+#[test]
+fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
+    for (run, rps, avg) in RECIPE {
+        let path = locust_dir()
+            .join(run)
+            .join(format!("{run}_stats_history.csv"));
+        let json = analyze_json(&[path.to_str().expect("utf-8"), "--warmup", "10s"]);
+        let steady = &json["steady"];
+        let got_rps = steady["rps_recipe"].as_f64().expect("rps_recipe");
+        let got_avg = steady["avg_ms"].as_f64().expect("avg_ms");
+        assert!(
+            close(got_rps, rps),
+            "{run}: rps_recipe {got_rps} vs pandas {rps}"
+        );
+        assert!(
+            close(got_avg, avg),
+            "{run}: avg_ms {got_avg} vs pandas {avg}"
+        );
+        for key in ["rps", "p50_ms", "p95_ms", "p99_ms", "error_pct"] {
+            assert!(steady[key].is_number(), "{run}: steady.{key}");
+        }
+        assert!(
+            steady["entries"].as_array().is_some_and(|e| e.len() >= 8),
+            "{run}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = locust_dir()
+        .join("constant")
+        .join("constant_stats_history.csv");
+    let text = std::fs::read_to_string(&source).expect("history");
+    let write = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).expect("write");
+        path.to_str().expect("utf-8").to_owned()
+    };
+    // Missing column.
+    let missing = write(
+        "missing_stats_history.csv",
+        &text.replacen("Total Request Count", "Requests Total", 1),
+    );
+    expect_error(&[&missing], "missing column \"Total Request Count\"");
+    // Non-numeric cell on line 3.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen(",0,", ",zero,", 1);
+    let bad = write("bad_stats_history.csv", &lines.join("\n"));
+    expect_error(&[&bad], "line 3");
+    // No rows after warmup.
+    expect_error(
+        &[source.to_str().expect("utf-8"), "--warmup", "1h"],
+        "after a 1h warmup",
+    );
+    // A single row.
+    let single = write(
+        "single_stats_history.csv",
+        &text.lines().take(2).collect::<Vec<_>>().join("\n"),
+    );
+    expect_error(&[&single], "1 Aggregated row");
+    // Unknown prefix.
+    expect_error(
+        &[dir.path().join("nothing").to_str().expect("utf-8")],
+        "no run files",
+    );
+    // Bad options.
+    expect_error(&[&single, "--slo", "p95>1s"], "--slo");
+    expect_error(&[&single, "--events", "batch"], "--events");
+}
+
+#[test]
+fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_warmup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stats = dir.path().join("run_stats.csv");
+    std::fs::copy(
+        locust_dir().join("constant").join("constant_stats.csv"),
+        &stats,
+    )
+    .expect("copy _stats.csv");
+    let prefix = dir.path().join("run");
+    let prefix = prefix.to_str().expect("utf-8");
+    let aggregated = read_csv(&stats)
+        .into_iter()
+        .find(|r| r["Name"] == "Aggregated")
+        .expect("Aggregated row");
+
+    let output = run_captest(&["analyze", prefix, "--warmup", "60s", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("warning: ") && stderr.contains("--warmup 1m"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let steady = &json["steady"];
+    assert_eq!(steady["source"], "stats");
+    let note = steady["note"].as_str().expect("steady.note");
+    assert!(note.contains("no _stats_history.csv"), "{note}");
+    assert!(note.contains("--warmup not applied"), "{note}");
+    // rps_recipe is _stats.csv's Requests/s, avg its Average Response Time.
+    assert_eq!(
+        steady["rps_recipe"].as_f64(),
+        Some(number(&aggregated, "Requests/s"))
+    );
+    assert_eq!(
+        steady["avg_ms"].as_f64(),
+        Some(number(&aggregated, "Average Response Time"))
+    );
+    // The terminal output says it too; no warning without --warmup.
+    let output = run_captest(&["analyze", prefix]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("note: no _stats_history.csv"), "{text}");
+    // A history with only Aggregated rows says where entries[] come from.
+    let json = analyze_json(&[locust_dir()
+        .join("no-full-history")
+        .join("no-full-history")
+        .to_str()
+        .expect("utf-8")]);
+    let note = json["steady"]["note"].as_str().expect("steady.note");
+    assert!(note.contains("only Aggregated rows"), "{note}");
+    let json = analyze_json(&[&step_prefix()]);
+    assert!(json["steady"]["note"].is_null());
+}
+
+/// Writes `rows` (with the header line of the Locust step history) to `DIR/NAME_stats_history.csv`.
+fn write_history(dir: &Path, name: &str, rows: &[String]) -> String {
+    let source = locust_dir().join("step").join("step_stats_history.csv");
+    let text = std::fs::read_to_string(source).expect("history");
+    let header = text.lines().next().expect("header");
+    let path = dir.join(format!("{name}_stats_history.csv"));
+    let mut content = format!("{header}\r\n");
+    for row in rows {
+        content.push_str(row);
+        content.push_str("\r\n");
+    }
+    std::fs::write(&path, content).expect("write history");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn too_few_steps_and_a_throughput_still_growing_are_said_not_invented() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The Locust step run cut after its third plateau (10, 20, 30 users).
+    let text = std::fs::read_to_string(locust_dir().join("step").join("step_stats_history.csv"))
+        .expect("history");
+    let rows: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let users: f64 = line
+                .split(',')
+                .nth(1)
+                .expect("User Count")
+                .parse()
+                .expect("number");
+            users <= 30.0
+        })
+        .map(str::to_owned)
+        .collect();
+    let cut = write_history(dir.path(), "cut", &rows);
+    let json = analyze_json(&[&cut]);
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(3));
+    assert!(json["knee"].is_null() && json["usl"].is_null() && json["latency_knee"].is_null());
+    assert_eq!(json["knee_note"], "only 3 steps; a knee needs at least 4");
+
+    // Five plateaus of 20 s, 10..50 users, each user doing exactly 3 req/s at 20 ms.
+    let mut rows = Vec::new();
+    let mut total = 0.0;
+    for second in 0..100 {
+        let users = (second / 20 + 1) as f64 * 10.0;
+        total += users * 3.0;
+        rows.push(format!(
+            "{},{users},,Aggregated,{:.6},0.000000,20,20,20,20,20,20,20,20,20,20,20,{total},0,20,20.0,20,20,100.0",
+            1_000_000 + second,
+            users * 3.0
+        ));
+    }
+    let growing = write_history(dir.path(), "growing", &rows);
+    let json = analyze_json(&[&growing]);
+    let steps = json["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 5);
+    for step in steps {
+        let users = step["users"].as_f64().expect("users");
+        assert!(
+            close(step["rps"].as_f64().expect("rps"), users * 3.0),
+            "{step}"
+        );
+    }
+    assert!(json["knee"].is_null());
+    assert_eq!(
+        json["knee_note"],
+        "throughput kept growing with users: no knee in this range"
+    );
+}
