@@ -2,6 +2,7 @@
 //! rounded exactly as polars and the standard library round it.
 
 /// Index of the comma (or line end) ending the cell that starts at `at`.
+#[inline]
 pub(crate) fn cell_end(line: &[u8], mut at: usize) -> usize {
     while at < line.len() && line[at] != b',' {
         at += 1;
@@ -16,6 +17,7 @@ const POWERS_OF_TEN: [f64; 23] = [
 
 /// Parses the number cell starting at `at`: `Some((value, end of cell))`, the value `None` for an
 /// empty or `N/A` cell; `None` when the cell is not a number.
+#[inline]
 pub(crate) fn parse_number(line: &[u8], at: usize) -> Option<(Option<f64>, usize)> {
     let mut i = at;
     let negative = line.get(i) == Some(&b'-');

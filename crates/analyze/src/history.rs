@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::history_scan::{scan, Rows, Scan, COLUMNS};
+use crate::history_scan::{is_read, scan, Rows, Scan, COLUMNS};
 use crate::table::{read_header, CsvTable};
 use crate::window_percentiles::{OtherPercentiles, OTHER_PERCENTILES};
 
@@ -84,9 +84,28 @@ pub struct History {
     pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
 }
 
+/// Which current-window percentile columns a history is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Percentiles {
+    /// 50 %, 95 % and 99 % only (what the analysis and the report use); the others read as
+    /// unknown, which saves a third of the parsing of a large full history.
+    Named,
+    /// Every percentile column, 50 % to 100 % (what `compare` tests for noise).
+    All,
+}
+
 /// Reads the history with polars (any CSV dialect polars accepts; exact errors).
-pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
-    let table = CsvTable::read(path, &COLUMNS, &[], KIND)?;
+pub(crate) fn read_with_polars(
+    path: &Path,
+    percentiles: Percentiles,
+) -> Result<Rows, AnalyzeError> {
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|(slot, _)| is_read(*slot, percentiles))
+        .map(|(_, c)| *c)
+        .collect();
+    let table = CsvTable::read(path, &columns, &[], KIND)?;
     let timestamps = table.numbers("Timestamp")?;
     let users = table.numbers("User Count")?;
     let rps = table.numbers("Requests/s")?;
@@ -94,10 +113,14 @@ pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
     let p50 = table.optional_numbers("50%")?;
     let p95 = table.optional_numbers("95%")?;
     let p99 = table.optional_numbers("99%")?;
-    let others = OTHER_PERCENTILES
-        .iter()
-        .map(|p| table.optional_numbers(&format!("{p}%")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let others = if percentiles == Percentiles::All {
+        OTHER_PERCENTILES
+            .iter()
+            .map(|p| table.optional_numbers(&format!("{p}%")))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        vec![vec![None; table.rows()]; OTHER_PERCENTILES.len()]
+    };
     let total_requests = table.numbers("Total Request Count")?;
     let total_failures = table.numbers("Total Failure Count")?;
     let total_avg = table.numbers("Total Average Response Time")?;
@@ -144,13 +167,18 @@ pub(crate) fn read_with_polars(path: &Path) -> Result<Rows, AnalyzeError> {
 }
 
 impl History {
+    /// Reads and checks a history file with every percentile column.
+    pub fn read(path: &Path) -> Result<History, AnalyzeError> {
+        History::read_with(path, Percentiles::All)
+    }
+
     /// Reads and checks a history file: the fast path for the files Locust and captest write,
     /// the polars reader for anything else (it names the line of a bad cell).
-    pub fn read(path: &Path) -> Result<History, AnalyzeError> {
+    pub fn read_with(path: &Path, percentiles: Percentiles) -> Result<History, AnalyzeError> {
         let (header, header_bytes) = read_header(path)?;
-        let (aggregated, entries) = match scan(path, &header, header_bytes)? {
+        let (aggregated, entries) = match scan(path, &header, header_bytes, percentiles)? {
             Scan::Read(rows) => rows,
-            Scan::NeedsGeneralReader => read_with_polars(path)?,
+            Scan::NeedsGeneralReader => read_with_polars(path, percentiles)?,
         };
         let history = History {
             path: path.to_owned(),

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::cell::{cell_end, parse_number};
 use crate::error::AnalyzeError;
-use crate::history::{EntryName, HistoryRow};
+use crate::history::{EntryName, HistoryRow, Percentiles};
 use crate::window_percentiles::OtherPercentiles;
 
 /// Columns read; a column's index here is its slot in a parsed line.
@@ -75,11 +75,20 @@ struct Layout {
     last_needed: usize,
 }
 
+/// Whether `slot` is read when `percentiles` are asked for.
+pub(crate) fn is_read(slot: usize, percentiles: Percentiles) -> bool {
+    let percentile = slot.wrapping_sub(FIRST_PERCENTILE_SLOT);
+    percentiles == Percentiles::All || percentile > 10 || NAMED_PERCENTILES.contains(&percentile)
+}
+
 impl Layout {
-    fn from_header(header: &[String]) -> Option<Layout> {
+    fn from_header(header: &[String], percentiles: Percentiles) -> Option<Layout> {
         let mut slots = vec![SKIP; header.len()];
         let mut last_needed = 0;
         for (slot, column) in COLUMNS.iter().enumerate() {
+            if !is_read(slot, percentiles) {
+                continue;
+            }
             let index = header.iter().position(|h| h == column)?;
             slots[index] = slot as u8;
             last_needed = last_needed.max(index);
@@ -88,11 +97,13 @@ impl Layout {
     }
 }
 
-/// Reads `path` (whose header line is `header`, `header_bytes` long with its line end).
+/// Reads `path` (whose header line is `header`, `header_bytes` long with its line end); the
+/// current-window percentiles besides 50/95/99 % only with [`Percentiles::All`].
 pub(crate) fn scan(
     path: &Path,
     header: &[String],
     header_bytes: u64,
+    percentiles: Percentiles,
 ) -> Result<Scan, AnalyzeError> {
     let length = std::fs::metadata(path)
         .map_err(|e| AnalyzeError::read(path, e))?
@@ -102,17 +113,18 @@ pub(crate) fn scan(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
     };
-    scan_with(path, header, header_bytes, threads, BLOCK)
+    scan_with(path, header, header_bytes, percentiles, threads, BLOCK)
 }
 
 fn scan_with(
     path: &Path,
     header: &[String],
     header_bytes: u64,
+    percentiles: Percentiles,
     threads: usize,
     block: usize,
 ) -> Result<Scan, AnalyzeError> {
-    let Some(layout) = Layout::from_header(header) else {
+    let Some(layout) = Layout::from_header(header, percentiles) else {
         return Ok(Scan::NeedsGeneralReader);
     };
     let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;

@@ -27,6 +27,6 @@ mod table;
 pub use analysis::{analyze, Analysis, Knee, Steady};
 pub use error::AnalyzeError;
 pub use files::RunFiles;
-pub use history::{EntryName, History, HistoryRow};
+pub use history::{EntryName, History, HistoryRow, Percentiles};
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use run::Run;

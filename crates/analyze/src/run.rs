@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
-use crate::history::History;
+use crate::history::{History, Percentiles};
 use crate::stats::{
     read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
     FailureRow, StatsRow, StepFileRow,
@@ -30,11 +30,21 @@ pub struct Run {
 }
 
 impl Run {
-    /// Finds and reads the run of `path` (a file of the run or its prefix).
+    /// Finds and reads the run of `path` (a file of the run or its prefix), every history
+    /// column included.
     pub fn load(path: &Path) -> Result<Run, AnalyzeError> {
+        Run::load_with(path, Percentiles::All)
+    }
+
+    /// Like [`Run::load`], reading the history's current-window `percentiles` only.
+    pub fn load_with(path: &Path, percentiles: Percentiles) -> Result<Run, AnalyzeError> {
         let files = RunFiles::locate(path)?;
         Ok(Run {
-            history: files.history.as_deref().map(History::read).transpose()?,
+            history: files
+                .history
+                .as_deref()
+                .map(|h| History::read_with(h, percentiles))
+                .transpose()?,
             stats: files
                 .stats
                 .as_deref()

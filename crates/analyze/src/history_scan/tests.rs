@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::history::read_with_polars;
+use crate::history::{read_with_polars, Percentiles};
 use crate::table::read_header;
 
 fn locust_histories() -> Vec<PathBuf> {
@@ -24,19 +24,57 @@ fn sorted((aggregated, mut entries): Rows) -> Rows {
 }
 
 fn fast(path: &Path, threads: usize, block: usize) -> Scan {
+    fast_with(path, Percentiles::All, threads, block)
+}
+
+fn fast_with(path: &Path, percentiles: Percentiles, threads: usize, block: usize) -> Scan {
     let (header, header_bytes) = read_header(path).expect("header");
-    scan_with(path, &header, header_bytes, threads, block).expect("readable")
+    scan_with(path, &header, header_bytes, percentiles, threads, block).expect("readable")
 }
 
 fn assert_same_as_polars(path: &Path, threads: usize, block: usize) {
-    let expected = sorted(read_with_polars(path).expect("polars reads it"));
-    match fast(path, threads, block) {
-        Scan::Read(rows) => assert_eq!(
-            sorted(rows),
-            expected,
-            "{path:?} threads {threads} block {block}"
-        ),
-        Scan::NeedsGeneralReader => panic!("{path:?}: fast path gave up"),
+    for percentiles in [Percentiles::All, Percentiles::Named] {
+        let expected = sorted(read_with_polars(path, percentiles).expect("polars reads it"));
+        match fast_with(path, percentiles, threads, block) {
+            Scan::Read(rows) => assert_eq!(
+                sorted(rows),
+                expected,
+                "{path:?} {percentiles:?} threads {threads} block {block}"
+            ),
+            Scan::NeedsGeneralReader => panic!("{path:?}: fast path gave up"),
+        }
+    }
+}
+
+#[test]
+fn named_percentiles_leave_the_others_unknown_and_keep_the_rest() {
+    let path = &locust_histories()[0];
+    let (Scan::Read(all), Scan::Read(named)) = (
+        fast_with(path, Percentiles::All, 1, BLOCK),
+        fast_with(path, Percentiles::Named, 1, BLOCK),
+    ) else {
+        panic!("{path:?}: fast path gave up");
+    };
+    let (all, named) = (sorted(all), sorted(named));
+    let rows = |r: &Rows| {
+        r.0.iter()
+            .chain(r.1.iter().flat_map(|(_, rows)| rows))
+            .cloned()
+            .collect::<Vec<HistoryRow>>()
+    };
+    let (all, named) = (rows(&all), rows(&named));
+    assert_eq!(all.len(), named.len());
+    assert!(all.iter().any(|r| r.percentile_ms(90.0).is_some()));
+    for (a, n) in all.iter().zip(&named) {
+        assert_eq!(n.percentile_ms(90.0), None);
+        assert_eq!(n.percentile_ms(100.0), None);
+        for p in [50.0, 95.0, 99.0] {
+            assert_eq!(a.percentile_ms(p), n.percentile_ms(p));
+        }
+        assert_eq!(
+            (a.timestamp, a.total_requests, a.total_avg_ms),
+            (n.timestamp, n.total_requests, n.total_avg_ms)
+        );
     }
 }
 

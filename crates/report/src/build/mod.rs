@@ -7,7 +7,7 @@ mod time;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use captest_analyze::{analyze, Analysis, AnalyzeOptions, Run};
+use captest_analyze::{analyze, Analysis, AnalyzeOptions, Percentiles, Run};
 
 use crate::page::{Card, ChartView, ReportPage};
 use crate::render::Templates;
@@ -144,11 +144,11 @@ pub fn render_run_report(
         warmup: options.warmup,
         ..AnalyzeOptions::default()
     };
-    let run = Run::load(prefix)?;
+    let run = Run::load_with(prefix, Percentiles::Named)?;
     let analysis = analyze(&run, &analyze_options)?;
     let baseline = match &options.baseline {
         Some(path) => {
-            let base = Run::load(path)?;
+            let base = Run::load_with(path, Percentiles::Named)?;
             let base_analysis = analyze(&base, &analyze_options)?;
             Some((base, base_analysis))
         }
