@@ -443,3 +443,66 @@ fn the_open_model_never_misses_a_sigint() {
         assert_eq!(exit.code(), Some(0), "run {run}");
     }
 }
+
+/// Sockets the process `pid` holds open (Linux /proc).
+fn open_sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.to_string_lossy().starts_with("socket:"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_open_model_closes_the_connections_a_stall_opened() {
+    // A 1 s stall at 400/s opens ~400 connections for the backlog; once the server answers
+    // again, the idle ones beyond what is in flight are closed instead of kept for good.
+    let server = DemoServer::start(&[
+        "--service-time",
+        "1ms",
+        "--capacity",
+        "64",
+        "--stall-every",
+        "2s",
+        "--stall-for",
+        "1s",
+    ]);
+    let mut child = captest()
+        .args([
+            "rate",
+            "--host",
+            &server.url,
+            "--path",
+            "/health",
+            "--rps",
+            "400",
+            "-t",
+            "20s",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("captest starts");
+    let mut peak = 0;
+    let mut after = usize::MAX;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(5600) {
+        let sockets = open_sockets(child.id());
+        peak = peak.max(sockets);
+        // Once a stall has piled connections up: the fewest held afterwards (the server
+        // answers again within a second and the backlog drains).
+        if peak >= 150 {
+            after = after.min(sockets);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&child, "INT");
+    wait_for_exit(&mut child, Duration::from_secs(10));
+    assert!(peak >= 150, "the stall piled up connections: peak {peak}");
+    assert!(
+        after <= 80,
+        "idle connections closed after the stall: at least {after} kept"
+    );
+}

@@ -20,6 +20,9 @@ use crate::signals::ShutdownSignals;
 use crate::task::{ClassMix, UserClass};
 use crate::user::{execute_step, UserEnvironment};
 
+/// Idle keep-alive connections kept beyond those of the iterations in flight.
+const IDLE_SLACK: usize = 32;
+
 /// Longest sleep between two looks at the shape's rate, seconds.
 const RATE_RECHECK_S: f64 = 0.01;
 
@@ -80,9 +83,14 @@ async fn run_iteration(
             }
         }
     }
-    pool.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(connection);
+    {
+        // Keep as many idle connections as may be needed soon; close the rest (after a stall
+        // the backlog opens hundreds, and keeping them all would hold their memory for good).
+        let mut idle = pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < active.load(Ordering::Relaxed) + IDLE_SLACK {
+            idle.push(connection);
+        }
+    }
     active.fetch_sub(1, Ordering::Relaxed);
 }
 
