@@ -14,12 +14,6 @@ fn stats_row<'a>(
         .unwrap_or_else(|| panic!("a {name} row"))
 }
 
-fn number(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} is a number: {:?}", row[column]))
-}
-
 #[test]
 fn nothing_lost_counts_equal_what_the_server_received() {
     let server = DemoServer::start(&[

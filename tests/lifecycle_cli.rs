@@ -5,48 +5,22 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::prelude::{Engine, BASE64_STANDARD};
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use support::{captest, read_csv, run_captest, with_suffix, DemoServer};
+use support::{
+    captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
+};
 
 fn aggregated_history(prefix: &Path) -> Vec<HashMap<String, String>> {
     read_csv(&with_suffix(prefix, "_stats_history.csv"))
         .into_iter()
         .filter(|r| r["Name"] == "Aggregated")
         .collect()
-}
-
-fn number(row: &HashMap<String, String>, column: &str) -> f64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill -{name}");
-}
-
-fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            return exit;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "captest did not stop within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

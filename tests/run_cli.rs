@@ -159,22 +159,8 @@ fn sigint_mid_run_leaves_complete_parseable_files_and_exits() {
         .spawn()
         .expect("captest starts");
     std::thread::sleep(Duration::from_millis(2500));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "captest stops within seconds of SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    signal(&child, "INT");
+    let exit = wait_for_exit(&mut child, Duration::from_secs(10));
     assert_eq!(exit.code(), Some(1), "requests failed, so exit 1");
     let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
     let history = read_csv(&with_suffix(&prefix, "_stats_history.csv"));

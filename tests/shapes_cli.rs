@@ -7,15 +7,11 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::{captest, read_csv, run_captest, with_suffix, DemoServer};
-
-fn number(row: &HashMap<String, String>, column: &str) -> f64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
-}
+use support::{
+    captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
+};
 
 fn steps_of(prefix: &Path) -> Vec<HashMap<String, String>> {
     read_csv(&with_suffix(prefix, "_steps.csv"))
@@ -247,27 +243,13 @@ fn rate_without_run_time_runs_until_signalled() {
         .stdout(Stdio::null())
         .spawn()
         .expect("captest starts");
-    let started = Instant::now();
     std::thread::sleep(Duration::from_millis(3000));
     assert!(
         child.try_wait().expect("wait").is_none(),
         "still running after 3 s"
     );
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "stops after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    signal(&child, "INT");
+    let exit = wait_for_exit(&mut child, Duration::from_secs(12));
     assert_eq!(exit.code(), Some(0));
     let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
     let requests = number(stats.last().expect("Aggregated"), "Request Count");

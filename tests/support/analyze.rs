@@ -44,13 +44,6 @@ pub fn aggregated_history(run: &str) -> Vec<std::collections::HashMap<String, St
         .collect()
 }
 
-/// `column` of a CSV row, parsed as a number.
-pub fn number(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
-}
-
 /// The file prefix of the real Locust step run.
 pub fn step_prefix() -> String {
     locust_dir()

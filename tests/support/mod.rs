@@ -12,6 +12,37 @@ pub mod compare;
 pub mod report;
 pub mod scenario;
 
+/// `column` of a CSV row, parsed as a number.
+pub fn number(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is a number", row[column]))
+}
+
+/// Sends signal `name` (`INT`, `TERM`, `KILL`) to `child`.
+pub fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Waits for `child` to exit, failing the test if it takes longer than `limit`.
+pub fn wait_for_exit(child: &mut Child, limit: std::time::Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            return exit;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "captest did not stop within {limit:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// The `captest` binary under test.
 pub fn captest() -> Command {
     Command::new(env!("CARGO_BIN_EXE_captest"))
