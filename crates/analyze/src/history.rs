@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::history_scan::{is_read, scan, Rows, Scan, COLUMNS};
+use crate::history_scan::{is_read, scan, Rows, Scan, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::table::{read_header, CsvTable};
-use crate::window_percentiles::{OtherPercentiles, OTHER_PERCENTILES};
+use crate::window_percentiles::{WindowPercentiles, WINDOW_PERCENTILES};
 
 const KIND: &str = "Locust _stats_history.csv";
 
@@ -24,15 +24,9 @@ pub struct HistoryRow {
     pub rps: f64,
     /// Failures per second over the current window.
     pub failures_per_s: f64,
-    /// Current-window median response time, ms (`None` for N/A).
-    pub p50_ms: Option<f64>,
-    /// Current-window 95th percentile, ms.
-    pub p95_ms: Option<f64>,
-    /// Current-window 99th percentile, ms.
-    pub p99_ms: Option<f64>,
-    /// The other current-window percentiles (66 % … 99.99 %, and 100 %: the window's slowest
+    /// The current-window percentiles (50 % … 99.99 %, and 100 %: the window's slowest
     /// response), ms, stored compactly (exact for whole milliseconds, as Locust writes them).
-    pub other_percentiles_ms: OtherPercentiles,
+    pub window_percentiles_ms: WindowPercentiles,
     /// Requests since the start (cumulative).
     pub total_requests: f64,
     /// Failures since the start (cumulative).
@@ -45,12 +39,22 @@ impl HistoryRow {
     /// The current-window `p`th percentile, ms (`p` in percent: 50, 66, 75, 80, 90, 95, 98, 99,
     /// 99.9, 99.99 or 100, the window's slowest response); `None` for `N/A` or another `p`.
     pub fn percentile_ms(&self, p: f64) -> Option<f64> {
-        match p {
-            50.0 => self.p50_ms,
-            95.0 => self.p95_ms,
-            99.0 => self.p99_ms,
-            _ => self.other_percentiles_ms.get(p),
-        }
+        self.window_percentiles_ms.get(p)
+    }
+
+    /// The current-window median, ms (`None` for N/A).
+    pub fn p50_ms(&self) -> Option<f64> {
+        self.window_percentiles_ms.at(0)
+    }
+
+    /// The current-window 95th percentile, ms.
+    pub fn p95_ms(&self) -> Option<f64> {
+        self.window_percentiles_ms.at(5)
+    }
+
+    /// The current-window 99th percentile, ms.
+    pub fn p99_ms(&self) -> Option<f64> {
+        self.window_percentiles_ms.at(7)
     }
 }
 
@@ -110,17 +114,17 @@ pub(crate) fn read_with_polars(
     let users = table.numbers("User Count")?;
     let rps = table.numbers("Requests/s")?;
     let fails = table.numbers("Failures/s")?;
-    let p50 = table.optional_numbers("50%")?;
-    let p95 = table.optional_numbers("95%")?;
-    let p99 = table.optional_numbers("99%")?;
-    let others = if percentiles == Percentiles::All {
-        OTHER_PERCENTILES
-            .iter()
-            .map(|p| table.optional_numbers(&format!("{p}%")))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        vec![vec![None; table.rows()]; OTHER_PERCENTILES.len()]
-    };
+    let percentile_cells = WINDOW_PERCENTILES
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            if is_read(FIRST_PERCENTILE_SLOT + k, percentiles) {
+                table.optional_numbers(&format!("{p}%"))
+            } else {
+                Ok(vec![None; table.rows()])
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let total_requests = table.numbers("Total Request Count")?;
     let total_failures = table.numbers("Total Failure Count")?;
     let total_avg = table.numbers("Total Average Response Time")?;
@@ -135,10 +139,9 @@ pub(crate) fn read_with_polars(
             user_count: users[index],
             rps: rps[index],
             failures_per_s: fails[index],
-            p50_ms: p50[index],
-            p95_ms: p95[index],
-            p99_ms: p99[index],
-            other_percentiles_ms: OtherPercentiles::new(std::array::from_fn(|k| others[k][index])),
+            window_percentiles_ms: WindowPercentiles::new(std::array::from_fn(|k| {
+                percentile_cells[k][index]
+            })),
             total_requests: total_requests[index],
             total_failures: total_failures[index],
             total_avg_ms: total_avg[index],

@@ -2,24 +2,30 @@
 //! row per entry per second: 50 entries × 6 hours is a million rows).
 //!
 //! Each worker thread reads its own byte range of the file in blocks (no copy of the whole file in
-//! memory), splits lines, skips the columns the analysis does not use and parses the others as it
-//! goes. Numbers are parsed exactly as polars parses them: correctly rounded to the nearest `f64`
-//! (exact integer and short-decimal fast path, else `fast-float2`, the parser polars itself uses).
+//! memory), finds every comma and line end of a block with SIMD compares ([`separators`]), checks
+//! that each line has the header's number of cells, and parses only the cells the analysis uses.
+//! Numbers are parsed exactly as polars parses them: correctly rounded to the nearest `f64` (plain
+//! decimals of up to 19 digits 8 digits at a time, else `fast-float2`, the parser polars itself
+//! uses). The ranges' rows are then joined per entry ([`groups`]).
 //!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
 //! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give
 //! up ([`Scan::NeedsGeneralReader`]) so that the polars reader reads the file and reports the exact
 //! problem with its line.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::cell::{cell_end, parse_number};
+use crate::cell::parse_cell;
 use crate::error::AnalyzeError;
 use crate::history::{EntryName, HistoryRow, Percentiles};
-use crate::window_percentiles::OtherPercentiles;
+use crate::window_percentiles::WindowPercentiles;
+use groups::{merge, Grouper, Part};
+use separators::Separators;
+
+mod groups;
+mod separators;
 
 /// Columns read; a column's index here is its slot in a parsed line.
 pub(crate) const COLUMNS: [&str; 20] = [
@@ -47,10 +53,9 @@ pub(crate) const COLUMNS: [&str; 20] = [
 const TYPE_SLOT: u8 = 2;
 const NAME_SLOT: u8 = 3;
 /// Slots of the current-window percentiles: 50 %, 66 % … 99.99 %, 100 %.
-const FIRST_PERCENTILE_SLOT: usize = 6;
-/// Slots, among the percentiles, of the three [`HistoryRow`] keeps as fields: 50 %, 95 %, 99 %.
+pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
+/// Slots, among the percentiles, of the three the analysis and the report use: 50 %, 95 %, 99 %.
 const NAMED_PERCENTILES: [usize; 3] = [0, 5, 7];
-const SKIP: u8 = u8::MAX;
 /// Bytes each read asks for.
 const BLOCK: usize = 1 << 20;
 /// Files smaller than this are read by one thread.
@@ -69,10 +74,10 @@ pub(crate) enum Scan {
 
 /// Where each column of a line goes.
 struct Layout {
-    /// Slot of each column (index into [`COLUMNS`]) or [`SKIP`].
-    slots: Vec<u8>,
-    /// The last column needed: the rest of the line is not looked at.
-    last_needed: usize,
+    /// Cells in a line: the header's.
+    columns: usize,
+    /// The columns read, in order, each with its slot (index into [`COLUMNS`]).
+    read: Vec<(usize, u8)>,
 }
 
 /// Whether `slot` is read when `percentiles` are asked for.
@@ -83,17 +88,18 @@ pub(crate) fn is_read(slot: usize, percentiles: Percentiles) -> bool {
 
 impl Layout {
     fn from_header(header: &[String], percentiles: Percentiles) -> Option<Layout> {
-        let mut slots = vec![SKIP; header.len()];
-        let mut last_needed = 0;
+        let mut read = Vec::new();
         for (slot, column) in COLUMNS.iter().enumerate() {
-            if !is_read(slot, percentiles) {
-                continue;
+            if is_read(slot, percentiles) {
+                let index = header.iter().position(|h| h == column)?;
+                read.push((index, slot as u8));
             }
-            let index = header.iter().position(|h| h == column)?;
-            slots[index] = slot as u8;
-            last_needed = last_needed.max(index);
         }
-        Some(Layout { slots, last_needed })
+        read.sort_unstable();
+        Some(Layout {
+            columns: header.len(),
+            read,
+        })
     }
 }
 
@@ -163,16 +169,17 @@ fn scan_with(
                 .collect()
         })
     };
-    let mut merged = Part::default();
+    let mut read = Vec::with_capacity(parts.len());
     for part in parts {
         match part.map_err(|e| AnalyzeError::read(path, e))? {
-            Some(part) => merged.append(part),
+            Some(part) => read.push(part),
             None => return Ok(Scan::NeedsGeneralReader),
         }
     }
+    let merged = merge(read, threads);
     let mut aggregated = Vec::new();
-    let mut entries = Vec::with_capacity(merged.groups.len());
-    for ((kind, name), rows) in merged.groups {
+    let mut entries = Vec::with_capacity(merged.len());
+    for ((kind, name), rows) in merged {
         let (Ok(kind), Ok(name)) = (String::from_utf8(kind), String::from_utf8(name)) else {
             return Ok(Scan::NeedsGeneralReader);
         };
@@ -185,71 +192,6 @@ fn scan_with(
     Ok(Scan::Read((aggregated, entries)))
 }
 
-/// An entry's type and name, as the bytes of the file.
-type RawKey = (Vec<u8>, Vec<u8>);
-
-/// The rows of one byte range, grouped by (type, name) in order of first appearance.
-#[derive(Default)]
-struct Part {
-    groups: Vec<(RawKey, Vec<HistoryRow>)>,
-}
-
-impl Part {
-    /// Appends a later part's rows (file order is kept within every group).
-    fn append(&mut self, later: Part) {
-        if self.groups.is_empty() {
-            *self = later;
-            return;
-        }
-        let mut index: HashMap<RawKey, usize> = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| (key.clone(), i))
-            .collect();
-        for (key, mut rows) in later.groups {
-            match index.get(&key) {
-                Some(&i) => self.groups[i].1.append(&mut rows),
-                None => {
-                    index.insert(key.clone(), self.groups.len());
-                    self.groups.push((key, rows));
-                }
-            }
-        }
-    }
-}
-
-/// Rows of a part as they are parsed; the last group used is tried first (a full history repeats
-/// the same entries in the same order every second).
-struct Grouper {
-    part: Part,
-    last: usize,
-}
-
-impl Grouper {
-    fn push(&mut self, kind: &[u8], name: &[u8], row: HistoryRow) {
-        let groups = &mut self.part.groups;
-        let same = |i: usize| {
-            groups
-                .get(i)
-                .is_some_and(|((k, n), _)| k.as_slice() == kind && n.as_slice() == name)
-        };
-        let found = if same(self.last) {
-            Some(self.last)
-        } else if same(self.last + 1) {
-            Some(self.last + 1)
-        } else {
-            (0..groups.len()).find(|&i| same(i))
-        };
-        let index = found.unwrap_or_else(|| {
-            groups.push(((kind.to_vec(), name.to_vec()), Vec::new()));
-            groups.len() - 1
-        });
-        groups[index].1.push(row);
-        self.last = index;
-    }
-}
-
 /// Reads the lines that start in `[start, end)` (`at_line_start`: `start` is known to begin a
 /// line); `None` when one needs the general reader.
 fn read_range(
@@ -260,100 +202,142 @@ fn read_range(
     at_line_start: bool,
     block: usize,
 ) -> std::io::Result<Option<Part>> {
-    let mut grouper = Grouper {
-        part: Part::default(),
-        last: 0,
-    };
+    let mut grouper = Grouper::new();
+    let mut separators = Separators::default();
     // A range that does not start at a line start starts at the first line beginning in it:
     // read from the byte before and drop everything up to its first line end.
     let mut skip_partial_line = !at_line_start && start > 0;
     let mut offset = if skip_partial_line { start - 1 } else { start };
-    let mut buffer = vec![0u8; block];
+    // One byte more than is read, for a line end after a last line without one.
+    let mut buffer = vec![0u8; block.max(1) + 1];
     let mut filled = 0;
     // File offset of buffer[0].
     let mut buffer_offset = offset;
     loop {
-        if filled == buffer.len() {
+        if filled == buffer.len() - 1 {
             buffer.resize(buffer.len() * 2, 0);
         }
-        let read = file.read_at(&mut buffer[filled..], offset)?;
+        let room = buffer.len() - 1;
+        let read = file.read_at(&mut buffer[filled..room], offset)?;
         offset += read as u64;
         filled += read;
         let at_end = read == 0;
-        let mut consumed = 0;
-        while consumed < filled {
-            let line_end = match memchr::memchr(b'\n', &buffer[consumed..filled]) {
-                Some(i) => consumed + i,
-                None if at_end => filled,
-                None => break,
-            };
-            let line_start_offset = buffer_offset + consumed as u64;
-            let line = &buffer[consumed..line_end];
-            consumed = line_end + 1;
-            if skip_partial_line {
-                skip_partial_line = false;
-                continue;
-            }
-            if line_start_offset >= end {
-                return Ok(Some(grouper.part));
-            }
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            if !parse_line(line, layout, &mut grouper) {
-                return Ok(None);
-            }
+        if at_end && filled > 0 && buffer[filled - 1] != b'\n' {
+            buffer[filled] = b'\n';
+            filled += 1;
         }
-        if at_end {
-            return Ok(Some(grouper.part));
+        // The complete lines in the buffer.
+        let Some(last_line_end) = memchr::memrchr(b'\n', &buffer[..filled]) else {
+            if at_end {
+                return Ok(Some(grouper.into_part()));
+            }
+            continue;
+        };
+        let mut first = 0;
+        if skip_partial_line {
+            skip_partial_line = false;
+            first = memchr::memchr(b'\n', &buffer[..filled]).map_or(filled, |i| i + 1);
         }
-        let consumed = consumed.min(filled);
+        // Lines starting at `end` or later are the next range's.
+        let limit = usize::try_from(end.saturating_sub(buffer_offset)).unwrap_or(usize::MAX);
+        let (lines_end, range_done) = if limit > last_line_end {
+            (last_line_end + 1, false)
+        } else if limit <= first {
+            (first, true)
+        } else {
+            let cut = memchr::memchr(b'\n', &buffer[limit - 1..]).map_or(filled, |i| limit + i);
+            (cut, true)
+        };
+        if !read_lines(
+            &buffer[first..lines_end],
+            layout,
+            &mut separators,
+            &mut grouper,
+        ) {
+            return Ok(None);
+        }
+        if range_done || at_end {
+            return Ok(Some(grouper.into_part()));
+        }
+        let consumed = last_line_end + 1;
         buffer.copy_within(consumed..filled, 0);
         filled -= consumed;
         buffer_offset += consumed as u64;
     }
 }
 
-/// Parses one line into `grouper`; `false` when the line needs the general reader.
-fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
-    if memchr::memchr(b'"', line).is_some() {
+/// Parses whole lines (`text` ends with a line end, or is empty) into `grouper`; `false` when
+/// they need the general reader.
+fn read_lines(
+    text: &[u8],
+    layout: &Layout,
+    separators: &mut Separators,
+    grouper: &mut Grouper,
+) -> bool {
+    let found = separators.find(text);
+    if found.has_quote {
         return false; // quoted cells may hold commas
     }
+    let offsets = separators.offsets();
+    let mut line_start = 0;
+    let mut lines = 0;
+    let mut next = 0;
+    while next < offsets.len() {
+        let line_end = next + layout.columns - 1;
+        match offsets.get(line_end) {
+            Some(&at) if text[at as usize] == b'\n' => {
+                if !parse_line(text, line_start, &offsets[next..=line_end], layout, grouper) {
+                    return false;
+                }
+                line_start = at as usize + 1;
+                next = line_end + 1;
+            }
+            _ => {
+                // Not a line of `columns` cells: an empty line is skipped, anything else needs the
+                // general reader.
+                let at = offsets[next] as usize;
+                if text[at] != b'\n' || !text[line_start..at].iter().all(|&b| b == b'\r') {
+                    return false;
+                }
+                line_start = at + 1;
+                next += 1;
+            }
+        }
+        lines += 1;
+    }
+    // Each line above ended at a line end; as many lines as line ends means none hid a line end
+    // among its cells.
+    lines == found.line_ends
+}
+
+/// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
+/// into `grouper`; `false` when the line needs the general reader.
+fn parse_line(
+    text: &[u8],
+    line_start: usize,
+    ends: &[u32],
+    layout: &Layout,
+    grouper: &mut Grouper,
+) -> bool {
     let mut numbers = [None::<f64>; COLUMNS.len()];
     let (mut kind, mut name): (&[u8], &[u8]) = (b"", b"");
-    let mut at = 0;
-    let mut column = 0;
-    loop {
-        let Some(&slot) = layout.slots.get(column) else {
-            return false; // more cells than header columns
+    for &(column, slot) in &layout.read {
+        let cell_start = match column.checked_sub(1) {
+            Some(previous) => ends[previous] as usize + 1,
+            None => line_start,
         };
-        if slot == SKIP || slot == TYPE_SLOT || slot == NAME_SLOT {
-            let cell_end = cell_end(line, at);
-            let cell = &line[at..cell_end];
-            if slot == TYPE_SLOT {
-                kind = cell;
-            } else if slot == NAME_SLOT {
-                name = cell;
-            }
-            at = cell_end;
-        } else {
-            match parse_number(line, at) {
-                Some((value, cell_end)) => {
-                    numbers[slot as usize] = value;
-                    at = cell_end;
-                }
+        let mut cell_end = ends[column] as usize;
+        if column + 1 == layout.columns && cell_end > cell_start && text[cell_end - 1] == b'\r' {
+            cell_end -= 1;
+        }
+        match slot {
+            TYPE_SLOT => kind = &text[cell_start..cell_end],
+            NAME_SLOT => name = &text[cell_start..cell_end],
+            _ => match parse_cell(text, cell_start, cell_end) {
+                Some(value) => numbers[slot as usize] = value,
                 None => return false,
-            }
+            },
         }
-        if column == layout.last_needed {
-            break;
-        }
-        if at >= line.len() {
-            return false; // fewer cells than needed
-        }
-        at += 1;
-        column += 1;
     }
     // Every column but the percentiles must hold a number.
     let required = |slot: usize| numbers[slot];
@@ -377,9 +361,6 @@ fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
     else {
         return false;
     };
-    let percentile = |k: usize| numbers[FIRST_PERCENTILE_SLOT + k];
-    let mut others = (0..11).filter(|k| !NAMED_PERCENTILES.contains(k));
-    let others: [Option<f64>; 8] = std::array::from_fn(|_| others.next().and_then(percentile));
     grouper.push(
         kind,
         name,
@@ -388,10 +369,9 @@ fn parse_line(line: &[u8], layout: &Layout, grouper: &mut Grouper) -> bool {
             user_count,
             rps,
             failures_per_s,
-            p50_ms: percentile(NAMED_PERCENTILES[0]),
-            p95_ms: percentile(NAMED_PERCENTILES[1]),
-            p99_ms: percentile(NAMED_PERCENTILES[2]),
-            other_percentiles_ms: OtherPercentiles::new(others),
+            window_percentiles_ms: WindowPercentiles::new(std::array::from_fn(|k| {
+                numbers[FIRST_PERCENTILE_SLOT + k]
+            })),
             total_requests,
             total_failures,
             total_avg_ms,

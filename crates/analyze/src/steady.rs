@@ -39,9 +39,22 @@ pub fn window(rows: &[HistoryRow], from: f64) -> &[HistoryRow] {
     &rows[start..]
 }
 
-fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-    (count > 0).then(|| sum / count as f64)
+/// A running mean: values added in order, summed as pandas sums them.
+#[derive(Default)]
+struct Mean {
+    sum: f64,
+    count: usize,
+}
+
+impl Mean {
+    fn add(&mut self, value: f64) {
+        self.sum += value;
+        self.count += 1;
+    }
+
+    fn value(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
 }
 
 /// The figures of `rows` (at least two, in time order) for `entry`.
@@ -67,10 +80,29 @@ pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
     let requests = last.total_requests - first.total_requests;
     let failures = last.total_failures - first.total_failures;
     let seconds = last.timestamp - first.timestamp;
-    // pandas: diff() then mean() over the n-1 differences (NaN first row skipped).
-    let diffs = rows
-        .windows(2)
-        .map(|w| w[1].total_requests - w[0].total_requests);
+    // One pass over the rows (a full history holds a million): the sums of the recipe's
+    // per-row figures, in row order as pandas adds them.
+    let mut diffs = Mean::default();
+    let mut averages = Mean::default();
+    let mut percentiles = [Mean::default(), Mean::default(), Mean::default()];
+    let mut previous_total = None;
+    for row in rows {
+        // pandas: diff() then mean() over the n-1 differences (NaN first row skipped).
+        if let Some(previous) = previous_total {
+            diffs.add(row.total_requests - previous);
+        }
+        previous_total = Some(row.total_requests);
+        averages.add(row.total_avg_ms);
+        for (mean, value) in percentiles
+            .iter_mut()
+            .zip([row.p50_ms(), row.p95_ms(), row.p99_ms()])
+        {
+            if let Some(value) = value {
+                mean.add(value);
+            }
+        }
+    }
+    let [p50, p95, p99] = percentiles.map(|m| m.value());
     let time_weighted =
         last.total_avg_ms * last.total_requests - first.total_avg_ms * first.total_requests;
     SteadyFigures {
@@ -81,12 +113,12 @@ pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
         } else {
             0.0
         },
-        rps_recipe: mean(diffs).unwrap_or(0.0),
-        avg_ms: mean(rows.iter().map(|r| r.total_avg_ms)).unwrap_or(0.0),
+        rps_recipe: diffs.value().unwrap_or(0.0),
+        avg_ms: averages.value().unwrap_or(0.0),
         avg_ms_window: (requests > 0.0).then(|| time_weighted / requests),
-        p50_ms: mean(rows.iter().filter_map(|r| r.p50_ms)),
-        p95_ms: mean(rows.iter().filter_map(|r| r.p95_ms)),
-        p99_ms: mean(rows.iter().filter_map(|r| r.p99_ms)),
+        p50_ms: p50,
+        p95_ms: p95,
+        p99_ms: p99,
         error_pct: if requests > 0.0 {
             failures * 100.0 / requests
         } else {
@@ -106,10 +138,13 @@ mod tests {
             user_count: 10.0,
             rps: 0.0,
             failures_per_s: 0.0,
-            p50_ms: Some(10.0),
-            p95_ms: Some(20.0),
-            p99_ms: None,
-            other_percentiles_ms: crate::window_percentiles::OtherPercentiles::unknown(),
+            window_percentiles_ms: crate::window_percentiles::WindowPercentiles::new(
+                std::array::from_fn(|k| match k {
+                    0 => Some(10.0),
+                    5 => Some(20.0),
+                    _ => None,
+                }),
+            ),
             total_requests: total,
             total_failures: total / 100.0,
             total_avg_ms: avg,

@@ -95,9 +95,9 @@ fn measure(users: f64, plateau: &[HistoryRow], settle_s: f64) -> Option<StepFigu
         end: b.timestamp,
         rps: requests / seconds,
         avg_ms: average_ms(a, b),
-        p50_ms: mean(kept.iter().filter_map(|r| r.p50_ms)),
-        p95_ms: mean(kept.iter().filter_map(|r| r.p95_ms)),
-        p99_ms: mean(kept.iter().filter_map(|r| r.p99_ms)),
+        p50_ms: mean(kept.iter().filter_map(|r| r.p50_ms())),
+        p95_ms: mean(kept.iter().filter_map(|r| r.p95_ms())),
+        p99_ms: mean(kept.iter().filter_map(|r| r.p99_ms())),
         error_pct: if requests > 0.0 {
             failures * 100.0 / requests
         } else {
@@ -270,7 +270,7 @@ pub fn breaking_point(steps: &[StepFigures]) -> Option<BreakingPoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::window_percentiles::OtherPercentiles;
+    use crate::window_percentiles::WindowPercentiles;
 
     /// One Aggregated row per second: `users`, cumulative `total` requests at `avg` ms, p50 = `p50`.
     fn row(timestamp: f64, users: f64, total: f64, avg: f64, p50: f64) -> HistoryRow {
@@ -279,10 +279,11 @@ mod tests {
             user_count: users,
             rps: 0.0,
             failures_per_s: 0.0,
-            p50_ms: Some(p50),
-            p95_ms: Some(p50 * 2.0),
-            p99_ms: None,
-            other_percentiles_ms: OtherPercentiles::unknown(),
+            window_percentiles_ms: WindowPercentiles::new(std::array::from_fn(|k| match k {
+                0 => Some(p50),
+                5 => Some(p50 * 2.0),
+                _ => None,
+            })),
             total_requests: total,
             total_failures: 0.0,
             total_avg_ms: avg,

@@ -27,9 +27,9 @@ const THROUGHPUT: [Figure; 2] = [
     ("failures/s", |r| Some(r.failures_per_s)),
 ];
 const LATENCY: [Figure; 3] = [
-    ("p50", |r| r.p50_ms),
-    ("p95", |r| r.p95_ms),
-    ("p99", |r| r.p99_ms),
+    ("p50", |r| r.p50_ms()),
+    ("p95", |r| r.p95_ms()),
+    ("p99", |r| r.p99_ms()),
 ];
 const USERS: [Figure; 1] = [("users", |r| Some(r.user_count))];
 
