@@ -172,6 +172,18 @@ fn anything_unusual_goes_to_the_general_reader() {
             "a number with a tail",
         ),
         ("2,10,GET,/a,1.0".to_owned(), "a short row"),
+        (
+            // Together as many cells as one good line, with a line end where a comma should be:
+            // only the count of line ends tells.
+            {
+                let cells: Vec<String> = row(2, "GET", "/a", "1.0", "3", "2.5")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect();
+                format!("{}\n{}", cells[..10].join(","), cells[10..].join(","))
+            },
+            "a line split in two",
+        ),
     ];
     for (bad, what) in cases {
         let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
