@@ -245,7 +245,9 @@ fn read_range(
         } else if limit <= first {
             (first, true)
         } else {
-            let cut = memchr::memchr(b'\n', &buffer[limit - 1..]).map_or(filled, |i| limit + i);
+            // The line holding byte `limit - 1` ends at or before the last line end.
+            let cut = memchr::memchr(b'\n', &buffer[limit - 1..=last_line_end])
+                .map_or(last_line_end + 1, |i| limit + i);
             (cut, true)
         };
         if !read_lines(
@@ -296,7 +298,7 @@ fn read_lines(
                 // Not a line of `columns` cells: an empty line is skipped, anything else needs the
                 // general reader.
                 let at = offsets[next] as usize;
-                if text[at] != b'\n' || !text[line_start..at].iter().all(|&b| b == b'\r') {
+                if text[at] != b'\n' || !matches!(&text[line_start..at], b"" | b"\r") {
                     return false;
                 }
                 line_start = at + 1;

@@ -30,20 +30,15 @@ pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Vec<Histor
             }
         }
     }
-    let join = |pieces: &mut [(RawKey, Vec<Vec<HistoryRow>>)]| {
-        for (_, rows) in pieces {
-            let mut all = std::mem::take(rows);
-            if all.len() > 1 {
-                let total: usize = all.iter().map(Vec::len).sum();
-                let mut first = std::mem::take(&mut all[0]);
-                first.reserve_exact(total - first.len());
-                for later in &mut all[1..] {
-                    first.append(later);
+    let join = |groups: &mut [(RawKey, Vec<Vec<HistoryRow>>)]| {
+        for (_, pieces) in groups {
+            if let [first, later @ ..] = pieces.as_mut_slice() {
+                first.reserve_exact(later.iter().map(Vec::len).sum());
+                for rows in later {
+                    first.append(rows);
                 }
-                all.truncate(1);
-                all[0] = first;
             }
-            *rows = all;
+            pieces.truncate(1);
         }
     };
     let per_thread = pieces.len().div_ceil(threads.max(1)).max(1);

@@ -31,9 +31,8 @@ fn chunk_masks(chunk: &[u8; CHUNK]) -> ChunkMasks {
         line_ends: 0,
         quotes: 0,
     };
-    for (k, lane) in chunk.chunks_exact(16).enumerate() {
-        let bytes: [u8; 16] = lane.try_into().unwrap_or_default();
-        let bytes = u8x16::new(bytes);
+    for (k, lane) in chunk.as_chunks::<16>().0.iter().enumerate() {
+        let bytes = u8x16::new(*lane);
         let is_comma = bytes.simd_eq(comma);
         let is_line_end = bytes.simd_eq(line_end);
         let shift = 16 * k;
@@ -81,14 +80,12 @@ impl Separators {
             }
             *count = end;
         };
-        let mut chunks = text.chunks_exact(CHUNK);
+        let (chunks, rest) = text.as_chunks::<CHUNK>();
         let mut base = 0u32;
-        for chunk in chunks.by_ref() {
-            let chunk: &[u8; CHUNK] = chunk.try_into().unwrap_or(&[0; CHUNK]);
+        for chunk in chunks {
             record(chunk_masks(chunk), base, &mut count);
             base = base.wrapping_add(CHUNK as u32);
         }
-        let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut last = [0u8; CHUNK];
             last[..rest.len()].copy_from_slice(rest);
