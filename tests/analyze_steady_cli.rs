@@ -56,6 +56,56 @@ fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
     }
 }
 
+/// Per-entry figures of the pandas recipe on `baseline` (pandas 3.1.1), computed once with:
+/// ```text
+/// cd ../shared/locust && python3 -c "
+/// import pandas as pd
+/// df = pd.read_csv('baseline/baseline_stats_history.csv'); agg = df[df.Name == 'Aggregated']
+/// e = df[(df.Name != 'Aggregated') & (df.Timestamp >= agg.Timestamp.min() + 10)]
+/// keys = [e.Type, e.Name]
+/// rps = e.groupby(keys)['Total Request Count'].diff().groupby(keys).mean()
+/// avg = e.groupby(keys)['Total Average Response Time'].mean()
+/// for (t, n), r in rps.items(): print(repr(f'{t} {n}'), float(r), float(avg[(t, n)]))
+/// "
+/// ```
+const RECIPE_PER_ENTRY: [(&str, f64, f64); 8] = [
+    ("DELETE /item/[id]", 3.142857142857143, 30.172678621434894),
+    ("GET /health", 3.183673469387755, 3.0681333404662303),
+    ("GET /item/[id]", 31.224489795918366, 32.65877213095262),
+    ("GET /items", 12.775510204081632, 52.565533331092475),
+    ("POST /api/v1/event", 19.979591836734695, 23.032898081179574),
+    (
+        "POST /api/v1/event/batch",
+        6.285714285714286,
+        59.590231749051135,
+    ),
+    ("POST /items", 6.714285714285714, 43.60024938446512),
+    ("PUT /item/[id]", 6.489795918367347, 43.391574860923676),
+];
+
+#[test]
+fn each_entrys_steady_state_equals_the_pandas_recipe_per_entry() {
+    let path = locust_dir()
+        .join("baseline")
+        .join("baseline_stats_history.csv");
+    let json = analyze_json(&[path.to_str().expect("utf-8"), "--warmup", "10s"]);
+    let entries = json["steady"]["entries"].as_array().expect("entries[]");
+    assert_eq!(entries.len(), RECIPE_PER_ENTRY.len());
+    for (entry, rps, avg) in RECIPE_PER_ENTRY {
+        let got = entries
+            .iter()
+            .find(|e| e["entry"] == entry)
+            .unwrap_or_else(|| panic!("{entry} in entries[]"));
+        let got_rps = got["rps_recipe"].as_f64().expect("rps_recipe");
+        let got_avg = got["avg_ms"].as_f64().expect("avg_ms");
+        assert!(
+            close(got_rps, rps),
+            "{entry}: rps_recipe {got_rps} vs {rps}"
+        );
+        assert!(close(got_avg, avg), "{entry}: avg_ms {got_avg} vs {avg}");
+    }
+}
+
 #[test]
 fn bad_input_is_one_clear_line_and_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use captest_analyze::options::EventsFile;
-use captest_analyze::{analyze, summary, AnalyzeOptions, EventWeight, Percentiles, Run, Slo};
+use captest_analyze::{analyze, summary, AnalyzeOptions, EventWeight, Run, Slo};
 
 use super::load::parse_duration;
 
@@ -82,7 +82,7 @@ impl Args {
 /// Runs `captest analyze`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
-    let run = Run::load_with(&args.path, Percentiles::Named)?;
+    let run = Run::load_for_analysis(&args.path, args.warmup)?;
     if run.history.is_none() && !args.warmup.is_zero() {
         eprintln!(
             "warning: {}: no _stats_history.csv, so --warmup {} cannot be applied; the figures are _stats.csv's whole-run totals",

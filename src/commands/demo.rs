@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, summary, AnalyzeOptions, Percentiles, Run};
+use captest_analyze::{analyze, summary, AnalyzeOptions, Run};
 use captest_report::{build_page, Templates};
 use captest_runner::client::Target;
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for file in &report.files {
         println!("wrote {}", file.display());
     }
-    let run = Run::load_with(&prefix, Percentiles::Named)?;
+    let run = Run::load_for_analysis(&prefix, AnalyzeOptions::default().warmup)?;
     let analysis = analyze(&run, &AnalyzeOptions::default())?;
     println!("\n{}", summary::text(&analysis));
     match &analysis.knee {

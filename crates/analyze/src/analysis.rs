@@ -157,7 +157,22 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
             hint: "use a shorter --warmup or a longer run",
         });
     }
-    let mut entries: Vec<SteadyFigures> = if history.is_full() {
+    let mut entries: Vec<SteadyFigures> = if let Some(summed) = &history.entry_windows {
+        if summed.from != from {
+            return Err(AnalyzeError::InvalidOption(format!(
+                "{}: the entries' windows were summed from {} s, the analysis asks for {} s (read the history again with the same --warmup)",
+                history.path.display(),
+                summed.from,
+                from
+            )));
+        }
+        summed
+            .windows
+            .iter()
+            .filter(|(_, window)| window.rows() >= 2)
+            .map(|(name, window)| window.figures(&name.to_string()))
+            .collect()
+    } else if history.is_full() {
         history
             .entries
             .iter()

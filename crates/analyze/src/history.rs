@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::history_scan::{is_read, scan, Rows, Scan, COLUMNS, FIRST_PERCENTILE_SLOT};
+use crate::history_scan::{
+    first_aggregated_timestamp, is_read, scan, EntryRows, Rows, Scan, COLUMNS,
+    FIRST_PERCENTILE_SLOT,
+};
+use crate::steady::{window, SteadyWindow};
 use crate::table::{read_header, CsvTable};
 use crate::window_percentiles::{WindowPercentiles, WINDOW_PERCENTILES};
 
@@ -84,8 +88,21 @@ pub struct History {
     pub path: PathBuf,
     /// The Aggregated rows in file order.
     pub aggregated: Vec<HistoryRow>,
-    /// Each entry's rows in file order (empty without full history).
+    /// Each entry's rows in file order (empty without full history, and when read with
+    /// [`History::read_steady`]).
     pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
+    /// Each entry's steady window, summed as the file was read, when read with
+    /// [`History::read_steady`] (`None` otherwise).
+    pub entry_windows: Option<EntryWindows>,
+}
+
+/// Each entry's steady window, summed as the history was read instead of keeping its rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryWindows {
+    /// Start of the windows, unix seconds: the first Aggregated timestamp plus the warmup.
+    pub from: f64,
+    /// Each entry's window (an entry whose rows all came before `from` has an empty one).
+    pub windows: BTreeMap<EntryName, SteadyWindow>,
 }
 
 /// Which current-window percentile columns a history is read with.
@@ -179,18 +196,69 @@ impl History {
     /// the polars reader for anything else (it names the line of a bad cell).
     pub fn read_with(path: &Path, percentiles: Percentiles) -> Result<History, AnalyzeError> {
         let (header, header_bytes) = read_header(path)?;
-        let (aggregated, entries) = match scan(path, &header, header_bytes, percentiles)? {
-            Scan::Read(rows) => rows,
-            Scan::NeedsGeneralReader => read_with_polars(path, percentiles)?,
-        };
-        let history = History {
+        let (aggregated, entries) =
+            match scan(path, &header, header_bytes, percentiles, EntryRows::Kept)? {
+                Scan::Read(rows) => rows,
+                Scan::Summed(_) | Scan::NeedsGeneralReader => read_with_polars(path, percentiles)?,
+            };
+        History::checked(History {
             path: path.to_owned(),
             aggregated,
             entries: entries.into_iter().collect(),
-        };
+            entry_windows: None,
+        })
+    }
+
+    /// Reads and checks a history file for the steady state after `warmup_s` seconds: the
+    /// Aggregated rows (current-window 50/95/99 % only) are kept, each entry's rows are summed
+    /// into its [`SteadyWindow`] as the file is read (a million rows of a full history need not
+    /// be kept to compute the entries' steady figures).
+    pub fn read_steady(path: &Path, warmup_s: f64) -> Result<History, AnalyzeError> {
+        let (header, header_bytes) = read_header(path)?;
+        if let Some(start) = first_aggregated_timestamp(path, &header, header_bytes)? {
+            let from = start + warmup_s;
+            let summed = scan(
+                path,
+                &header,
+                header_bytes,
+                Percentiles::Named,
+                EntryRows::SummedFrom(from),
+            )?;
+            if let Scan::Summed((aggregated, windows)) = summed {
+                if aggregated.first().map(|r| r.timestamp) == Some(start) {
+                    return History::checked(History {
+                        path: path.to_owned(),
+                        aggregated,
+                        entries: BTreeMap::new(),
+                        entry_windows: Some(EntryWindows {
+                            from,
+                            windows: windows.into_iter().collect(),
+                        }),
+                    });
+                }
+            }
+        }
+        // Not a file for the fast path: every row read, then summed.
+        let mut history = History::read_with(path, Percentiles::Named)?;
+        let from = history.start() + warmup_s;
+        let windows = std::mem::take(&mut history.entries)
+            .into_iter()
+            .map(|(entry, rows)| {
+                let mut summed = SteadyWindow::default();
+                for row in window(&rows, from) {
+                    summed.add(row);
+                }
+                (entry, summed)
+            })
+            .collect();
+        history.entry_windows = Some(EntryWindows { from, windows });
+        Ok(history)
+    }
+
+    fn checked(history: History) -> Result<History, AnalyzeError> {
         if history.aggregated.len() < 2 {
             return Err(AnalyzeError::TooFewRows {
-                path: path.to_owned(),
+                path: history.path,
                 rows: history.aggregated.len(),
                 when: "in the file".to_owned(),
                 hint: "the run was too short to analyze; run it for a few seconds at least",
@@ -199,9 +267,13 @@ impl History {
         Ok(history)
     }
 
-    /// Whether every entry has its own rows (`--csv-full-history`).
+    /// Whether every entry has its own rows (`--csv-full-history`), kept or summed.
     pub fn is_full(&self) -> bool {
         !self.entries.is_empty()
+            || self
+                .entry_windows
+                .as_ref()
+                .is_some_and(|w| !w.windows.is_empty())
     }
 
     /// The first Aggregated timestamp, seconds.

@@ -8,6 +8,11 @@
 //! decimals of up to 19 digits 8 digits at a time, else `fast-float2`, the parser polars itself
 //! uses). The ranges' rows are then joined per entry ([`groups`]).
 //!
+//! For the steady state alone ([`EntryRows::SummedFrom`], what `captest analyze` needs), each
+//! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
+//! the cells the window does not use are not parsed: a million-row file then costs a few MiB
+//! instead of a hundred.
+//!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
 //! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give
 //! up ([`Scan::NeedsGeneralReader`]) so that the polars reader reads the file and reports the exact
@@ -17,14 +22,17 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::cell::parse_cell;
+use crate::cell::parse_slice;
 use crate::error::AnalyzeError;
 use crate::history::{EntryName, HistoryRow, Percentiles};
-use crate::window_percentiles::WindowPercentiles;
-use groups::{merge, Grouper, Part};
+use crate::steady::SteadyWindow;
+use groups::{merge, Group, Grouper, Part};
+pub(crate) use line::is_read;
+use line::{parse_line, Layout};
 use separators::Separators;
 
 mod groups;
+mod line;
 mod separators;
 
 /// Columns read; a column's index here is its slot in a parsed line.
@@ -50,12 +58,8 @@ pub(crate) const COLUMNS: [&str; 20] = [
     "Total Failure Count",
     "Total Average Response Time",
 ];
-const TYPE_SLOT: u8 = 2;
-const NAME_SLOT: u8 = 3;
 /// Slots of the current-window percentiles: 50 %, 66 % … 99.99 %, 100 %.
 pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
-/// Slots, among the percentiles, of the three the analysis and the report use: 50 %, 95 %, 99 %.
-const NAMED_PERCENTILES: [usize; 3] = [0, 5, 7];
 /// Bytes each read asks for.
 const BLOCK: usize = 1 << 20;
 /// Files smaller than this are read by one thread.
@@ -64,52 +68,39 @@ const PARALLEL_FROM: u64 = 8 << 20;
 /// The rows of a history file, Aggregated apart, entries grouped by type and name.
 pub(crate) type Rows = (Vec<HistoryRow>, Vec<(EntryName, Vec<HistoryRow>)>);
 
+/// The rows of a history file whose entries' rows were summed: the Aggregated rows, and each
+/// entry's steady window.
+pub(crate) type Summed = (Vec<HistoryRow>, Vec<(EntryName, SteadyWindow)>);
+
+/// How the rows of the entries (every row but Aggregated) are kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum EntryRows {
+    /// Every row.
+    Kept,
+    /// Summed into each entry's [`SteadyWindow`] from `from` (unix seconds: the rows at or after
+    /// it), without User Count, Requests/s and Failures/s, which the window does not use.
+    SummedFrom(f64),
+}
+
 /// What the fast path made of a file.
 pub(crate) enum Scan {
-    /// Every row, read.
+    /// Every row, read ([`EntryRows::Kept`]).
     Read(Rows),
+    /// The Aggregated rows and the entries' windows ([`EntryRows::SummedFrom`]).
+    Summed(Summed),
     /// The file has something the fast path does not handle; read it with the general reader.
     NeedsGeneralReader,
 }
 
-/// Where each column of a line goes.
-struct Layout {
-    /// Cells in a line: the header's.
-    columns: usize,
-    /// The columns read, in order, each with its slot (index into [`COLUMNS`]).
-    read: Vec<(usize, u8)>,
-}
-
-/// Whether `slot` is read when `percentiles` are asked for.
-pub(crate) fn is_read(slot: usize, percentiles: Percentiles) -> bool {
-    let percentile = slot.wrapping_sub(FIRST_PERCENTILE_SLOT);
-    percentiles == Percentiles::All || percentile > 10 || NAMED_PERCENTILES.contains(&percentile)
-}
-
-impl Layout {
-    fn from_header(header: &[String], percentiles: Percentiles) -> Option<Layout> {
-        let mut read = Vec::new();
-        for (slot, column) in COLUMNS.iter().enumerate() {
-            if is_read(slot, percentiles) {
-                let index = header.iter().position(|h| h == column)?;
-                read.push((index, slot as u8));
-            }
-        }
-        read.sort_unstable();
-        Some(Layout {
-            columns: header.len(),
-            read,
-        })
-    }
-}
-
 /// Reads `path` (whose header line is `header`, `header_bytes` long with its line end); the
-/// current-window percentiles besides 50/95/99 % only with [`Percentiles::All`].
+/// current-window percentiles besides 50/95/99 % only with [`Percentiles::All`], the entries' rows
+/// kept as `entry_rows` says.
 pub(crate) fn scan(
     path: &Path,
     header: &[String],
     header_bytes: u64,
     percentiles: Percentiles,
+    entry_rows: EntryRows,
 ) -> Result<Scan, AnalyzeError> {
     let length = std::fs::metadata(path)
         .map_err(|e| AnalyzeError::read(path, e))?
@@ -119,18 +110,30 @@ pub(crate) fn scan(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
     };
-    scan_with(path, header, header_bytes, percentiles, threads, BLOCK)
+    let split = Split {
+        threads,
+        block: BLOCK,
+    };
+    scan_with(path, header, header_bytes, (percentiles, entry_rows), split)
+}
+
+/// How a file is read in parallel.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// Reader threads, each reading one byte range.
+    threads: usize,
+    /// Bytes each read asks for.
+    block: usize,
 }
 
 fn scan_with(
     path: &Path,
     header: &[String],
     header_bytes: u64,
-    percentiles: Percentiles,
-    threads: usize,
-    block: usize,
+    (percentiles, entry_rows): (Percentiles, EntryRows),
+    split: Split,
 ) -> Result<Scan, AnalyzeError> {
-    let Some(layout) = Layout::from_header(header, percentiles) else {
+    let Some(layout) = Layout::from_header(header, percentiles, entry_rows) else {
         return Ok(Scan::NeedsGeneralReader);
     };
     let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
@@ -139,23 +142,20 @@ fn scan_with(
         .map_err(|e| AnalyzeError::read(path, e))?
         .len();
     let body = length.saturating_sub(header_bytes);
-    let threads = threads.max(1);
+    let threads = split.threads.max(1);
     let bounds: Vec<u64> = (0..=threads as u64)
         .map(|k| header_bytes + body * k / threads as u64)
         .collect();
+    let read_part = |k: usize| {
+        let range = (bounds[k], bounds[k + 1]);
+        read_range(&file, &layout, range, k == 0, split.block)
+    };
     let parts: Vec<std::io::Result<Option<Part>>> = if threads == 1 {
-        vec![read_range(
-            &file, &layout, bounds[0], bounds[1], true, block,
-        )]
+        vec![read_part(0)]
     } else {
         std::thread::scope(|scope| {
-            let workers: Vec<_> = bounds
-                .windows(2)
-                .enumerate()
-                .map(|(k, range)| {
-                    let (file, layout) = (&file, &layout);
-                    scope.spawn(move || read_range(file, layout, range[0], range[1], k == 0, block))
-                })
+            let workers: Vec<_> = (0..threads)
+                .map(|k| scope.spawn(move || read_part(k)))
                 .collect();
             workers
                 .into_iter()
@@ -179,17 +179,69 @@ fn scan_with(
     let merged = merge(read, threads);
     let mut aggregated = Vec::new();
     let mut entries = Vec::with_capacity(merged.len());
-    for ((kind, name), rows) in merged {
+    let mut windows = Vec::with_capacity(merged.len());
+    for ((kind, name), group) in merged {
         let (Ok(kind), Ok(name)) = (String::from_utf8(kind), String::from_utf8(name)) else {
             return Ok(Scan::NeedsGeneralReader);
         };
-        if kind.is_empty() && name == "Aggregated" {
-            aggregated = rows;
-        } else {
-            entries.push((EntryName { method: kind, name }, rows));
+        let entry = EntryName { method: kind, name };
+        match group {
+            Group::Rows(rows) if entry.method.is_empty() && entry.name == "Aggregated" => {
+                aggregated = rows;
+            }
+            Group::Rows(rows) => entries.push((entry, rows)),
+            Group::Window(window) => windows.push((entry, window)),
         }
     }
-    Ok(Scan::Read((aggregated, entries)))
+    Ok(match entry_rows {
+        EntryRows::Kept => Scan::Read((aggregated, entries)),
+        EntryRows::SummedFrom(_) => Scan::Summed((aggregated, windows)),
+    })
+}
+
+/// The timestamp of the first Aggregated row, from the first MiB after the header; `None` when
+/// it is not there or the lines are not plain (the fast path's files).
+pub(crate) fn first_aggregated_timestamp(
+    path: &Path,
+    header: &[String],
+    header_bytes: u64,
+) -> Result<Option<f64>, AnalyzeError> {
+    let Some(layout) = Layout::from_header(header, Percentiles::Named, EntryRows::Kept) else {
+        return Ok(None);
+    };
+    let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
+    let mut buffer = vec![0u8; BLOCK];
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read_at(&mut buffer[filled..], header_bytes + filled as u64) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(AnalyzeError::read(path, e)),
+        }
+    }
+    let text = &buffer[..filled];
+    // Complete lines only (the whole text when the file ended).
+    let complete = if filled < buffer.len() {
+        text
+    } else {
+        let last_line_end = memchr::memrchr(b'\n', text).map_or(0, |i| i + 1);
+        &text[..last_line_end]
+    };
+    for line in complete.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.contains(&b'"') {
+            return Ok(None);
+        }
+        let cells: Vec<&[u8]> = line.split(|&b| b == b',').collect();
+        if cells.len() != layout.columns {
+            continue;
+        }
+        if cells[layout.type_column].is_empty() && cells[layout.name_column] == b"Aggregated" {
+            return Ok(parse_slice(cells[layout.timestamp_column]).flatten());
+        }
+    }
+    Ok(None)
 }
 
 /// Reads the lines that start in `[start, end)` (`at_line_start`: `start` is known to begin a
@@ -197,8 +249,7 @@ fn scan_with(
 fn read_range(
     file: &File,
     layout: &Layout,
-    start: u64,
-    end: u64,
+    (start, end): (u64, u64),
     at_line_start: bool,
     block: usize,
 ) -> std::io::Result<Option<Part>> {
@@ -310,76 +361,6 @@ fn read_lines(
     // Each line above ended at a line end; as many lines as line ends means none hid a line end
     // among its cells.
     lines == found.line_ends
-}
-
-/// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
-/// into `grouper`; `false` when the line needs the general reader.
-fn parse_line(
-    text: &[u8],
-    line_start: usize,
-    ends: &[u32],
-    layout: &Layout,
-    grouper: &mut Grouper,
-) -> bool {
-    let mut numbers = [None::<f64>; COLUMNS.len()];
-    let (mut kind, mut name): (&[u8], &[u8]) = (b"", b"");
-    for &(column, slot) in &layout.read {
-        let cell_start = match column.checked_sub(1) {
-            Some(previous) => ends[previous] as usize + 1,
-            None => line_start,
-        };
-        let mut cell_end = ends[column] as usize;
-        if column + 1 == layout.columns && cell_end > cell_start && text[cell_end - 1] == b'\r' {
-            cell_end -= 1;
-        }
-        match slot {
-            TYPE_SLOT => kind = &text[cell_start..cell_end],
-            NAME_SLOT => name = &text[cell_start..cell_end],
-            _ => match parse_cell(text, cell_start, cell_end) {
-                Some(value) => numbers[slot as usize] = value,
-                None => return false,
-            },
-        }
-    }
-    // Every column but the percentiles must hold a number.
-    let required = |slot: usize| numbers[slot];
-    let (
-        Some(timestamp),
-        Some(user_count),
-        Some(rps),
-        Some(failures_per_s),
-        Some(total_requests),
-        Some(total_failures),
-        Some(total_avg_ms),
-    ) = (
-        required(0),
-        required(1),
-        required(4),
-        required(5),
-        required(17),
-        required(18),
-        required(19),
-    )
-    else {
-        return false;
-    };
-    grouper.push(
-        kind,
-        name,
-        HistoryRow {
-            timestamp,
-            user_count,
-            rps,
-            failures_per_s,
-            window_percentiles_ms: WindowPercentiles::new(std::array::from_fn(|k| {
-                numbers[FIRST_PERCENTILE_SLOT + k]
-            })),
-            total_requests,
-            total_failures,
-            total_avg_ms,
-        },
-    );
-    true
 }
 
 #[cfg(test)]

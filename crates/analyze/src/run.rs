@@ -1,6 +1,7 @@
 //! A run's files, loaded: history, final stats, failures, steps and event weights.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
@@ -38,12 +39,39 @@ impl Run {
 
     /// Like [`Run::load`], reading the history's current-window `percentiles` only.
     pub fn load_with(path: &Path, percentiles: Percentiles) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, |history, _| History::read_with(history, percentiles))
+    }
+
+    /// Loads the run for [`analyze`](crate::analyze) with `warmup`: the history is read with
+    /// [`History::read_steady`] (each entry's steady window summed as the file is read, its rows
+    /// not kept), unless `_failures.csv` holds 429s, whose split per step needs every entry's
+    /// rows.
+    pub fn load_for_analysis(path: &Path, warmup: Duration) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, |history, failures| {
+            if failures.iter().any(FailureRow::is_rate_limit) {
+                History::read_with(history, Percentiles::Named)
+            } else {
+                History::read_steady(history, warmup.as_secs_f64())
+            }
+        })
+    }
+
+    fn load_reading(
+        path: &Path,
+        read_history: impl FnOnce(&Path, &[FailureRow]) -> Result<History, AnalyzeError>,
+    ) -> Result<Run, AnalyzeError> {
         let files = RunFiles::locate(path)?;
+        let failures = files
+            .failures
+            .as_deref()
+            .map(read_failures)
+            .transpose()?
+            .unwrap_or_default();
         Ok(Run {
             history: files
                 .history
                 .as_deref()
-                .map(|h| History::read_with(h, percentiles))
+                .map(|h| read_history(h, &failures))
                 .transpose()?,
             stats: files
                 .stats
@@ -51,12 +79,7 @@ impl Run {
                 .map(read_stats)
                 .transpose()?
                 .unwrap_or_default(),
-            failures: files
-                .failures
-                .as_deref()
-                .map(read_failures)
-                .transpose()?
-                .unwrap_or_default(),
+            failures,
             exceptions: files
                 .exceptions
                 .as_deref()

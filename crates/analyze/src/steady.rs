@@ -40,7 +40,7 @@ pub fn window(rows: &[HistoryRow], from: f64) -> &[HistoryRow] {
 }
 
 /// A running mean: values added in order, summed as pandas sums them.
-#[derive(Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 struct Mean {
     sum: f64,
     count: usize,
@@ -52,80 +52,139 @@ impl Mean {
         self.count += 1;
     }
 
+    fn join(&mut self, later: Mean) {
+        self.sum += later.sum;
+        self.count += later.count;
+    }
+
     fn value(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum / self.count as f64)
     }
 }
 
-/// The figures of `rows` (at least two, in time order) for `entry`.
-pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
-    let (first, last) = match (rows.first(), rows.last()) {
-        (Some(first), Some(last)) => (first, last),
-        _ => {
-            return SteadyFigures {
-                entry: entry.to_owned(),
-                requests: 0.0,
-                rps: 0.0,
-                rps_recipe: 0.0,
-                avg_ms: 0.0,
-                avg_ms_window: None,
-                p50_ms: None,
-                p95_ms: None,
-                p99_ms: None,
-                error_pct: 0.0,
-                source: "history",
-            }
+/// The cumulative figures of a window's first or last row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+struct Edge {
+    timestamp: f64,
+    total_requests: f64,
+    total_failures: f64,
+    total_avg_ms: f64,
+}
+
+impl Edge {
+    fn of(row: &HistoryRow) -> Edge {
+        Edge {
+            timestamp: row.timestamp,
+            total_requests: row.total_requests,
+            total_failures: row.total_failures,
+            total_avg_ms: row.total_avg_ms,
         }
-    };
-    let requests = last.total_requests - first.total_requests;
-    let failures = last.total_failures - first.total_failures;
-    let seconds = last.timestamp - first.timestamp;
-    // One pass over the rows (a full history holds a million): the sums of the recipe's
-    // per-row figures, in row order as pandas adds them.
-    let mut diffs = Mean::default();
-    let mut averages = Mean::default();
-    let mut percentiles = [Mean::default(), Mean::default(), Mean::default()];
-    let mut previous_total = None;
-    for row in rows {
-        // pandas: diff() then mean() over the n-1 differences (NaN first row skipped).
-        if let Some(previous) = previous_total {
-            diffs.add(row.total_requests - previous);
-        }
-        previous_total = Some(row.total_requests);
-        averages.add(row.total_avg_ms);
-        for (mean, value) in percentiles
-            .iter_mut()
-            .zip([row.p50_ms(), row.p95_ms(), row.p99_ms()])
+    }
+}
+
+/// An entry's rows in the steady window, summed in time order: everything [`SteadyFigures`] are
+/// computed from, without the rows (a full history holds a million of them). Rows are
+/// [added](SteadyWindow::add) one by one, or windows of consecutive parts of a file
+/// [joined](SteadyWindow::join).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SteadyWindow {
+    first: Option<Edge>,
+    last: Option<Edge>,
+    rows: usize,
+    /// Of `Total Average Response Time`.
+    averages: Mean,
+    /// Of the current-window 50th, 95th and 99th percentiles (N/A cells left out).
+    percentiles: [Mean; 3],
+}
+
+impl SteadyWindow {
+    /// Adds the next row of the window. Reads its timestamp, cumulative figures and the
+    /// current-window 50/95/99 % only.
+    pub fn add(&mut self, row: &HistoryRow) {
+        let edge = Edge::of(row);
+        self.first.get_or_insert(edge);
+        self.last = Some(edge);
+        self.rows += 1;
+        self.averages.add(row.total_avg_ms);
+        for (mean, value) in
+            self.percentiles
+                .iter_mut()
+                .zip([row.p50_ms(), row.p95_ms(), row.p99_ms()])
         {
             if let Some(value) = value {
                 mean.add(value);
             }
         }
     }
-    let [p50, p95, p99] = percentiles.map(|m| m.value());
-    let time_weighted =
-        last.total_avg_ms * last.total_requests - first.total_avg_ms * first.total_requests;
-    SteadyFigures {
-        entry: entry.to_owned(),
-        requests,
-        rps: if seconds > 0.0 {
-            requests / seconds
-        } else {
-            0.0
-        },
-        rps_recipe: diffs.value().unwrap_or(0.0),
-        avg_ms: averages.value().unwrap_or(0.0),
-        avg_ms_window: (requests > 0.0).then(|| time_weighted / requests),
-        p50_ms: p50,
-        p95_ms: p95,
-        p99_ms: p99,
-        error_pct: if requests > 0.0 {
-            failures * 100.0 / requests
-        } else {
-            0.0
-        },
-        source: "history",
+
+    /// Joins the window of the rows that follow this window's in the file.
+    pub fn join(&mut self, later: &SteadyWindow) {
+        if self.first.is_none() {
+            self.first = later.first;
+        }
+        if later.last.is_some() {
+            self.last = later.last;
+        }
+        self.rows += later.rows;
+        self.averages.join(later.averages);
+        for (mean, later) in self.percentiles.iter_mut().zip(later.percentiles) {
+            mean.join(later);
+        }
     }
+
+    /// Rows in the window.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The figures of the window for `entry`.
+    pub fn figures(&self, entry: &str) -> SteadyFigures {
+        let [p50, p95, p99] = self.percentiles.map(|m| m.value());
+        let mut figures = SteadyFigures {
+            entry: entry.to_owned(),
+            requests: 0.0,
+            rps: 0.0,
+            rps_recipe: 0.0,
+            avg_ms: self.averages.value().unwrap_or(0.0),
+            avg_ms_window: None,
+            p50_ms: p50,
+            p95_ms: p95,
+            p99_ms: p99,
+            error_pct: 0.0,
+            source: "history",
+        };
+        let (Some(first), Some(last)) = (self.first, self.last) else {
+            return figures;
+        };
+        let requests = last.total_requests - first.total_requests;
+        let failures = last.total_failures - first.total_failures;
+        let seconds = last.timestamp - first.timestamp;
+        figures.requests = requests;
+        if seconds > 0.0 {
+            figures.rps = requests / seconds;
+        }
+        // pandas: `diff().mean()` over the rows' n-1 differences, whose sum is last - first
+        // (exactly so for request counts, which are whole numbers).
+        if self.rows > 1 {
+            figures.rps_recipe = requests / (self.rows - 1) as f64;
+        }
+        if requests > 0.0 {
+            let time_weighted =
+                last.total_avg_ms * last.total_requests - first.total_avg_ms * first.total_requests;
+            figures.avg_ms_window = Some(time_weighted / requests);
+            figures.error_pct = failures * 100.0 / requests;
+        }
+        figures
+    }
+}
+
+/// The figures of `rows` (at least two, in time order) for `entry`.
+pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
+    let mut window = SteadyWindow::default();
+    for row in rows {
+        window.add(row);
+    }
+    window.figures(entry)
 }
 
 #[cfg(test)]

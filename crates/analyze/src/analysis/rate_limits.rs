@@ -88,7 +88,9 @@ pub(super) fn errors_without_rate_limits(run: &Run, steps: &mut [StepFigures]) {
         }
         return;
     }
-    let Some(history) = run.history.as_ref().filter(|h| h.is_full()) else {
+    // The split per step needs every entry's rows ([`Run::load_for_analysis`] keeps them when
+    // there are 429s).
+    let Some(history) = run.history.as_ref().filter(|h| !h.entries.is_empty()) else {
         return;
     };
     exclude_rate_limits(steps, &history.entries, |entry| {

@@ -4,41 +4,74 @@
 use std::collections::HashMap;
 
 use crate::history::HistoryRow;
+use crate::steady::SteadyWindow;
 
 /// An entry's type and name, as the bytes of the file.
 pub(super) type RawKey = (Vec<u8>, Vec<u8>);
 
-/// The rows of one byte range, grouped by (type, name) in order of first appearance.
+/// What is kept of one entry's rows.
+#[derive(Debug)]
+pub(super) enum Group {
+    /// Every row, in file order.
+    Rows(Vec<HistoryRow>),
+    /// The rows of the steady window, summed.
+    Window(SteadyWindow),
+}
+
+impl Group {
+    /// Appends the group of the rows that follow this group's in the file (kept the same way).
+    fn join(&mut self, later: Group) {
+        match (self, later) {
+            (Group::Rows(rows), Group::Rows(mut later)) => rows.append(&mut later),
+            (Group::Window(window), Group::Window(later)) => window.join(&later),
+            // One entry is always kept the same way in every range (see `Grouper::group`).
+            (this, later) => *this = later,
+        }
+    }
+}
+
+/// The groups of one byte range, keyed by (type, name) in order of first appearance.
 #[derive(Default)]
 pub(super) struct Part {
-    groups: Vec<(RawKey, Vec<HistoryRow>)>,
+    groups: Vec<(RawKey, Group)>,
 }
 
 /// Joins the parts of consecutive byte ranges into one list of groups (in order of first
 /// appearance, rows in file order), the groups' rows copied together on up to `threads` threads.
-pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Vec<HistoryRow>)> {
+pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Group)> {
     let mut index: HashMap<RawKey, usize> = HashMap::new();
-    let mut pieces: Vec<(RawKey, Vec<Vec<HistoryRow>>)> = Vec::new();
+    let mut pieces: Vec<(RawKey, Vec<Group>)> = Vec::new();
     for part in parts {
-        for (key, rows) in part.groups {
+        for (key, group) in part.groups {
             match index.get(&key) {
-                Some(&i) => pieces[i].1.push(rows),
+                Some(&i) => pieces[i].1.push(group),
                 None => {
                     index.insert(key.clone(), pieces.len());
-                    pieces.push((key, vec![rows]));
+                    pieces.push((key, vec![group]));
                 }
             }
         }
     }
-    let join = |groups: &mut [(RawKey, Vec<Vec<HistoryRow>>)]| {
+    let join = |groups: &mut [(RawKey, Vec<Group>)]| {
         for (_, pieces) in groups {
-            if let [first, later @ ..] = pieces.as_mut_slice() {
-                first.reserve_exact(later.iter().map(Vec::len).sum());
-                for rows in later {
-                    first.append(rows);
+            let mut later = pieces.drain(..).rev().collect::<Vec<_>>();
+            if let Some(mut first) = later.pop() {
+                if let Group::Rows(rows) = &mut first {
+                    rows.reserve_exact(
+                        later
+                            .iter()
+                            .map(|g| match g {
+                                Group::Rows(r) => r.len(),
+                                Group::Window(_) => 0,
+                            })
+                            .sum(),
+                    );
                 }
+                while let Some(next) = later.pop() {
+                    first.join(next);
+                }
+                pieces.push(first);
             }
-            pieces.truncate(1);
         }
     };
     let per_thread = pieces.len().div_ceil(threads.max(1)).max(1);
@@ -49,12 +82,12 @@ pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Vec<Histor
     });
     pieces
         .into_iter()
-        .map(|(key, mut rows)| (key, rows.pop().unwrap_or_default()))
+        .filter_map(|(key, mut groups)| Some((key, groups.pop()?)))
         .collect()
 }
 
-/// Rows of a part as they are parsed; the last group used is tried first (a full history repeats
-/// the same entries in the same order every second).
+/// Groups of a part as its rows are parsed; the last group used is tried first (a full history
+/// repeats the same entries in the same order every second).
 pub(super) struct Grouper {
     part: Part,
     last: usize,
@@ -69,12 +102,19 @@ impl Grouper {
         }
     }
 
-    /// The rows pushed, grouped.
+    /// The groups, in order of first appearance.
     pub(super) fn into_part(self) -> Part {
         self.part
     }
 
-    pub(super) fn push(&mut self, kind: &[u8], name: &[u8], row: HistoryRow) {
+    /// The group of (`kind`, `name`); a new one is made with `new` (which must keep the rows of
+    /// one entry the same way every time it is called for it).
+    pub(super) fn group(
+        &mut self,
+        kind: &[u8],
+        name: &[u8],
+        new: impl FnOnce() -> Group,
+    ) -> &mut Group {
         let groups = &mut self.part.groups;
         let same = |i: usize| {
             groups
@@ -89,10 +129,10 @@ impl Grouper {
             (0..groups.len()).find(|&i| same(i))
         };
         let index = found.unwrap_or_else(|| {
-            groups.push(((kind.to_vec(), name.to_vec()), Vec::new()));
+            groups.push(((kind.to_vec(), name.to_vec()), new()));
             groups.len() - 1
         });
-        groups[index].1.push(row);
         self.last = index;
+        &mut groups[index].1
     }
 }

@@ -59,40 +59,38 @@ impl Separators {
         if self.offsets.len() < room {
             self.offsets.resize(room, 0);
         }
-        let mut found = Found {
-            line_ends: 0,
-            has_quote: false,
-        };
-        let mut count = 0;
-        let mut record = |masks: ChunkMasks, base: u32, count: &mut usize| {
-            found.line_ends += masks.line_ends.count_ones() as usize;
-            found.has_quote |= masks.quotes != 0;
+        // Locals only in the loop (no writes through `self` the compiler must keep in order).
+        let offsets = self.offsets.as_mut_slice();
+        let (mut count, mut line_ends, mut quotes) = (0usize, 0usize, 0u64);
+        let (chunks, rest) = text.as_chunks::<CHUNK>();
+        let mut last = [0u8; CHUNK];
+        last[..rest.len()].copy_from_slice(rest);
+        let tail = (!rest.is_empty()).then_some(&last);
+        for (k, chunk) in chunks.iter().chain(tail).enumerate() {
+            let masks = chunk_masks(chunk);
+            line_ends += masks.line_ends.count_ones() as usize;
+            quotes |= masks.quotes;
+            let base = (k * CHUNK) as u32;
             let mut bits = masks.separators;
-            let end = *count + bits.count_ones() as usize;
+            let found = bits.count_ones() as usize;
             // Eight offsets per turn, written whether or not they exist (the extra ones are
             // overwritten or beyond `count`): fewer mispredicted branches than one per bit.
-            while bits != 0 {
-                for _ in 0..8 {
-                    self.offsets[*count] = base.wrapping_add(bits.trailing_zeros());
+            for eight in offsets[count..count + CHUNK].as_chunks_mut::<8>().0 {
+                if bits == 0 {
+                    break;
+                }
+                for offset in eight {
+                    *offset = base.wrapping_add(bits.trailing_zeros());
                     bits &= bits.wrapping_sub(1);
-                    *count += 1;
                 }
             }
-            *count = end;
-        };
-        let (chunks, rest) = text.as_chunks::<CHUNK>();
-        let mut base = 0u32;
-        for chunk in chunks {
-            record(chunk_masks(chunk), base, &mut count);
-            base = base.wrapping_add(CHUNK as u32);
-        }
-        if !rest.is_empty() {
-            let mut last = [0u8; CHUNK];
-            last[..rest.len()].copy_from_slice(rest);
-            record(chunk_masks(&last), base, &mut count);
+            count += found;
         }
         self.count = count;
-        found
+        Found {
+            line_ends,
+            has_quote: quotes != 0,
+        }
     }
 
     /// The offsets found by the last [`Separators::find`].

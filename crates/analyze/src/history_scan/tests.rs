@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::history::{read_with_polars, Percentiles};
+use crate::steady::{steady_figures, window, SteadyFigures};
 use crate::table::read_header;
 
 fn locust_histories() -> Vec<PathBuf> {
@@ -23,25 +24,43 @@ fn sorted((aggregated, mut entries): Rows) -> Rows {
     (aggregated, entries)
 }
 
-fn fast(path: &Path, threads: usize, block: usize) -> Scan {
-    fast_with(path, Percentiles::All, threads, block)
+/// One thread, whole blocks: the simplest read.
+const WHOLE: Split = Split {
+    threads: 1,
+    block: BLOCK,
+};
+
+/// Splits tried: threads (each reading one byte range) and blocks, down to tiny ones.
+const SPLITS: [(usize, usize); 5] = [(1, BLOCK), (2, BLOCK), (3, 64), (7, 200), (1, 16)];
+
+fn split((threads, block): (usize, usize)) -> Split {
+    Split { threads, block }
 }
 
-fn fast_with(path: &Path, percentiles: Percentiles, threads: usize, block: usize) -> Scan {
+fn fast(path: &Path, split: Split) -> Scan {
+    fast_with(path, Percentiles::All, split)
+}
+
+fn fast_with(path: &Path, percentiles: Percentiles, split: Split) -> Scan {
     let (header, header_bytes) = read_header(path).expect("header");
-    scan_with(path, &header, header_bytes, percentiles, threads, block).expect("readable")
+    scan_with(
+        path,
+        &header,
+        header_bytes,
+        (percentiles, EntryRows::Kept),
+        split,
+    )
+    .expect("readable")
 }
 
-fn assert_same_as_polars(path: &Path, threads: usize, block: usize) {
+fn assert_same_as_polars(path: &Path, split: Split) {
     for percentiles in [Percentiles::All, Percentiles::Named] {
         let expected = sorted(read_with_polars(path, percentiles).expect("polars reads it"));
-        match fast_with(path, percentiles, threads, block) {
-            Scan::Read(rows) => assert_eq!(
-                sorted(rows),
-                expected,
-                "{path:?} {percentiles:?} threads {threads} block {block}"
-            ),
-            Scan::NeedsGeneralReader => panic!("{path:?}: fast path gave up"),
+        match fast_with(path, percentiles, split) {
+            Scan::Read(rows) => {
+                assert_eq!(sorted(rows), expected, "{path:?} {percentiles:?} {split:?}")
+            }
+            _ => panic!("{path:?}: fast path gave up"),
         }
     }
 }
@@ -50,8 +69,8 @@ fn assert_same_as_polars(path: &Path, threads: usize, block: usize) {
 fn named_percentiles_leave_the_others_unknown_and_keep_the_rest() {
     let path = &locust_histories()[0];
     let (Scan::Read(all), Scan::Read(named)) = (
-        fast_with(path, Percentiles::All, 1, BLOCK),
-        fast_with(path, Percentiles::Named, 1, BLOCK),
+        fast_with(path, Percentiles::All, WHOLE),
+        fast_with(path, Percentiles::Named, WHOLE),
     ) else {
         panic!("{path:?}: fast path gave up");
     };
@@ -81,8 +100,8 @@ fn named_percentiles_leave_the_others_unknown_and_keep_the_rest() {
 #[test]
 fn equals_polars_on_every_real_locust_history_whatever_the_split() {
     for path in locust_histories() {
-        for (threads, block) in [(1, BLOCK), (2, BLOCK), (3, 64), (7, 200), (1, 16)] {
-            assert_same_as_polars(&path, threads, block);
+        for each in SPLITS {
+            assert_same_as_polars(&path, split(each));
         }
     }
 }
@@ -144,8 +163,8 @@ fn equals_polars_with_lf_crlf_na_cells_long_and_odd_numbers() {
     for line_end in ["\n", "\r\n"] {
         for final_line_end in [true, false] {
             let file = write(&history(line_end, final_line_end));
-            for (threads, block) in [(1, BLOCK), (2, 100), (5, 33), (3, 1)] {
-                assert_same_as_polars(file.path(), threads, block);
+            for each in [(1, BLOCK), (2, 100), (5, 33), (3, 1)] {
+                assert_same_as_polars(file.path(), split(each));
             }
         }
     }
@@ -186,17 +205,16 @@ fn anything_unusual_goes_to_the_general_reader() {
         ),
     ];
     for (bad, what) in cases {
-        let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
-        assert!(
-            matches!(fast(file.path(), 1, BLOCK), Scan::NeedsGeneralReader),
-            "{what}"
-        );
+        let file = write(&format!("{HEADER}\n{good}\n{good}\n{bad}\n{good}\n"));
+        for each in [WHOLE, split((3, 16))] {
+            assert!(
+                matches!(fast(file.path(), each), Scan::NeedsGeneralReader),
+                "{what} {each:?}"
+            );
+        }
     }
     let file = write("Timestamp,User Count\n1,2\n");
-    assert!(matches!(
-        fast(file.path(), 1, BLOCK),
-        Scan::NeedsGeneralReader
-    ));
+    assert!(matches!(fast(file.path(), WHOLE), Scan::NeedsGeneralReader));
 }
 
 #[test]
@@ -208,7 +226,7 @@ fn every_current_window_percentile_is_read_into_its_place() {
     let text = std::fs::read_to_string(&path).expect("readable");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let Scan::Read((_, entries)) = fast(&path, 1, BLOCK) else {
+    let Scan::Read((_, entries)) = fast(&path, WHOLE) else {
         panic!("fast path gave up");
     };
     let rows = &entries
@@ -236,4 +254,105 @@ fn every_current_window_percentile_is_read_into_its_place() {
         distinct += usize::from(row.percentile_ms(90.0) != row.percentile_ms(95.0));
     }
     assert!(distinct > 10, "the columns differ in the file");
+}
+
+/// Whether two figures agree: the same entry and source, numbers within 1e-12 relative (the
+/// sums of the byte ranges are added in another order than row by row).
+fn assert_figures_agree(got: &SteadyFigures, expected: &SteadyFigures, what: &str) {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0);
+    let close_option = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => close(a, b),
+        (a, b) => a == b,
+    };
+    assert_eq!((&got.entry, got.source), (&expected.entry, expected.source));
+    for (name, a, b) in [
+        ("requests", got.requests, expected.requests),
+        ("rps", got.rps, expected.rps),
+        ("rps_recipe", got.rps_recipe, expected.rps_recipe),
+        ("avg_ms", got.avg_ms, expected.avg_ms),
+        ("error_pct", got.error_pct, expected.error_pct),
+    ] {
+        assert!(close(a, b), "{what}: {name} {a} vs {b}");
+    }
+    for (name, a, b) in [
+        ("avg_ms_window", got.avg_ms_window, expected.avg_ms_window),
+        ("p50_ms", got.p50_ms, expected.p50_ms),
+        ("p95_ms", got.p95_ms, expected.p95_ms),
+        ("p99_ms", got.p99_ms, expected.p99_ms),
+    ] {
+        assert!(close_option(a, b), "{what}: {name} {a:?} vs {b:?}");
+    }
+}
+
+/// Summing each entry's steady window while reading gives the figures of the polars reader's
+/// rows cut at the same time, and the same Aggregated rows.
+fn assert_summed_as_polars(path: &Path, split: Split) {
+    let (aggregated, entries) =
+        sorted(read_with_polars(path, Percentiles::Named).expect("polars reads it"));
+    let (header, header_bytes) = read_header(path).expect("header");
+    let start = aggregated[0].timestamp;
+    assert_eq!(
+        first_aggregated_timestamp(path, &header, header_bytes).expect("readable"),
+        Some(start)
+    );
+    for warmup in [0.0, 5.0, 30.0] {
+        let from = start + warmup;
+        let read = (Percentiles::Named, EntryRows::SummedFrom(from));
+        let what = format!("{path:?} warmup {warmup} {split:?}");
+        let scanned = scan_with(path, &header, header_bytes, read, split);
+        let Ok(Scan::Summed((summed_aggregated, mut windows))) = scanned else {
+            panic!("{what}: not summed");
+        };
+        assert_eq!(summed_aggregated, aggregated, "{what}");
+        windows.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(windows.len(), entries.len(), "{what}");
+        for ((entry, summed), (expected_entry, rows)) in windows.iter().zip(&entries) {
+            assert_eq!(entry, expected_entry, "{what}");
+            let rows = window(rows, from);
+            assert_eq!(summed.rows(), rows.len(), "{what} {entry}");
+            let name = entry.to_string();
+            assert_figures_agree(
+                &summed.figures(&name),
+                &steady_figures(&name, rows),
+                &format!("{what} {entry}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn summed_windows_equal_the_rows_on_every_locust_history_whatever_the_split() {
+    for path in locust_histories() {
+        for each in SPLITS {
+            assert_summed_as_polars(&path, split(each));
+        }
+    }
+    for line_end in ["\n", "\r\n"] {
+        let file = write(&history(line_end, false));
+        for each in [(1, BLOCK), (2, 100), (5, 33)] {
+            assert_summed_as_polars(file.path(), split(each));
+        }
+    }
+}
+
+#[test]
+fn a_summed_read_still_sends_unusual_files_to_the_general_reader() {
+    let good = row(1, "GET", "/a", "1.0", "3", "2.5");
+    for bad in [
+        row(2, "GET", "\"/a,b\"", "1.0", "3", "2.5"),
+        row(2, "GET", "/a", "1.0", "3x", "2.5"),
+        row(2, "GET", "/a", "1.0", "3", "N/A"),
+        row(2, "", "Aggregated", "fast", "3", "2.5"),
+    ] {
+        let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
+        let (header, header_bytes) = read_header(file.path()).expect("header");
+        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+        assert!(
+            matches!(
+                scan_with(file.path(), &header, header_bytes, read, WHOLE),
+                Ok(Scan::NeedsGeneralReader)
+            ),
+            "{bad}"
+        );
+    }
 }

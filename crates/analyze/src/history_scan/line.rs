@@ -1,0 +1,169 @@
+//! One line of a history: which of its cells are read, and how they become a row of an entry's
+//! group.
+
+use super::groups::{Group, Grouper};
+use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
+use crate::cell::parse_cell;
+use crate::history::{HistoryRow, Percentiles};
+use crate::steady::SteadyWindow;
+use crate::window_percentiles::WindowPercentiles;
+
+const TIMESTAMP_SLOT: u8 = 0;
+const TYPE_SLOT: u8 = 2;
+const NAME_SLOT: u8 = 3;
+/// Slots read for an Aggregated row (and, unless summed, an entry's row) only: User Count,
+/// Requests/s and Failures/s, which a steady window does not use.
+const NOT_SUMMED: [u8; 3] = [1, 4, 5];
+
+/// Where each column of a line goes.
+pub(super) struct Layout {
+    /// Cells in a line: the header's.
+    pub(super) columns: usize,
+    /// Columns of Type and Name.
+    pub(super) type_column: usize,
+    pub(super) name_column: usize,
+    /// Column of Timestamp.
+    pub(super) timestamp_column: usize,
+    /// The number columns read from an Aggregated row, in order, each with its slot (index into
+    /// [`COLUMNS`]).
+    aggregated: Vec<(usize, u8)>,
+    /// The number columns read from an entry's row.
+    entry: Vec<(usize, u8)>,
+    /// How entries' rows are kept.
+    entry_rows: EntryRows,
+}
+
+/// Whether `slot` is read when `percentiles` are asked for.
+pub(crate) fn is_read(slot: usize, percentiles: Percentiles) -> bool {
+    /// Slots, among the percentiles, of the three the analysis and the report use: 50 %, 95 %, 99 %.
+    const NAMED_PERCENTILES: [usize; 3] = [0, 5, 7];
+    let percentile = slot.wrapping_sub(FIRST_PERCENTILE_SLOT);
+    percentiles == Percentiles::All || percentile > 10 || NAMED_PERCENTILES.contains(&percentile)
+}
+
+impl Layout {
+    /// The layout of lines under `header`; `None` when a column read is missing.
+    pub(super) fn from_header(
+        header: &[String],
+        percentiles: Percentiles,
+        entry_rows: EntryRows,
+    ) -> Option<Layout> {
+        let column = |name: &str| header.iter().position(|h| h == name);
+        let mut aggregated = Vec::new();
+        for (slot, name) in COLUMNS.iter().enumerate() {
+            if is_read(slot, percentiles) && ![TYPE_SLOT, NAME_SLOT].contains(&(slot as u8)) {
+                aggregated.push((column(name)?, slot as u8));
+            }
+        }
+        aggregated.sort_unstable();
+        let entry = match entry_rows {
+            EntryRows::Kept => aggregated.clone(),
+            EntryRows::SummedFrom(_) => aggregated
+                .iter()
+                .copied()
+                .filter(|(_, slot)| !NOT_SUMMED.contains(slot))
+                .collect(),
+        };
+        Some(Layout {
+            columns: header.len(),
+            type_column: column(COLUMNS[usize::from(TYPE_SLOT)])?,
+            name_column: column(COLUMNS[usize::from(NAME_SLOT)])?,
+            timestamp_column: column(COLUMNS[usize::from(TIMESTAMP_SLOT)])?,
+            aggregated,
+            entry,
+            entry_rows,
+        })
+    }
+}
+
+/// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
+/// into `grouper`; `false` when the line needs the general reader.
+pub(super) fn parse_line(
+    text: &[u8],
+    line_start: usize,
+    ends: &[u32],
+    layout: &Layout,
+    grouper: &mut Grouper,
+) -> bool {
+    let cell = |column: usize| {
+        let start = match column.checked_sub(1) {
+            Some(previous) => ends[previous] as usize + 1,
+            None => line_start,
+        };
+        let mut end = ends[column] as usize;
+        if column + 1 == layout.columns && end > start && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        (start, end)
+    };
+    let ((type_start, type_end), (name_start, name_end)) =
+        (cell(layout.type_column), cell(layout.name_column));
+    let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
+    let is_aggregated = kind.is_empty() && name == b"Aggregated";
+    let read = if is_aggregated {
+        &layout.aggregated
+    } else {
+        &layout.entry
+    };
+    // Cells not read stay NaN (a figure computed from one would show it).
+    let mut numbers = [Some(f64::NAN); COLUMNS.len()];
+    numbers[FIRST_PERCENTILE_SLOT..FIRST_PERCENTILE_SLOT + 11].fill(None);
+    for &(column, slot) in read {
+        let (start, end) = cell(column);
+        match parse_cell(text, start, end) {
+            Some(value) => numbers[usize::from(slot)] = value,
+            None => return false,
+        }
+    }
+    // Every column but the percentiles must hold a number.
+    let (
+        Some(timestamp),
+        Some(user_count),
+        Some(rps),
+        Some(failures_per_s),
+        Some(total_requests),
+        Some(total_failures),
+        Some(total_avg_ms),
+    ) = (
+        numbers[0],
+        numbers[1],
+        numbers[4],
+        numbers[5],
+        numbers[17],
+        numbers[18],
+        numbers[19],
+    )
+    else {
+        return false;
+    };
+    let row = HistoryRow {
+        timestamp,
+        user_count,
+        rps,
+        failures_per_s,
+        window_percentiles_ms: WindowPercentiles::new(std::array::from_fn(|k| {
+            numbers[FIRST_PERCENTILE_SLOT + k]
+        })),
+        total_requests,
+        total_failures,
+        total_avg_ms,
+    };
+    let summed_from = match layout.entry_rows {
+        EntryRows::SummedFrom(from) if !is_aggregated => Some(from),
+        _ => None,
+    };
+    match summed_from {
+        None => {
+            if let Group::Rows(rows) = grouper.group(kind, name, || Group::Rows(Vec::new())) {
+                rows.push(row);
+            }
+        }
+        Some(from) => {
+            let group = grouper.group(kind, name, || Group::Window(SteadyWindow::default()));
+            if let (Group::Window(window), true) = (group, row.timestamp >= from) {
+                window.add(&row);
+            }
+        }
+    }
+    true
+}
