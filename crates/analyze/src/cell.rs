@@ -45,6 +45,13 @@ fn eight_digits(word: u64) -> Option<u64> {
     Some(quads >> 32)
 }
 
+/// The first `count` (1 to 8) bytes of `word` moved to its top, led by ASCII zeros: 8 digits
+/// with the same value when those bytes are digits.
+#[inline(always)]
+fn align_digits(word: u64, count: usize) -> u64 {
+    (word << (8 * (8 - count))) | ZEROS.checked_shr(8 * count as u32).unwrap_or(0)
+}
+
 /// The value of the `count` (at most 19) ASCII digits at `text[at..]`; `None` if one is not a
 /// digit or the text ends less than 8 bytes after one of them.
 #[inline(always)]
@@ -52,9 +59,7 @@ fn digit_run(text: &[u8], mut at: usize, count: usize) -> Option<u64> {
     let head = count % 8;
     let mut value = 0;
     if head > 0 {
-        // The first `head` bytes, moved to the top and led by ASCII zeros.
-        let word = load8(text, at)? << (8 * (8 - head));
-        value = eight_digits(word | (ZEROS >> (8 * head)))?;
+        value = eight_digits(align_digits(load8(text, at)?, head))?;
         at += head;
     }
     for _ in 0..count / 8 {
@@ -91,6 +96,15 @@ fn point(text: &[u8], start: usize, end: usize) -> Option<usize> {
 /// 8 digits at a time.
 #[inline]
 pub(crate) fn parse_cell(text: &[u8], start: usize, end: usize) -> Option<Option<f64>> {
+    // Most cells are whole numbers of up to 8 digits (percentiles in ms, counts): one load, no
+    // loop, and no branch but whether they are all digits.
+    let length = end.wrapping_sub(start);
+    if (1..=8).contains(&length) {
+        if let Some(value) = load8(text, start).and_then(|w| eight_digits(align_digits(w, length)))
+        {
+            return Some(Some(value as f64));
+        }
+    }
     let negative = text.get(start) == Some(&b'-');
     let digits_start = start + usize::from(negative);
     if let Some(point) = point(text, digits_start, end) {
@@ -104,8 +118,11 @@ pub(crate) fn parse_cell(text: &[u8], start: usize, end: usize) -> Option<Option
             // Exact: the mantissa and the power of ten are both exact in an f64, so one
             // division rounds correctly (Clinger's fast path).
             if let Some(mantissa) = plain.filter(|&m| m <= 1 << 53) {
-                // (÷ 1 for an integer: exact, and no branch to mispredict.)
-                let magnitude = mantissa as f64 / POWERS_OF_TEN[fraction];
+                let magnitude = if fraction == 0 {
+                    mantissa as f64
+                } else {
+                    mantissa as f64 / POWERS_OF_TEN[fraction]
+                };
                 return Some(Some(if negative { -magnitude } else { magnitude }));
             }
         }

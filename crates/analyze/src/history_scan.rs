@@ -61,7 +61,10 @@ pub(crate) const COLUMNS: [&str; 20] = [
 /// Slots of the current-window percentiles: 50 %, 66 % … 99.99 %, 100 %.
 pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
 /// Bytes each read asks for.
-const BLOCK: usize = 1 << 20;
+const BLOCK: usize = 256 << 10;
+/// Bytes after the header in which the first Aggregated row is looked for (Locust writes it
+/// after every entry's row of the first second).
+const FIRST_ROWS: usize = 16 << 20;
 /// Files smaller than this are read by one thread.
 const PARALLEL_FROM: u64 = 8 << 20;
 
@@ -199,8 +202,8 @@ fn scan_with(
     })
 }
 
-/// The timestamp of the first Aggregated row, from the first MiB after the header; `None` when
-/// it is not there or the lines are not plain (the fast path's files).
+/// The timestamp of the first Aggregated row (looked for in the first [`FIRST_ROWS`] bytes after
+/// the header); `None` when it is not there or the lines are not plain (the fast path's files).
 pub(crate) fn first_aggregated_timestamp(
     path: &Path,
     header: &[String],
@@ -210,35 +213,38 @@ pub(crate) fn first_aggregated_timestamp(
         return Ok(None);
     };
     let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
-    let mut buffer = vec![0u8; BLOCK];
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read_at(&mut buffer[filled..], header_bytes + filled as u64) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(AnalyzeError::read(path, e)),
+    let mut text = Vec::new();
+    // Where the first line not yet looked at starts.
+    let mut looked = 0;
+    while text.len() < FIRST_ROWS {
+        let filled = text.len();
+        text.resize(filled + (64 << 10), 0);
+        let read = file
+            .read_at(&mut text[filled..], header_bytes + filled as u64)
+            .map_err(|e| AnalyzeError::read(path, e))?;
+        text.truncate(filled + read);
+        // Complete lines only (the rest too once the file has ended).
+        let end = if read == 0 {
+            text.len()
+        } else {
+            memchr::memrchr(b'\n', &text).map_or(0, |i| i + 1)
+        };
+        for line in text[looked.min(end)..end].split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.contains(&b'"') {
+                return Ok(None);
+            }
+            let cells: Vec<&[u8]> = line.split(|&b| b == b',').collect();
+            if cells.len() == layout.columns
+                && cells[layout.type_column].is_empty()
+                && cells[layout.name_column] == b"Aggregated"
+            {
+                return Ok(parse_slice(cells[layout.timestamp_column]).flatten());
+            }
         }
-    }
-    let text = &buffer[..filled];
-    // Complete lines only (the whole text when the file ended).
-    let complete = if filled < buffer.len() {
-        text
-    } else {
-        let last_line_end = memchr::memrchr(b'\n', text).map_or(0, |i| i + 1);
-        &text[..last_line_end]
-    };
-    for line in complete.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.contains(&b'"') {
-            return Ok(None);
-        }
-        let cells: Vec<&[u8]> = line.split(|&b| b == b',').collect();
-        if cells.len() != layout.columns {
-            continue;
-        }
-        if cells[layout.type_column].is_empty() && cells[layout.name_column] == b"Aggregated" {
-            return Ok(parse_slice(cells[layout.timestamp_column]).flatten());
+        looked = end;
+        if read == 0 {
+            break;
         }
     }
     Ok(None)

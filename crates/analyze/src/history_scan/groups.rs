@@ -86,8 +86,8 @@ pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Group)> {
         .collect()
 }
 
-/// Groups of a part as its rows are parsed; the last group used is tried first (a full history
-/// repeats the same entries in the same order every second).
+/// Groups of a part as its rows are parsed; the group after the last one used is tried first,
+/// then the last one (a full history repeats the same entries in the same order every second).
 pub(super) struct Grouper {
     part: Part,
     last: usize,
@@ -121,10 +121,10 @@ impl Grouper {
                 .get(i)
                 .is_some_and(|((k, n), _)| k.as_slice() == kind && n.as_slice() == name)
         };
-        let found = if same(self.last) {
-            Some(self.last)
-        } else if same(self.last + 1) {
+        let found = if same(self.last + 1) {
             Some(self.last + 1)
+        } else if same(self.last) {
+            Some(self.last)
         } else {
             (0..groups.len()).find(|&i| same(i))
         };

@@ -356,3 +356,33 @@ fn a_summed_read_still_sends_unusual_files_to_the_general_reader() {
         );
     }
 }
+
+#[test]
+fn the_first_aggregated_row_is_found_after_many_entries_or_said_missing() {
+    let mut lines = vec![HEADER.to_owned()];
+    for k in 0..3000 {
+        lines.push(row(
+            1_700_000_000,
+            "GET",
+            &format!("/e{k}"),
+            "1.0",
+            "3",
+            "2.5",
+        ));
+    }
+    lines.push(row(1_700_000_000, "", "Aggregated", "1.0", "3", "2.5"));
+    lines.push(row(1_700_000_001, "", "Aggregated", "1.0", "3", "2.5"));
+    let text = lines.join("\n");
+    assert!(text.len() > 300_000, "past the first reads");
+    let found = |text: &str| {
+        let file = write(text);
+        let (header, header_bytes) = read_header(file.path()).expect("header");
+        first_aggregated_timestamp(file.path(), &header, header_bytes).expect("readable")
+    };
+    assert_eq!(found(&text), Some(1_700_000_000.0));
+    assert_eq!(found(&format!("{text}\n")), Some(1_700_000_000.0));
+    let without: Vec<&str> = lines.iter().take(3001).map(String::as_str).collect();
+    assert_eq!(found(&without.join("\n")), None);
+    let quoted = text.replacen("/e7", "\"/e,7\"", 1);
+    assert_eq!(found(&quoted), None);
+}
