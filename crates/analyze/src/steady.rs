@@ -72,7 +72,7 @@ struct Edge {
 }
 
 impl Edge {
-    fn of(row: &HistoryRow) -> Edge {
+    fn of(row: &WindowRow) -> Edge {
         Edge {
             timestamp: row.timestamp,
             total_requests: row.total_requests,
@@ -80,6 +80,21 @@ impl Edge {
             total_avg_ms: row.total_avg_ms,
         }
     }
+}
+
+/// The figures of one history row that a [`SteadyWindow`] uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct WindowRow {
+    /// Unix time, seconds.
+    pub(crate) timestamp: f64,
+    /// Requests since the start.
+    pub(crate) total_requests: f64,
+    /// Failures since the start.
+    pub(crate) total_failures: f64,
+    /// Average response time since the start, ms.
+    pub(crate) total_avg_ms: f64,
+    /// The current-window 50th, 95th and 99th percentiles, ms (`None` for N/A).
+    pub(crate) percentiles_ms: [Option<f64>; 3],
 }
 
 /// An entry's rows in the steady window, summed in time order: everything [`SteadyFigures`] are
@@ -101,16 +116,23 @@ impl SteadyWindow {
     /// Adds the next row of the window. Reads its timestamp, cumulative figures and the
     /// current-window 50/95/99 % only.
     pub fn add(&mut self, row: &HistoryRow) {
+        self.add_row(&WindowRow {
+            timestamp: row.timestamp,
+            total_requests: row.total_requests,
+            total_failures: row.total_failures,
+            total_avg_ms: row.total_avg_ms,
+            percentiles_ms: [row.p50_ms(), row.p95_ms(), row.p99_ms()],
+        });
+    }
+
+    /// Adds the next row of the window, given as the figures a window uses.
+    pub(crate) fn add_row(&mut self, row: &WindowRow) {
         let edge = Edge::of(row);
         self.first.get_or_insert(edge);
         self.last = Some(edge);
         self.rows += 1;
         self.averages.add(row.total_avg_ms);
-        for (mean, value) in
-            self.percentiles
-                .iter_mut()
-                .zip([row.p50_ms(), row.p95_ms(), row.p99_ms()])
-        {
+        for (mean, value) in self.percentiles.iter_mut().zip(row.percentiles_ms) {
             if let Some(value) = value {
                 mean.add(value);
             }

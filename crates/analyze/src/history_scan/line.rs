@@ -5,15 +5,15 @@ use super::groups::{Group, Grouper};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::parse_cell;
 use crate::history::{HistoryRow, Percentiles};
-use crate::steady::SteadyWindow;
+use crate::steady::{SteadyWindow, WindowRow};
 use crate::window_percentiles::WindowPercentiles;
 
 const TIMESTAMP_SLOT: u8 = 0;
 const TYPE_SLOT: u8 = 2;
 const NAME_SLOT: u8 = 3;
-/// Slots read for an Aggregated row (and, unless summed, an entry's row) only: User Count,
-/// Requests/s and Failures/s, which a steady window does not use.
-const NOT_SUMMED: [u8; 3] = [1, 4, 5];
+/// Slots of the cells a steady window uses: Timestamp, 50 %, 95 %, 99 %, Total Request Count,
+/// Total Failure Count, Total Average Response Time.
+const SUMMED: [usize; 7] = [0, 6, 11, 13, 17, 18, 19];
 
 /// Where each column of a line goes.
 pub(super) struct Layout {
@@ -24,13 +24,13 @@ pub(super) struct Layout {
     pub(super) name_column: usize,
     /// Column of Timestamp.
     pub(super) timestamp_column: usize,
-    /// The number columns read from an Aggregated row, in order, each with its slot (index into
-    /// [`COLUMNS`]).
-    aggregated: Vec<(usize, u8)>,
-    /// The number columns read from an entry's row.
-    entry: Vec<(usize, u8)>,
+    /// The number columns read from a row that is kept (Aggregated always), in order, each with
+    /// its slot (index into [`COLUMNS`]).
+    read: Vec<(usize, u8)>,
     /// How entries' rows are kept.
     entry_rows: EntryRows,
+    /// The columns of [`SUMMED`]'s cells, in that order.
+    summed: [usize; 7],
 }
 
 /// Whether `slot` is read when `percentiles` are asked for.
@@ -49,29 +49,25 @@ impl Layout {
         entry_rows: EntryRows,
     ) -> Option<Layout> {
         let column = |name: &str| header.iter().position(|h| h == name);
-        let mut aggregated = Vec::new();
+        let mut read = Vec::new();
         for (slot, name) in COLUMNS.iter().enumerate() {
             if is_read(slot, percentiles) && ![TYPE_SLOT, NAME_SLOT].contains(&(slot as u8)) {
-                aggregated.push((column(name)?, slot as u8));
+                read.push((column(name)?, slot as u8));
             }
         }
-        aggregated.sort_unstable();
-        let entry = match entry_rows {
-            EntryRows::Kept => aggregated.clone(),
-            EntryRows::SummedFrom(_) => aggregated
-                .iter()
-                .copied()
-                .filter(|(_, slot)| !NOT_SUMMED.contains(slot))
-                .collect(),
-        };
+        read.sort_unstable();
+        let mut summed = [0; 7];
+        for (column, slot) in summed.iter_mut().zip(SUMMED) {
+            *column = header.iter().position(|h| h == COLUMNS[slot])?;
+        }
         Some(Layout {
             columns: header.len(),
             type_column: column(COLUMNS[usize::from(TYPE_SLOT)])?,
             name_column: column(COLUMNS[usize::from(NAME_SLOT)])?,
             timestamp_column: column(COLUMNS[usize::from(TIMESTAMP_SLOT)])?,
-            aggregated,
-            entry,
+            read,
             entry_rows,
+            summed,
         })
     }
 }
@@ -100,15 +96,15 @@ pub(super) fn parse_line(
         (cell(layout.type_column), cell(layout.name_column));
     let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
     let is_aggregated = kind.is_empty() && name == b"Aggregated";
-    let read = if is_aggregated {
-        &layout.aggregated
-    } else {
-        &layout.entry
-    };
-    // Cells not read stay NaN (a figure computed from one would show it).
-    let mut numbers = [Some(f64::NAN); COLUMNS.len()];
-    numbers[FIRST_PERCENTILE_SLOT..FIRST_PERCENTILE_SLOT + 11].fill(None);
-    for &(column, slot) in read {
+    if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
+        let cells = layout.summed.map(|column| {
+            let (start, end) = cell(column);
+            parse_cell(text, start, end)
+        });
+        return sum_row(cells, from, grouper.group(kind, name, new_window));
+    }
+    let mut numbers = [None; COLUMNS.len()];
+    for &(column, slot) in &layout.read {
         let (start, end) = cell(column);
         match parse_cell(text, start, end) {
             Some(value) => numbers[usize::from(slot)] = value,
@@ -148,22 +144,40 @@ pub(super) fn parse_line(
         total_failures,
         total_avg_ms,
     };
-    let summed_from = match layout.entry_rows {
-        EntryRows::SummedFrom(from) if !is_aggregated => Some(from),
-        _ => None,
+    if let Group::Rows(rows) = grouper.group(kind, name, || Group::Rows(Vec::new())) {
+        rows.push(row);
+    }
+    true
+}
+
+/// An empty window, for an entry seen for the first time.
+fn new_window() -> Group {
+    Group::Window(SteadyWindow::default())
+}
+
+/// Adds the row of `cells` (parsed [`SUMMED`] cells) to `group`'s window when it is at or after
+/// `from`; `false` when a cell is not a number (a percentile may be N/A).
+fn sum_row(cells: [Option<Option<f64>>; 7], from: f64, group: &mut Group) -> bool {
+    let [timestamp, p50, p95, p99, total_requests, total_failures, total_avg_ms] = cells;
+    let (Some(p50), Some(p95), Some(p99)) = (p50, p95, p99) else {
+        return false;
     };
-    match summed_from {
-        None => {
-            if let Group::Rows(rows) = grouper.group(kind, name, || Group::Rows(Vec::new())) {
-                rows.push(row);
-            }
-        }
-        Some(from) => {
-            let group = grouper.group(kind, name, || Group::Window(SteadyWindow::default()));
-            if let (Group::Window(window), true) = (group, row.timestamp >= from) {
-                window.add(&row);
-            }
-        }
+    let (Some(timestamp), Some(total_requests), Some(total_failures), Some(total_avg_ms)) = (
+        timestamp.flatten(),
+        total_requests.flatten(),
+        total_failures.flatten(),
+        total_avg_ms.flatten(),
+    ) else {
+        return false;
+    };
+    if let (Group::Window(window), true) = (group, timestamp >= from) {
+        window.add_row(&WindowRow {
+            timestamp,
+            total_requests,
+            total_failures,
+            total_avg_ms,
+            percentiles_ms: [p50, p95, p99],
+        });
     }
     true
 }
