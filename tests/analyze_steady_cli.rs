@@ -207,6 +207,21 @@ fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_w
         .expect("utf-8")]);
     let note = json["steady"]["note"].as_str().expect("steady.note");
     assert!(note.contains("only Aggregated rows"), "{note}");
+    // ... with _stats.csv's entries, also when there is no _failures.csv (whose 429s make the
+    // history be read row by row).
+    let source = locust_dir().join("no-full-history");
+    for suffix in ["_stats_history.csv", "_stats.csv"] {
+        let name = format!("no-full-history{suffix}");
+        std::fs::copy(source.join(&name), dir.path().join(&name)).expect("copy");
+    }
+    let prefix = dir.path().join("no-full-history");
+    let json = analyze_json(&[prefix.to_str().expect("utf-8")]);
+    let entries = json["steady"]["entries"].as_array().expect("entries[]");
+    assert_eq!(entries.len(), 8, "{entries:?}");
+    assert!(
+        entries.iter().all(|e| e["source"] == "stats"),
+        "{entries:?}"
+    );
     let json = analyze_json(&[&step_prefix()]);
     assert!(json["steady"]["note"].is_null());
 }

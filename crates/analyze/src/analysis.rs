@@ -157,7 +157,12 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
             hint: "use a shorter --warmup or a longer run",
         });
     }
-    let mut entries: Vec<SteadyFigures> = if let Some(summed) = &history.entry_windows {
+    let mut entries: Vec<SteadyFigures> = if !history.is_full() {
+        // Without full history, per-entry figures are the whole run's (from _stats.csv).
+        no_history_steady(run, options)
+            .map(|s| s.entries)
+            .unwrap_or_default()
+    } else if let Some(summed) = &history.entry_windows {
         if summed.from != from {
             return Err(AnalyzeError::InvalidOption(format!(
                 "{}: the entries' windows were summed from {} s, the analysis asks for {} s (read the history again with the same --warmup)",
@@ -172,7 +177,7 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
             .filter(|(_, window)| window.rows() >= 2)
             .map(|(name, window)| window.figures(&name.to_string()))
             .collect()
-    } else if history.is_full() {
+    } else {
         history
             .entries
             .iter()
@@ -181,11 +186,6 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
                 (rows.len() >= 2).then(|| steady_figures(&name.to_string(), rows))
             })
             .collect()
-    } else {
-        // Without full history, per-entry figures are the whole run's (from _stats.csv).
-        no_history_steady(run, options)
-            .map(|s| s.entries)
-            .unwrap_or_default()
     };
     let note = (!history.is_full()).then(|| {
         "the history has only Aggregated rows (no --csv-full-history): entries[] are _stats.csv's whole-run totals, without the warmup left out".to_owned()
