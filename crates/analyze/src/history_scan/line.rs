@@ -97,10 +97,19 @@ pub(super) fn parse_line(
     let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
     let is_aggregated = kind.is_empty() && name == b"Aggregated";
     if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
-        let cells = layout.summed.map(|column| {
-            let (start, end) = cell(column);
+        let parse = |k: usize| {
+            let (start, end) = cell(layout.summed[k]);
             parse_cell(text, start, end)
-        });
+        };
+        let cells = [
+            parse(0),
+            parse(1),
+            parse(2),
+            parse(3),
+            parse(4),
+            parse(5),
+            parse(6),
+        ];
         return sum_row(cells, from, grouper.group(kind, name, new_window));
     }
     let mut numbers = [None; COLUMNS.len()];

@@ -16,31 +16,17 @@ pub(super) struct Separators {
     count: usize,
 }
 
-/// Bit masks of one 64-byte chunk: bit `i` is set when byte `i` is a separator, a line end, a quote.
-struct ChunkMasks {
-    separators: u64,
-    line_ends: u64,
-    quotes: u64,
-}
-
+/// Bit `i` of the mask of one 64-byte chunk is set when byte `i` is a comma or a line end.
 #[inline(always)]
-fn chunk_masks(chunk: &[u8; CHUNK]) -> ChunkMasks {
-    let (comma, line_end, quote) = (u8x16::splat(b','), u8x16::splat(b'\n'), u8x16::splat(b'"'));
-    let mut masks = ChunkMasks {
-        separators: 0,
-        line_ends: 0,
-        quotes: 0,
-    };
+fn chunk_mask(chunk: &[u8; CHUNK]) -> u64 {
+    let (comma, line_end) = (u8x16::splat(b','), u8x16::splat(b'\n'));
+    let mut mask = 0;
     for (k, lane) in chunk.as_chunks::<16>().0.iter().enumerate() {
         let bytes = u8x16::new(*lane);
-        let is_comma = bytes.simd_eq(comma);
-        let is_line_end = bytes.simd_eq(line_end);
-        let shift = 16 * k;
-        masks.separators |= u64::from((is_comma | is_line_end).to_bitmask()) << shift;
-        masks.line_ends |= u64::from(is_line_end.to_bitmask()) << shift;
-        masks.quotes |= u64::from(bytes.simd_eq(quote).to_bitmask()) << shift;
+        let is_separator = bytes.simd_eq(comma) | bytes.simd_eq(line_end);
+        mask |= u64::from(is_separator.to_bitmask()) << (16 * k);
     }
-    masks
+    mask
 }
 
 /// What [`Separators::find`] saw besides the separators.
@@ -61,17 +47,14 @@ impl Separators {
         }
         // Locals only in the loop (no writes through `self` the compiler must keep in order).
         let offsets = self.offsets.as_mut_slice();
-        let (mut count, mut line_ends, mut quotes) = (0usize, 0usize, 0u64);
+        let mut count = 0;
         let (chunks, rest) = text.as_chunks::<CHUNK>();
         let mut last = [0u8; CHUNK];
         last[..rest.len()].copy_from_slice(rest);
         let tail = (!rest.is_empty()).then_some(&last);
         for (k, chunk) in chunks.iter().chain(tail).enumerate() {
-            let masks = chunk_masks(chunk);
-            line_ends += masks.line_ends.count_ones() as usize;
-            quotes |= masks.quotes;
             let base = (k * CHUNK) as u32;
-            let mut bits = masks.separators;
+            let mut bits = chunk_mask(chunk);
             let found = bits.count_ones() as usize;
             // Eight offsets per turn, written whether or not they exist (the extra ones are
             // overwritten or beyond `count`): fewer mispredicted branches than one per bit.
@@ -87,9 +70,10 @@ impl Separators {
             count += found;
         }
         self.count = count;
+        // Rare bytes, counted apart (memchr picks the widest SIMD the processor has).
         Found {
-            line_ends,
-            has_quote: quotes != 0,
+            line_ends: memchr::memchr_iter(b'\n', text).count(),
+            has_quote: memchr::memchr(b'"', text).is_some(),
         }
     }
 
