@@ -191,10 +191,14 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
         entries.iter().all(|e| e["delta"].as_f64() == Some(0.0)),
         "{entries:?}"
     );
+    // (Not Aggregated's rps: 4 users paced by a constant wait can complete the same number of
+    // requests every second, and equal samples leave nothing to test; the entries' shares of
+    // them vary.)
     assert!(
         entries
             .iter()
             .filter(|e| e["metric"] == "avg" || e["metric"] == "rps")
+            .filter(|e| !(e["metric"] == "rps" && e["entry"] == "Aggregated"))
             .all(|e| e["test"] == "mann-whitney-u"),
         "every entry has per-second samples in a captest full history: {entries:?}"
     );

@@ -332,3 +332,41 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
         events_source: event_weights(run, options).1,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::time::Duration;
+
+    #[test]
+    fn windows_summed_for_another_warmup_are_refused() {
+        // The history alone (the run's _failures.csv has 429s, for which every row is kept).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("constant_stats_history.csv");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/locust/constant/constant_stats_history.csv"),
+            &path,
+        )
+        .expect("copy the history");
+        let run = Run::load_for_analysis(&path, Duration::from_secs(10)).expect("readable");
+        assert!(run
+            .history
+            .as_ref()
+            .is_some_and(|h| h.entry_windows.is_some()));
+        let same = AnalyzeOptions {
+            warmup: Duration::from_secs(10),
+            ..AnalyzeOptions::default()
+        };
+        assert!(analyze(&run, &same).is_ok());
+        let other = AnalyzeOptions {
+            warmup: Duration::from_secs(20),
+            ..AnalyzeOptions::default()
+        };
+        let error = analyze(&run, &other)
+            .expect_err("another warmup")
+            .to_string();
+        assert!(error.contains("summed from"), "{error}");
+    }
+}

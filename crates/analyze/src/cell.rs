@@ -31,10 +31,7 @@ fn load8(text: &[u8], at: usize) -> Option<u64> {
 /// digit: the SWAR method of simdjson and fast_float (Lemire), three multiplications.
 #[inline(always)]
 fn eight_digits(word: u64) -> Option<u64> {
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    let nibbles =
-        (word & HIGH_NIBBLES) | ((word.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) >> 4);
-    if nibbles != 0x3333_3333_3333_3333 {
+    if !all_digits(word) {
         return None;
     }
     let digits = word - ZEROS;
@@ -43,6 +40,15 @@ fn eight_digits(word: u64) -> Option<u64> {
         .wrapping_mul(100 + (1_000_000 << 32))
         .wrapping_add(((pairs >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)));
     Some(quads >> 32)
+}
+
+/// Whether the 8 bytes of `word` are all ASCII digits.
+#[inline(always)]
+fn all_digits(word: u64) -> bool {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let nibbles =
+        (word & HIGH_NIBBLES) | ((word.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) >> 4);
+    nibbles == 0x3333_3333_3333_3333
 }
 
 /// The first `count` (1 to 8) bytes of `word` moved to its top, led by ASCII zeros: 8 digits
@@ -138,8 +144,8 @@ pub(crate) fn parse_cell(text: &[u8], start: usize, end: usize) -> Option<Option
 /// `mantissa / 10^fraction` (`fraction` 1 to 19) rounded to the nearest `f64`, ties to even, for a
 /// mantissa above 2^53 (17 to 19 digits, as Locust's averages have), where one float division
 /// may round twice: the quotient of a float division is corrected with exact integer arithmetic.
-/// `None` in the rare cases this does not handle (a result below 2^-10 or from 2^53 up, or at
-/// a power of two), which the caller parses another way.
+/// `None` in the rare cases this does not handle (a result below 2^-11 or from 2^53 up, or next
+/// to a power of two), which the caller parses another way.
 fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
     const SIGNIFICAND_BITS: u32 = 52;
     const FRACTION_MASK: u64 = (1 << SIGNIFICAND_BITS) - 1;
@@ -166,6 +172,10 @@ fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
         }
     }
     let remainder = scaled.checked_sub(product).filter(|r| *r < power)?;
+    if significand < 1 << SIGNIFICAND_BITS {
+        // Below the estimate's power of two, where the spacing is finer: not handled here.
+        return None;
+    }
     let twice = remainder * 2;
     if twice > power || (twice == power && significand & 1 == 1) {
         significand += 1;
@@ -175,6 +185,37 @@ fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
         .then(|| {
             f64::from_bits((exponent_field << SIGNIFICAND_BITS) | (significand & FRACTION_MASK))
         })
+}
+
+/// Whether the cell `text[start..end]` is a plain decimal (an optional `-`, then digits with at
+/// most one `.`, one digit at least), checked 8 bytes at a time without computing its value: for
+/// cells that must hold a number but are not used. A cell that is not plain (`1e5`, `N/A`) says
+/// `false`, which sends the file to the general reader to decide. Cells over 16 bytes are parsed.
+#[inline(always)]
+pub(crate) fn is_plain_number(text: &[u8], start: usize, end: usize) -> bool {
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // The `.`s of 8 digits-or-dots (high bit of each), if every other byte is a digit.
+    let dots_of = |word: u64| {
+        let diff = word ^ 0x2E2E_2E2E_2E2E_2E2E;
+        let is_dot = !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff) & !LOW_SEVEN;
+        // A `.` (0x2E) + 2 is a `0`.
+        all_digits(word + (is_dot >> 7) * 2).then_some(is_dot.count_ones())
+    };
+    let digits_start = start + usize::from(text.get(start) == Some(&b'-'));
+    let length = end.saturating_sub(digits_start);
+    let high = length.saturating_sub(8);
+    let dots = match (
+        length,
+        load8(text, digits_start),
+        load8(text, digits_start + high),
+    ) {
+        (1..=8, Some(word), _) => dots_of(align_digits(word, length)),
+        (9..=16, Some(first), Some(last)) => dots_of(align_digits(first, high))
+            .zip(dots_of(last))
+            .map(|(a, b)| a + b),
+        _ => return parse_cell(text, start, end).is_some_and(|v| v.is_some()),
+    };
+    dots.is_some_and(|dots| dots <= 1 && length > dots as usize)
 }
 
 /// Parses a number cell given as a slice, with `fast-float2` (correctly rounded, as polars): the
@@ -190,113 +231,4 @@ pub(crate) fn parse_slice(cell: &[u8]) -> Option<Option<f64>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_that_are_not_plain_decimals() {
-        let line = b"N/A,,-,.,1.2.3,1e-05,-0.5,12x4,+3,99999999999999999999,12345678901234567890.5,0.1234567890123456789,-.5,7.,pad,pad,pad";
-        let cells: Vec<(usize, usize)> = {
-            let mut start = 0;
-            line.split(|&b| b == b',')
-                .map(|c| {
-                    let cell = (start, start + c.len());
-                    start += c.len() + 1;
-                    cell
-                })
-                .collect()
-        };
-        for &(start, end) in &cells[..14] {
-            let text = std::str::from_utf8(&line[start..end]).expect("ASCII");
-            let expected = match text {
-                "N/A" | "" => Some(None),
-                _ => fast_float2::parse::<f64, _>(text).ok().map(Some),
-            };
-            assert_eq!(parse_cell(line, start, end), expected, "{text}");
-            assert_eq!(parse_slice(&line[start..end]), expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn long_decimals_round_to_nearest_and_ties_to_even() {
-        // Halfway between two doubles (spacing 1 just below 2^53, 0.5 below 2^52, 2 above):
-        // ties go to the even significand; just off halfway goes to the nearer one.
-        for text in [
-            "4503599627370496.5",
-            "4503599627370497.5",
-            "2251799813685248.25",
-            "2251799813685248.75",
-            "4503599627370496.50000000001",
-            "4503599627370496.4999999999",
-            "9007199254740991.5",
-            "9007199254740992.5",
-            "28.940247888891058",
-            "0.0009765625000000001",
-            "0.1234567890123456789",
-            "1234567890123456.789",
-        ] {
-            let expected: f64 = text.parse().expect("decimal");
-            let line = format!("{text},0\n");
-            let got = parse_cell(line.as_bytes(), 0, text.len());
-            assert_eq!(got, Some(Some(expected)), "{text}");
-        }
-        // Every 17- and 18-digit mantissa shape against the standard parser, point anywhere.
-        let mut state: u64 = 0x0123_4567_89AB_CDEF;
-        for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let digits = 17 + (state % 3) as usize;
-            let mantissa =
-                format!("{:019}", state % 10_000_000_000_000_000_000)[19 - digits..].to_owned();
-            let point = 1 + (state >> 40) as usize % (digits - 1);
-            let text = format!("{}.{}", &mantissa[..point], &mantissa[point..]);
-            let expected: f64 = text.parse().expect("decimal");
-            let mantissa: u64 = mantissa.parse().expect("digits");
-            if mantissa > 1 << 53 {
-                if let Some(value) = divided_exactly(mantissa, digits - point) {
-                    assert_eq!(value, expected, "{text}");
-                }
-            }
-            let line = format!("{text},0\n");
-            assert_eq!(
-                parse_cell(line.as_bytes(), 0, text.len()),
-                Some(Some(expected)),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn numbers_round_exactly_like_the_standard_parser() {
-        // A deterministic spread of integers and decimals, short and long.
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..200_000 {
-            let digits = 1 + (next() % 20) as usize;
-            let mut text: String = (0..digits)
-                .map(|_| char::from(b'0' + (next() % 10) as u8))
-                .collect();
-            let point = (next() % (digits as u64 + 2)) as usize;
-            if point < digits {
-                text.insert(point, '.');
-            }
-            if next() % 4 == 0 {
-                text.insert(0, '-');
-            }
-            let expected: f64 = text.parse().expect("valid decimal");
-            assert_eq!(parse_slice(text.as_bytes()), Some(Some(expected)), "{text}");
-            // In a line (8 digits at a time), and at its very end (byte by byte).
-            for tail in [",12345678,N/A,0.5\n", ""] {
-                let line = format!("7,{text}{tail}");
-                let value = parse_cell(line.as_bytes(), 2, 2 + text.len());
-                assert_eq!(value, Some(Some(expected)), "{text}{tail:?}");
-            }
-        }
-    }
-}
+mod tests;

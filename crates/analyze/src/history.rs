@@ -11,7 +11,7 @@ use crate::history_scan::{
     first_aggregated_timestamp, is_read, scan, EntryRows, Rows, Scan, COLUMNS,
     FIRST_PERCENTILE_SLOT,
 };
-use crate::steady::{window, SteadyWindow};
+use crate::steady::SteadyWindow;
 use crate::table::{read_header, CsvTable};
 use crate::window_percentiles::{WindowPercentiles, WINDOW_PERCENTILES};
 
@@ -93,11 +93,12 @@ pub struct History {
     pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
     /// Each entry's steady window, summed as the file was read, when read with
     /// [`History::read_steady`] (`None` otherwise).
+    #[serde(skip)]
     pub entry_windows: Option<EntryWindows>,
 }
 
 /// Each entry's steady window, summed as the history was read instead of keeping its rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EntryWindows {
     /// Start of the windows, unix seconds: the first Aggregated timestamp plus the warmup.
     pub from: f64,
@@ -244,8 +245,9 @@ impl History {
         let windows = std::mem::take(&mut history.entries)
             .into_iter()
             .map(|(entry, rows)| {
+                // The rows at or after `from`, as the fast path takes them.
                 let mut summed = SteadyWindow::default();
-                for row in window(&rows, from) {
+                for row in rows.iter().filter(|r| r.timestamp >= from) {
                     summed.add(row);
                 }
                 (entry, summed)

@@ -1,17 +1,19 @@
 //! The fast path for `_stats_history.csv`, the one file that grows large (a full history holds one
 //! row per entry per second: 50 entries × 6 hours is a million rows).
 //!
-//! Each worker thread reads its own byte range of the file in blocks (no copy of the whole file in
-//! memory), finds every comma and line end of a block with SIMD compares ([`separators`]), checks
-//! that each line has the header's number of cells, and parses only the cells the analysis uses.
-//! Numbers are parsed exactly as polars parses them: correctly rounded to the nearest `f64` (plain
-//! decimals of up to 19 digits 8 digits at a time, else `fast-float2`, the parser polars itself
-//! uses). The ranges' rows are then joined per entry ([`groups`]).
+//! A large file is cut into a fixed number of byte ranges, which the worker threads read in turn,
+//! each in blocks (no copy of the whole file in memory): every comma and line end of a block is
+//! found with SIMD compares ([`separators`]), each line is checked to have the header's number of
+//! cells, and only the cells the analysis uses are parsed ([`line`]). Numbers are parsed exactly
+//! as polars parses them: correctly rounded to the nearest `f64` (plain decimals of up to 19
+//! digits 8 digits at a time, else `fast-float2`, the parser polars itself uses). The ranges' rows
+//! are then joined per entry in file order ([`groups`]).
 //!
 //! For the steady state alone ([`EntryRows::SummedFrom`], what `captest analyze` needs), each
 //! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
-//! the cells the window does not use are not parsed: a million-row file then costs a few MiB
-//! instead of a hundred.
+//! the cells the window does not use are only checked to be numbers: a million-row file then costs
+//! a few MiB instead of a hundred. Its sums are grouped by range, not by thread, so the figures do
+//! not depend on the number of cores.
 //!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
 //! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give
@@ -22,15 +24,16 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::cell::parse_slice;
 use crate::error::AnalyzeError;
 use crate::history::{EntryName, HistoryRow, Percentiles};
 use crate::steady::SteadyWindow;
+pub(crate) use first_aggregated::first_aggregated_timestamp;
 use groups::{merge, Group, Grouper, Part};
 pub(crate) use line::is_read;
 use line::{parse_line, Layout};
 use separators::Separators;
 
+mod first_aggregated;
 mod groups;
 mod line;
 mod separators;
@@ -62,9 +65,8 @@ pub(crate) const COLUMNS: [&str; 20] = [
 pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
 /// Bytes each read asks for.
 const BLOCK: usize = 256 << 10;
-/// Bytes after the header in which the first Aggregated row is looked for (Locust writes it
-/// after every entry's row of the first second).
-const FIRST_ROWS: usize = 16 << 20;
+/// Byte ranges of a file read in parallel (more threads than this are not used).
+const RANGES: usize = 8;
 /// Files smaller than this are read by one thread.
 const PARALLEL_FROM: u64 = 8 << 20;
 
@@ -108,13 +110,15 @@ pub(crate) fn scan(
     let length = std::fs::metadata(path)
         .map_err(|e| AnalyzeError::read(path, e))?
         .len();
-    let threads = if length < PARALLEL_FROM {
-        1
+    let (threads, ranges) = if length < PARALLEL_FROM {
+        (1, 1)
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores.min(RANGES), RANGES)
     };
     let split = Split {
         threads,
+        ranges,
         block: BLOCK,
     };
     scan_with(path, header, header_bytes, (percentiles, entry_rows), split)
@@ -123,8 +127,11 @@ pub(crate) fn scan(
 /// How a file is read in parallel.
 #[derive(Debug, Clone, Copy)]
 struct Split {
-    /// Reader threads, each reading one byte range.
+    /// Reader threads.
     threads: usize,
+    /// Byte ranges, each read whole by one thread and joined in file order: their number, not
+    /// the threads', decides how sums are grouped, so the figures do not depend on the cores.
+    ranges: usize,
     /// Bytes each read asks for.
     block: usize,
 }
@@ -145,35 +152,47 @@ fn scan_with(
         .map_err(|e| AnalyzeError::read(path, e))?
         .len();
     let body = length.saturating_sub(header_bytes);
-    let threads = split.threads.max(1);
-    let bounds: Vec<u64> = (0..=threads as u64)
-        .map(|k| header_bytes + body * k / threads as u64)
+    let ranges = split.ranges.max(1);
+    let threads = split.threads.clamp(1, ranges);
+    let bounds: Vec<u64> = (0..=ranges as u64)
+        .map(|k| header_bytes + body * k / ranges as u64)
         .collect();
-    let read_part = |k: usize| {
-        let range = (bounds[k], bounds[k + 1]);
-        read_range(&file, &layout, range, k == 0, split.block)
+    // Thread `t` reads ranges t, t + threads, … with one scratch.
+    let read_every = |t: usize| {
+        let mut scratch = Scratch::new(split.block);
+        (t..ranges)
+            .step_by(threads)
+            .map(|k| {
+                let range = (bounds[k], bounds[k + 1]);
+                (k, read_range(&file, &layout, range, k == 0, &mut scratch))
+            })
+            .collect::<Vec<_>>()
     };
-    let parts: Vec<std::io::Result<Option<Part>>> = if threads == 1 {
-        vec![read_part(0)]
+    let mut parts: Vec<(usize, std::io::Result<Option<Part>>)> = if threads == 1 {
+        read_every(0)
     } else {
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
-                .map(|k| scope.spawn(move || read_part(k)))
+                .map(|t| scope.spawn(move || read_every(t)))
                 .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join().unwrap_or_else(|_| {
+            let mut parts = Vec::with_capacity(ranges);
+            for worker in workers {
+                match worker.join() {
+                    Ok(done) => parts.extend(done),
+                    Err(_) => parts.push((
+                        0,
                         Err(std::io::Error::other(
                             "a reader thread stopped unexpectedly",
-                        ))
-                    })
-                })
-                .collect()
+                        )),
+                    )),
+                }
+            }
+            parts
         })
     };
+    parts.sort_by_key(|(k, _)| *k);
     let mut read = Vec::with_capacity(parts.len());
-    for part in parts {
+    for (_, part) in parts {
         match part.map_err(|e| AnalyzeError::read(path, e))? {
             Some(part) => read.push(part),
             None => return Ok(Scan::NeedsGeneralReader),
@@ -202,52 +221,20 @@ fn scan_with(
     })
 }
 
-/// The timestamp of the first Aggregated row (looked for in the first [`FIRST_ROWS`] bytes after
-/// the header); `None` when it is not there or the lines are not plain (the fast path's files).
-pub(crate) fn first_aggregated_timestamp(
-    path: &Path,
-    header: &[String],
-    header_bytes: u64,
-) -> Result<Option<f64>, AnalyzeError> {
-    let Some(layout) = Layout::from_header(header, Percentiles::Named, EntryRows::Kept) else {
-        return Ok(None);
-    };
-    let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
-    let mut text = Vec::new();
-    // Where the first line not yet looked at starts.
-    let mut looked = 0;
-    while text.len() < FIRST_ROWS {
-        let filled = text.len();
-        text.resize(filled + (64 << 10), 0);
-        let read = file
-            .read_at(&mut text[filled..], header_bytes + filled as u64)
-            .map_err(|e| AnalyzeError::read(path, e))?;
-        text.truncate(filled + read);
-        // Complete lines only (the rest too once the file has ended).
-        let end = if read == 0 {
-            text.len()
-        } else {
-            memchr::memrchr(b'\n', &text).map_or(0, |i| i + 1)
-        };
-        for line in text[looked.min(end)..end].split(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.contains(&b'"') {
-                return Ok(None);
-            }
-            let cells: Vec<&[u8]> = line.split(|&b| b == b',').collect();
-            if cells.len() == layout.columns
-                && cells[layout.type_column].is_empty()
-                && cells[layout.name_column] == b"Aggregated"
-            {
-                return Ok(parse_slice(cells[layout.timestamp_column]).flatten());
-            }
-        }
-        looked = end;
-        if read == 0 {
-            break;
+/// What a reader thread reuses from range to range: the block read and its separators.
+struct Scratch {
+    /// One byte more than is read, for a line end after a last line without one.
+    buffer: Vec<u8>,
+    separators: Separators,
+}
+
+impl Scratch {
+    fn new(block: usize) -> Scratch {
+        Scratch {
+            buffer: vec![0u8; block.max(1) + 1],
+            separators: Separators::default(),
         }
     }
-    Ok(None)
 }
 
 /// Reads the lines that start in `[start, end)` (`at_line_start`: `start` is known to begin a
@@ -257,16 +244,14 @@ fn read_range(
     layout: &Layout,
     (start, end): (u64, u64),
     at_line_start: bool,
-    block: usize,
+    scratch: &mut Scratch,
 ) -> std::io::Result<Option<Part>> {
     let mut grouper = Grouper::new();
-    let mut separators = Separators::default();
+    let Scratch { buffer, separators } = scratch;
     // A range that does not start at a line start starts at the first line beginning in it:
     // read from the byte before and drop everything up to its first line end.
     let mut skip_partial_line = !at_line_start && start > 0;
     let mut offset = if skip_partial_line { start - 1 } else { start };
-    // One byte more than is read, for a line end after a last line without one.
-    let mut buffer = vec![0u8; block.max(1) + 1];
     let mut filled = 0;
     // File offset of buffer[0].
     let mut buffer_offset = offset;
@@ -307,12 +292,7 @@ fn read_range(
                 .map_or(last_line_end + 1, |i| limit + i);
             (cut, true)
         };
-        if !read_lines(
-            &buffer[first..lines_end],
-            layout,
-            &mut separators,
-            &mut grouper,
-        ) {
+        if !read_lines(&buffer[first..lines_end], layout, separators, &mut grouper) {
             return Ok(None);
         }
         if range_done || at_end {

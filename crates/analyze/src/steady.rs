@@ -39,8 +39,8 @@ pub fn window(rows: &[HistoryRow], from: f64) -> &[HistoryRow] {
     &rows[start..]
 }
 
-/// A running mean: values added in order, summed as pandas sums them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// A running mean: a sum and a count (sums of consecutive parts of a file are added together).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Mean {
     sum: f64,
     count: usize,
@@ -63,7 +63,7 @@ impl Mean {
 }
 
 /// The cumulative figures of a window's first or last row.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Edge {
     timestamp: f64,
     total_requests: f64,
@@ -101,7 +101,7 @@ pub(crate) struct WindowRow {
 /// computed from, without the rows (a full history holds a million of them). Rows are
 /// [added](SteadyWindow::add) one by one, or windows of consecutive parts of a file
 /// [joined](SteadyWindow::join).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SteadyWindow {
     first: Option<Edge>,
     last: Option<Edge>,

@@ -24,8 +24,8 @@ impl Group {
         match (self, later) {
             (Group::Rows(rows), Group::Rows(mut later)) => rows.append(&mut later),
             (Group::Window(window), Group::Window(later)) => window.join(&later),
-            // One entry is always kept the same way in every range (see `Grouper::group`).
-            (this, later) => *this = later,
+            // One entry is kept the same way in every range: its name and the scan's mode decide.
+            _ => unreachable!("an entry's rows kept as rows in one range and summed in another"),
         }
     }
 }

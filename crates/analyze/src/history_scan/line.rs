@@ -3,7 +3,7 @@
 
 use super::groups::{Group, Grouper};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
-use crate::cell::parse_cell;
+use crate::cell::{is_plain_number, parse_cell};
 use crate::history::{HistoryRow, Percentiles};
 use crate::steady::{SteadyWindow, WindowRow};
 use crate::window_percentiles::WindowPercentiles;
@@ -14,6 +14,9 @@ const NAME_SLOT: u8 = 3;
 /// Slots of the cells a steady window uses: Timestamp, 50 %, 95 %, 99 %, Total Request Count,
 /// Total Failure Count, Total Average Response Time.
 const SUMMED: [usize; 7] = [0, 6, 11, 13, 17, 18, 19];
+/// Slots of the other cells that must hold a number (checked, not kept, in a summed row): User
+/// Count, Requests/s, Failures/s.
+const CHECKED: [usize; 3] = [1, 4, 5];
 
 /// Where each column of a line goes.
 pub(super) struct Layout {
@@ -31,6 +34,8 @@ pub(super) struct Layout {
     entry_rows: EntryRows,
     /// The columns of [`SUMMED`]'s cells, in that order.
     summed: [usize; 7],
+    /// The columns of [`CHECKED`]'s cells.
+    checked: [usize; 3],
 }
 
 /// Whether `slot` is read when `percentiles` are asked for.
@@ -60,6 +65,10 @@ impl Layout {
         for (column, slot) in summed.iter_mut().zip(SUMMED) {
             *column = header.iter().position(|h| h == COLUMNS[slot])?;
         }
+        let mut checked = [0; 3];
+        for (column, slot) in checked.iter_mut().zip(CHECKED) {
+            *column = header.iter().position(|h| h == COLUMNS[slot])?;
+        }
         Some(Layout {
             columns: header.len(),
             type_column: column(COLUMNS[usize::from(TYPE_SLOT)])?,
@@ -68,6 +77,7 @@ impl Layout {
             read,
             entry_rows,
             summed,
+            checked,
         })
     }
 }
@@ -110,7 +120,11 @@ pub(super) fn parse_line(
             parse(5),
             parse(6),
         ];
-        return sum_row(cells, from, grouper.group(kind, name, new_window));
+        let numbers = layout.checked.iter().all(|&column| {
+            let (start, end) = cell(column);
+            is_plain_number(text, start, end)
+        });
+        return numbers && sum_row(cells, from, grouper.group(kind, name, new_window));
     }
     let mut numbers = [None; COLUMNS.len()];
     for &(column, slot) in &layout.read {

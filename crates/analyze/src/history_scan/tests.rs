@@ -2,7 +2,6 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::history::{read_with_polars, Percentiles};
-use crate::steady::{steady_figures, window, SteadyFigures};
 use crate::table::read_header;
 
 fn locust_histories() -> Vec<PathBuf> {
@@ -24,17 +23,30 @@ fn sorted((aggregated, mut entries): Rows) -> Rows {
     (aggregated, entries)
 }
 
-/// One thread, whole blocks: the simplest read.
+/// One thread, one range, whole blocks: the simplest read.
 const WHOLE: Split = Split {
     threads: 1,
+    ranges: 1,
     block: BLOCK,
 };
 
-/// Splits tried: threads (each reading one byte range) and blocks, down to tiny ones.
-const SPLITS: [(usize, usize); 5] = [(1, BLOCK), (2, BLOCK), (3, 64), (7, 200), (1, 16)];
+/// Splits tried: threads, byte ranges and blocks, down to tiny ones.
+const SPLITS: [(usize, usize, usize); 7] = [
+    (1, 1, BLOCK),
+    (2, 2, BLOCK),
+    (2, 8, BLOCK),
+    (1, 8, 300),
+    (3, 3, 64),
+    (7, 7, 200),
+    (1, 1, 16),
+];
 
-fn split((threads, block): (usize, usize)) -> Split {
-    Split { threads, block }
+fn split((threads, ranges, block): (usize, usize, usize)) -> Split {
+    Split {
+        threads,
+        ranges,
+        block,
+    }
 }
 
 fn fast(path: &Path, split: Split) -> Scan {
@@ -163,7 +175,13 @@ fn equals_polars_with_lf_crlf_na_cells_long_and_odd_numbers() {
     for line_end in ["\n", "\r\n"] {
         for final_line_end in [true, false] {
             let file = write(&history(line_end, final_line_end));
-            for each in [(1, BLOCK), (2, 100), (5, 33), (3, 1)] {
+            for each in [
+                (1, 1, BLOCK),
+                (2, 2, 100),
+                (5, 5, 33),
+                (3, 3, 1),
+                (2, 8, 50),
+            ] {
                 assert_same_as_polars(file.path(), split(each));
             }
         }
@@ -206,7 +224,7 @@ fn anything_unusual_goes_to_the_general_reader() {
     ];
     for (bad, what) in cases {
         let file = write(&format!("{HEADER}\n{good}\n{good}\n{bad}\n{good}\n"));
-        for each in [WHOLE, split((3, 16))] {
+        for each in [WHOLE, split((3, 8, 16))] {
             assert!(
                 matches!(fast(file.path(), each), Scan::NeedsGeneralReader),
                 "{what} {each:?}"
@@ -256,133 +274,4 @@ fn every_current_window_percentile_is_read_into_its_place() {
     assert!(distinct > 10, "the columns differ in the file");
 }
 
-/// Whether two figures agree: the same entry and source, numbers within 1e-12 relative (the
-/// sums of the byte ranges are added in another order than row by row).
-fn assert_figures_agree(got: &SteadyFigures, expected: &SteadyFigures, what: &str) {
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0);
-    let close_option = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => close(a, b),
-        (a, b) => a == b,
-    };
-    assert_eq!((&got.entry, got.source), (&expected.entry, expected.source));
-    for (name, a, b) in [
-        ("requests", got.requests, expected.requests),
-        ("rps", got.rps, expected.rps),
-        ("rps_recipe", got.rps_recipe, expected.rps_recipe),
-        ("avg_ms", got.avg_ms, expected.avg_ms),
-        ("error_pct", got.error_pct, expected.error_pct),
-    ] {
-        assert!(close(a, b), "{what}: {name} {a} vs {b}");
-    }
-    for (name, a, b) in [
-        ("avg_ms_window", got.avg_ms_window, expected.avg_ms_window),
-        ("p50_ms", got.p50_ms, expected.p50_ms),
-        ("p95_ms", got.p95_ms, expected.p95_ms),
-        ("p99_ms", got.p99_ms, expected.p99_ms),
-    ] {
-        assert!(close_option(a, b), "{what}: {name} {a:?} vs {b:?}");
-    }
-}
-
-/// Summing each entry's steady window while reading gives the figures of the polars reader's
-/// rows cut at the same time, and the same Aggregated rows.
-fn assert_summed_as_polars(path: &Path, split: Split) {
-    let (aggregated, entries) =
-        sorted(read_with_polars(path, Percentiles::Named).expect("polars reads it"));
-    let (header, header_bytes) = read_header(path).expect("header");
-    let start = aggregated[0].timestamp;
-    assert_eq!(
-        first_aggregated_timestamp(path, &header, header_bytes).expect("readable"),
-        Some(start)
-    );
-    for warmup in [0.0, 5.0, 30.0] {
-        let from = start + warmup;
-        let read = (Percentiles::Named, EntryRows::SummedFrom(from));
-        let what = format!("{path:?} warmup {warmup} {split:?}");
-        let scanned = scan_with(path, &header, header_bytes, read, split);
-        let Ok(Scan::Summed((summed_aggregated, mut windows))) = scanned else {
-            panic!("{what}: not summed");
-        };
-        assert_eq!(summed_aggregated, aggregated, "{what}");
-        windows.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(windows.len(), entries.len(), "{what}");
-        for ((entry, summed), (expected_entry, rows)) in windows.iter().zip(&entries) {
-            assert_eq!(entry, expected_entry, "{what}");
-            let rows = window(rows, from);
-            assert_eq!(summed.rows(), rows.len(), "{what} {entry}");
-            let name = entry.to_string();
-            assert_figures_agree(
-                &summed.figures(&name),
-                &steady_figures(&name, rows),
-                &format!("{what} {entry}"),
-            );
-        }
-    }
-}
-
-#[test]
-fn summed_windows_equal_the_rows_on_every_locust_history_whatever_the_split() {
-    for path in locust_histories() {
-        for each in SPLITS {
-            assert_summed_as_polars(&path, split(each));
-        }
-    }
-    for line_end in ["\n", "\r\n"] {
-        let file = write(&history(line_end, false));
-        for each in [(1, BLOCK), (2, 100), (5, 33)] {
-            assert_summed_as_polars(file.path(), split(each));
-        }
-    }
-}
-
-#[test]
-fn a_summed_read_still_sends_unusual_files_to_the_general_reader() {
-    let good = row(1, "GET", "/a", "1.0", "3", "2.5");
-    for bad in [
-        row(2, "GET", "\"/a,b\"", "1.0", "3", "2.5"),
-        row(2, "GET", "/a", "1.0", "3x", "2.5"),
-        row(2, "GET", "/a", "1.0", "3", "N/A"),
-        row(2, "", "Aggregated", "fast", "3", "2.5"),
-    ] {
-        let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
-        let (header, header_bytes) = read_header(file.path()).expect("header");
-        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
-        assert!(
-            matches!(
-                scan_with(file.path(), &header, header_bytes, read, WHOLE),
-                Ok(Scan::NeedsGeneralReader)
-            ),
-            "{bad}"
-        );
-    }
-}
-
-#[test]
-fn the_first_aggregated_row_is_found_after_many_entries_or_said_missing() {
-    let mut lines = vec![HEADER.to_owned()];
-    for k in 0..3000 {
-        lines.push(row(
-            1_700_000_000,
-            "GET",
-            &format!("/e{k}"),
-            "1.0",
-            "3",
-            "2.5",
-        ));
-    }
-    lines.push(row(1_700_000_000, "", "Aggregated", "1.0", "3", "2.5"));
-    lines.push(row(1_700_000_001, "", "Aggregated", "1.0", "3", "2.5"));
-    let text = lines.join("\n");
-    assert!(text.len() > 300_000, "past the first reads");
-    let found = |text: &str| {
-        let file = write(text);
-        let (header, header_bytes) = read_header(file.path()).expect("header");
-        first_aggregated_timestamp(file.path(), &header, header_bytes).expect("readable")
-    };
-    assert_eq!(found(&text), Some(1_700_000_000.0));
-    assert_eq!(found(&format!("{text}\n")), Some(1_700_000_000.0));
-    let without: Vec<&str> = lines.iter().take(3001).map(String::as_str).collect();
-    assert_eq!(found(&without.join("\n")), None);
-    let quoted = text.replacen("/e7", "\"/e,7\"", 1);
-    assert_eq!(found(&quoted), None);
-}
+mod summed;
