@@ -139,6 +139,11 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     lines[2] = lines[2].replacen(",0,", ",zero,", 1);
     let bad = write("bad_stats_history.csv", &lines.join("\n"));
     expect_error(&[&bad], "line 3");
+    // ... also in a column the steady state does not use (an entry's Requests/s).
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen(",0.000000,", ",fast,", 1);
+    let bad = write("bad_rps_stats_history.csv", &lines.join("\n"));
+    expect_error(&[&bad], "line 3");
     // No rows after warmup.
     expect_error(
         &[source.to_str().expect("utf-8"), "--warmup", "1h"],
