@@ -75,16 +75,22 @@ fn digit_run(text: &[u8], mut at: usize, count: usize) -> Option<u64> {
     Some(value)
 }
 
+/// The `.` bytes of `word`: the high bit of each byte that is a `.` (0x2E) set, the others clear.
+#[inline(always)]
+fn dot_bytes(word: u64) -> u64 {
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let diff = word ^ 0x2E2E_2E2E_2E2E_2E2E;
+    !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff) & !LOW_SEVEN
+}
+
 /// Where the first `.` of `text[start..end]` is, 8 bytes at a time (`Some(end)` if none);
 /// `None` if fewer than 8 bytes are left to look at. Bytes past `end` are masked off, so that
 /// whether a dot is found does not depend on the next cells (a branch the processor predicts).
 #[inline(always)]
 fn point(text: &[u8], start: usize, end: usize) -> Option<usize> {
-    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let mut at = start;
     while at < end {
-        let dots = load8(text, at)? ^ 0x2E2E_2E2E_2E2E_2E2E;
-        let mut is_dot = !(((dots & LOW_SEVEN) + LOW_SEVEN) | dots) & !LOW_SEVEN;
+        let mut is_dot = dot_bytes(load8(text, at)?);
         let left = end - at;
         if left < 8 {
             is_dot &= (1u64 << (8 * left)) - 1;
@@ -180,11 +186,10 @@ fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
     if twice > power || (twice == power && significand & 1 == 1) {
         significand += 1;
     }
-    ((1 << SIGNIFICAND_BITS)..(1 << (SIGNIFICAND_BITS + 1)))
-        .contains(&significand)
-        .then(|| {
-            f64::from_bits((exponent_field << SIGNIFICAND_BITS) | (significand & FRACTION_MASK))
-        })
+    // Rounded up to the next power of two: not handled here either.
+    (significand < 1 << (SIGNIFICAND_BITS + 1)).then(|| {
+        f64::from_bits((exponent_field << SIGNIFICAND_BITS) | (significand & FRACTION_MASK))
+    })
 }
 
 /// Whether the cell `text[start..end]` is a plain decimal (an optional `-`, then digits with at
@@ -193,11 +198,9 @@ fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
 /// `false`, which sends the file to the general reader to decide. Cells over 16 bytes are parsed.
 #[inline(always)]
 pub(crate) fn is_plain_number(text: &[u8], start: usize, end: usize) -> bool {
-    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // The `.`s of 8 digits-or-dots (high bit of each), if every other byte is a digit.
+    // How many `.`s 8 digits-or-dots hold, if every other byte is a digit.
     let dots_of = |word: u64| {
-        let diff = word ^ 0x2E2E_2E2E_2E2E_2E2E;
-        let is_dot = !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff) & !LOW_SEVEN;
+        let is_dot = dot_bytes(word);
         // A `.` (0x2E) + 2 is a `0`.
         all_digits(word + (is_dot >> 7) * 2).then_some(is_dot.count_ones())
     };

@@ -13,7 +13,7 @@ use crate::history_scan::{
 };
 use crate::steady::SteadyWindow;
 use crate::table::{read_header, CsvTable};
-use crate::window_percentiles::{WindowPercentiles, WINDOW_PERCENTILES};
+use crate::window_percentiles::{WindowPercentiles, P50, P95, P99, WINDOW_PERCENTILES};
 
 const KIND: &str = "Locust _stats_history.csv";
 
@@ -48,17 +48,17 @@ impl HistoryRow {
 
     /// The current-window median, ms (`None` for N/A).
     pub fn p50_ms(&self) -> Option<f64> {
-        self.window_percentiles_ms.at(0)
+        self.window_percentiles_ms.at(P50)
     }
 
     /// The current-window 95th percentile, ms.
     pub fn p95_ms(&self) -> Option<f64> {
-        self.window_percentiles_ms.at(5)
+        self.window_percentiles_ms.at(P95)
     }
 
     /// The current-window 99th percentile, ms.
     pub fn p99_ms(&self) -> Option<f64> {
-        self.window_percentiles_ms.at(7)
+        self.window_percentiles_ms.at(P99)
     }
 }
 
@@ -246,10 +246,7 @@ impl History {
             .into_iter()
             .map(|(entry, rows)| {
                 // The rows at or after `from`, as the fast path takes them.
-                let mut summed = SteadyWindow::default();
-                for row in rows.iter().filter(|r| r.timestamp >= from) {
-                    summed.add(row);
-                }
+                let summed = rows.iter().filter(|r| r.timestamp >= from).collect();
                 (entry, summed)
             })
             .collect();

@@ -212,7 +212,7 @@ fn scan_with(
                 aggregated = rows;
             }
             Group::Rows(rows) => entries.push((entry, rows)),
-            Group::Window(window) => windows.push((entry, window)),
+            Group::Window(window) => windows.push((entry, *window)),
         }
     }
     Ok(match entry_rows {

@@ -62,26 +62,6 @@ impl Mean {
     }
 }
 
-/// The cumulative figures of a window's first or last row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Edge {
-    timestamp: f64,
-    total_requests: f64,
-    total_failures: f64,
-    total_avg_ms: f64,
-}
-
-impl Edge {
-    fn of(row: &WindowRow) -> Edge {
-        Edge {
-            timestamp: row.timestamp,
-            total_requests: row.total_requests,
-            total_failures: row.total_failures,
-            total_avg_ms: row.total_avg_ms,
-        }
-    }
-}
-
 /// The figures of one history row that a [`SteadyWindow`] uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct WindowRow {
@@ -103,8 +83,10 @@ pub(crate) struct WindowRow {
 /// [joined](SteadyWindow::join).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SteadyWindow {
-    first: Option<Edge>,
-    last: Option<Edge>,
+    /// The first row (its cumulative figures are the window's start).
+    first: Option<WindowRow>,
+    /// The last row.
+    last: Option<WindowRow>,
     rows: usize,
     /// Of `Total Average Response Time`.
     averages: Mean,
@@ -127,9 +109,8 @@ impl SteadyWindow {
 
     /// Adds the next row of the window, given as the figures a window uses.
     pub(crate) fn add_row(&mut self, row: &WindowRow) {
-        let edge = Edge::of(row);
-        self.first.get_or_insert(edge);
-        self.last = Some(edge);
+        self.first.get_or_insert(*row);
+        self.last = Some(*row);
         self.rows += 1;
         self.averages.add(row.total_avg_ms);
         for (mean, value) in self.percentiles.iter_mut().zip(row.percentiles_ms) {
@@ -200,13 +181,20 @@ impl SteadyWindow {
     }
 }
 
+impl<'a> FromIterator<&'a HistoryRow> for SteadyWindow {
+    /// The window of `rows`, in time order.
+    fn from_iter<I: IntoIterator<Item = &'a HistoryRow>>(rows: I) -> SteadyWindow {
+        let mut window = SteadyWindow::default();
+        for row in rows {
+            window.add(row);
+        }
+        window
+    }
+}
+
 /// The figures of `rows` (at least two, in time order) for `entry`.
 pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
-    let mut window = SteadyWindow::default();
-    for row in rows {
-        window.add(row);
-    }
-    window.figures(entry)
+    rows.iter().collect::<SteadyWindow>().figures(entry)
 }
 
 #[cfg(test)]

@@ -12,6 +12,13 @@ pub const WINDOW_PERCENTILES: [f64; 11] = [
     50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0,
 ];
 
+/// Indexes in [`WINDOW_PERCENTILES`] of the three percentiles the analysis and the report use.
+pub const P50: usize = 0;
+/// See [`P50`].
+pub const P95: usize = 5;
+/// See [`P50`].
+pub const P99: usize = 7;
+
 /// Current-window response-time percentiles of one history row, ms (`None` for `N/A`).
 #[derive(Debug, Clone, Copy)]
 pub struct WindowPercentiles {

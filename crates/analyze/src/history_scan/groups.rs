@@ -14,11 +14,19 @@ pub(super) type RawKey = (Vec<u8>, Vec<u8>);
 pub(super) enum Group {
     /// Every row, in file order.
     Rows(Vec<HistoryRow>),
-    /// The rows of the steady window, summed.
-    Window(SteadyWindow),
+    /// The rows of the steady window, summed (boxed: a window is larger than a `Vec`).
+    Window(Box<SteadyWindow>),
 }
 
 impl Group {
+    /// Rows kept (none when summed).
+    fn rows(&self) -> usize {
+        match self {
+            Group::Rows(rows) => rows.len(),
+            Group::Window(_) => 0,
+        }
+    }
+
     /// Appends the group of the rows that follow this group's in the file (kept the same way).
     fn join(&mut self, later: Group) {
         match (self, later) {
@@ -54,22 +62,13 @@ pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Group)> {
     }
     let join = |groups: &mut [(RawKey, Vec<Group>)]| {
         for (_, pieces) in groups {
-            let mut later = pieces.drain(..).rev().collect::<Vec<_>>();
-            if let Some(mut first) = later.pop() {
-                if let Group::Rows(rows) = &mut first {
-                    rows.reserve_exact(
-                        later
-                            .iter()
-                            .map(|g| match g {
-                                Group::Rows(r) => r.len(),
-                                Group::Window(_) => 0,
-                            })
-                            .sum(),
-                    );
+            let rows: usize = pieces.iter().map(Group::rows).sum();
+            let mut pieces_in_order = pieces.drain(..);
+            if let Some(mut first) = pieces_in_order.next() {
+                if let Group::Rows(kept) = &mut first {
+                    kept.reserve_exact(rows - kept.len());
                 }
-                while let Some(next) = later.pop() {
-                    first.join(next);
-                }
+                pieces_in_order.for_each(|later| first.join(later));
                 pieces.push(first);
             }
         }

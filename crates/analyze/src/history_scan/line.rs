@@ -5,15 +5,23 @@ use super::groups::{Group, Grouper};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::{is_plain_number, parse_cell};
 use crate::history::{HistoryRow, Percentiles};
-use crate::steady::{SteadyWindow, WindowRow};
-use crate::window_percentiles::WindowPercentiles;
+use crate::steady::WindowRow;
+use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const TIMESTAMP_SLOT: u8 = 0;
 const TYPE_SLOT: u8 = 2;
 const NAME_SLOT: u8 = 3;
 /// Slots of the cells a steady window uses: Timestamp, 50 %, 95 %, 99 %, Total Request Count,
 /// Total Failure Count, Total Average Response Time.
-const SUMMED: [usize; 7] = [0, 6, 11, 13, 17, 18, 19];
+const SUMMED: [usize; 7] = [
+    0,
+    FIRST_PERCENTILE_SLOT + P50,
+    FIRST_PERCENTILE_SLOT + P95,
+    FIRST_PERCENTILE_SLOT + P99,
+    17,
+    18,
+    19,
+];
 /// Slots of the other cells that must hold a number (checked, not kept, in a summed row): User
 /// Count, Requests/s, Failures/s.
 const CHECKED: [usize; 3] = [1, 4, 5];
@@ -40,10 +48,8 @@ pub(super) struct Layout {
 
 /// Whether `slot` is read when `percentiles` are asked for.
 pub(crate) fn is_read(slot: usize, percentiles: Percentiles) -> bool {
-    /// Slots, among the percentiles, of the three the analysis and the report use: 50 %, 95 %, 99 %.
-    const NAMED_PERCENTILES: [usize; 3] = [0, 5, 7];
     let percentile = slot.wrapping_sub(FIRST_PERCENTILE_SLOT);
-    percentiles == Percentiles::All || percentile > 10 || NAMED_PERCENTILES.contains(&percentile)
+    percentiles == Percentiles::All || percentile > 10 || [P50, P95, P99].contains(&percentile)
 }
 
 impl Layout {
@@ -62,12 +68,12 @@ impl Layout {
         }
         read.sort_unstable();
         let mut summed = [0; 7];
-        for (column, slot) in summed.iter_mut().zip(SUMMED) {
-            *column = header.iter().position(|h| h == COLUMNS[slot])?;
+        for (at, slot) in summed.iter_mut().zip(SUMMED) {
+            *at = column(COLUMNS[slot])?;
         }
         let mut checked = [0; 3];
-        for (column, slot) in checked.iter_mut().zip(CHECKED) {
-            *column = header.iter().position(|h| h == COLUMNS[slot])?;
+        for (at, slot) in checked.iter_mut().zip(CHECKED) {
+            *at = column(COLUMNS[slot])?;
         }
         Some(Layout {
             columns: header.len(),
@@ -175,7 +181,7 @@ pub(super) fn parse_line(
 
 /// An empty window, for an entry seen for the first time.
 fn new_window() -> Group {
-    Group::Window(SteadyWindow::default())
+    Group::Window(Box::default())
 }
 
 /// Adds the row of `cells` (parsed [`SUMMED`] cells) to `group`'s window when it is at or after
