@@ -28,6 +28,20 @@ const RECIPE: [(&str, f64, f64); 6] = [
     ("no-full-history", 61.36842105263158, 29.487834620136084),
 ];
 
+/// `figures` (steady or one of its entries) have the pandas recipe's `rps_recipe` and `avg_ms`.
+fn assert_recipe(figures: &serde_json::Value, (rps, avg): (f64, f64), what: &str) {
+    let got_rps = figures["rps_recipe"].as_f64().expect("rps_recipe");
+    let got_avg = figures["avg_ms"].as_f64().expect("avg_ms");
+    assert!(
+        close(got_rps, rps),
+        "{what}: rps_recipe {got_rps} vs pandas {rps}"
+    );
+    assert!(
+        close(got_avg, avg),
+        "{what}: avg_ms {got_avg} vs pandas {avg}"
+    );
+}
+
 #[test]
 fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
     for (run, rps, avg) in RECIPE {
@@ -36,16 +50,7 @@ fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
             .join(format!("{run}_stats_history.csv"));
         let json = analyze_json(&[path.to_str().expect("utf-8"), "--warmup", "10s"]);
         let steady = &json["steady"];
-        let got_rps = steady["rps_recipe"].as_f64().expect("rps_recipe");
-        let got_avg = steady["avg_ms"].as_f64().expect("avg_ms");
-        assert!(
-            close(got_rps, rps),
-            "{run}: rps_recipe {got_rps} vs pandas {rps}"
-        );
-        assert!(
-            close(got_avg, avg),
-            "{run}: avg_ms {got_avg} vs pandas {avg}"
-        );
+        assert_recipe(steady, (rps, avg), run);
         for key in ["rps", "p50_ms", "p95_ms", "p99_ms", "error_pct"] {
             assert!(steady[key].is_number(), "{run}: steady.{key}");
         }
@@ -102,16 +107,7 @@ fn each_entrys_steady_state_equals_the_pandas_recipe_per_entry() {
                 .iter()
                 .find(|e| e["entry"] == entry)
                 .unwrap_or_else(|| panic!("{entry} in entries[] of {path:?}"));
-            let got_rps = got["rps_recipe"].as_f64().expect("rps_recipe");
-            let got_avg = got["avg_ms"].as_f64().expect("avg_ms");
-            assert!(
-                close(got_rps, rps),
-                "{path:?} {entry}: rps_recipe {got_rps} vs {rps}"
-            );
-            assert!(
-                close(got_avg, avg),
-                "{path:?} {entry}: avg_ms {got_avg} vs {avg}"
-            );
+            assert_recipe(got, (rps, avg), &format!("{path:?} {entry}"));
         }
     }
 }
