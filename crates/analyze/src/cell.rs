@@ -1,21 +1,10 @@
 //! A number cell as the fast history reader parses it: rounded exactly as polars and the
 //! standard library round it.
 
-const POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
+use decimal::POWERS_OF_TEN_U64;
+pub(crate) use decimal::{Decimal, FRACTION_DIGITS};
 
-/// 10^k for k up to 19 (the most fraction digits of a plain decimal).
-const POWERS_OF_TEN_U64: [u64; 20] = {
-    let mut powers = [1u64; 20];
-    let mut k = 1;
-    while k < 20 {
-        powers[k] = powers[k - 1] * 10;
-        k += 1;
-    }
-    powers
-};
+mod decimal;
 
 /// Bytes of ASCII `0`.
 const ZEROS: u64 = 0x3030_3030_3030_3030;
@@ -117,79 +106,10 @@ pub(crate) fn parse_cell(text: &[u8], start: usize, end: usize) -> Option<Option
             return Some(Some(value as f64));
         }
     }
-    let negative = text.get(start) == Some(&b'-');
-    let digits_start = start + usize::from(negative);
-    if let Some(point) = point(text, digits_start, end) {
-        let fraction_start = (point + 1).min(end);
-        let (whole, fraction) = (point - digits_start, end - fraction_start);
-        if whole + fraction > 0 && whole + fraction <= 19 {
-            let plain = digit_run(text, digits_start, whole).and_then(|w| {
-                let f = digit_run(text, fraction_start, fraction)?;
-                Some(w * POWERS_OF_TEN_U64[fraction] + f)
-            });
-            let magnitude = plain.and_then(|mantissa| {
-                if fraction == 0 {
-                    // `u64 as f64` rounds to nearest, ties to even: correctly.
-                    Some(mantissa as f64)
-                } else if mantissa <= 1 << 53 {
-                    // Exact: the mantissa and the power of ten are both exact in an f64, so one
-                    // division rounds correctly (Clinger's fast path).
-                    Some(mantissa as f64 / POWERS_OF_TEN[fraction])
-                } else {
-                    divided_exactly(mantissa, fraction)
-                }
-            });
-            if let Some(magnitude) = magnitude {
-                return Some(Some(if negative { -magnitude } else { magnitude }));
-            }
-        }
+    if let Some(decimal) = parse_decimal(text, start, end) {
+        return Some(Some(decimal.value()));
     }
     parse_slice(&text[start..end])
-}
-
-/// `mantissa / 10^fraction` (`fraction` 1 to 19) rounded to the nearest `f64`, ties to even, for a
-/// mantissa above 2^53 (17 to 19 digits, as Locust's averages have), where one float division
-/// may round twice: the quotient of a float division is corrected with exact integer arithmetic.
-/// `None` in the rare cases this does not handle (a result below 2^-11 or from 2^53 up, or next
-/// to a power of two), which the caller parses another way.
-fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
-    const SIGNIFICAND_BITS: u32 = 52;
-    const FRACTION_MASK: u64 = (1 << SIGNIFICAND_BITS) - 1;
-    let power = u128::from(*POWERS_OF_TEN_U64.get(fraction)?);
-    let estimate = mantissa as f64 / *POWERS_OF_TEN.get(fraction)?;
-    let bits = estimate.to_bits();
-    let exponent_field = (bits >> SIGNIFICAND_BITS) & 0x7FF;
-    // estimate = significand × 2^-shift, the significand in [2^52, 2^53).
-    let shift = 1075_u64.checked_sub(exponent_field).filter(|s| *s <= 63)?;
-    let mut significand = (bits & FRACTION_MASK) | (1 << SIGNIFICAND_BITS);
-    // The value is scaled / power × 2^-shift: its significand is scaled / power, rounded.
-    let scaled = u128::from(mantissa) << shift;
-    let mut product = u128::from(significand) * power;
-    // The estimate is within two units of the last place: step to floor(scaled / power).
-    for _ in 0..4 {
-        if product > scaled {
-            significand -= 1;
-            product -= power;
-        } else if scaled - product >= power {
-            significand += 1;
-            product += power;
-        } else {
-            break;
-        }
-    }
-    let remainder = scaled.checked_sub(product).filter(|r| *r < power)?;
-    if significand < 1 << SIGNIFICAND_BITS {
-        // Below the estimate's power of two, where the spacing is finer: not handled here.
-        return None;
-    }
-    let twice = remainder * 2;
-    if twice > power || (twice == power && significand & 1 == 1) {
-        significand += 1;
-    }
-    // Rounded up to the next power of two: not handled here either.
-    (significand < 1 << (SIGNIFICAND_BITS + 1)).then(|| {
-        f64::from_bits((exponent_field << SIGNIFICAND_BITS) | (significand & FRACTION_MASK))
-    })
 }
 
 /// Whether the cell `text[start..end]` is a plain decimal (an optional `-`, then digits with at
@@ -198,6 +118,22 @@ fn divided_exactly(mantissa: u64, fraction: usize) -> Option<f64> {
 /// `false`, which sends the file to the general reader to decide. Cells over 16 bytes are parsed.
 #[inline(always)]
 pub(crate) fn is_plain_number(text: &[u8], start: usize, end: usize) -> bool {
+    // Most are 1 to 8 digits and dots (`1.200000`): one load, one check.
+    let length = end.wrapping_sub(start);
+    if let (1..=8, Some(word)) = (length, load8(text, start)) {
+        let word = align_digits(word, length);
+        let is_dot = dot_bytes(word);
+        // A `.` (0x2E) + 2 is a `0`.
+        if all_digits(word + (is_dot >> 7) * 2) {
+            // At most one dot, and not a dot alone.
+            return is_dot & is_dot.wrapping_sub(1) == 0 && (length > 1 || is_dot == 0);
+        }
+    }
+    is_plain_number_in_words(text, start, end)
+}
+
+/// [`is_plain_number`] for a cell that is signed, longer than 8 bytes or not plain.
+fn is_plain_number_in_words(text: &[u8], start: usize, end: usize) -> bool {
     // How many `.`s 8 digits-or-dots hold, if every other byte is a digit.
     let dots_of = |word: u64| {
         let is_dot = dot_bytes(word);
@@ -219,6 +155,61 @@ pub(crate) fn is_plain_number(text: &[u8], start: usize, end: usize) -> bool {
         _ => return parse_cell(text, start, end).is_some_and(|v| v.is_some()),
     };
     dots.is_some_and(|dots| dots <= 1 && length > dots as usize)
+}
+
+/// Reads the cell `text[start..end]` as a plain decimal of up to 19 digits (an optional `-`,
+/// digits with at most one `.`), 8 digits at a time; `None` if it is not one.
+#[inline(always)]
+pub(crate) fn parse_decimal(text: &[u8], start: usize, end: usize) -> Option<Decimal> {
+    let negative = text.get(start) == Some(&b'-');
+    let digits_start = start + usize::from(negative);
+    let point = point(text, digits_start, end)?;
+    let fraction_start = (point + 1).min(end);
+    let (whole, fraction) = (point - digits_start, end - fraction_start);
+    if whole + fraction == 0 || whole + fraction > 19 {
+        return None;
+    }
+    let whole_digits = digit_run(text, digits_start, whole)?;
+    let fraction_digits = digit_run(text, fraction_start, fraction)?;
+    Some(Decimal {
+        mantissa: whole_digits * POWERS_OF_TEN_U64[fraction] + fraction_digits,
+        fraction: fraction as u8,
+        negative,
+    })
+}
+
+/// A number cell whose text often repeats on the next line (a history's timestamp: the rows of
+/// every entry for one second have the same): parsed once per run of the same text.
+#[derive(Debug, Default)]
+pub(crate) struct RepeatedCell {
+    /// The last text parsed, first byte lowest (cells of up to 16 bytes).
+    text: u128,
+    /// Its length; 0 before the first.
+    length: usize,
+    /// What [`parse_cell`] made of it.
+    value: Option<Option<f64>>,
+}
+
+impl RepeatedCell {
+    /// [`parse_cell`] of `text[start..end]`, from the last cell when the text is the same.
+    #[inline(always)]
+    pub(crate) fn parse(&mut self, text: &[u8], start: usize, end: usize) -> Option<Option<f64>> {
+        let length = end.wrapping_sub(start);
+        let bytes = text.get(start..start.wrapping_add(16));
+        let (Some(bytes), 1..=16) = (bytes.and_then(|b| <[u8; 16]>::try_from(b).ok()), length)
+        else {
+            return parse_cell(text, start, end);
+        };
+        let cell = u128::from_le_bytes(bytes) & (u128::MAX >> (8 * (16 - length)));
+        if length != self.length || cell != self.text {
+            *self = RepeatedCell {
+                text: cell,
+                length,
+                value: parse_cell(text, start, end),
+            };
+        }
+        self.value
+    }
 }
 
 /// Parses a number cell given as a slice, with `fast-float2` (correctly rounded, as polars): the

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::cell::{Decimal, FRACTION_DIGITS};
 use crate::history::HistoryRow;
 
 /// Figures of one entry (or Aggregated) over the steady window.
@@ -62,6 +63,70 @@ impl Mean {
     }
 }
 
+/// `Total Average Response Time`s summed: those read as written exactly (the fast reader's), per
+/// number of fraction digits, the others as floats.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct AverageSum {
+    floats: Mean,
+    /// Sums of the mantissas of the decimals with 0, 1, … 19 fraction digits.
+    written: [i128; FRACTION_DIGITS],
+    written_count: usize,
+}
+
+impl AverageSum {
+    fn add(&mut self, average: Average) {
+        match average {
+            Average::Float(value) => self.floats.add(value),
+            Average::Written(decimal) => {
+                let mantissa = i128::from(decimal.mantissa);
+                self.written[usize::from(decimal.fraction)] += if decimal.negative {
+                    -mantissa
+                } else {
+                    mantissa
+                };
+                self.written_count += 1;
+            }
+        }
+    }
+
+    fn join(&mut self, later: AverageSum) {
+        self.floats.join(later.floats);
+        for (sum, later) in self.written.iter_mut().zip(later.written) {
+            *sum += later;
+        }
+        self.written_count += later.written_count;
+    }
+
+    /// The mean; the written decimals' sum rounds once per number of fraction digits.
+    fn value(&self) -> Option<f64> {
+        let written: f64 = (self.written.iter().enumerate())
+            .filter(|(_, sum)| **sum != 0)
+            .map(|(fraction, sum)| *sum as f64 / 10f64.powi(fraction as i32))
+            .sum();
+        let count = self.floats.count + self.written_count;
+        (count > 0).then(|| (self.floats.sum + written) / count as f64)
+    }
+}
+
+/// A row's `Total Average Response Time`: the decimal as written, or a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Average {
+    /// As the fast reader reads it: summed exactly.
+    Written(Decimal),
+    /// Already a float (the polars reader's).
+    Float(f64),
+}
+
+impl Average {
+    /// The value, ms.
+    fn value(self) -> f64 {
+        match self {
+            Average::Written(decimal) => decimal.value(),
+            Average::Float(value) => value,
+        }
+    }
+}
+
 /// The figures of one history row that a [`SteadyWindow`] uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct WindowRow {
@@ -72,7 +137,7 @@ pub(crate) struct WindowRow {
     /// Failures since the start.
     pub(crate) total_failures: f64,
     /// Average response time since the start, ms.
-    pub(crate) total_avg_ms: f64,
+    pub(crate) total_avg_ms: Average,
     /// The current-window 50th, 95th and 99th percentiles, ms (`None` for N/A).
     pub(crate) percentiles_ms: [Option<f64>; 3],
 }
@@ -89,7 +154,7 @@ pub struct SteadyWindow {
     last: Option<WindowRow>,
     rows: usize,
     /// Of `Total Average Response Time`.
-    averages: Mean,
+    averages: AverageSum,
     /// Of the current-window 50th, 95th and 99th percentiles (N/A cells left out).
     percentiles: [Mean; 3],
 }
@@ -102,7 +167,7 @@ impl SteadyWindow {
             timestamp: row.timestamp,
             total_requests: row.total_requests,
             total_failures: row.total_failures,
-            total_avg_ms: row.total_avg_ms,
+            total_avg_ms: Average::Float(row.total_avg_ms),
             percentiles_ms: [row.p50_ms(), row.p95_ms(), row.p99_ms()],
         });
     }
@@ -172,8 +237,8 @@ impl SteadyWindow {
             figures.rps_recipe = requests / (self.rows - 1) as f64;
         }
         if requests > 0.0 {
-            let time_weighted =
-                last.total_avg_ms * last.total_requests - first.total_avg_ms * first.total_requests;
+            let time_weighted = last.total_avg_ms.value() * last.total_requests
+                - first.total_avg_ms.value() * first.total_requests;
             figures.avg_ms_window = Some(time_weighted / requests);
             figures.error_pct = failures * 100.0 / requests;
         }
@@ -200,6 +265,71 @@ pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A window of averages only (every other figure the same), as written or as floats.
+    fn averages(values: &[(u64, u8)], written: bool) -> SteadyWindow {
+        let mut window = SteadyWindow::default();
+        for (k, &(mantissa, fraction)) in values.iter().enumerate() {
+            let decimal = Decimal {
+                mantissa,
+                fraction,
+                negative: false,
+            };
+            window.add_row(&WindowRow {
+                timestamp: k as f64,
+                total_requests: k as f64,
+                total_failures: 0.0,
+                total_avg_ms: if written {
+                    Average::Written(decimal)
+                } else {
+                    Average::Float(decimal.value())
+                },
+                percentiles_ms: [None; 3],
+            });
+        }
+        window
+    }
+
+    #[test]
+    fn written_averages_are_summed_exactly_in_any_grouping() {
+        // Locust-like averages with 13 to 16 fraction digits, and a run of 0.1s whose float sum
+        // drifts.
+        let mut values: Vec<(u64, u8)> = (0..3000u64)
+            .map(|k| (11_250_526_598_471_949 + k * 7_919_937, 13 + (k % 4) as u8))
+            .collect();
+        values.extend(std::iter::repeat_n((1, 1), 1000));
+        let whole = averages(&values, true);
+        for parts in [2, 3, 7, 64] {
+            let mut joined = SteadyWindow::default();
+            for chunk in values.chunks(values.len().div_ceil(parts)) {
+                joined.join(&averages(chunk, true));
+            }
+            assert_eq!(joined.figures("e").avg_ms, whole.figures("e").avg_ms);
+        }
+        // The exact mean, from integers: every mantissa scaled to 16 fraction digits.
+        let scaled: u128 = (values.iter())
+            .map(|&(m, f)| u128::from(m) * 10u128.pow(16 - u32::from(f)))
+            .sum();
+        let exact = scaled as f64 / 1e16 / values.len() as f64;
+        let got = whole.figures("e").avg_ms;
+        assert!(
+            (got - exact).abs() <= 4.0 * f64::EPSILON * exact,
+            "{got} vs {exact}"
+        );
+        // Floats agree to rounding.
+        let floats = averages(&values, false).figures("e").avg_ms;
+        assert!((floats - got).abs() <= 1e-13 * got, "{floats} vs {got}");
+        // The window's last average, as written, gives the window's own average.
+        let last = values.last().map(|&(m, f)| Decimal {
+            mantissa: m,
+            fraction: f,
+            negative: false,
+        });
+        assert_eq!(
+            whole.last.map(|row| row.total_avg_ms.value()),
+            last.map(Decimal::value)
+        );
+    }
 
     fn row(timestamp: f64, total: f64, avg: f64) -> HistoryRow {
         HistoryRow {

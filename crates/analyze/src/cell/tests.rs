@@ -1,3 +1,4 @@
+use super::decimal::divided_exactly;
 use super::*;
 
 #[test]
@@ -191,5 +192,69 @@ fn numbers_round_exactly_like_the_standard_parser() {
             let value = parse_cell(line.as_bytes(), 2, 2 + text.len());
             assert_eq!(value, Some(Some(expected)), "{text}{tail:?}");
         }
+    }
+}
+
+#[test]
+fn a_repeated_cell_reads_as_parse_cell_whatever_came_before() {
+    // Same texts in a row, same length with other bytes, up to 16 bytes and past, words, the
+    // text's end (fewer than 16 bytes after the cell).
+    let cells = [
+        "1795370485",
+        "1795370485",
+        "1795370486",
+        "1795370486",
+        "179537048",
+        "1795370486.25",
+        "12345678901234567",
+        "12345678901234567",
+        "1234567890123456",
+        "N/A",
+        "N/A",
+        "",
+        "abc",
+        "7",
+        "7",
+    ];
+    let text = cells.join(",");
+    let mut repeated = RepeatedCell::default();
+    let mut start = 0;
+    for cell in cells {
+        let end = start + cell.len();
+        assert_eq!(
+            repeated.parse(text.as_bytes(), start, end),
+            parse_cell(text.as_bytes(), start, end),
+            "{cell:?} at {start}"
+        );
+        start = end + 1;
+    }
+}
+
+#[test]
+fn a_decimal_keeps_its_digits_and_point_and_its_value_is_parse_cells() {
+    for (text, mantissa, fraction, negative) in [
+        ("112.50526598471949", 11250526598471949, 14, false),
+        ("-0.5", 5, 1, true),
+        ("7", 7, 0, false),
+        ("7.", 7, 0, false),
+        (".25", 25, 2, false),
+        ("1234567890123456789", 1234567890123456789, 0, false),
+    ] {
+        let padded = format!("{text},0000000000000000");
+        let decimal = parse_decimal(padded.as_bytes(), 0, text.len()).expect(text);
+        assert_eq!(
+            (decimal.mantissa, decimal.fraction, decimal.negative),
+            (mantissa, fraction, negative),
+            "{text}"
+        );
+        assert_eq!(Some(Some(decimal.value())), parse_slice(text.as_bytes()));
+    }
+    for not_plain in ["", "-", ".", "1.2.3", "1e5", "N/A", "12345678901234567890"] {
+        let padded = format!("{not_plain},0000000000000000");
+        assert_eq!(
+            parse_decimal(padded.as_bytes(), 0, not_plain.len()),
+            None,
+            "{not_plain}"
+        );
     }
 }

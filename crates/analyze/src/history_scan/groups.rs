@@ -39,7 +39,7 @@ impl Group {
 }
 
 /// The groups of one byte range, keyed by (type, name) in order of first appearance.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Part {
     groups: Vec<(RawKey, Group)>,
 }

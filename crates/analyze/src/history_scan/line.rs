@@ -3,9 +3,9 @@
 
 use super::groups::{Group, Grouper};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
-use crate::cell::{is_plain_number, parse_cell};
+use crate::cell::{is_plain_number, parse_cell, parse_decimal, RepeatedCell};
 use crate::history::{HistoryRow, Percentiles};
-use crate::steady::WindowRow;
+use crate::steady::{Average, WindowRow};
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const TIMESTAMP_SLOT: u8 = 0;
@@ -89,13 +89,15 @@ impl Layout {
 }
 
 /// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
-/// into `grouper`; `false` when the line needs the general reader.
+/// into `grouper`, its timestamp through `timestamps` (the last line's); `false` when the line
+/// needs the general reader.
+#[inline(always)]
 pub(super) fn parse_line(
     text: &[u8],
     line_start: usize,
     ends: &[u32],
     layout: &Layout,
-    grouper: &mut Grouper,
+    (grouper, timestamps): (&mut Grouper, &mut RepeatedCell),
 ) -> bool {
     let cell = |column: usize| {
         let start = match column.checked_sub(1) {
@@ -117,20 +119,26 @@ pub(super) fn parse_line(
             let (start, end) = cell(layout.summed[k]);
             parse_cell(text, start, end)
         };
+        let (start, end) = cell(layout.summed[0]);
         let cells = [
-            parse(0),
+            timestamps.parse(text, start, end),
             parse(1),
             parse(2),
             parse(3),
             parse(4),
             parse(5),
-            parse(6),
         ];
+        // The average as written: summed exactly, made a float only if it is a window's last.
+        let (start, end) = cell(layout.summed[6]);
+        let average = match parse_decimal(text, start, end) {
+            Some(decimal) => Some(Average::Written(decimal)),
+            None => parse_cell(text, start, end).flatten().map(Average::Float),
+        };
         let numbers = layout.checked.iter().all(|&column| {
             let (start, end) = cell(column);
             is_plain_number(text, start, end)
         });
-        return numbers && sum_row(cells, from, grouper.group(kind, name, new_window));
+        return numbers && sum_row(cells, average, from, grouper.group(kind, name, new_window));
     }
     let mut numbers = [None; COLUMNS.len()];
     for &(column, slot) in &layout.read {
@@ -184,10 +192,16 @@ fn new_window() -> Group {
     Group::Window(Box::default())
 }
 
-/// Adds the row of `cells` (parsed [`SUMMED`] cells) to `group`'s window when it is at or after
-/// `from`; `false` when a cell is not a number (a percentile may be N/A).
-fn sum_row(cells: [Option<Option<f64>>; 7], from: f64, group: &mut Group) -> bool {
-    let [timestamp, p50, p95, p99, total_requests, total_failures, total_avg_ms] = cells;
+/// Adds the row of `cells` (the first six parsed [`SUMMED`] cells) and `total_avg_ms` (the
+/// seventh) to `group`'s window when it is at or after `from`; `false` when a cell is not a
+/// number (a percentile may be N/A).
+fn sum_row(
+    cells: [Option<Option<f64>>; 6],
+    total_avg_ms: Option<Average>,
+    from: f64,
+    group: &mut Group,
+) -> bool {
+    let [timestamp, p50, p95, p99, total_requests, total_failures] = cells;
     let (Some(p50), Some(p95), Some(p99)) = (p50, p95, p99) else {
         return false;
     };
@@ -195,7 +209,7 @@ fn sum_row(cells: [Option<Option<f64>>; 7], from: f64, group: &mut Group) -> boo
         timestamp.flatten(),
         total_requests.flatten(),
         total_failures.flatten(),
-        total_avg_ms.flatten(),
+        total_avg_ms,
     ) else {
         return false;
     };

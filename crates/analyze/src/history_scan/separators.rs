@@ -16,17 +16,25 @@ pub(super) struct Separators {
     count: usize,
 }
 
-/// Bit `i` of the mask of one 64-byte chunk is set when byte `i` is a comma or a line end.
+/// The masks of one 64-byte chunk: bit `i` is set when byte `i` is a separator (a comma or a line
+/// end), a line end, a `"`.
 #[inline(always)]
-fn chunk_mask(chunk: &[u8; CHUNK]) -> u64 {
-    let (comma, line_end) = (u8x16::splat(b','), u8x16::splat(b'\n'));
-    let mut mask = 0;
+fn chunk_masks(chunk: &[u8; CHUNK]) -> [u64; 3] {
+    let (comma, line_end, quote) = (u8x16::splat(b','), u8x16::splat(b'\n'), u8x16::splat(b'"'));
+    let mut masks = [0; 3];
     for (k, lane) in chunk.as_chunks::<16>().0.iter().enumerate() {
         let bytes = u8x16::new(*lane);
-        let is_separator = bytes.simd_eq(comma) | bytes.simd_eq(line_end);
-        mask |= u64::from(is_separator.to_bitmask()) << (16 * k);
+        let is_line_end = bytes.simd_eq(line_end);
+        let lanes = [
+            bytes.simd_eq(comma) | is_line_end,
+            is_line_end,
+            bytes.simd_eq(quote),
+        ];
+        for (mask, lane) in masks.iter_mut().zip(lanes) {
+            *mask |= u64::from(lane.to_bitmask()) << (16 * k);
+        }
     }
-    mask
+    masks
 }
 
 /// What [`Separators::find`] saw besides the separators.
@@ -38,7 +46,9 @@ pub(super) struct Found {
 }
 
 impl Separators {
-    /// Finds the separators of `text` (at most `u32::MAX` bytes long).
+    /// Finds the separators of `text` (at most `u32::MAX` bytes long), counting its line ends and
+    /// looking for a `"` in the same pass.
+    #[inline(always)]
     pub(super) fn find(&mut self, text: &[u8]) -> Found {
         // Room for every byte being a separator, plus a chunk's worth for the unrolled writes.
         let room = text.len() + CHUNK;
@@ -52,9 +62,12 @@ impl Separators {
         let mut last = [0u8; CHUNK];
         last[..rest.len()].copy_from_slice(rest);
         let tail = (!rest.is_empty()).then_some(&last);
+        let (mut line_ends, mut quotes) = (0, 0);
         for (k, chunk) in chunks.iter().chain(tail).enumerate() {
             let base = (k * CHUNK) as u32;
-            let mut bits = chunk_mask(chunk);
+            let [mut bits, line_end_bits, quote_bits] = chunk_masks(chunk);
+            line_ends += line_end_bits.count_ones() as usize;
+            quotes |= quote_bits;
             let found = bits.count_ones() as usize;
             // Eight offsets per turn, written whether or not they exist (the extra ones are
             // overwritten or beyond `count`): fewer mispredicted branches than one per bit.
@@ -70,10 +83,9 @@ impl Separators {
             count += found;
         }
         self.count = count;
-        // Rare bytes, counted apart (memchr picks the widest SIMD the processor has).
         Found {
-            line_ends: memchr::memchr_iter(b'\n', text).count(),
-            has_quote: memchr::memchr(b'"', text).is_some(),
+            line_ends,
+            has_quote: quotes != 0,
         }
     }
 

@@ -275,3 +275,54 @@ fn every_current_window_percentile_is_read_into_its_place() {
 }
 
 mod summed;
+
+/// The parts the lines of `text` give when read by `read`, as text (for comparison).
+fn parts_read_by(
+    text: &[u8],
+    layout: &Layout,
+    read: impl Fn(&[u8], &Layout, &mut Separators, (&mut Grouper, &mut RepeatedCell)) -> bool,
+) -> (bool, String) {
+    let (mut grouper, mut timestamps) = (Grouper::new(), RepeatedCell::default());
+    let parsed = read(
+        text,
+        layout,
+        &mut Separators::default(),
+        (&mut grouper, &mut timestamps),
+    );
+    (parsed, format!("{:?}", grouper.into_part()))
+}
+
+#[test]
+fn the_avx2_compilation_reads_lines_as_the_portable_one() {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("popcnt")
+    {
+        let mut texts: Vec<Vec<u8>> = locust_histories()
+            .iter()
+            .map(|path| std::fs::read(path).expect("readable"))
+            .collect();
+        texts.push(history("\r\n", true).into_bytes());
+        texts.push(format!("{HEADER}\n{}\n", row(2, "GET", "\"/a,b\"", "1", "3", "2")).into());
+        for text in texts {
+            let header_end = memchr::memchr(b'\n', &text).expect("a header") + 1;
+            let header: Vec<String> = String::from_utf8_lossy(&text[..header_end])
+                .trim_end()
+                .split(',')
+                .map(str::to_owned)
+                .collect();
+            for entry_rows in [EntryRows::Kept, EntryRows::SummedFrom(0.0)] {
+                let layout = Layout::from_header(&header, Percentiles::Named, entry_rows)
+                    .expect("a history header");
+                let body = &text[header_end..];
+                // SAFETY: the processor has the features, checked above.
+                let avx2 = parts_read_by(body, &layout, |t, l, s, g| unsafe {
+                    read_lines_avx2(t, l, s, g)
+                });
+                assert_eq!(avx2, parts_read_by(body, &layout, lines_into));
+            }
+        }
+    }
+}
