@@ -26,6 +26,9 @@ const SUMMED: [usize; 7] = [
 /// Count, Requests/s, Failures/s.
 const CHECKED: [usize; 3] = [1, 4, 5];
 
+/// Cells in a line in Locust 2.x's column order (captest writes the same).
+const LOCUST_COLUMNS: usize = 24;
+
 /// Where each column of a line goes.
 pub(super) struct Layout {
     /// Cells in a line: the header's.
@@ -44,6 +47,8 @@ pub(super) struct Layout {
     summed: [usize; 7],
     /// The columns of [`CHECKED`]'s cells.
     checked: [usize; 3],
+    /// Whether the columns are in Locust's order, where [`parse_line`] looks for them first.
+    pub(super) locust_order: bool,
 }
 
 /// Whether `slot` is read when `percentiles` are asked for.
@@ -75,17 +80,68 @@ impl Layout {
         for (at, slot) in checked.iter_mut().zip(CHECKED) {
             *at = column(COLUMNS[slot])?;
         }
+        let (type_column, name_column) = (
+            column(COLUMNS[usize::from(TYPE_SLOT)])?,
+            column(COLUMNS[usize::from(NAME_SLOT)])?,
+        );
         Some(Layout {
             columns: header.len(),
-            type_column: column(COLUMNS[usize::from(TYPE_SLOT)])?,
-            name_column: column(COLUMNS[usize::from(NAME_SLOT)])?,
+            type_column,
+            name_column,
             timestamp_column: column(COLUMNS[usize::from(TIMESTAMP_SLOT)])?,
             read,
             entry_rows,
             summed,
             checked,
+            locust_order: header.len() == LOCUST_COLUMNS
+                && (type_column, name_column) == (2, 3)
+                && summed == [0, 6, 11, 13, 17, 18, 20]
+                && checked == [1, 4, 5],
         })
     }
+}
+
+/// Parses the cells of an entry's line (found by `$cell`) in the [`SUMMED`] columns `$summed`
+/// and the [`CHECKED`] ones `$checked`, and adds the row to the window of `$entry` in
+/// `$grouper`, its timestamp read through `$timestamps`: `false` when the line needs the general
+/// reader. A macro, so that the columns of Locust's order are constants where it is used.
+macro_rules! sum_line {
+    (
+        $text:expr,
+        $cell:expr,
+        [$s0:expr, $s1:expr, $s2:expr, $s3:expr, $s4:expr, $s5:expr, $s6:expr],
+        $checked:expr,
+        ($kind:expr, $name:expr),
+        $from:expr,
+        ($grouper:expr, $timestamps:expr)
+    ) => {{
+        let (text, cell) = ($text, $cell);
+        let parse = |column: usize| {
+            let (start, end) = cell(column);
+            parse_cell(text, start, end)
+        };
+        let (start, end) = cell($s0);
+        let cells = [
+            $timestamps.parse(text, start, end),
+            parse($s1),
+            parse($s2),
+            parse($s3),
+            parse($s4),
+            parse($s5),
+        ];
+        // The average as written: summed exactly, made a float only if it is a window's last.
+        let (start, end) = cell($s6);
+        let average = match parse_decimal(text, start, end) {
+            Some(decimal) => Some(Average::Written(decimal)),
+            None => parse_cell(text, start, end).flatten().map(Average::Float),
+        };
+        let numbers = $checked.iter().all(|&column: &usize| {
+            let (start, end) = cell(column);
+            is_plain_number(text, start, end)
+        });
+        let group = $grouper.group($kind, $name, new_window);
+        numbers && sum_row(cells, average, $from, group)
+    }};
 }
 
 /// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
@@ -99,6 +155,34 @@ pub(super) fn parse_line(
     layout: &Layout,
     (grouper, timestamps): (&mut Grouper, &mut RepeatedCell),
 ) -> bool {
+    if let (EntryRows::SummedFrom(from), true, Ok(ends)) = (
+        layout.entry_rows,
+        layout.locust_order,
+        <&[u32; LOCUST_COLUMNS]>::try_from(ends),
+    ) {
+        // Locust's own order: the cells at constant indexes, bounds-checked once per line.
+        let cell = |column: usize| {
+            let start = if column == 0 {
+                line_start
+            } else {
+                ends[column - 1] as usize + 1
+            };
+            (start, ends[column] as usize)
+        };
+        let ((type_start, type_end), (name_start, name_end)) = (cell(2), cell(3));
+        let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
+        if !(kind.is_empty() && name == b"Aggregated") {
+            return sum_line!(
+                text,
+                cell,
+                [0, 6, 11, 13, 17, 18, 20],
+                [1, 4, 5],
+                (kind, name),
+                from,
+                (grouper, timestamps)
+            );
+        }
+    }
     let cell = |column: usize| {
         let start = match column.checked_sub(1) {
             Some(previous) => ends[previous] as usize + 1,
@@ -115,30 +199,16 @@ pub(super) fn parse_line(
     let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
     let is_aggregated = kind.is_empty() && name == b"Aggregated";
     if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
-        let parse = |k: usize| {
-            let (start, end) = cell(layout.summed[k]);
-            parse_cell(text, start, end)
-        };
-        let (start, end) = cell(layout.summed[0]);
-        let cells = [
-            timestamps.parse(text, start, end),
-            parse(1),
-            parse(2),
-            parse(3),
-            parse(4),
-            parse(5),
-        ];
-        // The average as written: summed exactly, made a float only if it is a window's last.
-        let (start, end) = cell(layout.summed[6]);
-        let average = match parse_decimal(text, start, end) {
-            Some(decimal) => Some(Average::Written(decimal)),
-            None => parse_cell(text, start, end).flatten().map(Average::Float),
-        };
-        let numbers = layout.checked.iter().all(|&column| {
-            let (start, end) = cell(column);
-            is_plain_number(text, start, end)
-        });
-        return numbers && sum_row(cells, average, from, grouper.group(kind, name, new_window));
+        let [s0, s1, s2, s3, s4, s5, s6] = layout.summed;
+        return sum_line!(
+            text,
+            cell,
+            [s0, s1, s2, s3, s4, s5, s6],
+            layout.checked,
+            (kind, name),
+            from,
+            (grouper, timestamps)
+        );
     }
     let mut numbers = [None; COLUMNS.len()];
     for &(column, slot) in &layout.read {

@@ -326,3 +326,50 @@ fn the_avx2_compilation_reads_lines_as_the_portable_one() {
         }
     }
 }
+
+#[test]
+fn locusts_header_is_read_in_locust_order_and_another_order_is_not() {
+    let header: Vec<String> = HEADER.split(',').map(str::to_owned).collect();
+    let summed = EntryRows::SummedFrom(0.0);
+    let layout = Layout::from_header(&header, Percentiles::Named, summed).expect("Locust's");
+    assert!(layout.locust_order);
+    // Requests/s and Failures/s swapped, or one column more: read by the header's order.
+    let mut swapped = header.clone();
+    swapped.swap(4, 5);
+    let layout = Layout::from_header(&swapped, Percentiles::Named, summed).expect("all there");
+    assert!(!layout.locust_order);
+    let mut longer = header.clone();
+    longer.push("Extra".to_owned());
+    let layout = Layout::from_header(&longer, Percentiles::Named, summed).expect("all there");
+    assert!(!layout.locust_order);
+}
+
+#[test]
+fn a_file_in_another_column_order_sums_to_the_same_windows() {
+    // The same history with Requests/s and Failures/s swapped and a column added at the end:
+    // read through the header's layout instead of Locust's order.
+    let text = history("\n", true);
+    let reordered: String = text
+        .lines()
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells.swap(4, 5);
+            cells.push(if line.starts_with("Timestamp") {
+                "Extra"
+            } else {
+                "0"
+            });
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let windows = |text: &str| {
+        let file = write(text);
+        let (header, header_bytes) = read_header(file.path()).expect("header");
+        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+        match scan_with(file.path(), &header, header_bytes, read, WHOLE) {
+            Ok(Scan::Summed((aggregated, windows))) => format!("{aggregated:?} {windows:?}"),
+            _ => panic!("not summed"),
+        }
+    };
+    assert_eq!(windows(&reordered), windows(&text));
+}
