@@ -57,14 +57,24 @@ fi
 # --- timed runs ------------------------------------------------------------------------
 : >"$TMP/captest.times"
 : >"$TMP/pandas.times"
+# timed RESULT_FILE COMMAND...: runs COMMAND under /usr/bin/time (peak RSS) and appends
+# "WALL_SECONDS RSS_KIB" to RESULT_FILE, the wall time to the millisecond (GNU time's %e has
+# only two decimals, a tenth of captest's time).
+timed() {
+    local result="$1" start end
+    shift
+    start=$(date +%s%N)
+    timeout 600 /usr/bin/time -f "%M" -o "$TMP/rss" "$@"
+    end=$(date +%s%N)
+    echo "$(((end - start) / 1000000)) $(cat "$TMP/rss")" |
+        awk '{printf "%.3f %s\n", $1 / 1000, $2}' >"$TMP/t"
+    cat "$TMP/t" >>"$result"
+}
 for i in $(seq "$REPEAT"); do
-    timeout 600 /usr/bin/time -f "%e %M" -o "$TMP/t" \
-        "$CAPTEST" analyze "$FILE" --warmup "${WARMUP_S}s" --json >/dev/null
-    cat "$TMP/t" >>"$TMP/captest.times"
+    timed "$TMP/captest.times" "$CAPTEST" analyze "$FILE" --warmup "${WARMUP_S}s" --json >/dev/null
     echo "captest run $i: $(awk '{printf "%s s, %.0f MiB", $1, $2/1024}' "$TMP/t")"
-    timeout 600 /usr/bin/time -f "%e %M" -o "$TMP/t" \
-        python3 "$BENCH/pandas_recipe.py" "$FILE" "$WARMUP_S" >"$TMP/pandas.csv" 2>"$TMP/pandas.err"
-    cat "$TMP/t" >>"$TMP/pandas.times"
+    timed "$TMP/pandas.times" python3 "$BENCH/pandas_recipe.py" "$FILE" "$WARMUP_S" \
+        >"$TMP/pandas.csv" 2>"$TMP/pandas.err"
     echo "pandas  run $i: $(awk '{printf "%s s, %.0f MiB", $1, $2/1024}' "$TMP/t")  ($(cat "$TMP/pandas.err"))"
 done
 
@@ -84,8 +94,8 @@ c_med, p_med = statistics.median(ct), statistics.median(pt)
 ratio = p_med / c_med
 print()
 print("== results")
-print(f"captest analyze wall time: median {c_med:.2f} s of {len(ct)} ({', '.join(f'{x:.2f}' for x in ct)})")
-print(f"pandas recipe wall time:   median {p_med:.2f} s of {len(pt)} ({', '.join(f'{x:.2f}' for x in pt)})")
+print(f"captest analyze wall time: median {c_med:.3f} s of {len(ct)} ({', '.join(f'{x:.3f}' for x in ct)})")
+print(f"pandas recipe wall time:   median {p_med:.3f} s of {len(pt)} ({', '.join(f'{x:.3f}' for x in pt)})")
 print(f"ratio pandas/captest:      {ratio:.2f}x; target >= 20x: {'met' if ratio >= 20 else 'MISSED'}")
 print(f"captest peak RSS:          {max(cr) / 1024:.0f} MiB")
 print(f"pandas peak RSS:           {max(pr) / 1024:.0f} MiB")

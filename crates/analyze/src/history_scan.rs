@@ -1,9 +1,9 @@
 //! The fast path for `_stats_history.csv`, the one file that grows large (a full history holds one
 //! row per entry per second: 50 entries × 6 hours is a million rows).
 //!
-//! A large file is cut into a fixed number of byte ranges, which the worker threads read in turn,
-//! each in blocks (no copy of the whole file in memory): every comma and line end of a block is
-//! found with SIMD compares ([`separators`]), each line is checked to have the header's number of
+//! A large file is cut into a fixed number of byte ranges, each read by the first worker thread
+//! free to take it (a thread slowed by a busy core takes fewer), in blocks (no copy of the whole
+//! file in memory): every comma and line end of a block is found with SIMD compares ([`separators`]), each line is checked to have the header's number of
 //! cells, and only the cells the analysis uses are parsed ([`line`]). Numbers are parsed exactly
 //! as polars parses them: correctly rounded to the nearest `f64` (plain decimals of up to 19
 //! digits 8 digits at a time, else `fast-float2`, the parser polars itself uses). The ranges' rows
@@ -12,8 +12,9 @@
 //! For the steady state alone ([`EntryRows::SummedFrom`], what `captest analyze` needs), each
 //! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
 //! the cells the window does not use are only checked to be numbers: a million-row file then costs
-//! a few MiB instead of a hundred. Its sums are grouped by range, not by thread, so the figures do
-//! not depend on the number of cores.
+//! a few MiB instead of a hundred. The averages are summed exactly as the decimals written (no
+//! rounding per row, [`crate::cell::Decimal`]), and every sum is grouped by range, not by thread,
+//! so the figures do not depend on the number of cores.
 //!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
 //! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give
@@ -22,6 +23,7 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cell::RepeatedCell;
 use crate::error::AnalyzeError;
@@ -67,8 +69,9 @@ pub(crate) const COLUMNS: [&str; 20] = [
 pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
 /// Bytes each read asks for.
 const BLOCK: usize = 256 << 10;
-/// Byte ranges of a file read in parallel (more threads than this are not used).
-const RANGES: usize = 8;
+/// Byte ranges of a file read in parallel: enough that the threads finish together when one is
+/// slowed (more threads than this are not used).
+const RANGES: usize = 32;
 /// Files smaller than this are read by one thread.
 const PARALLEL_FROM: u64 = 8 << 20;
 
@@ -159,23 +162,28 @@ fn scan_with(
     let bounds: Vec<u64> = (0..=ranges as u64)
         .map(|k| header_bytes + body * k / ranges as u64)
         .collect();
-    // Thread `t` reads ranges t, t + threads, … with one scratch.
-    let read_every = |t: usize| {
+    // Each thread takes the next range not yet taken, with one scratch.
+    let next_range = AtomicUsize::new(0);
+    let read_every = |_: usize| {
         let mut scratch = Scratch::new(split.block);
-        (t..ranges)
-            .step_by(threads)
-            .map(|k| {
+        std::iter::from_fn(|| {
+            let k = next_range.fetch_add(1, Ordering::Relaxed);
+            (k < ranges).then(|| {
                 let range = (bounds[k], bounds[k + 1]);
                 (k, read_range(&file, &layout, range, k == 0, &mut scratch))
             })
-            .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
     };
     let mut parts: Vec<(usize, std::io::Result<Option<Part>>)> = if threads == 1 {
         read_every(0)
     } else {
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
-                .map(|t| scope.spawn(move || read_every(t)))
+                .map(|t| {
+                    let read_every = &read_every;
+                    scope.spawn(move || read_every(t))
+                })
                 .collect();
             let mut parts = Vec::with_capacity(ranges);
             for worker in workers {
