@@ -127,7 +127,8 @@ impl Average {
     }
 }
 
-/// The figures of one history row that a [`SteadyWindow`] uses.
+/// The cumulative figures of one history row: what a [`SteadyWindow`] keeps of its first and
+/// last rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct WindowRow {
     /// Unix time, seconds.
@@ -138,8 +139,6 @@ pub(crate) struct WindowRow {
     pub(crate) total_failures: f64,
     /// Average response time since the start, ms.
     pub(crate) total_avg_ms: Average,
-    /// The current-window 50th, 95th and 99th percentiles, ms (`None` for N/A).
-    pub(crate) percentiles_ms: [Option<f64>; 3],
 }
 
 /// An entry's rows in the steady window, summed in time order: everything [`SteadyFigures`] are
@@ -163,22 +162,23 @@ impl SteadyWindow {
     /// Adds the next row of the window. Reads its timestamp, cumulative figures and the
     /// current-window 50/95/99 % only.
     pub fn add(&mut self, row: &HistoryRow) {
-        self.add_row(&WindowRow {
+        let cumulative = WindowRow {
             timestamp: row.timestamp,
             total_requests: row.total_requests,
             total_failures: row.total_failures,
             total_avg_ms: Average::Float(row.total_avg_ms),
-            percentiles_ms: [row.p50_ms(), row.p95_ms(), row.p99_ms()],
-        });
+        };
+        self.add_row(&cumulative, [row.p50_ms(), row.p95_ms(), row.p99_ms()]);
     }
 
-    /// Adds the next row of the window, given as the figures a window uses.
-    pub(crate) fn add_row(&mut self, row: &WindowRow) {
+    /// Adds the next row of the window, given as its cumulative figures and its current-window
+    /// 50th, 95th and 99th percentiles, ms (`None` for N/A).
+    pub(crate) fn add_row(&mut self, row: &WindowRow, percentiles_ms: [Option<f64>; 3]) {
         self.first.get_or_insert(*row);
         self.last = Some(*row);
         self.rows += 1;
         self.averages.add(row.total_avg_ms);
-        for (mean, value) in self.percentiles.iter_mut().zip(row.percentiles_ms) {
+        for (mean, value) in self.percentiles.iter_mut().zip(percentiles_ms) {
             if let Some(value) = value {
                 mean.add(value);
             }
@@ -275,7 +275,7 @@ mod tests {
                 fraction,
                 negative: false,
             };
-            window.add_row(&WindowRow {
+            let row = WindowRow {
                 timestamp: k as f64,
                 total_requests: k as f64,
                 total_failures: 0.0,
@@ -284,8 +284,8 @@ mod tests {
                 } else {
                     Average::Float(decimal.value())
                 },
-                percentiles_ms: [None; 3],
-            });
+            };
+            window.add_row(&row, [None; 3]);
         }
         window
     }

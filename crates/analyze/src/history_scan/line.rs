@@ -284,13 +284,13 @@ fn sum_row(
         return false;
     };
     if let (Group::Window(window), true) = (group, timestamp >= from) {
-        window.add_row(&WindowRow {
+        let row = WindowRow {
             timestamp,
             total_requests,
             total_failures,
             total_avg_ms,
-            percentiles_ms: [p50, p95, p99],
-        });
+        };
+        window.add_row(&row, [p50, p95, p99]);
     }
     true
 }
