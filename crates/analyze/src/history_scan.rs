@@ -25,14 +25,13 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::cell::RepeatedCell;
 use crate::error::AnalyzeError;
 use crate::history::{EntryName, HistoryRow, Percentiles};
 use crate::steady::SteadyWindow;
 pub(crate) use first_aggregated::first_aggregated_timestamp;
-use groups::{merge, Group, Grouper, Part};
+use groups::{merge, Group, Part};
 pub(crate) use line::is_read;
-use line::{parse_line, Layout};
+use line::{parse_line, Layout, Lines};
 use range::{read_range, Scratch};
 use separators::Separators;
 
@@ -238,7 +237,7 @@ fn read_lines(
     text: &[u8],
     layout: &Layout,
     separators: &mut Separators,
-    lines: (&mut Grouper, &mut RepeatedCell),
+    lines: &mut Lines,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2")
@@ -259,7 +258,7 @@ fn read_lines_avx2(
     text: &[u8],
     layout: &Layout,
     separators: &mut Separators,
-    lines: (&mut Grouper, &mut RepeatedCell),
+    lines: &mut Lines,
 ) -> bool {
     lines_into(text, layout, separators, lines)
 }
@@ -270,7 +269,7 @@ fn lines_into(
     text: &[u8],
     layout: &Layout,
     separators: &mut Separators,
-    lines: (&mut Grouper, &mut RepeatedCell),
+    lines: &mut Lines,
 ) -> bool {
     let found = separators.find(text);
     if found.has_quote {
@@ -284,7 +283,6 @@ fn lines_into(
         let line_end = next + layout.columns - 1;
         match offsets.get(line_end) {
             Some(&at) if text[at as usize] == b'\n' => {
-                let lines = (&mut *lines.0, &mut *lines.1);
                 if !parse_line(text, line_start, &offsets[next..=line_end], layout, lines) {
                     return false;
                 }

@@ -1,7 +1,7 @@
 //! One line of a history: which of its cells are read, and how they become a row of an entry's
 //! group.
 
-use super::groups::{Group, Grouper};
+use super::groups::{Group, Grouper, Part};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::{is_plain_number, parse_cell, parse_decimal, RepeatedCell};
 use crate::history::{HistoryRow, Percentiles};
@@ -101,20 +101,44 @@ impl Layout {
     }
 }
 
-/// Parses the cells of an entry's line (found by `$cell`) in the [`SUMMED`] columns `$summed`
-/// and the [`CHECKED`] ones `$checked`, and adds the row to the window of `$entry` in
-/// `$grouper`, its timestamp read through `$timestamps`: `false` when the line needs the general
-/// reader. A macro, so that the columns of Locust's order are constants where it is used.
+/// What the lines of a byte range are parsed into, and the cells one line leaves for the next.
+pub(super) struct Lines {
+    /// The entries' groups.
+    grouper: Grouper,
+    /// The last Timestamp cell (the same on every entry's row of one second).
+    timestamps: RepeatedCell,
+}
+
+impl Lines {
+    /// No lines yet.
+    pub(super) fn new() -> Lines {
+        Lines {
+            grouper: Grouper::new(),
+            timestamps: RepeatedCell::default(),
+        }
+    }
+
+    /// The groups of the lines parsed.
+    pub(super) fn into_part(self) -> Part {
+        self.grouper.into_part()
+    }
+}
+
+/// Parses the cells of an entry's line (found by `$cell`) in the [`SUMMED`] columns and the
+/// [`CHECKED`] ones, and adds the row to the window of (`$kind`, `$name`) in `$lines`: `false`
+/// when the line needs the general reader. A macro, so that the columns of Locust's order are
+/// constants where it is used.
 macro_rules! sum_line {
     (
         $text:expr,
         $cell:expr,
         [$s0:expr, $s1:expr, $s2:expr, $s3:expr, $s4:expr, $s5:expr, $s6:expr],
-        $checked:expr,
+        [$c0:expr, $c1:expr, $c2:expr],
         ($kind:expr, $name:expr),
         $from:expr,
-        ($grouper:expr, $timestamps:expr)
+        $lines:expr
     ) => {{
+        let lines: &mut Lines = $lines;
         let (text, cell) = ($text, $cell);
         let parse = |column: usize| {
             let (start, end) = cell(column);
@@ -122,7 +146,7 @@ macro_rules! sum_line {
         };
         let (start, end) = cell($s0);
         let cells = [
-            $timestamps.parse(text, start, end),
+            lines.timestamps.parse(text, start, end),
             parse($s1),
             parse($s2),
             parse($s3),
@@ -135,25 +159,24 @@ macro_rules! sum_line {
             Some(decimal) => Some(Average::Written(decimal)),
             None => parse_cell(text, start, end).flatten().map(Average::Float),
         };
-        let numbers = $checked.iter().all(|&column: &usize| {
+        let numbers = [$c0, $c1, $c2].iter().all(|&column: &usize| {
             let (start, end) = cell(column);
             is_plain_number(text, start, end)
         });
-        let group = $grouper.group($kind, $name, new_window);
+        let group = lines.grouper.group($kind, $name, new_window);
         numbers && sum_row(cells, average, $from, group)
     }};
 }
 
 /// Parses the line starting at `line_start` whose cells end at `ends` (the last at its line end)
-/// into `grouper`, its timestamp through `timestamps` (the last line's); `false` when the line
-/// needs the general reader.
+/// into `lines`; `false` when the line needs the general reader.
 #[inline(always)]
 pub(super) fn parse_line(
     text: &[u8],
     line_start: usize,
     ends: &[u32],
     layout: &Layout,
-    (grouper, timestamps): (&mut Grouper, &mut RepeatedCell),
+    lines: &mut Lines,
 ) -> bool {
     if let (EntryRows::SummedFrom(from), true, Ok(ends)) = (
         layout.entry_rows,
@@ -179,7 +202,7 @@ pub(super) fn parse_line(
                 [1, 4, 5],
                 (kind, name),
                 from,
-                (grouper, timestamps)
+                lines
             );
         }
     }
@@ -200,14 +223,15 @@ pub(super) fn parse_line(
     let is_aggregated = kind.is_empty() && name == b"Aggregated";
     if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
         let [s0, s1, s2, s3, s4, s5, s6] = layout.summed;
+        let [c0, c1, c2] = layout.checked;
         return sum_line!(
             text,
             cell,
             [s0, s1, s2, s3, s4, s5, s6],
-            layout.checked,
+            [c0, c1, c2],
             (kind, name),
             from,
-            (grouper, timestamps)
+            lines
         );
     }
     let mut numbers = [None; COLUMNS.len()];
@@ -251,7 +275,7 @@ pub(super) fn parse_line(
         total_failures,
         total_avg_ms,
     };
-    if let Group::Rows(rows) = grouper.group(kind, name, || Group::Rows(Vec::new())) {
+    if let Group::Rows(rows) = (lines.grouper).group(kind, name, || Group::Rows(Vec::new())) {
         rows.push(row);
     }
     true

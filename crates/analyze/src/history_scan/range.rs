@@ -3,11 +3,10 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
-use super::groups::{Grouper, Part};
-use super::line::Layout;
+use super::groups::Part;
+use super::line::{Layout, Lines};
 use super::read_lines;
 use super::separators::Separators;
-use crate::cell::RepeatedCell;
 
 /// What a reader thread reuses from range to range: the block read and its separators.
 pub(super) struct Scratch {
@@ -35,8 +34,7 @@ pub(super) fn read_range(
     at_line_start: bool,
     scratch: &mut Scratch,
 ) -> std::io::Result<Option<Part>> {
-    let mut grouper = Grouper::new();
-    let mut timestamps = RepeatedCell::default();
+    let mut lines = Lines::new();
     let Scratch { buffer, separators } = scratch;
     // A range that does not start at a line start starts at the first line beginning in it:
     // read from the byte before and drop everything up to its first line end.
@@ -61,7 +59,7 @@ pub(super) fn read_range(
         // The complete lines in the buffer.
         let Some(last_line_end) = memchr::memrchr(b'\n', &buffer[..filled]) else {
             if at_end {
-                return Ok(Some(grouper.into_part()));
+                return Ok(Some(lines.into_part()));
             }
             continue;
         };
@@ -82,16 +80,11 @@ pub(super) fn read_range(
                 .map_or(last_line_end + 1, |i| limit + i);
             (cut, true)
         };
-        if !read_lines(
-            &buffer[first..lines_end],
-            layout,
-            separators,
-            (&mut grouper, &mut timestamps),
-        ) {
+        if !read_lines(&buffer[first..lines_end], layout, separators, &mut lines) {
             return Ok(None);
         }
         if range_done || at_end {
-            return Ok(Some(grouper.into_part()));
+            return Ok(Some(lines.into_part()));
         }
         let consumed = last_line_end + 1;
         buffer.copy_within(consumed..filled, 0);

@@ -280,16 +280,11 @@ mod summed;
 fn parts_read_by(
     text: &[u8],
     layout: &Layout,
-    read: impl Fn(&[u8], &Layout, &mut Separators, (&mut Grouper, &mut RepeatedCell)) -> bool,
+    read: impl Fn(&[u8], &Layout, &mut Separators, &mut Lines) -> bool,
 ) -> (bool, String) {
-    let (mut grouper, mut timestamps) = (Grouper::new(), RepeatedCell::default());
-    let parsed = read(
-        text,
-        layout,
-        &mut Separators::default(),
-        (&mut grouper, &mut timestamps),
-    );
-    (parsed, format!("{:?}", grouper.into_part()))
+    let mut lines = Lines::new();
+    let parsed = read(text, layout, &mut Separators::default(), &mut lines);
+    (parsed, format!("{:?}", lines.into_part()))
 }
 
 #[test]
