@@ -95,7 +95,7 @@ fn point(text: &[u8], start: usize, end: usize) -> Option<usize> {
 /// Parses the number cell `text[start..end]`: `Some(value)`, the value `None` for an empty or
 /// `N/A` cell; `None` when the cell is not a number. Plain decimals of up to 19 digits are read
 /// 8 digits at a time.
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_cell(text: &[u8], start: usize, end: usize) -> Option<Option<f64>> {
     // Most cells are whole numbers of up to 8 digits (percentiles in ms, counts): one load, no
     // loop, and no branch but whether they are all digits.
@@ -133,6 +133,7 @@ pub(crate) fn is_plain_number(text: &[u8], start: usize, end: usize) -> bool {
 }
 
 /// [`is_plain_number`] for a cell that is signed, longer than 8 bytes or not plain.
+#[inline(always)]
 fn is_plain_number_in_words(text: &[u8], start: usize, end: usize) -> bool {
     // How many `.`s 8 digits-or-dots hold, if every other byte is a digit.
     let dots_of = |word: u64| {

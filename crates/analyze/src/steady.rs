@@ -48,6 +48,7 @@ struct Mean {
 }
 
 impl Mean {
+    #[inline(always)]
     fn add(&mut self, value: f64) {
         self.sum += value;
         self.count += 1;
@@ -74,6 +75,7 @@ struct AverageSum {
 }
 
 impl AverageSum {
+    #[inline(always)]
     fn add(&mut self, average: Average) {
         match average {
             Average::Float(value) => self.floats.add(value),
@@ -173,6 +175,7 @@ impl SteadyWindow {
 
     /// Adds the next row of the window, given as its cumulative figures and its current-window
     /// 50th, 95th and 99th percentiles, ms (`None` for N/A).
+    #[inline(always)]
     pub(crate) fn add_row(&mut self, row: &WindowRow, percentiles_ms: [Option<f64>; 3]) {
         self.first.get_or_insert(*row);
         self.last = Some(*row);

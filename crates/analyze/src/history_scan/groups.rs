@@ -85,6 +85,41 @@ pub(super) fn merge(parts: Vec<Part>, threads: usize) -> Vec<(RawKey, Group)> {
         .collect()
 }
 
+/// Whether `a` and `b` hold the same bytes, compared 8 at a time inline: an entry's type and name
+/// are compared on every line, short and mostly equal, where a call to `memcmp` costs more than
+/// the comparison.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let length = a.len();
+    if length != b.len() {
+        return false;
+    }
+    if length < 8 {
+        return a.iter().zip(b).fold(0, |differ, (x, y)| differ | (x ^ y)) == 0;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        <[u8; 8]>::try_from(&bytes[at..at + 8]).map_or(0, u64::from_le_bytes)
+    };
+    // Whole words, then the last 8 bytes (overlapping the last word when the length is not a
+    // multiple of 8).
+    let mut differ = word(a, length - 8) ^ word(b, length - 8);
+    let mut at = 0;
+    while at + 8 < length {
+        differ |= word(a, at) ^ word(b, at);
+        at += 8;
+    }
+    differ == 0
+}
+
+/// Whether group `i` of `groups` is that of (`kind`, `name`).
+#[inline(always)]
+fn is_group(groups: &[(RawKey, Group)], i: usize, kind: &[u8], name: &[u8]) -> bool {
+    match groups.get(i) {
+        Some(((k, n), _)) => same_bytes(k, kind) && same_bytes(n, name),
+        None => false,
+    }
+}
+
 /// Groups of a part as its rows are parsed; the group after the last one used is tried first,
 /// then the last one (a full history repeats the same entries in the same order every second).
 pub(super) struct Grouper {
@@ -108,6 +143,7 @@ impl Grouper {
 
     /// The group of (`kind`, `name`); a new one is made with `new` (which must keep the rows of
     /// one entry the same way every time it is called for it).
+    #[inline(always)]
     pub(super) fn group(
         &mut self,
         kind: &[u8],
@@ -115,12 +151,8 @@ impl Grouper {
         new: impl FnOnce() -> Group,
     ) -> &mut Group {
         let groups = &mut self.part.groups;
-        let same = |i: usize| {
-            groups
-                .get(i)
-                .is_some_and(|((k, n), _)| k.as_slice() == kind && n.as_slice() == name)
-        };
-        let found = if same(self.last + 1) {
+        let same = |i: usize| is_group(groups, i, kind, name);
+        let found = if is_group(groups, self.last + 1, kind, name) {
             Some(self.last + 1)
         } else if same(self.last) {
             Some(self.last)

@@ -159,10 +159,11 @@ macro_rules! sum_line {
             Some(decimal) => Some(Average::Written(decimal)),
             None => parse_cell(text, start, end).flatten().map(Average::Float),
         };
-        let numbers = [$c0, $c1, $c2].iter().all(|&column: &usize| {
+        let is_number = |column: usize| {
             let (start, end) = cell(column);
             is_plain_number(text, start, end)
-        });
+        };
+        let numbers = is_number($c0) && is_number($c1) && is_number($c2);
         let group = lines.grouper.group($kind, $name, new_window);
         numbers && sum_row(cells, average, $from, group)
     }};
@@ -289,6 +290,7 @@ fn new_window() -> Group {
 /// Adds the row of `cells` (the first six parsed [`SUMMED`] cells) and `total_avg_ms` (the
 /// seventh) to `group`'s window when it is at or after `from`; `false` when a cell is not a
 /// number (a percentile may be N/A).
+#[inline(always)]
 fn sum_row(
     cells: [Option<Option<f64>>; 6],
     total_avg_ms: Option<Average>,
