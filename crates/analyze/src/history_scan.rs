@@ -3,11 +3,12 @@
 //!
 //! A large file is cut into a fixed number of byte ranges, each read by the first worker thread
 //! free to take it (a thread slowed by a busy core takes fewer), in blocks (no copy of the whole
-//! file in memory): every comma and line end of a block is found with SIMD compares ([`separators`]), each line is checked to have the header's number of
-//! cells, and only the cells the analysis uses are parsed ([`line`]). Numbers are parsed exactly
-//! as polars parses them: correctly rounded to the nearest `f64` (plain decimals of up to 19
-//! digits 8 digits at a time, else `fast-float2`, the parser polars itself uses). The ranges' rows
-//! are then joined per entry in file order ([`groups`]).
+//! file in memory): every comma and line end of a block is found with SIMD compares
+//! ([`separators`]), each line is checked to have the header's number of cells, and only the cells
+//! the analysis uses are parsed ([`line`]). Numbers are parsed exactly as polars parses them:
+//! correctly rounded to the nearest `f64` (plain decimals of up to 19 digits 8 digits at a time,
+//! else `fast-float2`, the parser polars itself uses). The ranges' rows are then joined per entry
+//! in file order ([`groups`]).
 //!
 //! For the steady state alone ([`EntryRows::SummedFrom`], what `captest analyze` needs), each
 //! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
@@ -163,7 +164,7 @@ fn scan_with(
         .collect();
     // Each thread takes the next range not yet taken, with one scratch.
     let next_range = AtomicUsize::new(0);
-    let read_every = |_: usize| {
+    let read_every = || {
         let mut scratch = Scratch::new(split.block);
         std::iter::from_fn(|| {
             let k = next_range.fetch_add(1, Ordering::Relaxed);
@@ -175,15 +176,10 @@ fn scan_with(
         .collect::<Vec<_>>()
     };
     let mut parts: Vec<(usize, std::io::Result<Option<Part>>)> = if threads == 1 {
-        read_every(0)
+        read_every()
     } else {
         std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|t| {
-                    let read_every = &read_every;
-                    scope.spawn(move || read_every(t))
-                })
-                .collect();
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(read_every)).collect();
             let mut parts = Vec::with_capacity(ranges);
             for worker in workers {
                 match worker.join() {
@@ -230,7 +226,7 @@ fn scan_with(
     })
 }
 
-/// Parses whole lines (`text` ends with a line end, or is empty) into `grouper`; `false` when
+/// Parses whole lines (`text` ends with a line end, or is empty) into `lines`; `false` when
 /// they need the general reader. On an x86-64 processor with AVX2 (nearly every one since 2015),
 /// the same code compiled for it: bit counts and searches in one instruction each.
 fn read_lines(

@@ -17,7 +17,7 @@ pub(super) const POWERS_OF_TEN_U64: [u64; 20] = {
     powers
 };
 
-/// Fraction digits a [`Decimal`] may have, and one.
+/// How many numbers of fraction digits a [`Decimal`] may have (0 to 19).
 pub(crate) const FRACTION_DIGITS: usize = 20;
 
 /// A decimal of up to 19 digits as written: `mantissa × 10^-fraction`, negative or not.
@@ -45,7 +45,8 @@ impl Decimal {
         } else {
             divided_exactly(mantissa, fraction)
         }
-        // The rare rest: the standard library's parser, correctly rounded too.
+        // The rare rest: the standard library's parser, correctly rounded too (it reads every
+        // `DIGITSe-N`; NaN is never the answer).
         .unwrap_or_else(|| {
             format!("{mantissa}e-{fraction}")
                 .parse()
