@@ -159,7 +159,8 @@ fn is_plain_number_in_words(text: &[u8], start: usize, end: usize) -> bool {
 }
 
 /// Reads the cell `text[start..end]` as a plain decimal of up to 19 digits (an optional `-`,
-/// digits with at most one `.`), 8 digits at a time; `None` if it is not one.
+/// digits with at most one `.`), 8 digits at a time; `None` if it is not one, or if `text` ends
+/// less than 8 bytes after one of its digits (the caller then parses it another way).
 #[inline(always)]
 pub(crate) fn parse_decimal(text: &[u8], start: usize, end: usize) -> Option<Decimal> {
     let negative = text.get(start) == Some(&b'-');

@@ -14,8 +14,10 @@
 //! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
 //! the cells the window does not use are only checked to be numbers: a million-row file then costs
 //! a few MiB instead of a hundred. The averages are summed exactly as the decimals written (no
-//! rounding per row, [`crate::cell::Decimal`]), and every sum is grouped by range, not by thread,
-//! so the figures do not depend on the number of cores.
+//! rounding per row, [`crate::cell::Decimal`]; a cell that is not a plain decimal of up to 19
+//! digits is summed as a float), and every sum is grouped by range, not by thread, so the figures
+//! do not depend on the number of cores. The general reader sums floats: its averages may differ
+//! from these in the last bits.
 //!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
 //! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give

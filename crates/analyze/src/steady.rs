@@ -99,7 +99,8 @@ impl AverageSum {
         self.written_count += later.written_count;
     }
 
-    /// The mean; the written decimals' sum rounds once per number of fraction digits.
+    /// The mean: each number of fraction digits' exact sum is rounded to a float, divided by its
+    /// power of ten and added (a few roundings in all, instead of one per row).
     fn value(&self) -> Option<f64> {
         let written: f64 = (self.written.iter().enumerate())
             .filter(|(_, sum)| **sum != 0)

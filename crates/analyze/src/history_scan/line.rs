@@ -159,7 +159,8 @@ macro_rules! sum_line {
             parse($summed[4]),
             parse($summed[5]),
         ];
-        // The average as written: summed exactly, made a float only if it is a window's last.
+        // The average as written: summed exactly, made a float only for a window's first and
+        // last rows (a cell that is not a plain decimal of up to 19 digits is a float at once).
         let (start, end) = cell($summed[6]);
         let average = match parse_decimal(text, start, end) {
             Some(decimal) => Some(Average::Written(decimal)),
