@@ -2,7 +2,7 @@
 //! standard library round it.
 
 use decimal::POWERS_OF_TEN_U64;
-pub(crate) use decimal::{Decimal, FRACTION_DIGITS};
+pub(crate) use decimal::{Decimal, FRACTION_DIGITS, POWERS_OF_TEN};
 
 mod decimal;
 

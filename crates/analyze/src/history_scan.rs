@@ -238,15 +238,20 @@ fn read_lines(
     lines: &mut Lines,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2")
-        && std::is_x86_feature_detected!("bmi1")
-        && std::is_x86_feature_detected!("lzcnt")
-        && std::is_x86_feature_detected!("popcnt")
-    {
+    if has_avx2_features() {
         // SAFETY: the processor has every feature `read_lines_avx2` is compiled for.
         return unsafe { read_lines_avx2(text, layout, separators, lines) };
     }
     lines_into(text, layout, separators, lines)
+}
+
+/// Whether this processor has the features [`read_lines_avx2`] is compiled for.
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_features() -> bool {
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("lzcnt")
+        && std::is_x86_feature_detected!("popcnt")
 }
 
 /// [`lines_into`] compiled for x86-64 processors with AVX2, BMI1, LZCNT and POPCNT.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::cell::{Decimal, FRACTION_DIGITS};
+use crate::cell::{Decimal, FRACTION_DIGITS, POWERS_OF_TEN};
 use crate::history::HistoryRow;
 
 /// Figures of one entry (or Aggregated) over the steady window.
@@ -104,7 +104,7 @@ impl AverageSum {
     fn value(&self) -> Option<f64> {
         let written: f64 = (self.written.iter().enumerate())
             .filter(|(_, sum)| **sum != 0)
-            .map(|(fraction, sum)| *sum as f64 / 10f64.powi(fraction as i32))
+            .map(|(fraction, sum)| *sum as f64 / POWERS_OF_TEN[fraction])
             .sum();
         let count = self.floats.count + self.written_count;
         (count > 0).then(|| (self.floats.sum + written) / count as f64)
