@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# captest's load generator against wrk on the same loopback nginx, both on one pinned core.
+# captest's load generator against real peers on the same loopback nginx, servers and clients on
+# separate pinned cores:
 #
-#   nginx (worker_processes 1, keepalive, 13-byte body)  -> core 0
-#   wrk -t1 -c50 / captest run -u 50 --threads 1         -> core 1
+#   nginx (worker_processes 1, keepalive, 13-byte body)       -> core 0
+#   wrk -t1 -c50 / h2load -t1 -c50 -m1 / captest --threads 1 -> core 1
 #
-# Prints both RPS, the ratio captest/wrk, captest's CPU seconds per 100k requests and its
-# peak RSS. DURATION (default 15s) sets the length of each measurement. All traffic goes to
-# 127.0.0.1:18280 only; every run is bounded by DURATION.
+# MODES (default "plain") picks the measurements, any of:
+#   plain      HTTP/1.1 keep-alive:     captest run -u 50            vs wrk -c50 http://
+#   https      TLS keep-alive:          captest run -u 50 (https)    vs wrk -c50 https://
+#   h2         HTTP/2 over TLS:         captest run -u 50 --http2    vs h2load -c50 -m1
+#   handshake  TLS, a connection per request: captest --no-keepalive vs wrk -H 'Connection: close'
+#   templated  the templated scenario vs its fixed twin (rendering cost), plain HTTP
+# BEFORE=/path/to/older/captest adds that binary's plain-HTTP figure to the same run (a change's
+# before/after). Each line prints the RPS of both, their ratio, and captest's CPU-s per 100k
+# requests. DURATION (default 15s) sets each measurement's length. All traffic goes to
+# 127.0.0.1:18280 (plain) and 127.0.0.1:18643 (TLS, h2) only; every run is bounded by DURATION.
 set -euo pipefail
 
 DURATION="${DURATION:-15s}"
+MODES="${MODES:-plain}"
 PORT=18280
+TLS_PORT=18643
 URL="http://127.0.0.1:${PORT}"
+TLS_URL="https://127.0.0.1:${TLS_PORT}"
 
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -26,6 +37,8 @@ need_apt() { # need_apt COMMAND PACKAGE
 }
 need_apt nginx nginx
 need_apt wrk wrk
+need_apt h2load nghttp2-client
+need_apt openssl openssl
 need_apt taskset util-linux
 need_apt curl curl
 need_apt /usr/bin/time time
@@ -46,19 +59,25 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-if ss -ltn "sport = :${PORT}" | grep -q LISTEN; then
-    echo "port ${PORT} is already in use" >&2
-    exit 1
-fi
+for port in "$PORT" "$TLS_PORT"; do
+    if ss -ltn "sport = :${port}" | grep -q LISTEN; then
+        echo "port ${port} is already in use" >&2
+        exit 1
+    fi
+done
 
 mkdir -p "$TMP/nginx/logs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$TMP/nginx/key.pem" -out "$TMP/nginx/cert.pem" -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+CERT="$TMP/nginx/cert.pem"
 cat >"$TMP/nginx/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
 master_process on;
 pid $TMP/nginx/nginx.pid;
 error_log $TMP/nginx/logs/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_timeout 65s;
@@ -68,8 +87,14 @@ http {
     fastcgi_temp_path $TMP/nginx/fastcgi;
     uwsgi_temp_path $TMP/nginx/uwsgi;
     scgi_temp_path $TMP/nginx/scgi;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:10m;
+    http2_max_requests 100000000;
     server {
         listen 127.0.0.1:${PORT};
+        listen 127.0.0.1:${TLS_PORT} ssl http2;
+        ssl_certificate $TMP/nginx/cert.pem;
+        ssl_certificate_key $TMP/nginx/key.pem;
         default_type text/plain;
         location / { return 200 "Hello, world!"; }
     }
@@ -82,62 +107,104 @@ for _ in $(seq 100); do
     curl -fsS -m 1 "$URL/" >/dev/null 2>&1 && break
     sleep 0.1
 done
-body="$(curl -fsS -m 2 "$URL/")"
-if [ "${#body}" != 13 ]; then
-    echo "nginx did not answer the 13-byte body (got '${body}')" >&2
-    exit 1
-fi
+for url in "$URL/" "$TLS_URL/"; do
+    body="$(curl -fsS -m 2 --cacert "$CERT" "$url")"
+    if [ "${#body}" != 13 ]; then
+        echo "nginx did not answer the 13-byte body at $url (got '${body}')" >&2
+        exit 1
+    fi
+done
 
-# --- wrk -------------------------------------------------------------------------------
-echo "== wrk: taskset -c 1 wrk -t1 -c50 -d${DURATION} ${URL}/"
-timeout 300 taskset -c 1 wrk -t1 -c50 -d"${DURATION}" "$URL/" | tee "$TMP/wrk.txt"
-WRK_RPS="$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.txt")"
-[ -n "$WRK_RPS" ] || { echo "no Requests/sec in wrk's output" >&2; exit 1; }
+RESULTS="$TMP/results.txt"
+: >"$RESULTS"
 
-sleep 2
-
-# --- captest ---------------------------------------------------------------------------
-echo "== captest: taskset -c 1 $CAPTEST run --host ${URL} -u 50 -r 50 -t ${DURATION} --threads 1 -q --csv $TMP/p"
-timeout 300 /usr/bin/time -f "%U %S %M" -o "$TMP/time.txt" \
-    taskset -c 1 "$CAPTEST" run --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/p"
-
-read -r CT_USER CT_SYS CT_RSS_KB <"$TMP/time.txt"
-
-sleep 2
-
-# --- captest, templated scenario ---------------------------------------------------------
-echo "== captest templated: taskset -c 1 $CAPTEST run bench/templated.toml --host ${URL} -u 50 -r 50 -t ${DURATION} --threads 1 -q --csv $TMP/t"
-timeout 300 taskset -c 1 "$CAPTEST" run "bench/templated.toml" --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/t"
-sleep 2
-echo "== captest fixed twin: taskset -c 1 $CAPTEST run bench/fixed.toml --host ${URL} -u 50 -r 50 -t ${DURATION} --threads 1 -q --csv $TMP/f"
-timeout 300 taskset -c 1 "$CAPTEST" run bench/fixed.toml --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 -q --csv "$TMP/f"
-FIXED_RPS="$(python3 -c "import csv,sys; print([r for r in csv.DictReader(open(sys.argv[1])) if r['Name']=='Aggregated'][0]['Requests/s'])" "$TMP/f_stats.csv")"
-TEMPLATED_RPS="$(python3 -c "import csv,sys; print([r for r in csv.DictReader(open(sys.argv[1])) if r['Name']=='Aggregated'][0]['Requests/s'])" "$TMP/t_stats.csv")"
-python3 - "$TMP/p_stats.csv" "$WRK_RPS" "$CT_USER" "$CT_SYS" "$CT_RSS_KB" "$TEMPLATED_RPS" "$FIXED_RPS" <<'PY'
+# captest_run NAME BINARY ARGS...: runs captest on core 1, records RPS and CPU per 100k requests.
+captest_run() {
+    local name="$1" binary="$2"
+    shift 2
+    echo "== captest ($name): taskset -c 1 $binary run $* -t ${DURATION} --threads 1 -q --csv $TMP/$name"
+    timeout 300 /usr/bin/time -f "%U %S %M" -o "$TMP/$name.time" \
+        taskset -c 1 "$binary" run "$@" -t "$DURATION" --threads 1 -q --csv "$TMP/$name" || true
+    python3 - "$TMP/${name}_stats.csv" "$TMP/$name.time" <<'PY' >"$TMP/$name.figures"
 import csv, sys
-path, wrk_rps, user, sys_s, rss_kb = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-templated_rps = float(sys.argv[6])
-fixed_rps = float(sys.argv[7])
-with open(path, newline="") as f:
-    agg = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
-if len(agg) != 1:
-    sys.exit(f"{path}: expected one Aggregated row, found {len(agg)}")
-row = agg[0]
-rps = float(row["Requests/s"])
+row = [r for r in csv.DictReader(open(sys.argv[1])) if r["Name"] == "Aggregated"][0]
+user, system, rss = open(sys.argv[2]).read().split()
 requests = int(float(row["Request Count"]))
-failures = int(float(row["Failure Count"]))
-cpu = user + sys_s
-print()
-print("== results")
-print(f"wrk RPS:                       {wrk_rps:,.0f}")
-print(f"captest RPS (Aggregated row):  {rps:,.0f}  ({requests:,} requests, {failures:,} failures)")
-print(f"ratio captest/wrk:             {rps / wrk_rps:.3f}")
-print(f"captest CPU:                   {user:.2f} s user + {sys_s:.2f} s sys = {cpu:.2f} s")
-if requests:
-    print(f"captest CPU per 100k requests: {cpu / requests * 100_000:.3f} s")
-print(f"captest peak RSS:              {rss_kb / 1024:.1f} MiB ({rss_kb} KiB)")
-print(f"templated scenario RPS:        {templated_rps:,.0f}  (6 templated tasks, bench/templated.toml)")
-print(f"fixed twin RPS:                {fixed_rps:,.0f}  (same requests, literal values, bench/fixed.toml)")
-print(f"ratio templated/fixed twin:    {templated_rps / fixed_rps:.3f}  (the cost of rendering; target >= 0.8)")
-print(f"ratio templated/plain --path:  {templated_rps / rps:.3f}  (also bigger requests with bodies)")
+cpu = float(user) + float(system)
+print(float(row["Requests/s"]), requests, int(float(row["Failure Count"])), cpu / max(requests, 1) * 100_000, int(rss) / 1024)
 PY
+    sleep 2
+}
+
+# peer NAME COMMAND...: runs a peer on core 1 and records its RPS (wrk's or h2load's line).
+peer() {
+    local name="$1"
+    shift
+    echo "== $name: taskset -c 1 $*"
+    timeout 300 taskset -c 1 "$@" | tee "$TMP/$name.txt"
+    awk '/^Requests\/sec:/ {print $2} /^finished in/ {gsub(",", "", $4); print $4}' "$TMP/$name.txt" \
+        | head -1 >"$TMP/$name.rps"
+    [ -s "$TMP/$name.rps" ] || { echo "no requests/s in $name's output" >&2; exit 1; }
+    sleep 2
+}
+
+# compare LABEL CAPTEST_NAME PEER_NAME
+compare() {
+    read -r rps requests failures cpu rss <"$TMP/$2.figures"
+    local peer_rps
+    peer_rps="$(cat "$TMP/$3.rps")"
+    python3 - "$1" "$rps" "$requests" "$failures" "$cpu" "$rss" "$peer_rps" "$3" <<'PY' | tee -a "$RESULTS"
+import sys
+label, rps, requests, failures, cpu, rss, peer, peer_name = sys.argv[1:]
+rps, peer = float(rps), float(peer)
+print(f"{label:<10} captest {rps:>9,.0f} req/s ({int(requests):,} requests, {int(failures):,} failures, "
+      f"{float(cpu):.3f} CPU-s/100k, {float(rss):.1f} MiB)  {peer_name} {peer:>9,.0f} req/s  ratio {rps / peer:.3f}")
+PY
+}
+
+WRK_HEADERS=(-H "User-Agent: captest/0.1.0" -H "Accept: */*" -H "Accept-Encoding: gzip, deflate, br")
+
+for mode in $MODES; do
+    case "$mode" in
+    plain)
+        peer wrk-plain wrk -t1 -c50 -d"$DURATION" "${WRK_HEADERS[@]}" "$URL/"
+        captest_run plain "$CAPTEST" --host "$URL" -u 50 -r 50
+        compare plain plain wrk-plain
+        if [ -n "${BEFORE:-}" ]; then
+            captest_run before "$BEFORE" --host "$URL" -u 50 -r 50
+            compare before before wrk-plain
+        fi
+        ;;
+    https)
+        peer wrk-https wrk -t1 -c50 -d"$DURATION" "${WRK_HEADERS[@]}" "$TLS_URL/"
+        captest_run https "$CAPTEST" --host "$TLS_URL" --cacert "$CERT" -u 50 -r 50
+        compare https https wrk-https
+        ;;
+    h2)
+        peer h2load h2load -t1 -c50 -m1 -D "${DURATION%s}" "$TLS_URL/"
+        captest_run h2 "$CAPTEST" --host "$TLS_URL" --cacert "$CERT" --http2 -u 50 -r 50
+        compare h2 h2 h2load
+        ;;
+    handshake)
+        peer wrk-close wrk -t1 -c50 -d"$DURATION" "${WRK_HEADERS[@]}" -H "Connection: close" "$TLS_URL/"
+        captest_run handshake "$CAPTEST" --host "$TLS_URL" --cacert "$CERT" --no-keepalive -u 50 -r 50
+        compare handshake handshake wrk-close
+        ;;
+    templated)
+        captest_run templated "$CAPTEST" bench/templated.toml --host "$URL" -u 50 -r 50
+        captest_run fixed "$CAPTEST" bench/fixed.toml --host "$URL" -u 50 -r 50
+        read -r t_rps _ <"$TMP/templated.figures"
+        read -r f_rps _ <"$TMP/fixed.figures"
+        python3 -c "import sys; t, f = map(float, sys.argv[1:]); print(f'templated  {t:,.0f} req/s vs fixed twin {f:,.0f} req/s  ratio {t / f:.3f} (target >= 0.8)')" \
+            "$t_rps" "$f_rps" | tee -a "$RESULTS"
+        ;;
+    *)
+        echo "unknown mode $mode (plain, https, h2, handshake, templated)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo
+echo "== results ($(date -u +%FT%TZ), $(git rev-parse --short HEAD), DURATION=$DURATION)"
+cat "$RESULTS"

@@ -44,6 +44,16 @@ pub const SETTINGS: &[&str] = &[
     "CAPTEST_RATE",
     "CAPTEST_RPS_STAGES",
     "CAPTEST_RPS_STAGES_FILE",
+    "CAPTEST_CACERT",
+    "CAPTEST_CERT",
+    "CAPTEST_KEY",
+    "CAPTEST_INSECURE",
+    "CAPTEST_TLS_RESUMPTION",
+    "CAPTEST_HTTP2",
+    "CAPTEST_NO_COOKIES",
+    "CAPTEST_NO_KEEPALIVE",
+    "CAPTEST_PROXY",
+    "CAPTEST_USER_AGENT",
 ];
 
 /// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.

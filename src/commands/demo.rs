@@ -87,6 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let prefix = args.out.join("demo");
     let settle = (Duration::from_secs(2)).min(args.every / 2);
     let settings = RunSettings {
+        client: captest_runner::client::ClientSettings::default(),
         target,
         scenario: Arc::new(scenario),
         registry,

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use captest_runner::client::Target;
 use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
 use captest_runner::metrics::{EntryKey, EntryRegistry};
-use captest_runner::scenario::{load_scenario, Selection};
+use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::LoadShape;
 use captest_runner::steps::StepResult;
 use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
@@ -58,6 +58,9 @@ pub struct TargetArgs {
     /// Per-request timeout (connect, send and whole body).
     #[arg(long, default_value = "60s", value_parser = parse_duration, env = "CAPTEST_TIMEOUT")]
     pub timeout: Duration,
+    /// TLS, HTTP/2, cookies, keep-alive, proxy.
+    #[command(flatten)]
+    pub client: super::client_flags::ClientArgs,
 }
 
 /// Outputs and engine settings.
@@ -213,7 +216,7 @@ impl Experiment {
             (None, None) => None,
         };
         let registry = EntryRegistry::new();
-        let (scenario, event_weights) = match &scenario_file {
+        let (scenario, event_weights, scenario_client) = match &scenario_file {
             Some(file) => {
                 let selection = Selection {
                     classes,
@@ -221,12 +224,17 @@ impl Experiment {
                     exclude_tags: self.target.exclude_tags.iter().cloned().collect(),
                 };
                 let loaded = load_scenario(file, &target, &registry, &selection)?;
-                (loaded.scenario, loaded.event_weights)
+                (loaded.scenario, loaded.event_weights, loaded.client)
             }
-            None => (path_scenario(&target, &self.target, &registry)?, Vec::new()),
+            None => (
+                path_scenario(&target, &self.target, &registry)?,
+                Vec::new(),
+                ScenarioClient::default(),
+            ),
         };
         let settings = RunSettings {
             target,
+            client: self.target.client.settings(&scenario_client),
             scenario: Arc::new(scenario),
             registry,
             shape: self.shape,
@@ -341,7 +349,7 @@ pub fn write_html(
 pub fn wait_for(target: &Target, limit: Duration) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     loop {
-        let addresses = std::net::ToSocketAddrs::to_socket_addrs(target.connect_address());
+        let addresses = std::net::ToSocketAddrs::to_socket_addrs(&target.connect_address());
         let reachable = addresses.ok().into_iter().flatten().any(|address| {
             std::net::TcpStream::connect_timeout(&address, Duration::from_millis(500)).is_ok()
         });

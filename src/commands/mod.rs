@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod baseline;
 pub mod check;
+pub mod client_flags;
 pub mod compare;
 pub mod demo;
 pub mod demo_server;

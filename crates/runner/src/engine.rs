@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
-use crate::client::Target;
+use crate::client::{ClientSettings, HttpClient, Target};
 use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
@@ -52,6 +52,8 @@ pub struct StepSettings {
 pub struct RunSettings {
     /// The service under test.
     pub target: Target,
+    /// TLS, HTTP/2, cookies, keep-alive, proxies and default headers.
+    pub client: ClientSettings,
     /// What users do.
     pub scenario: Arc<Scenario>,
     /// The entries the scenario's requests are counted under.
@@ -97,6 +99,8 @@ pub struct RunReport {
     pub iterations_started: u64,
     /// Open model: iterations that could not start (in-flight limit and waiting line full).
     pub iterations_dropped: u64,
+    /// The protocol the connections spoke (`HTTP/2 (20 connections, 20 over TLS)`).
+    pub protocol: Option<String>,
 }
 
 impl RunReport {
@@ -166,6 +170,8 @@ async fn drain<F: std::future::Future<Output = ()>>(
 /// it runs and once more at the end.
 pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
+    let client = HttpClient::new(&settings.client)?;
+    client.check_origin(settings.target.origin())?;
     // Every user holds its own connection: like Locust, lift the soft open-file limit to the
     // hard one (best effort; where it cannot be raised, connections beyond it fail and are counted).
     let _ = rlimit::increase_nofile_limit(u64::MAX);
@@ -219,6 +225,7 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
             target: Arc::new(settings.target.clone()),
             recorder,
             request_timeout: settings.request_timeout,
+            client: client.clone(),
         },
         active: active.clone(),
         stop_request,
@@ -272,6 +279,7 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         steps: outcome.steps,
         iterations_started: counters.started.load(Ordering::Relaxed),
         iterations_dropped: counters.dropped.load(Ordering::Relaxed),
+        protocol: client.counts.summary(),
     };
     if report.iterations_dropped > 0 {
         // Even with -q: the offered rate was not met, which changes what the figures mean.
@@ -284,6 +292,9 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
     if !settings.quiet {
         print!("{}", console::final_summary(&report.stats, elapsed));
         println!("Stopped: {}", report.stop_cause);
+        if let Some(protocol) = &report.protocol {
+            println!("Protocol: {protocol}");
+        }
         if matches!(settings.model, LoadModel::Open { .. }) {
             println!(
                 "Iterations: {} started, {} dropped (in-flight limit and waiting line full)",

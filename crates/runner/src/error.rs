@@ -25,6 +25,9 @@ pub enum RunnerError {
     /// A load setting is out of range.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    /// A client setting (TLS files, proxy, HTTP/2) cannot be used.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
     /// The async runtime could not be built.
     #[error("could not start the runtime: {0}")]
     Runtime(std::io::Error),

@@ -23,6 +23,5 @@ pub mod sink;
 pub mod steps;
 pub mod task;
 pub mod user;
-pub mod wire;
 
 pub use error::RunnerError;

@@ -59,6 +59,10 @@ pub struct RequestStep {
     pub origin: Option<Arc<Target>>,
     /// Business events each successful request delivers (see also [`DynamicRequest::events`]).
     pub events: f64,
+    /// Follow redirects (default: yes, except for HEAD, as requests does).
+    pub follow_redirects: bool,
+    /// Decode gzip/deflate/br bodies (default yes; off keeps the raw body and its length).
+    pub decompress: bool,
 }
 
 impl RequestStep {
@@ -72,7 +76,6 @@ impl RequestStep {
         accept: Acceptance,
     ) -> Self {
         RequestStep {
-            method,
             uri,
             headers,
             body,
@@ -84,6 +87,9 @@ impl RequestStep {
             timeout: None,
             origin: None,
             events: 0.0,
+            follow_redirects: method != Method::HEAD,
+            decompress: true,
+            method,
         }
     }
 

@@ -9,7 +9,7 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::sync::Notify;
 
-use crate::client::{Connection, Outgoing, Target};
+use crate::client::{HttpClient, Outgoing, RequestOptions, Session, Target};
 use crate::dynamic::{inspect, UserState};
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
@@ -58,6 +58,8 @@ pub struct UserEnvironment {
     pub recorder: Recorder,
     /// Per-request timeout (connect, send and whole body).
     pub request_timeout: Duration,
+    /// TLS, proxies, cookies and default headers every user's session shares.
+    pub client: Arc<HttpClient>,
 }
 
 fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
@@ -71,13 +73,13 @@ fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
     });
 }
 
-/// Sends one step's request on `connection` and records the sample. Templated parts are rendered
+/// Sends one step's request in the user's `session` and records the sample. Templated parts are rendered
 /// with `state`'s variables; captures store into them. The response time runs from
 /// `intended_start` when given (the open model's schedule, so a stalled target shows in the
 /// percentiles), else from the moment the request is sent. Returns whether the request succeeded.
 pub async fn execute_step(
     env: &UserEnvironment,
-    connection: &mut Connection,
+    session: &mut Session,
     step: &RequestStep,
     state: &mut UserState,
     intended_start: Option<Instant>,
@@ -118,23 +120,13 @@ pub async fn execute_step(
         body,
     };
     let started = intended_start.unwrap_or_else(Instant::now);
-    let timeout = step.timeout.unwrap_or(env.request_timeout);
-    let outcome = match &step.origin {
-        None => {
-            connection
-                .exchange(target, request, step.needs_body(), timeout)
-                .await
-        }
-        Some(origin) => {
-            // Taken out of the state while in use: the exchange itself does not touch variables.
-            let mut other = std::mem::take(state.connection_to(origin));
-            let outcome = other
-                .exchange(target, request, step.needs_body(), timeout)
-                .await;
-            *state.connection_to(origin) = other;
-            outcome
-        }
+    let options = RequestOptions {
+        keep_body: step.needs_body(),
+        follow_redirects: step.follow_redirects,
+        decompress: step.decompress,
+        timeout: step.timeout.unwrap_or(env.request_timeout),
     };
+    let outcome = session.send(target, request, options).await;
     let finished = Instant::now();
     let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
     let (content_length, failure) = match outcome {
@@ -175,14 +167,14 @@ pub async fn execute_step(
 
 /// Runs one user of `class` until `stop` is raised.
 pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<StopSignal>) {
-    let mut connection = Connection::new();
+    let mut session = Session::new(&env.client);
     let mut rng = SmallRng::from_os_rng();
     let mut state = UserState::new(&class.vars);
     for step in &class.on_start {
         if stop.is_stopped() {
             return;
         }
-        execute_step(&env, &mut connection, step, &mut state, None).await;
+        execute_step(&env, &mut session, step, &mut state, None).await;
     }
     while !stop.is_stopped() {
         let Some(task) = class.pick_task(&mut rng) else {
@@ -190,7 +182,7 @@ pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<Sto
         };
         let task_started = Instant::now();
         for step in &task.steps {
-            let succeeded = execute_step(&env, &mut connection, step, &mut state, None).await;
+            let succeeded = execute_step(&env, &mut session, step, &mut state, None).await;
             if stop.is_stopped() {
                 return;
             }

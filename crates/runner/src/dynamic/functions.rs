@@ -40,6 +40,10 @@ struct Pools {
 
 /// Registers the functions on `env`; `pools` are the round-robin data pools.
 pub fn register_functions(env: &mut Environment<'static>, pools: Vec<(String, Vec<Value>)>) {
+    env.add_filter("b64encode", |text: String| -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    });
     env.add_function("random_int", |low: i64, high: i64| -> Result<i64, Error> {
         if high < low {
             return Err(Error::new(

@@ -30,8 +30,7 @@ fn template_problem(error: &minijinja::Error) -> String {
 
 use crate::client::Target;
 
-/// A user's variables (the class's `vars`, then what captures stored) and its connections to
-/// services other than the run's target.
+/// A user's variables (the class's `vars`, then what captures stored).
 #[derive(Debug, Default)]
 pub struct UserState {
     /// Variable name → value, visible to every template the user renders.
@@ -40,8 +39,6 @@ pub struct UserState {
     context: Option<Value>,
     /// The body last rendered, for an events template that reads it.
     last_body: Option<String>,
-    /// Keep-alive connections to other services, by `host:port`.
-    others: std::collections::HashMap<String, crate::client::Connection>,
 }
 
 impl UserState {
@@ -51,15 +48,7 @@ impl UserState {
             vars: initial.clone(),
             context: None,
             last_body: None,
-            others: Default::default(),
         }
-    }
-
-    /// The user's connection to another service `target`.
-    pub fn connection_to(&mut self, target: &Target) -> &mut crate::client::Connection {
-        self.others
-            .entry(target.connect_address().to_owned())
-            .or_default()
     }
 
     /// Sets a variable (a capture).

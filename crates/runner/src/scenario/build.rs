@@ -9,7 +9,7 @@ use minijinja::{Environment, Value};
 
 use super::error::ScenarioError;
 use super::loader::{Loader, BUILTINS};
-use super::model::{DataPool, ScenarioFile};
+use super::model::{DataPool, ScenarioFile, TlsFile};
 use super::text::{captures_of, read_pool, toml_to_value};
 use super::Selection;
 use crate::client::Target;
@@ -24,6 +24,19 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// Events per request by entry id (empty when no request declares events).
     pub event_weights: Vec<f64>,
+    /// Client settings the file gives (`cookies`, `http2`, `[tls]`); the command line wins.
+    pub client: ScenarioClient,
+}
+
+/// Client settings a scenario file gives, TLS paths resolved against the file's folder.
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioClient {
+    /// `cookies = false` turns the jar off.
+    pub cookies: Option<bool>,
+    /// `http2 = true`.
+    pub http2: Option<bool>,
+    /// `[tls]`.
+    pub tls: TlsFile,
 }
 
 /// Reads `path`, checks everything and builds the scenario against `target`.
@@ -75,6 +88,7 @@ pub fn load_scenario(
         env,
         templates: Vec::new(),
         weights: Vec::new(),
+        auth: file.auth.clone(),
     };
     let known_classes: Vec<&str> = file.users.iter().map(|u| u.name.as_str()).collect();
     for wanted in &selection.classes {
@@ -223,8 +237,28 @@ pub fn load_scenario(
             "no user class has a task left after --tags/--exclude-tags and the class selection",
         ));
     }
+    let relative = |file: &Option<String>| {
+        file.as_ref().map(|f| {
+            path.parent()
+                .unwrap_or(Path::new("."))
+                .join(f)
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    let tls = file.tls.clone().unwrap_or_default();
     Ok(LoadedScenario {
         scenario: Scenario { classes: selected },
         event_weights: loader.weights,
+        client: ScenarioClient {
+            cookies: file.cookies,
+            http2: file.http2,
+            tls: TlsFile {
+                cacert: relative(&tls.cacert),
+                cert: relative(&tls.cert),
+                key: relative(&tls.key),
+                ..tls
+            },
+        },
     })
 }

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, CONTENT_TYPE};
+use http::header::{HeaderName, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Method};
 use minijinja::Environment;
 
 use super::error::ScenarioError;
-use super::model::{CaptureFile, EventsFile, RequestFile, WaitFile};
+use super::model::{AuthFile, CaptureFile, EventsFile, RequestFile, WaitFile};
 use super::text::{env_names, is_template, json_body_text, split_origin};
 use crate::client::Target;
 use crate::dynamic::{Capture, CaptureSource, DynamicRequest, ResponseCheck, FUNCTION_NAMES};
@@ -31,6 +31,8 @@ pub struct Loader<'a> {
     pub env: Environment<'static>,
     pub templates: Vec<(String, usize)>,
     pub weights: Vec<f64>,
+    /// The file's `auth`, for requests without their own.
+    pub auth: Option<AuthFile>,
 }
 
 impl Loader<'_> {
@@ -86,6 +88,28 @@ impl Loader<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `Authorization: Basic …` from `auth`: a fixed header, or a template when the user or
+    /// password is one (an `env(...)` secret, a captured value).
+    fn authorization(
+        &mut self,
+        auth: &AuthFile,
+        offset: usize,
+        headers: &mut HeaderMap,
+        templated: &mut Vec<(HeaderName, String)>,
+    ) -> Result<(), ScenarioError> {
+        let [user, password] = &auth.basic;
+        if !is_template(user) && !is_template(password) {
+            headers.insert(AUTHORIZATION, crate::client::basic_auth(user, password));
+            return Ok(());
+        }
+        let text = format!(
+            "{{% set user %}}{user}{{% endset %}}{{% set password %}}{password}{{% endset %}}Basic {{{{ (user ~ ':' ~ password) | b64encode }}}}"
+        );
+        let template = self.template(&text, offset)?;
+        templated.push((AUTHORIZATION, template));
         Ok(())
     }
 
@@ -202,6 +226,16 @@ impl Loader<'_> {
             (None, Some(body)) => (Some(body.get_ref().clone()), body.span().start),
             (None, None) => (None, 0),
         };
+        if let Some(auth) = request.auth.clone().or_else(|| self.auth.clone()) {
+            if !headers.contains_key(AUTHORIZATION)
+                && !dynamic
+                    .headers
+                    .iter()
+                    .any(|(name, _)| name == AUTHORIZATION)
+            {
+                self.authorization(&auth, offset, &mut headers, &mut dynamic.headers)?;
+            }
+        }
         let mut body = Bytes::new();
         if let Some(text) = body_text {
             if is_template(&text) || dynamic.body_in_events {
@@ -224,6 +258,8 @@ impl Loader<'_> {
         );
         step.origin = origin;
         step.events = fixed_events;
+        step.follow_redirects = request.follow_redirects.unwrap_or(step.follow_redirects);
+        step.decompress = request.decompress.unwrap_or(true);
         if let Some(text) = &request.contains {
             step.checks.push(ResponseCheck::Contains(text.clone()));
         }

@@ -11,8 +11,9 @@ mod text;
 
 use std::collections::BTreeSet;
 
-pub use build::{load_scenario, LoadedScenario};
+pub use build::{load_scenario, LoadedScenario, ScenarioClient};
 pub use error::ScenarioError;
+pub use model::TlsFile;
 
 /// Which classes and tasks of a scenario to run.
 #[derive(Debug, Clone, Default)]

@@ -17,6 +17,38 @@ pub struct ScenarioFile {
     pub vars: BTreeMap<String, toml::Value>,
     /// User classes (`[[users]]`).
     pub users: Vec<UserFile>,
+    /// A cookie jar per user (default true; `--no-cookies` wins).
+    pub cookies: Option<bool>,
+    /// HTTP/2 (`--http2` wins).
+    pub http2: Option<bool>,
+    /// TLS settings (`[tls]`); the command line's flags win.
+    pub tls: Option<TlsFile>,
+    /// Credentials sent with every request that has none of its own.
+    pub auth: Option<AuthFile>,
+}
+
+/// The `[tls]` table; paths are relative to the scenario file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// Extra CA certificates (PEM).
+    pub cacert: Option<String>,
+    /// Client certificate (PEM) for mutual TLS.
+    pub cert: Option<String>,
+    /// The client certificate's key (PEM).
+    pub key: Option<String>,
+    /// Skip certificate verification.
+    pub insecure: Option<bool>,
+    /// Resume TLS sessions on reconnect (default true).
+    pub resumption: Option<bool>,
+}
+
+/// Credentials: `auth = { basic = ["user", "password"] }` (values may be templates).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthFile {
+    /// HTTP basic authentication: user and password.
+    pub basic: [String; 2],
 }
 
 /// A data pool.
@@ -136,6 +168,12 @@ pub struct RequestFile {
     pub events: Option<EventsFile>,
     /// Timeout of this request, e.g. "5s".
     pub timeout: Option<String>,
+    /// Follow redirects (default true, false for HEAD).
+    pub follow_redirects: Option<bool>,
+    /// Decode gzip/deflate/br bodies (default true).
+    pub decompress: Option<bool>,
+    /// Credentials for this request (overrides the file's `auth`).
+    pub auth: Option<AuthFile>,
 }
 
 fn get() -> String {

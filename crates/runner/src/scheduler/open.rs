@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{ScheduleContext, StopCause};
-use crate::client::Connection;
+use crate::client::Session;
 use crate::dynamic::UserState;
 use crate::signals::ShutdownSignals;
 use crate::task::{ClassMix, UserClass};
@@ -37,8 +37,8 @@ pub struct OpenModelCounters {
     waiting: AtomicUsize,
 }
 
-/// Idle keep-alive connections shared by iterations.
-type ConnectionPool = Arc<Mutex<Vec<Connection>>>;
+/// Idle sessions (their keep-alive connections) shared by iterations.
+type ConnectionPool = Arc<Mutex<Vec<Session>>>;
 
 struct Iteration {
     env: UserEnvironment,
@@ -62,22 +62,26 @@ async fn run_iteration(
     };
     active.fetch_add(1, Ordering::Relaxed);
     counters.started.fetch_add(1, Ordering::Relaxed);
-    let mut connection = pool
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop()
-        .unwrap_or_default();
+    let pooled = pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut session = match pooled {
+        Some(mut session) => {
+            // An iteration is a new user: the connection stays, the cookies go.
+            session.clear_cookies();
+            session
+        }
+        None => Session::new(&iteration.env.client),
+    };
     let mut rng = SmallRng::seed_from_u64(iteration.seed);
     // An iteration is a short-lived user: its class's on_start flow, then one task.
     let mut state = UserState::new(&iteration.class.vars);
     for step in &iteration.class.on_start {
-        execute_step(&iteration.env, &mut connection, step, &mut state, None).await;
+        execute_step(&iteration.env, &mut session, step, &mut state, None).await;
     }
     if let Some(task) = iteration.class.pick_task(&mut rng) {
         for (position, step) in task.steps.iter().enumerate() {
             let intended = (position == 0).then_some(iteration.intended);
             let succeeded =
-                execute_step(&iteration.env, &mut connection, step, &mut state, intended).await;
+                execute_step(&iteration.env, &mut session, step, &mut state, intended).await;
             if !succeeded && !step.captures.is_empty() {
                 break;
             }
@@ -88,7 +92,7 @@ async fn run_iteration(
         // the backlog opens hundreds, and keeping them all would hold their memory for good).
         let mut idle = pool.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < active.load(Ordering::Relaxed) + IDLE_SLACK {
-            idle.push(connection);
+            idle.push(session);
         }
     }
     active.fetch_sub(1, Ordering::Relaxed);

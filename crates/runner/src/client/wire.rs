@@ -1,13 +1,16 @@
-//! HTTP/1.1 on one keep-alive TCP connection, written for a load generator: the request is
+//! HTTP/1.1 on one keep-alive connection (TCP or TLS), written for a load generator: the request is
 //! serialized into a reused buffer and sent with one write, the response is parsed in place with
 //! httparse and its body read by Content-Length, chunked encoding or until close — on the user's
 //! own task, with no connection task, channel or per-request allocation beyond the response.
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING,
+};
 use http::{HeaderMap, Method, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
+
+use super::stream::Stream;
 
 /// Most response headers parsed.
 const MAX_HEADERS: usize = 64;
@@ -50,10 +53,27 @@ pub struct WireResponse {
     pub keep_alive: bool,
 }
 
+/// The head of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestHead<'a> {
+    /// Method.
+    pub method: &'a Method,
+    /// What goes on the request line: a path and query, or an absolute URL (to a proxy).
+    pub request_target: &'a str,
+    /// `Host`.
+    pub host: &'a HeaderValue,
+    /// The request's own headers.
+    pub headers: &'a HeaderMap,
+    /// Headers the client adds (cookies, authorization).
+    pub extra: &'a HeaderMap,
+    /// Headers sent unless the request set its own.
+    pub defaults: &'a HeaderMap,
+}
+
 /// One HTTP/1.1 connection.
 #[derive(Debug)]
 pub struct Wire {
-    stream: TcpStream,
+    stream: Stream,
     input: BytesMut,
     output: Vec<u8>,
 }
@@ -66,7 +86,7 @@ enum BodyKind {
 
 impl Wire {
     /// Wraps a connected stream.
-    pub fn new(stream: TcpStream) -> Self {
+    pub fn new(stream: Stream) -> Self {
         Wire {
             stream,
             input: BytesMut::with_capacity(8 * 1024),
@@ -74,32 +94,52 @@ impl Wire {
         }
     }
 
-    /// Sends one request (`path_and_query` as it goes on the request line).
-    pub async fn send(
-        &mut self,
-        method: &Method,
-        path_and_query: &str,
-        host: &HeaderValue,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<(), WireError> {
+    /// Whether the server closed (or wrote to) this idle connection: a request must not be
+    /// sent on it. Looks without waiting; TLS records that carry no data (session tickets) are
+    /// taken in by the TLS layer on the way.
+    pub fn dropped(&mut self) -> bool {
+        if !self.input.is_empty() {
+            return true; // bytes nobody asked for
+        }
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut probe = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut probe);
+        match std::pin::Pin::new(&mut self.stream).poll_read(&mut cx, &mut buf) {
+            std::task::Poll::Pending => false,
+            std::task::Poll::Ready(Ok(())) => true, // end of stream, or unsolicited bytes
+            std::task::Poll::Ready(Err(_)) => true,
+        }
+    }
+
+    /// Sends one request: `request_target` as it goes on the request line (a path, or an
+    /// absolute URL to a proxy), the step's `headers`, then `extra` ones (cookies, auth), then
+    /// each of `defaults` the step did not set.
+    pub async fn send(&mut self, head: RequestHead<'_>, body: &[u8]) -> Result<(), WireError> {
         let out = &mut self.output;
         out.clear();
-        out.extend_from_slice(method.as_str().as_bytes());
+        out.extend_from_slice(head.method.as_str().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(path_and_query.as_bytes());
+        out.extend_from_slice(head.request_target.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-        out.extend_from_slice(host.as_bytes());
+        out.extend_from_slice(head.host.as_bytes());
         out.extend_from_slice(b"\r\n");
-        for (name, value) in headers {
-            if name == CONTENT_LENGTH || name == http::header::HOST {
-                continue;
-            }
+        let mut line = |name: &HeaderName, value: &HeaderValue| {
             out.extend_from_slice(name.as_str().as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b"\r\n");
+        };
+        for (name, value) in head.headers.iter().chain(head.extra) {
+            if name != CONTENT_LENGTH && name != http::header::HOST {
+                line(name, value);
+            }
         }
+        for (name, value) in head.defaults {
+            if !head.headers.contains_key(name) && !head.extra.contains_key(name) {
+                line(name, value);
+            }
+        }
+        let method = head.method;
         if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
             out.extend_from_slice(b"content-length: ");
             out.extend_from_slice(body.len().to_string().as_bytes());
@@ -108,6 +148,8 @@ impl Wire {
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
         self.stream.write_all(&self.output).await?;
+        // TLS holds written records until flushed; plain TCP's flush does nothing.
+        self.stream.flush().await?;
         Ok(())
     }
 
@@ -123,11 +165,13 @@ impl Wire {
         Ok(())
     }
 
-    /// Reads one response to a request made with `method`.
+    /// Reads one response to a request made with `method`, keeping its body when `keep_body`,
+    /// or when `decode` and the body is content-encoded.
     pub async fn receive(
         &mut self,
         method: &Method,
         keep_body: bool,
+        decode: bool,
     ) -> Result<WireResponse, WireError> {
         loop {
             let (status, headers, head_len, version_minor) = loop {
@@ -192,7 +236,8 @@ impl Wire {
                 keep_alive = false;
                 BodyKind::UntilClose
             };
-            let mut kept = keep_body.then(BytesMut::new);
+            let keep = keep_body || (decode && headers.contains_key(CONTENT_ENCODING));
+            let mut kept = keep.then(BytesMut::new);
             let content_length = self.read_body(kind, kept.as_mut()).await?;
             return Ok(WireResponse {
                 status,
@@ -304,10 +349,22 @@ mod tests {
             }
             request
         });
-        (
-            Wire::new(TcpStream::connect(address).await.unwrap()),
-            server,
-        )
+        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        (Wire::new(Stream::Plain(stream)), server)
+    }
+
+    fn get_root() -> RequestHead<'static> {
+        static EMPTY: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+        static HOST: HeaderValue = HeaderValue::from_static("h");
+        let empty = EMPTY.get_or_init(HeaderMap::new);
+        RequestHead {
+            method: &Method::GET,
+            request_target: "/",
+            host: &HOST,
+            headers: empty,
+            extra: empty,
+            defaults: empty,
+        }
     }
 
     #[tokio::test]
@@ -319,15 +376,24 @@ mod tests {
         let host = HeaderValue::from_static("127.0.0.1");
         let mut headers = HeaderMap::new();
         headers.insert("x-api-key", HeaderValue::from_static("k"));
-        wire.send(&Method::POST, "/e?x=1", &host, &headers, b"{}")
-            .await
-            .unwrap();
-        let first = wire.receive(&Method::POST, true).await.unwrap();
+        let mut defaults = HeaderMap::new();
+        defaults.insert("x-api-key", HeaderValue::from_static("default"));
+        defaults.insert("user-agent", HeaderValue::from_static("captest"));
+        let head = RequestHead {
+            method: &Method::POST,
+            request_target: "/e?x=1",
+            host: &host,
+            headers: &headers,
+            extra: &HeaderMap::new(),
+            defaults: &defaults,
+        };
+        wire.send(head, b"{}").await.unwrap();
+        let first = wire.receive(&Method::POST, true, false).await.unwrap();
         assert_eq!(first.status, StatusCode::OK);
         assert_eq!(first.body.as_deref(), Some(&b"hello world"[..]));
         assert_eq!(first.content_length, 11);
         assert!(first.keep_alive);
-        let second = wire.receive(&Method::GET, false).await.unwrap();
+        let second = wire.receive(&Method::GET, false, false).await.unwrap();
         assert_eq!((second.status.as_u16(), second.content_length), (404, 3));
         let request = String::from_utf8(server.await.unwrap()).unwrap();
         assert!(
@@ -335,7 +401,7 @@ mod tests {
             "{request}"
         );
         assert!(
-            request.contains("x-api-key: k\r\ncontent-length: 2\r\n\r\n{}"),
+            request.contains("x-api-key: k\r\nuser-agent: captest\r\ncontent-length: 2\r\n\r\n{}"),
             "{request}"
         );
     }
@@ -343,31 +409,15 @@ mod tests {
     #[tokio::test]
     async fn body_until_close_and_early_close() {
         let (mut wire, _server) = serve_once(b"HTTP/1.0 200 OK\r\n\r\nall of it").await;
-        wire.send(
-            &Method::GET,
-            "/",
-            &HeaderValue::from_static("h"),
-            &HeaderMap::new(),
-            b"",
-        )
-        .await
-        .unwrap();
-        let response = wire.receive(&Method::GET, true).await.unwrap();
+        wire.send(get_root(), b"").await.unwrap();
+        let response = wire.receive(&Method::GET, true, false).await.unwrap();
         assert_eq!(response.body.as_deref(), Some(&b"all of it"[..]));
         assert!(!response.keep_alive);
         let (mut wire, _server) =
             serve_once(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort").await;
-        wire.send(
-            &Method::GET,
-            "/",
-            &HeaderValue::from_static("h"),
-            &HeaderMap::new(),
-            b"",
-        )
-        .await
-        .unwrap();
+        wire.send(get_root(), b"").await.unwrap();
         assert!(matches!(
-            wire.receive(&Method::GET, false).await,
+            wire.receive(&Method::GET, false, false).await,
             Err(WireError::Closed { started: true })
         ));
     }
