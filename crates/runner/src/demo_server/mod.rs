@@ -18,6 +18,8 @@ mod redirects;
 mod routes;
 mod scenario;
 mod session;
+#[cfg(test)]
+mod tests;
 mod tls;
 
 use std::net::SocketAddr;
