@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use captest_runner::demo_server::{run_until_signalled, DemoServerConfig, StallPl
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on; port 0 picks a free one. The first stdout line is
-    /// `listening on http://ADDR`.
+    /// `listening on http://ADDR` (`https://ADDR` with --tls).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub bind: SocketAddr,
     /// Requests served at once; throughput saturates at capacity / service time.
@@ -36,6 +37,22 @@ pub struct Args {
     /// Worker threads of the server.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Serve HTTPS with a self-signed certificate made at start (for localhost, 127.0.0.1, ::1).
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the certificate (PEM) here before listening, for a client's --cacert.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve HTTP/2 as well: by ALPN with --tls, by prior knowledge (h2c) without.
+    #[arg(long)]
+    pub http2: bool,
+    /// Compress response bodies as the request's Accept-Encoding allows (gzip, br, deflate).
+    #[arg(long)]
+    pub compress: bool,
+    /// GET /cart answers 401 without the session cookie of POST /login (by default only an
+    /// unknown session cookie is refused).
+    #[arg(long)]
+    pub cart_needs_login: bool,
 }
 
 impl Args {
@@ -51,6 +68,11 @@ impl Args {
                 .zip(self.stall_for)
                 .map(|(every, length)| StallPlan { every, length }),
             threads: self.threads,
+            tls: self.tls,
+            tls_cert_out: self.tls_cert_out.clone(),
+            http2: self.http2,
+            compress: self.compress,
+            cart_needs_login: self.cart_needs_login,
             ..DemoServerConfig::default()
         }
     }
@@ -60,8 +82,9 @@ impl Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.config();
     let max = config.max_throughput();
+    let scheme = if config.tls { "https" } else { "http" };
     let counters = run_until_signalled(config, args.bind, |address| {
-        println!("listening on http://{address}");
+        println!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
         eprintln!("demo server: capacity {max:.0} req/s; GET /__counters tells what it received");
     })

@@ -1,5 +1,6 @@
-//! The demo server's settings: capacity, service time and fault switches.
+//! The demo server's settings: capacity, service time, fault switches and protocol options.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::RunnerError;
@@ -22,6 +23,17 @@ pub struct DemoServerConfig {
     pub stall: Option<StallPlan>,
     /// Worker threads of the server's own runtime.
     pub threads: usize,
+    /// Serve HTTPS with a self-signed certificate made at start.
+    pub tls: bool,
+    /// Where to write the certificate (PEM) when serving HTTPS.
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve HTTP/2 as well: by ALPN over TLS, by prior knowledge (h2c) over plain TCP.
+    pub http2: bool,
+    /// Compress the demo routes' bodies as the request's `Accept-Encoding` allows.
+    pub compress: bool,
+    /// `GET /cart` answers 401 without a `session` cookie from `POST /login` (without this only
+    /// an unknown `session` cookie is refused; no cookie is the anonymous, empty cart).
+    pub cart_needs_login: bool,
 }
 
 /// Periodic whole-server pauses: during `[k·every, k·every + length)` for k ≥ 1 (measured from the
@@ -44,6 +56,11 @@ impl Default for DemoServerConfig {
             not_found_rate: 0.0,
             stall: None,
             threads: 1,
+            tls: false,
+            tls_cert_out: None,
+            http2: false,
+            compress: false,
+            cart_needs_login: false,
         }
     }
 }
@@ -79,6 +96,9 @@ impl DemoServerConfig {
         }
         if self.threads == 0 {
             return invalid("--threads must be at least 1".into());
+        }
+        if self.tls_cert_out.is_some() && !self.tls {
+            return invalid("--tls-cert-out needs --tls".into());
         }
         Ok(())
     }

@@ -4,18 +4,23 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http::{header, Request, Response, StatusCode};
+use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use crate::RunnerError;
+
+pub use super::answer::DemoBody;
+use super::answer::{respond, Answer};
 use super::config::DemoServerConfig;
-use super::counters::Counters;
+use super::counters::{ConnectionTally, Counters};
 use super::items::{ItemFields, ItemStore};
 use super::rate_limit::RateLimiter;
 use super::routes::Route;
+use super::session::Sessions;
+use super::tls::TlsIdentity;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -32,19 +37,29 @@ pub struct DemoState {
     pub limiter: RateLimiter,
     /// The items.
     pub items: ItemStore,
+    /// The `session` cookies `POST /login` handed out.
+    pub sessions: Sessions,
+    /// The certificate and acceptor, with `--tls`.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl DemoState {
-    /// Fresh state for `config`.
-    pub fn new(config: DemoServerConfig) -> Self {
-        DemoState {
+    /// Fresh state for `config` (with `tls`, a new self-signed certificate).
+    pub fn new(config: DemoServerConfig) -> Result<Self, RunnerError> {
+        let tls = match config.tls {
+            true => Some(TlsIdentity::generate(config.http2)?),
+            false => None,
+        };
+        Ok(DemoState {
             slots: Semaphore::new(config.capacity),
             config,
             started: Instant::now(),
             counters: Counters::default(),
             limiter: RateLimiter::default(),
             items: ItemStore::default(),
-        }
+            sessions: Sessions::default(),
+            tls,
+        })
     }
 
     /// Waits while the server is stalled.
@@ -72,95 +87,82 @@ impl DemoState {
     }
 }
 
-/// The body type of every answer.
-pub type DemoBody = Full<Bytes>;
-
-/// An answer: status, JSON body and the business events accepted.
-pub(crate) struct Answer {
-    status: StatusCode,
-    body: serde_json::Value,
-    events: u64,
-    retry_after: Option<u64>,
-}
-
-impl Answer {
-    pub(crate) fn json(status: StatusCode, body: serde_json::Value) -> Self {
-        Answer {
-            status,
-            body,
-            events: 0,
-            retry_after: None,
-        }
-    }
-
-    pub(crate) fn detail(status: StatusCode, detail: &str) -> Self {
-        Answer::json(status, json!({ "detail": detail }))
-    }
-}
-
-/// Handles one request; never fails (errors are answers).
+/// Handles one request received on `connection`; never fails (errors are answers).
 pub async fn handle<B>(
     state: Arc<DemoState>,
+    connection: Arc<ConnectionTally>,
     request: Request<B>,
 ) -> Result<Response<DemoBody>, Infallible>
 where
     B: hyper::body::Body,
 {
-    let route = Route::resolve(request.method(), request.uri().path());
+    let (parts, body) = request.into_parts();
+    let route = Route::resolve(&parts.method, parts.uri.path());
     if route == Route::Counters {
         let snapshot = serde_json::to_value(state.counters.snapshot()).unwrap_or_default();
-        return Ok(respond(Answer::json(StatusCode::OK, snapshot)));
+        return Ok(respond(Answer::json(StatusCode::OK, snapshot), None));
     }
-    let query = request.uri().query().unwrap_or("").to_owned();
-    let path = request.uri().path().to_owned();
-    let token = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let api_key = request
-        .headers()
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = match request.into_body().collect().await {
+    let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         // The client went away mid-body: nothing to answer, nothing received.
-        Err(_) => return Ok(respond(Answer::detail(StatusCode::BAD_REQUEST, "body"))),
+        Err(_) => {
+            return Ok(respond(
+                Answer::detail(StatusCode::BAD_REQUEST, "body"),
+                None,
+            ))
+        }
     };
     state.pass_stall().await;
     let request = Incoming {
         route,
-        query: &query,
-        path: &path,
-        token: token.as_deref(),
-        api_key: api_key.as_deref(),
+        parts: &parts,
         body: &body,
     };
     let answer = answer(&state, &request).await;
     state.pass_stall().await;
     if let Some(pattern) = route.pattern() {
-        state
-            .counters
-            .record(pattern, answer.status.as_u16(), answer.events);
+        state.counters.record(
+            pattern,
+            answer.status.as_u16(),
+            answer.events,
+            parts.version,
+            &connection,
+        );
     }
-    Ok(respond(answer))
+    let compress_for = state.config.compress.then_some(&parts.headers);
+    Ok(respond(answer, compress_for))
 }
 
-/// What the handlers need of a request.
-struct Incoming<'a> {
-    route: Route,
-    query: &'a str,
-    path: &'a str,
-    token: Option<&'a str>,
-    api_key: Option<&'a str>,
-    body: &'a [u8],
+/// What the handlers need of a request: its route, head and body.
+pub(crate) struct Incoming<'a> {
+    /// The route it resolved to.
+    pub(crate) route: Route,
+    /// Method, URI, version and headers.
+    pub(crate) parts: &'a http::request::Parts,
+    /// The whole body.
+    pub(crate) body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    /// The path (no query).
+    pub(crate) fn path(&self) -> &str {
+        self.parts.uri.path()
+    }
+
+    /// The query string, empty if none.
+    pub(crate) fn query(&self) -> &str {
+        self.parts.uri.query().unwrap_or("")
+    }
+
+    /// The first value of header `name`, if it is text.
+    pub(crate) fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 async fn answer(state: &DemoState, request: &Incoming<'_>) -> Answer {
     let route = request.route;
-    if let Some(key) = request.api_key {
+    if let Some(key) = request.header("x-api-key") {
         if let Err(retry_after) = state.limiter.admit(key, Instant::now()) {
             let mut answer = Answer::detail(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -180,8 +182,14 @@ async fn answer(state: &DemoState, request: &Incoming<'_>) -> Answer {
             return Answer::detail(StatusCode::NOT_FOUND, "injected not found");
         }
     }
-    super::more_routes::answer(state, route, request.path, request.token, request.body)
-        .unwrap_or_else(|| route_answer(state, route, request.query, request.body))
+    let token = request
+        .header(header::AUTHORIZATION)
+        .and_then(|v| v.strip_prefix("Bearer "));
+    super::session::answer(state, request)
+        .or_else(|| super::redirects::answer(state, request))
+        .or_else(|| super::compress::answer(request))
+        .or_else(|| super::more_routes::answer(state, route, request.path(), token, request.body))
+        .unwrap_or_else(|| route_answer(state, route, request.query(), request.body))
 }
 
 #[derive(Deserialize)]
@@ -262,25 +270,11 @@ fn paging(query: &str) -> Option<(usize, usize)> {
     Some((offset, limit))
 }
 
-fn respond(answer: Answer) -> Response<DemoBody> {
-    let body = serde_json::to_vec(&answer.body).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = answer.status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(seconds) = answer.retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http_body_util::Full;
 
     #[test]
     fn paging_reads_offset_and_clamps_limit() {
@@ -291,20 +285,30 @@ mod tests {
 
     #[tokio::test]
     async fn batch_counts_its_events_and_rejects_bad_bodies() {
-        let state = Arc::new(DemoState::new(DemoServerConfig {
-            service_time: Duration::from_millis(1),
-            ..DemoServerConfig::default()
-        }));
+        let state = Arc::new(
+            DemoState::new(DemoServerConfig {
+                service_time: Duration::from_millis(1),
+                ..DemoServerConfig::default()
+            })
+            .unwrap(),
+        );
+        let connection = Arc::new(ConnectionTally::default());
         let request = |body: &'static str| {
             Request::post("/api/v1/event/batch")
                 .body(Full::new(Bytes::from_static(body.as_bytes())))
                 .unwrap()
         };
-        let ok = handle(state.clone(), request(r#"{"events":[1,2,3]}"#))
+        let ok = handle(
+            state.clone(),
+            connection.clone(),
+            request(r#"{"events":[1,2,3]}"#),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok.status(), StatusCode::ACCEPTED);
+        let bad = handle(state.clone(), connection, request("[]"))
             .await
             .unwrap();
-        assert_eq!(ok.status(), StatusCode::ACCEPTED);
-        let bad = handle(state.clone(), request("[]")).await.unwrap();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
         let snapshot = state.counters.snapshot();
         assert_eq!(snapshot.events, 3);

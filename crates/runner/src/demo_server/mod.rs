@@ -1,72 +1,48 @@
 //! The demo target: a hyper server with a **known** capacity (`capacity / service_time` requests
 //! per second), an items API, an events API with per-key rate limits, fault switches, and
 //! `GET /__counters` telling what it received — the embedded default for the demo, the tests and
-//! the benchmarks. Bind it to loopback only.
+//! the benchmarks. Optionally HTTPS (self-signed), HTTP/2, compression, plus routes for testing
+//! clients: redirects, cookies, header echo, compressed and corrupt bodies. Bind it to loopback
+//! only.
 
+mod answer;
+mod compress;
 mod config;
+mod connection;
 mod counters;
 mod handler;
 mod items;
 mod more_routes;
 mod rate_limit;
+mod redirects;
 mod routes;
 mod scenario;
+mod session;
+#[cfg(test)]
+mod tests;
+mod tls;
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use compress::{Encoding, CORRUPT_GZIP, DEFAULT_COMPRESSED_SIZE, MAX_COMPRESSED_SIZE};
 pub use config::{DemoServerConfig, StallPlan};
-pub use counters::{CountersSnapshot, RouteCount};
+pub use connection::{serve, HANDSHAKE_TIMEOUT};
+pub use counters::{ConnectionTally, CountersSnapshot, RouteCount, TlsHandshakes};
 pub use handler::DemoState;
 pub use items::{Item, SEEDED_ITEMS};
 pub use more_routes::{PRODUCTS, TOKEN_PREFIX};
 pub use rate_limit::ApiPlan;
 pub use routes::Route;
 pub use scenario::demo_scenario;
+pub use session::{Sessions, MAX_SESSIONS, SESSION_COOKIE};
+pub use tls::{TlsIdentity, CERTIFICATE_NAMES};
 
 use crate::RunnerError;
-
-/// Accepts connections on `listener` and serves them until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<DemoState>,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), RunnerError> {
-    // One descriptor per client connection: lift the soft limit to the hard one (best effort).
-    let _ = rlimit::increase_nofile_limit(u64::MAX);
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                // Out of file descriptors and the like: keep serving the open connections.
-                Err(_) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => return Ok(()),
-        };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| handler::handle(state.clone(), request));
-            // A connection error is the client's business (it went away); nothing to do.
-            let _ = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
 
 /// Binds `address` with a non-blocking std listener (errors surface to the caller at once).
 fn bind(address: SocketAddr) -> Result<std::net::TcpListener, RunnerError> {
@@ -77,6 +53,34 @@ fn bind(address: SocketAddr) -> Result<std::net::TcpListener, RunnerError> {
         .set_nonblocking(true)
         .map_err(|source| RunnerError::InvalidSetting(format!("{address}: {source}")))?;
     Ok(listener)
+}
+
+/// A server ready to run: bound listener, its address, runtime and state (with `--tls`, the
+/// certificate made and written to `tls_cert_out`).
+struct Prepared {
+    listener: std::net::TcpListener,
+    address: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+    state: Arc<DemoState>,
+}
+
+fn prepare(config: DemoServerConfig, address: SocketAddr) -> Result<Prepared, RunnerError> {
+    config.validate()?;
+    let listener = bind(address)?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| RunnerError::InvalidSetting(format!("{address}: {source}")))?;
+    let runtime = runtime(config.threads)?;
+    let state = Arc::new(DemoState::new(config)?);
+    if let (Some(path), Some(tls)) = (&state.config.tls_cert_out, &state.tls) {
+        std::fs::write(path, tls.certificate_pem()).map_err(|e| RunnerError::io(path, e))?;
+    }
+    Ok(Prepared {
+        listener,
+        address,
+        runtime,
+        state,
+    })
 }
 
 fn runtime(threads: usize) -> Result<tokio::runtime::Runtime, RunnerError> {
@@ -104,13 +108,12 @@ impl DemoServer {
         config: DemoServerConfig,
         address: SocketAddr,
     ) -> Result<DemoServer, RunnerError> {
-        config.validate()?;
-        let listener = bind(address)?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| RunnerError::InvalidSetting(format!("{address}: {source}")))?;
-        let runtime = runtime(config.threads)?;
-        let state = Arc::new(DemoState::new(config));
+        let Prepared {
+            listener,
+            address,
+            runtime,
+            state,
+        } = prepare(config, address)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let served = state.clone();
         let thread = std::thread::Builder::new()
@@ -140,9 +143,19 @@ impl DemoServer {
         self.address
     }
 
-    /// `http://ADDRESS`.
+    /// `http://ADDRESS`, or `https://ADDRESS` with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.state.config.tls {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.address)
+    }
+
+    /// The certificate (PEM) a client must trust, with TLS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.state.tls.as_ref().map(TlsIdentity::certificate_pem)
     }
 
     /// What it has received so far (as `GET /__counters` answers).
@@ -177,19 +190,19 @@ impl Drop for DemoServer {
 }
 
 /// Runs a demo server in the foreground until SIGINT or SIGTERM; `on_listening` is called with
-/// the bound address before the first connection is accepted.
+/// the bound address before the first connection is accepted (and after the certificate was
+/// written to `tls_cert_out`, with TLS).
 pub fn run_until_signalled(
     config: DemoServerConfig,
     address: SocketAddr,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<CountersSnapshot, RunnerError> {
-    config.validate()?;
-    let listener = bind(address)?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| RunnerError::InvalidSetting(format!("{address}: {source}")))?;
-    let runtime = runtime(config.threads)?;
-    let state = Arc::new(DemoState::new(config));
+    let Prepared {
+        listener,
+        address: bound,
+        runtime,
+        state,
+    } = prepare(config, address)?;
     let served = state.clone();
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener)

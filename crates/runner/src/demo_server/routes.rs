@@ -51,6 +51,20 @@ pub enum Route {
     ViewCart,
     /// `POST /cart/checkout`.
     Checkout,
+    /// `GET /compressed/{gzip|deflate|br|corrupt}`: a body compressed that way (or broken gzip).
+    Compressed,
+    /// `ANY /redirect/{n}`: a redirect chain; the pattern names the method.
+    Redirect(&'static str),
+    /// `GET /redirect-loop`: redirects to itself.
+    RedirectLoop,
+    /// `POST /login`: sets a `session` cookie.
+    SessionLogin,
+    /// `GET /cookies`: echoes the cookies received.
+    Cookies,
+    /// `GET /cookies/set?name=value`: sets cookies, echoes the ones received.
+    SetCookies,
+    /// `GET /headers`: echoes the request headers.
+    Headers,
     /// `GET /__counters`: what the server received; not counted itself.
     Counters,
     /// Anything else (404, holds no slot).
@@ -85,6 +99,15 @@ impl Route {
                 Route::ServiceHealth
             }
             (&Method::GET, "/__counters") => Route::Counters,
+            (&Method::GET, path) if path.starts_with("/compressed/") => Route::Compressed,
+            (&Method::GET, "/redirect-loop") => Route::RedirectLoop,
+            (&Method::POST, "/login") => Route::SessionLogin,
+            (&Method::GET, "/cookies") => Route::Cookies,
+            (&Method::GET, "/cookies/set") => Route::SetCookies,
+            (&Method::GET, "/headers") => Route::Headers,
+            (method, path) if path.starts_with("/redirect/") => {
+                Route::Redirect(redirect_pattern(method))
+            }
             (method, path) => match path.strip_prefix("/item/").and_then(item_id) {
                 Some(id) if method == Method::GET => Route::GetItem(id),
                 Some(id) if method == Method::PUT => Route::UpdateItem(id),
@@ -120,6 +143,13 @@ impl Route {
             Route::AddToCart => "POST /cart",
             Route::ViewCart => "GET /cart",
             Route::Checkout => "POST /cart/checkout",
+            Route::Compressed => "GET /compressed/{encoding}",
+            Route::Redirect(pattern) => pattern,
+            Route::RedirectLoop => "GET /redirect-loop",
+            Route::SessionLogin => "POST /login",
+            Route::Cookies => "GET /cookies",
+            Route::SetCookies => "GET /cookies/set",
+            Route::Headers => "GET /headers",
             Route::Unknown => "unknown route",
             Route::Counters => return None,
         })
@@ -130,7 +160,17 @@ impl Route {
     pub fn holds_a_slot(&self) -> bool {
         !matches!(
             self,
-            Route::Health | Route::ServiceHealth | Route::Counters | Route::Unknown
+            Route::Health
+                | Route::ServiceHealth
+                | Route::Counters
+                | Route::Unknown
+                | Route::Compressed
+                | Route::Redirect(_)
+                | Route::RedirectLoop
+                | Route::SessionLogin
+                | Route::Cookies
+                | Route::SetCookies
+                | Route::Headers
         )
     }
 
@@ -144,6 +184,20 @@ impl Route {
                 | Route::CreateClaim
                 | Route::Quote
         )
+    }
+}
+
+/// The counted pattern of `/redirect/{n}` for `method`.
+fn redirect_pattern(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET /redirect/{n}",
+        Method::POST => "POST /redirect/{n}",
+        Method::PUT => "PUT /redirect/{n}",
+        Method::DELETE => "DELETE /redirect/{n}",
+        Method::PATCH => "PATCH /redirect/{n}",
+        Method::HEAD => "HEAD /redirect/{n}",
+        Method::OPTIONS => "OPTIONS /redirect/{n}",
+        _ => "OTHER /redirect/{n}",
     }
 }
 
@@ -165,5 +219,19 @@ mod tests {
             Some("PUT /item/{id}")
         );
         assert_eq!(Route::resolve(&Method::GET, "/__counters").pattern(), None);
+    }
+
+    #[test]
+    fn new_routes_are_counted_but_hold_no_slot() {
+        let redirect = Route::resolve(&Method::POST, "/redirect/3");
+        assert_eq!(redirect.pattern(), Some("POST /redirect/{n}"));
+        assert!(!redirect.holds_a_slot());
+        let compressed = Route::resolve(&Method::GET, "/compressed/br");
+        assert_eq!(compressed.pattern(), Some("GET /compressed/{encoding}"));
+        assert!(!compressed.holds_a_slot());
+        assert_eq!(Route::resolve(&Method::POST, "/login"), Route::SessionLogin);
+        assert_eq!(Route::resolve(&Method::GET, "/cart"), Route::ViewCart);
+        assert!(Route::ViewCart.holds_a_slot());
+        assert_eq!(Route::resolve(&Method::POST, "/headers"), Route::Unknown);
     }
 }
