@@ -49,10 +49,6 @@ pub struct Args {
     /// Compress response bodies as the request's Accept-Encoding allows (gzip, br, deflate).
     #[arg(long)]
     pub compress: bool,
-    /// GET /cart answers 401 without the session cookie of POST /login (by default only an
-    /// unknown session cookie is refused).
-    #[arg(long)]
-    pub cart_needs_login: bool,
 }
 
 impl Args {
@@ -72,7 +68,6 @@ impl Args {
             tls_cert_out: self.tls_cert_out.clone(),
             http2: self.http2,
             compress: self.compress,
-            cart_needs_login: self.cart_needs_login,
             ..DemoServerConfig::default()
         }
     }

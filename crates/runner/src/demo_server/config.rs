@@ -31,9 +31,6 @@ pub struct DemoServerConfig {
     pub http2: bool,
     /// Compress the demo routes' bodies as the request's `Accept-Encoding` allows.
     pub compress: bool,
-    /// `GET /cart` answers 401 without a `session` cookie from `POST /login` (without this only
-    /// an unknown `session` cookie is refused; no cookie is the anonymous, empty cart).
-    pub cart_needs_login: bool,
 }
 
 /// Periodic whole-server pauses: during `[k·every, k·every + length)` for k ≥ 1 (measured from the
@@ -60,7 +57,6 @@ impl Default for DemoServerConfig {
             tls_cert_out: None,
             http2: false,
             compress: false,
-            cart_needs_login: false,
         }
     }
 }

@@ -77,7 +77,6 @@ pub fn answer(
         Route::ListClaims => ok(json!({"claims": [{"id": 7, "status": "open"}]})),
         Route::CreateClaim => created(json!({"id": serial(), "status": "submitted"})),
         Route::Quote => ok(json!({"quote_id": serial(), "premium": 42.5})),
-        Route::ShopIndex => ok(json!({"products": PRODUCTS})),
         Route::SetCurrency => ok(json!({"currency": "set"})),
         Route::Product => {
             let id = path.trim_start_matches("/product/");

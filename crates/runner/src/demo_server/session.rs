@@ -55,15 +55,14 @@ impl Sessions {
 pub(crate) fn answer(state: &DemoState, request: &Incoming<'_>) -> Option<Answer> {
     Some(match request.route {
         Route::SessionLogin => {
-            let token = state.sessions.open();
-            let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly");
             let answer = Answer::json(StatusCode::OK, json!({"logged_in": true}));
-            match HeaderValue::from_str(&cookie) {
-                Ok(cookie) => answer.with_header(header::SET_COOKIE, cookie),
-                Err(_) => Answer::detail(StatusCode::INTERNAL_SERVER_ERROR, "bad token"),
+            match session_cookie(state) {
+                Some(cookie) => answer.with_header(header::SET_COOKIE, cookie),
+                None => Answer::detail(StatusCode::INTERNAL_SERVER_ERROR, "bad token"),
             }
         }
         Route::ViewCart => cart(state, request),
+        Route::ShopIndex => shop_index(state, request),
         Route::Cookies => Answer::json(StatusCode::OK, json!(received_cookies(request))),
         Route::SetCookies => set_cookies(request),
         Route::Headers => Answer::json(StatusCode::OK, json!(received_headers(request))),
@@ -71,10 +70,37 @@ pub(crate) fn answer(state: &DemoState, request: &Incoming<'_>) -> Option<Answer
     })
 }
 
-/// `GET /cart`: the logged-in user's cart; 401 for an unknown `session` cookie (and without one
-/// under `--cart-needs-login`); without the cookie otherwise the anonymous, empty cart.
+/// A `Set-Cookie` for a new session.
+fn session_cookie(state: &DemoState) -> Option<HeaderValue> {
+    let token = state.sessions.open();
+    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly")).ok()
+}
+
+/// `GET /`: the shop's products; like Online Boutique's frontend, a visitor without a valid
+/// session gets one (`Set-Cookie: session=…`).
+fn shop_index(state: &DemoState, request: &Incoming<'_>) -> Answer {
+    let answer = Answer::json(
+        StatusCode::OK,
+        json!({"products": super::more_routes::PRODUCTS}),
+    );
+    match received_cookies(request).get(SESSION_COOKIE) {
+        Some(token) if state.sessions.is_valid(token) => answer,
+        _ => match session_cookie(state) {
+            Some(cookie) => answer.with_header(header::SET_COOKIE, cookie),
+            None => Answer::detail(StatusCode::INTERNAL_SERVER_ERROR, "bad token"),
+        },
+    }
+}
+
+/// `GET /cart`: the cart of the session in the `session` cookie (from `POST /login` or `GET /`);
+/// 401 without a valid one.
 fn cart(state: &DemoState, request: &Incoming<'_>) -> Answer {
-    let refused = || Answer::detail(StatusCode::UNAUTHORIZED, "log in first (POST /login)");
+    let refused = || {
+        Answer::detail(
+            StatusCode::UNAUTHORIZED,
+            "no session: POST /login or GET / first",
+        )
+    };
     match received_cookies(request).get(SESSION_COOKIE) {
         Some(token) if state.sessions.is_valid(token) => Answer::json(
             StatusCode::OK,
@@ -83,9 +109,7 @@ fn cart(state: &DemoState, request: &Incoming<'_>) -> Answer {
                 {"product_id": "66VCHSJNUP", "quantity": 2}
             ]}),
         ),
-        Some(_) => refused(),
-        None if state.config.cart_needs_login => refused(),
-        None => Answer::json(StatusCode::OK, json!({"items": []})),
+        _ => refused(),
     }
 }
 
