@@ -13,6 +13,8 @@ mod session;
 mod settings;
 mod stream;
 mod target;
+#[cfg(test)]
+mod tests;
 mod tls;
 mod wire;
 

@@ -90,28 +90,36 @@ pub fn io_failure(error: &io::Error) -> FailureKind {
     }
 }
 
-/// Opens a TCP connection to `host_port`, the `spread`-th of its addresses when it has several
-/// (so users spread over a name's addresses).
+/// Opens a TCP connection to `host_port`: first to the `spread`-th of its addresses when it has
+/// several (so users spread over a name's addresses), then to the others in turn if that one
+/// refuses (`localhost` names ::1 and 127.0.0.1; a server may listen on one of them only).
 async fn tcp(host_port: &str, spread: usize) -> Result<TcpStream, FailureKind> {
+    let unresolved =
+        || FailureKind::Other(format!("ConnectionError('Failed to resolve {host_port:?}')").into());
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host(host_port)
         .await
         .map_err(|e| match e.raw_os_error() {
             Some(_) => io_failure(&e),
-            None => FailureKind::Other(
-                format!("ConnectionError('Failed to resolve {host_port:?}')").into(),
-            ),
+            None => unresolved(),
         })?
         .collect();
-    let Some(first) = addresses.get(spread % addresses.len().max(1)) else {
-        return Err(FailureKind::Other(
-            format!("ConnectionError('Failed to resolve {host_port:?}')").into(),
-        ));
-    };
-    let stream = TcpStream::connect(first)
-        .await
-        .map_err(|e| io_failure(&e))?;
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
+    if addresses.is_empty() {
+        return Err(unresolved());
+    }
+    let first = spread % addresses.len();
+    let mut failure = None;
+    for address in addresses[first..].iter().chain(&addresses[..first]) {
+        match TcpStream::connect(address).await {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(error) => {
+                failure.get_or_insert(io_failure(&error));
+            }
+        }
+    }
+    Err(failure.unwrap_or_else(unresolved))
 }
 
 /// Asks `proxy` for a tunnel to `origin` (`CONNECT host:port`).
@@ -200,4 +208,31 @@ pub async fn connect(dial: Dial<'_>) -> Result<Stream, FailureKind> {
         .await
         .map_err(|e| io_failure(&e))?;
     Ok(Stream::Tls(Box::new(tls)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn users_spread_over_addresses_and_fall_back_from_a_refusing_one() {
+        // localhost names ::1 and 127.0.0.1 here; the server listens on 127.0.0.1 only.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let names: Vec<SocketAddr> = tokio::net::lookup_host(("localhost", port))
+            .await
+            .expect("localhost resolves")
+            .collect();
+        for spread in 0..names.len().max(2) {
+            let stream = tcp(&format!("localhost:{port}"), spread).await;
+            assert!(stream.is_ok(), "user {spread} of {names:?}: {stream:?}");
+        }
+        let refused = tcp(&format!("127.0.0.1:{}", closed_port()), 0).await;
+        assert!(matches!(refused, Err(FailureKind::Os(111))), "{refused:?}");
+    }
+
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address").port()
+    }
 }
