@@ -100,7 +100,7 @@ async fn a_reset_after_the_request_is_a_failure_and_never_sent_again() {
             let _ = socket.write_all(OK).await;
         }
         if read_request(&mut socket, &server_seen).await {
-            let _ = socket.set_linger(Some(Duration::ZERO));
+            let _ = socket.set_zero_linger();
             drop(socket);
         }
         loop {
