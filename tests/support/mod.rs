@@ -9,6 +9,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub mod analyze;
 pub mod compare;
+pub mod nginx;
+pub mod proxy;
 pub mod report;
 pub mod scenario;
 
@@ -118,6 +120,36 @@ pub struct DemoServer {
 impl DemoServer {
     /// Starts `captest demo-server` with extra flags and waits for its `listening on` line.
     pub fn start(extra: &[&str]) -> DemoServer {
+        Self::spawn(extra, Stdio::inherit())
+    }
+
+    /// Starts `captest demo-server` with its stderr kept (for [`DemoServer::stop`]).
+    pub fn start_quiet(extra: &[&str]) -> DemoServer {
+        Self::spawn(extra, Stdio::piped())
+    }
+
+    /// Stops the server (SIGTERM) and returns what it says it received: the JSON it prints on
+    /// stderr when it stops (for servers whose `/__counters` is behind TLS).
+    pub fn stop(mut self) -> serde_json::Value {
+        signal(&self.child, "TERM");
+        wait_for_exit(&mut self.child, std::time::Duration::from_secs(10));
+        let mut stderr = String::new();
+        use std::io::Read;
+        self.child
+            .stderr
+            .take()
+            .expect("started with start_quiet")
+            .read_to_string(&mut stderr)
+            .expect("read stderr");
+        let line = stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("no counters on stderr: {stderr}"));
+        serde_json::from_str(line).expect("counters are JSON")
+    }
+
+    fn spawn(extra: &[&str], stderr: Stdio) -> DemoServer {
         let default_bind: &[&str] = if extra.contains(&"--bind") {
             &[]
         } else {
@@ -128,7 +160,7 @@ impl DemoServer {
             .args(default_bind)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("captest demo-server starts");
         let stdout = child.stdout.take().expect("piped stdout");

@@ -111,15 +111,21 @@ fn client_key(settings: &TlsSettings) -> Result<Option<ClientKey>, ClientError> 
     let key_der = PrivateKeyDer::from_pem_slice(&read(key, "--key")?)
         .map_err(|e| bad_key(format!("not a PEM private key ({e})")))?;
     let provider = Arc::new(provider::default_provider());
-    let certified =
-        rustls::sign::CertifiedKey::from_der(chain.clone(), key_der.clone_key(), &provider)
-            .map_err(|e| bad_key(format!("not a usable private key ({e})")))?;
-    certified.keys_match().map_err(|_| {
+    let mismatch = || {
         bad_key(format!(
             "does not match the certificate in {}",
             cert.display()
         ))
-    })?;
+    };
+    let certified =
+        rustls::sign::CertifiedKey::from_der(chain.clone(), key_der.clone_key(), &provider)
+            .map_err(|e| match e {
+                rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                    mismatch()
+                }
+                other => bad_key(format!("not a usable private key ({other})")),
+            })?;
+    certified.keys_match().map_err(|_| mismatch())?;
     Ok(Some((chain, key_der)))
 }
 
