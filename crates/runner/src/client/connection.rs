@@ -44,11 +44,6 @@ impl Connection {
         Connection::default()
     }
 
-    /// Closes the connection (a timed-out exchange may leave a late response on it).
-    pub fn close(&mut self) {
-        self.transport = None;
-    }
-
     async fn open(client: &HttpClient, dial: Dial<'_>) -> Result<Transport, FailureKind> {
         let stream = stream::connect(dial).await?;
         let tls = matches!(stream, Stream::Tls(_));
@@ -57,8 +52,9 @@ impl Connection {
         }
         let h2 = client.http2 && (stream.negotiated_h2() || (!tls && dial.proxy.is_none()));
         if h2 {
+            let connection = H2::handshake(stream).await?;
             client.counts.http2.fetch_add(1, Ordering::Relaxed);
-            Ok(Transport::Http2(H2::handshake(stream).await?))
+            Ok(Transport::Http2(connection))
         } else {
             client.counts.http1.fetch_add(1, Ordering::Relaxed);
             Ok(Transport::Http1(Wire::new(stream)))

@@ -32,15 +32,25 @@ impl CookieJar {
 
     /// The `Cookie` header for a request to `url`, if any cookie applies.
     pub fn header_for(&self, url: &url::Url) -> Option<HeaderValue> {
-        let pairs: Vec<String> = self
-            .store
-            .get_request_values(url)
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        if pairs.is_empty() {
+        // Secure cookies go over https only (cookie_store also counts http://localhost as
+        // secure; Python's cookiejar, and so Locust, does not).
+        let plain = url.scheme() == "http";
+        let mut text = String::new();
+        for cookie in self.store.matches(url) {
+            if plain && cookie.secure() == Some(true) {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(cookie.name());
+            text.push('=');
+            text.push_str(cookie.value());
+        }
+        if text.is_empty() {
             return None;
         }
-        let mut value = HeaderValue::from_str(&pairs.join("; ")).ok()?;
+        let mut value = HeaderValue::from_str(&text).ok()?;
         value.set_sensitive(true);
         Some(value)
     }
@@ -109,6 +119,12 @@ mod tests {
         let mut names: Vec<&str> = header.to_str().expect("ascii").split("; ").collect();
         names.sort_unstable();
         assert_eq!(names, ["admin=1", "session=abc"]);
+        let loopback = request_url(&origin(Scheme::Http, "localhost", 80), "/login").expect("url");
+        set(&mut jar, &loopback, &["sid=1; Secure; Path=/"]);
+        assert!(
+            jar.header_for(&loopback).is_none(),
+            "no Secure cookie over http"
+        );
         let https = request_url(&origin(Scheme::Https, "shop.local", 443), "/").expect("url");
         let header = jar.header_for(&https).expect("cookie");
         assert!(header.to_str().expect("ascii").contains("secure=s"));

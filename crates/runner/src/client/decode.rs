@@ -52,36 +52,57 @@ impl Encoding {
         }
     }
 
-    fn decode(self, body: &[u8]) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(body.len() * 4);
+    /// A reader of `body` decoded.
+    fn reader<'a>(self, body: &'a [u8]) -> Box<dyn Read + 'a> {
         match self {
-            Encoding::Gzip => flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out)?,
-            Encoding::Deflate => match flate2::read::ZlibDecoder::new(body).read_to_end(&mut out) {
-                Ok(n) => n,
-                Err(_) => {
-                    out.clear();
-                    flate2::read::DeflateDecoder::new(body).read_to_end(&mut out)?
-                }
-            },
-            Encoding::Brotli => brotli::Decompressor::new(body, 8192).read_to_end(&mut out)?,
-        };
-        Ok(out)
+            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(body)),
+            // zlib-wrapped as the RFC says, or raw deflate as some servers send it.
+            Encoding::Deflate if is_zlib_header(body) => {
+                Box::new(flate2::read::ZlibDecoder::new(body))
+            }
+            Encoding::Deflate => Box::new(flate2::read::DeflateDecoder::new(body)),
+            Encoding::Brotli => Box::new(brotli::Decompressor::new(body, 8192)),
+        }
     }
+}
+
+/// Whether `body` starts with a zlib header (deflate method, check bits).
+fn is_zlib_header(body: &[u8]) -> bool {
+    match body {
+        [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
+        _ => false,
+    }
+}
+
+fn failure(encoding: Encoding, error: &std::io::Error) -> String {
+    format!(
+        "ContentDecodingError('Received response with content-encoding: {}, but failed to decode it.', {:?})",
+        encoding.name(),
+        error.to_string()
+    )
 }
 
 /// Decodes `body`, undoing the last-applied coding first; the failure text is requests'.
 pub fn decode(encodings: &[Encoding], body: &[u8]) -> Result<Vec<u8>, String> {
-    let mut current = body.to_vec();
+    let mut current = std::borrow::Cow::Borrowed(body);
     for encoding in encodings.iter().rev() {
-        current = encoding.decode(&current).map_err(|e| {
-            format!(
-                "ContentDecodingError('Received response with content-encoding: {}, but failed to decode it.', {:?})",
-                encoding.name(),
-                e.to_string()
-            )
-        })?;
+        let mut out = Vec::with_capacity(current.len() * 4);
+        encoding
+            .reader(&current)
+            .read_to_end(&mut out)
+            .map_err(|e| failure(*encoding, &e))?;
+        current = std::borrow::Cow::Owned(out);
     }
-    Ok(current)
+    Ok(current.into_owned())
+}
+
+/// The decoded length of `body`, without keeping the decoded bytes when one coding was applied.
+pub fn decoded_len(encodings: &[Encoding], body: &[u8]) -> Result<u64, String> {
+    match encodings {
+        [encoding] => std::io::copy(&mut encoding.reader(body), &mut std::io::sink())
+            .map_err(|e| failure(*encoding, &e)),
+        _ => decode(encodings, body).map(|decoded| decoded.len() as u64),
+    }
 }
 
 #[cfg(test)]

@@ -67,14 +67,9 @@ impl H2 {
             .body(Full::new(body))
             .map_err(|e| FailureKind::Other(format!("InvalidURL({:?})", e.to_string()).into()))?;
         let headers = request.headers_mut();
-        for (name, value) in head.headers.iter().chain(head.extra) {
+        for (name, value) in head.header_lines() {
             // Connection-specific headers are not allowed in HTTP/2; Host becomes :authority.
             if !is_connection_header(name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        for (name, value) in head.defaults {
-            if !head.headers.contains_key(name) && !head.extra.contains_key(name) {
                 headers.append(name.clone(), value.clone());
             }
         }

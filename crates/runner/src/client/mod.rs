@@ -23,7 +23,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-pub use connection::Connection;
 pub use redirect::MAX_REDIRECTS;
 pub use session::Session;
 pub use settings::{ClientError, ClientSettings, HttpClient, ProtocolCounts};

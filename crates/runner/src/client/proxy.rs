@@ -16,12 +16,48 @@ pub struct Proxy {
     pub authorization: Option<HeaderValue>,
 }
 
+/// One entry of `NO_PROXY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Exempt {
+    /// `*` as the whole value: no proxy at all.
+    All,
+    /// An IPv4 network (`10.0.0.0/8`): addresses in it.
+    Network(u32, u32),
+    /// A name, address or suffix (`example.com`, `.internal`, `host:8080`), lower case, without
+    /// its leading dot.
+    Name(String),
+}
+
 /// Which proxy each origin goes through.
 #[derive(Debug, Clone, Default)]
 pub struct ProxyRules {
     http: Option<Proxy>,
     https: Option<Proxy>,
-    no_proxy: Vec<String>,
+    no_proxy: Vec<Exempt>,
+}
+
+/// Reads `NO_PROXY`'s comma-separated entries.
+fn exemptions(list: &str) -> Vec<Exempt> {
+    if list.trim() == "*" {
+        return vec![Exempt::All];
+    }
+    list.split(',')
+        .map(|entry| entry.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let network = entry.split_once('/').and_then(|(address, bits)| {
+                let address: std::net::Ipv4Addr = address.parse().ok()?;
+                let bits: u32 = bits.parse().ok().filter(|b| *b <= 32)?;
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits)
+                };
+                Some(Exempt::Network(u32::from(address) & mask, mask))
+            });
+            network.unwrap_or(Exempt::Name(entry))
+        })
+        .collect()
 }
 
 fn proxy_of(url: &str, source: &str) -> Result<Proxy, ClientError> {
@@ -56,12 +92,7 @@ impl ProxyRules {
     /// The rules from `--proxy URL` (for both schemes) or else the environment.
     pub fn new(explicit: Option<&str>) -> Result<ProxyRules, ClientError> {
         let no_proxy = variable("NO_PROXY")
-            .map(|(_, list)| {
-                list.split(',')
-                    .map(|entry| entry.trim().to_ascii_lowercase())
-                    .filter(|entry| !entry.is_empty())
-                    .collect()
-            })
+            .map(|(_, list)| exemptions(&list))
             .unwrap_or_default();
         if let Some(url) = explicit {
             let proxy = proxy_of(url, "--proxy")?;
@@ -93,24 +124,28 @@ impl ProxyRules {
         (!self.bypassed(origin)).then_some(proxy)
     }
 
-    /// requests' `NO_PROXY` matching: `*`, a host, a domain suffix (`.example.com` or
-    /// `example.com`), optionally with `:port`.
+    /// requests' `NO_PROXY` matching (`should_bypass_proxies`, then urllib's
+    /// `proxy_bypass_environment`): an IPv4 host by network or exact address; a name by suffix
+    /// (`ample.com` exempts `example.com`, as in requests) with or without its port; `*` alone
+    /// exempts every host.
     fn bypassed(&self, origin: &Origin) -> bool {
-        let host = origin.host.to_ascii_lowercase();
+        let host = origin.host.as_str();
+        if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+            let ip = u32::from(ip);
+            return self.no_proxy.iter().any(|exempt| match exempt {
+                Exempt::All => true,
+                Exempt::Network(network, mask) => ip & mask == *network,
+                Exempt::Name(name) => name == host,
+            });
+        }
         let with_port = format!("{host}:{}", origin.port);
-        self.no_proxy.iter().any(|entry| {
-            if entry == "*" {
-                return true;
+        self.no_proxy.iter().any(|exempt| match exempt {
+            Exempt::All => true,
+            Exempt::Network(..) => false,
+            Exempt::Name(name) => {
+                let name = super::target::unbracketed(name);
+                host.ends_with(name) || with_port.ends_with(name)
             }
-            let entry = entry.trim_start_matches('.');
-            let entry = entry.trim_start_matches('[').replace("]:", ":");
-            let entry = entry.trim_end_matches(']');
-            let (name, candidate) = if entry.contains(':') && !host.contains(':') {
-                (entry, with_port.as_str())
-            } else {
-                (entry, host.as_str())
-            };
-            candidate == name || candidate.ends_with(&format!(".{name}"))
         })
     }
 }
@@ -132,11 +167,7 @@ mod tests {
         let rules = ProxyRules {
             http: Some(proxy_of("http://u:p@127.0.0.1:3128", "test").expect("proxy")),
             https: None,
-            no_proxy: vec![
-                "example.com".into(),
-                ".internal".into(),
-                "10.0.0.1:8080".into(),
-            ],
+            no_proxy: exemptions("example.com, .internal,192.168.0.0/16,10.0.0.1,myhost:8080"),
         };
         let proxied = |host: &str, port| {
             rules
@@ -146,10 +177,22 @@ mod tests {
         assert!(proxied("127.0.0.1", 80));
         assert!(!proxied("example.com", 80));
         assert!(!proxied("api.example.com", 80));
-        assert!(proxied("notexample.com", 80));
+        assert!(
+            !proxied("notexample.com", 80),
+            "a plain suffix, as in requests"
+        );
+        assert!(proxied("example.org", 80));
         assert!(!proxied("db.internal", 5432));
         assert!(!proxied("10.0.0.1", 8080));
-        assert!(proxied("10.0.0.1", 8081));
+        assert!(proxied("10.0.0.2", 80));
+        assert!(!proxied("192.168.7.9", 80), "in the network");
+        assert!(!proxied("myhost", 8080));
+        assert!(proxied("myhost", 8081));
+        assert_eq!(exemptions(" * "), vec![Exempt::All]);
+        assert!(
+            !exemptions("a,*").contains(&Exempt::All),
+            "* only as the whole value"
+        );
         assert!(rules.for_origin(&origin(Scheme::Https, "x", 443)).is_none());
         let proxy = rules.http.as_ref().expect("proxy");
         assert_eq!(proxy.address, "127.0.0.1:3128");

@@ -13,11 +13,13 @@ use rustls::ClientConfig;
 
 use super::connection::Connection;
 use super::cookies::{request_url, CookieJar};
+use super::proxy::Proxy;
+use super::redirect::{self, Chain};
 use super::settings::HttpClient;
 use super::stream::Dial;
 use super::target::{Origin, Scheme, Target};
 use super::wire::{RequestHead, WireResponse};
-use super::{decode, redirect, Exchange, Outgoing, RequestOptions};
+use super::{decode, Exchange, Outgoing, RequestOptions};
 use crate::metrics::FailureKind;
 
 /// One user's HTTP state.
@@ -26,9 +28,20 @@ pub struct Session {
     client: Arc<HttpClient>,
     /// The user's TLS configuration (its own session store), made on its first `https://` use.
     tls: Option<Arc<ClientConfig>>,
-    connections: Vec<(Origin, Connection)>,
+    routes: Vec<Route>,
     jar: Option<CookieJar>,
     user: usize,
+}
+
+/// Services one user keeps connections to at most (urllib3 keeps 10 pools).
+const MAX_ORIGINS: usize = 10;
+
+/// A connection to one origin and the proxy it goes through.
+#[derive(Debug)]
+struct Route {
+    origin: Origin,
+    proxy: Option<Proxy>,
+    connection: Connection,
 }
 
 /// One hop of a request: where it goes and what it carries.
@@ -38,22 +51,25 @@ struct Hop<'a> {
     path: &'a str,
     headers: &'a HeaderMap,
     body: &'a [u8],
+    /// A later hop of a redirect chain: its credentials are in `headers` (or gone).
+    redirected: bool,
 }
 
-/// The request's headers for a redirected hop: without the body's headers when the body is
-/// dropped, without credentials when the hop leaves the origin, and without a `Cookie` header
-/// (the jar supplies the hop's cookies), as requests rebuilds them.
-fn hop_headers(original: &HeaderMap, drop_body: bool, left_origin: bool) -> HeaderMap {
+/// The request's headers for a redirected hop, rebuilt as requests does: without the body's
+/// headers once the body is dropped, without a `Cookie` header (the jar supplies the hop's
+/// cookies), and with the request's credentials only while the chain keeps them.
+fn hop_headers(original: &HeaderMap, chain: &Chain, auth: Option<&HeaderValue>) -> HeaderMap {
     let mut headers = original.clone();
-    if drop_body {
+    if chain.drop_body {
         for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
             headers.remove(name);
         }
     }
-    if left_origin {
-        headers.remove(AUTHORIZATION);
-    }
     headers.remove(COOKIE);
+    headers.remove(AUTHORIZATION);
+    if let (Some(auth), false) = (auth, chain.drop_auth) {
+        headers.insert(AUTHORIZATION, auth.clone());
+    }
     headers
 }
 
@@ -69,10 +85,14 @@ fn finish(response: WireResponse, options: RequestOptions) -> Result<Exchange, F
     if options.decompress {
         if let (Some(encodings), Some(raw)) = (decode::encodings(&headers), body.as_ref()) {
             if !raw.is_empty() {
-                let decoded =
-                    decode::decode(&encodings, raw).map_err(|t| FailureKind::Other(t.into()))?;
-                content_length = decoded.len() as u64;
-                body = Some(Bytes::from(decoded));
+                let failed = |text: String| FailureKind::Other(text.into());
+                if options.keep_body {
+                    let decoded = decode::decode(&encodings, raw).map_err(failed)?;
+                    content_length = decoded.len() as u64;
+                    body = Some(Bytes::from(decoded));
+                } else {
+                    content_length = decode::decoded_len(&encodings, raw).map_err(failed)?;
+                }
             }
         }
     }
@@ -93,7 +113,7 @@ impl Session {
         Session {
             client: client.clone(),
             tls: None,
-            connections: Vec::new(),
+            routes: Vec::new(),
             jar: client.cookies.then(CookieJar::default),
             user: client.next_user(),
         }
@@ -117,7 +137,7 @@ impl Session {
             Ok(result) => result,
             Err(_) => {
                 // A connection may still carry the late response: never reuse one.
-                self.connections.clear();
+                self.routes.clear();
                 Err(FailureKind::Timeout(options.timeout.as_millis() as u64))
             }
         }
@@ -135,42 +155,37 @@ impl Session {
             path: request.uri.path_and_query().map_or("/", |p| p.as_str()),
             headers: request.headers,
             body: request.body,
+            redirected: false,
         };
         let response = self.round_trip(&first, options).await?;
         if !options.follow_redirects || !redirect::is_redirect(response.status) {
             return finish(response, options);
         }
-        let (mut current_target, mut path) = (target.clone(), first.path.to_owned());
-        let mut method = request.method.clone();
-        let mut drop_body = false;
+        let auth = request
+            .headers
+            .get(AUTHORIZATION)
+            .or(target.basic_auth())
+            .cloned();
+        let mut chain = Chain::new(target, first.path, request.method);
         let mut response = response;
         for _ in 0..self.client.max_redirects {
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok())
             else {
                 return finish(response, options);
             };
-            let (next_target, next_path) = redirect::resolve(&current_target, &path, location)
-                .ok_or_else(|| {
-                    FailureKind::Other(
-                        "InvalidURL('the redirect Location is not a valid http(s) URL')".into(),
-                    )
-                })?;
-            if let Some(changed) = redirect::next_method(response.status, &method) {
-                method = changed;
-                drop_body = true;
-            }
-            (current_target, path) = (next_target, next_path);
-            let headers = hop_headers(
-                request.headers,
-                drop_body,
-                current_target.origin() != target.origin(),
-            );
+            chain.follow(response.status, location).ok_or_else(|| {
+                FailureKind::Other(
+                    "InvalidURL('the redirect Location is not a valid http(s) URL')".into(),
+                )
+            })?;
+            let headers = hop_headers(request.headers, &chain, auth.as_ref());
             let hop = Hop {
-                target: &current_target,
-                method: &method,
-                path: &path,
+                target: &chain.target,
+                method: &chain.method,
+                path: &chain.path,
                 headers: &headers,
-                body: if drop_body { &[] } else { request.body },
+                body: if chain.drop_body { &[] } else { request.body },
+                redirected: true,
             };
             response = self.round_trip(&hop, options).await?;
             if !redirect::is_redirect(response.status) {
@@ -185,43 +200,81 @@ impl Session {
         finish(response, options)
     }
 
+    /// The headers the session adds to a hop: URL credentials, the jar's cookies, `Connection:
+    /// close` without keep-alive, `Proxy-Authorization` for a proxy that forwards it. `url` is
+    /// the hop's URL once parsed for the jar.
+    fn extra_headers(
+        &self,
+        hop: &Hop<'_>,
+        proxy: Option<&Proxy>,
+        url: &mut Option<url::Url>,
+    ) -> HeaderMap {
+        let mut extra = HeaderMap::new();
+        if let (Some(auth), false) = (hop.target.basic_auth(), hop.redirected) {
+            if !hop.headers.contains_key(AUTHORIZATION) {
+                extra.insert(AUTHORIZATION, auth.clone());
+            }
+        }
+        if let Some(jar) = &self.jar {
+            if !jar.is_empty() && !CookieJar::overridden_by(hop.headers) {
+                *url = request_url(hop.target.origin(), hop.path);
+                if let Some(cookie) = url.as_ref().and_then(|u| jar.header_for(u)) {
+                    extra.insert(COOKIE, cookie);
+                }
+            }
+        }
+        if !self.client.keepalive {
+            extra.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(auth) = proxy.and_then(|p| p.authorization.as_ref()) {
+            if hop.target.origin().scheme == Scheme::Http {
+                extra.insert(PROXY_AUTHORIZATION, auth.clone());
+            }
+        }
+        extra
+    }
+
+    /// The route to `origin` (its connection and proxy), opened on first use; at most
+    /// [`MAX_ORIGINS`] are kept, the oldest closed first.
+    fn route_to(&mut self, origin: &Origin) -> usize {
+        if let Some(index) = self.routes.iter().position(|r| r.origin == *origin) {
+            return index;
+        }
+        if self.routes.len() >= MAX_ORIGINS {
+            // Not the first: that is the run's own target.
+            self.routes.remove(1);
+        }
+        self.routes.push(Route {
+            origin: origin.clone(),
+            proxy: self.client.proxies.for_origin(origin).cloned(),
+            connection: Connection::new(),
+        });
+        self.routes.len() - 1
+    }
+
     async fn round_trip(
         &mut self,
         hop: &Hop<'_>,
         options: RequestOptions,
     ) -> Result<WireResponse, FailureKind> {
+        let origin = hop.target.origin();
+        let index = self.route_to(origin);
+        if origin.scheme == Scheme::Https && self.tls.is_none() {
+            self.tls = Some(self.client.user_tls());
+        }
+        let mut url = None;
+        let extra = self.extra_headers(hop, self.routes[index].proxy.as_ref(), &mut url);
         let Session {
             client,
             tls,
-            connections,
+            routes,
             jar,
             user,
         } = self;
-        let origin = hop.target.origin();
-        let proxy = client.proxies.for_origin(origin);
-        let mut extra = HeaderMap::new();
-        if let Some(auth) = hop.target.basic_auth() {
-            if !hop.headers.contains_key(AUTHORIZATION) {
-                extra.insert(AUTHORIZATION, auth.clone());
-            }
-        }
-        if let Some(jar) = jar.as_ref() {
-            if !jar.is_empty() && !CookieJar::overridden_by(hop.headers) {
-                if let Some(cookie) = request_url(origin, hop.path).and_then(|u| jar.header_for(&u))
-                {
-                    extra.insert(COOKIE, cookie);
-                }
-            }
-        }
-        if !client.keepalive {
-            extra.insert(CONNECTION, HeaderValue::from_static("close"));
-        }
+        let route = &mut routes[index];
         let absolute;
-        let request_target = match proxy {
-            Some(proxy) if origin.scheme == Scheme::Http => {
-                if let Some(auth) = &proxy.authorization {
-                    extra.insert(PROXY_AUTHORIZATION, auth.clone());
-                }
+        let request_target = match &route.proxy {
+            Some(_) if origin.scheme == Scheme::Http => {
                 absolute = format!("{origin}{}", hop.path);
                 absolute.as_str()
             }
@@ -235,24 +288,14 @@ impl Session {
             extra: &extra,
             defaults: &client.defaults,
         };
-        if origin.scheme == Scheme::Https && tls.is_none() {
-            *tls = Some(client.user_tls());
-        }
         let dial = Dial {
             origin,
-            proxy,
+            proxy: route.proxy.as_ref(),
             tls: tls.as_ref(),
             spread: *user,
         };
-        let index = match connections.iter().position(|(o, _)| o == origin) {
-            Some(index) => index,
-            None => {
-                connections.push((origin.clone(), Connection::new()));
-                connections.len() - 1
-            }
-        };
-        let response = connections[index]
-            .1
+        let response = route
+            .connection
             .exchange(
                 client,
                 dial,
@@ -264,7 +307,7 @@ impl Session {
             .await?;
         if let Some(jar) = jar.as_mut() {
             if response.headers.contains_key(SET_COOKIE) {
-                if let Some(url) = request_url(origin, hop.path) {
+                if let Some(url) = url.or_else(|| request_url(origin, hop.path)) {
                     jar.store(&url, &response.headers);
                 }
             }

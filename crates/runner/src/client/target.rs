@@ -118,10 +118,7 @@ impl Target {
         if host.is_empty() {
             return Err(invalid("the URL has no host"));
         }
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
+        let host = unbracketed(host).to_ascii_lowercase();
         let port = authority
             .port_u16()
             .unwrap_or_else(|| scheme.default_port());
@@ -154,10 +151,7 @@ impl Target {
         Some(Target {
             origin: Origin {
                 scheme,
-                host: host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_owned(),
+                host: unbracketed(host).to_owned(),
                 port,
             },
             host_header,
@@ -204,13 +198,19 @@ impl Target {
     }
 }
 
+/// An IPv6 literal without its brackets (`[::1]` → `::1`); other hosts as they are.
+pub fn unbracketed(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
 /// Splits `scheme://user:pass@rest` into the credentials and `scheme://rest`.
 fn split_credentials(url: &str) -> (Option<(&str, &str)>, String) {
     let Some((scheme, rest)) = url.split_once("://") else {
         return (None, url.to_owned());
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
+    // The last '@' of the URL ends the credentials, even when a password holds a '/' that
+    // should have been written %2F: better a URL refused than a password printed.
+    let Some(at) = rest.rfind('@') else {
         return (None, url.to_owned());
     };
     let userinfo = &rest[..at];
@@ -258,7 +258,7 @@ mod tests {
             target.request_uri("/items?x=1").expect("valid").to_string(),
             "/api/items?x=1"
         );
-        let plain = Target::parse("http://localhost").expect("valid");
+        let plain = Target::parse("http://LocalHost").expect("valid");
         assert_eq!(plain.connect_address(), "localhost:80");
         let tls = Target::parse("https://localhost/api/v1").expect("valid");
         assert_eq!(tls.origin().scheme, Scheme::Https);

@@ -53,6 +53,16 @@ pub struct WireResponse {
     pub keep_alive: bool,
 }
 
+/// Whether header `name` lists `token` (comma-separated, any case).
+fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
 /// The head of one request.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestHead<'a> {
@@ -70,6 +80,19 @@ pub struct RequestHead<'a> {
     pub defaults: &'a HeaderMap,
 }
 
+impl<'a> RequestHead<'a> {
+    /// The headers sent: the request's own, the client's extra ones, then each default the
+    /// request did not set.
+    pub fn header_lines(&self) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> + 'a {
+        let (own, extra) = (self.headers, self.extra);
+        own.iter().chain(extra).chain(
+            self.defaults
+                .iter()
+                .filter(move |(name, _)| !own.contains_key(*name) && !extra.contains_key(*name)),
+        )
+    }
+}
+
 /// One HTTP/1.1 connection.
 #[derive(Debug)]
 pub struct Wire {
@@ -82,6 +105,41 @@ enum BodyKind {
     Length(u64),
     Chunked,
     UntilClose,
+}
+
+/// How the body of a response to `method` is delimited, and whether the connection may carry
+/// another request after it.
+fn body_kind(
+    method: &Method,
+    status: StatusCode,
+    headers: &HeaderMap,
+    version_minor: u8,
+) -> Result<(BodyKind, bool), WireError> {
+    let keep_alive = if version_minor == 0 {
+        has_token(headers, CONNECTION, "keep-alive")
+    } else {
+        !has_token(headers, CONNECTION, "close")
+    };
+    let no_body = *method == Method::HEAD
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    if no_body {
+        return Ok((BodyKind::Length(0), keep_alive));
+    }
+    if has_token(headers, TRANSFER_ENCODING, "chunked") {
+        return Ok((BodyKind::Chunked, keep_alive));
+    }
+    match headers.get(CONTENT_LENGTH) {
+        Some(length) => {
+            let length = length
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| WireError::Malformed("invalid content-length".into()))?;
+            Ok((BodyKind::Length(length), keep_alive))
+        }
+        None => Ok((BodyKind::UntilClose, false)),
+    }
 }
 
 impl Wire {
@@ -129,13 +187,8 @@ impl Wire {
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b"\r\n");
         };
-        for (name, value) in head.headers.iter().chain(head.extra) {
+        for (name, value) in head.header_lines() {
             if name != CONTENT_LENGTH && name != http::header::HOST {
-                line(name, value);
-            }
-        }
-        for (name, value) in head.defaults {
-            if !head.headers.contains_key(name) && !head.extra.contains_key(name) {
                 line(name, value);
             }
         }
@@ -205,37 +258,7 @@ impl Wire {
             if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
                 continue; // 100 Continue and friends: the real response follows.
             }
-            let connection = headers
-                .get(CONNECTION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let mut keep_alive = if version_minor == 0 {
-                connection.eq_ignore_ascii_case("keep-alive")
-            } else {
-                !connection.eq_ignore_ascii_case("close")
-            };
-            let no_body = *method == Method::HEAD
-                || status == StatusCode::NO_CONTENT
-                || status == StatusCode::NOT_MODIFIED;
-            let chunked = headers
-                .get(TRANSFER_ENCODING)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-            let kind = if no_body {
-                BodyKind::Length(0)
-            } else if chunked {
-                BodyKind::Chunked
-            } else if let Some(length) = headers.get(CONTENT_LENGTH) {
-                let length = length
-                    .to_str()
-                    .ok()
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .ok_or_else(|| WireError::Malformed("invalid content-length".into()))?;
-                BodyKind::Length(length)
-            } else {
-                keep_alive = false;
-                BodyKind::UntilClose
-            };
+            let (kind, keep_alive) = body_kind(method, status, &headers, version_minor)?;
             let keep = keep_body || (decode && headers.contains_key(CONTENT_ENCODING));
             let mut kept = keep.then(BytesMut::new);
             let content_length = self.read_body(kind, kept.as_mut()).await?;
@@ -331,94 +354,5 @@ impl Wire {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::net::TcpListener;
-
-    async fn serve_once(reply: &'static [u8]) -> (Wire, tokio::task::JoinHandle<Vec<u8>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = vec![0u8; 4096];
-            let n = socket.read(&mut request).await.unwrap();
-            request.truncate(n);
-            for piece in reply.chunks(7) {
-                socket.write_all(piece).await.unwrap();
-                socket.flush().await.unwrap();
-            }
-            request
-        });
-        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        (Wire::new(Stream::Plain(stream)), server)
-    }
-
-    fn get_root() -> RequestHead<'static> {
-        static EMPTY: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
-        static HOST: HeaderValue = HeaderValue::from_static("h");
-        let empty = EMPTY.get_or_init(HeaderMap::new);
-        RequestHead {
-            method: &Method::GET,
-            request_target: "/",
-            host: &HOST,
-            headers: empty,
-            extra: empty,
-            defaults: empty,
-        }
-    }
-
-    #[tokio::test]
-    async fn reads_chunked_and_length_bodies_split_across_reads() {
-        let (mut wire, server) = serve_once(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nabc",
-        )
-        .await;
-        let host = HeaderValue::from_static("127.0.0.1");
-        let mut headers = HeaderMap::new();
-        headers.insert("x-api-key", HeaderValue::from_static("k"));
-        let mut defaults = HeaderMap::new();
-        defaults.insert("x-api-key", HeaderValue::from_static("default"));
-        defaults.insert("user-agent", HeaderValue::from_static("captest"));
-        let head = RequestHead {
-            method: &Method::POST,
-            request_target: "/e?x=1",
-            host: &host,
-            headers: &headers,
-            extra: &HeaderMap::new(),
-            defaults: &defaults,
-        };
-        wire.send(head, b"{}").await.unwrap();
-        let first = wire.receive(&Method::POST, true, false).await.unwrap();
-        assert_eq!(first.status, StatusCode::OK);
-        assert_eq!(first.body.as_deref(), Some(&b"hello world"[..]));
-        assert_eq!(first.content_length, 11);
-        assert!(first.keep_alive);
-        let second = wire.receive(&Method::GET, false, false).await.unwrap();
-        assert_eq!((second.status.as_u16(), second.content_length), (404, 3));
-        let request = String::from_utf8(server.await.unwrap()).unwrap();
-        assert!(
-            request.starts_with("POST /e?x=1 HTTP/1.1\r\nhost: 127.0.0.1\r\n"),
-            "{request}"
-        );
-        assert!(
-            request.contains("x-api-key: k\r\nuser-agent: captest\r\ncontent-length: 2\r\n\r\n{}"),
-            "{request}"
-        );
-    }
-
-    #[tokio::test]
-    async fn body_until_close_and_early_close() {
-        let (mut wire, _server) = serve_once(b"HTTP/1.0 200 OK\r\n\r\nall of it").await;
-        wire.send(get_root(), b"").await.unwrap();
-        let response = wire.receive(&Method::GET, true, false).await.unwrap();
-        assert_eq!(response.body.as_deref(), Some(&b"all of it"[..]));
-        assert!(!response.keep_alive);
-        let (mut wire, _server) =
-            serve_once(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort").await;
-        wire.send(get_root(), b"").await.unwrap();
-        assert!(matches!(
-            wire.receive(&Method::GET, false, false).await,
-            Err(WireError::Closed { started: true })
-        ));
-    }
-}
+#[path = "wire_tests.rs"]
+mod tests;
