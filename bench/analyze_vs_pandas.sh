@@ -14,7 +14,7 @@ ENTRIES="${ENTRIES:-50}"
 SECONDS_OF_HISTORY="${SECONDS_OF_HISTORY:-20000}"
 REPEAT="${REPEAT:-3}"
 WARMUP_S=60
-REAL_HISTORY="${REAL_HISTORY:-/work/shared/locust/step/step_stats_history.csv}"
+REAL_HISTORY="${REAL_HISTORY:-tests/fixtures/locust/step/step_stats_history.csv}"
 
 cd "$(dirname "$0")/.."
 ROOT="$PWD"

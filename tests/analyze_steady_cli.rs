@@ -10,7 +10,7 @@ use support::*;
 
 /// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
 /// ```text
-/// cd ../shared/locust && python3 -c "
+/// cd tests/fixtures/locust && python3 -c "
 /// import pandas as pd
 /// for d in ['step', 'constant', 'baseline', 'current', 'failing', 'no-full-history']:
 ///     df = pd.read_csv(f'{d}/{d}_stats_history.csv'); agg = df[df.Name == 'Aggregated']
@@ -63,7 +63,7 @@ fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
 
 /// Per-entry figures of the pandas recipe on `baseline` (pandas 3.1.1), computed once with:
 /// ```text
-/// cd ../shared/locust && python3 -c "
+/// cd tests/fixtures/locust && python3 -c "
 /// import pandas as pd
 /// df = pd.read_csv('baseline/baseline_stats_history.csv'); agg = df[df.Name == 'Aggregated']
 /// e = df[(df.Name != 'Aggregated') & (df.Timestamp >= agg.Timestamp.min() + 10)]

@@ -102,11 +102,11 @@ pub fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The real Locust files shared with the project.
+/// The real Locust runs in the repository (`tests/fixtures/locust`, described in its README.md).
 pub fn locust_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+        .join("tests")
+        .join("fixtures")
         .join("locust")
 }
 

@@ -346,7 +346,7 @@ mod tests {
         let path = dir.path().join("constant_stats_history.csv");
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/locust/constant/constant_stats_history.csv"),
+                .join("../../tests/fixtures/locust/constant/constant_stats_history.csv"),
             &path,
         )
         .expect("copy the history");

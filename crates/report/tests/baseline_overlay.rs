@@ -8,10 +8,10 @@ use captest_report::{build_page, ReportPage};
 
 fn locust(run: &str) -> (Run, Analysis) {
     let prefix = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/locust")
+        .join("../../tests/fixtures/locust")
         .join(run)
         .join(run);
-    let run = Run::load(&prefix).expect("the shared Locust files load");
+    let run = Run::load(&prefix).expect("the Locust fixtures load");
     let analysis = analyze(&run, &AnalyzeOptions::default()).expect("they analyze");
     (run, analysis)
 }

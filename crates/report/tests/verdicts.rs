@@ -8,10 +8,10 @@ use captest_report::tables::verdicts;
 
 fn locust(run: &str) -> Run {
     let prefix = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/locust")
+        .join("../../tests/fixtures/locust")
         .join(run)
         .join(run);
-    Run::load(&prefix).expect("the shared Locust files load")
+    Run::load(&prefix).expect("the Locust fixtures load")
 }
 
 #[test]

@@ -5,9 +5,9 @@ use crate::history::{read_with_polars, Percentiles};
 use crate::table::read_header;
 
 fn locust_histories() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/locust");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/locust");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("../shared/locust next to the repository")
+        .expect("tests/fixtures/locust in the repository")
         .filter_map(|d| d.ok())
         .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten())
         .filter_map(|f| f.ok().map(|f| f.path()))
