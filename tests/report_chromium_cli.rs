@@ -138,7 +138,7 @@ fn chromium(page: &Path, args: &[String]) -> Vec<u8> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("chromium is installed (.ci/run installs Debian's chromium package)");
+        .expect("chromium is installed (./test.sh installs Debian's chromium package)");
     let started = Instant::now();
     let mut stdout = child.stdout.take().expect("stdout");
     let reader = std::thread::spawn(move || {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite in one command, on a fresh Debian machine too: installs what the tests
+# need where it is missing, then runs `cargo test --workspace` with any extra arguments given
+# (`./test.sh report_`, `./test.sh -- --nocapture`). `./test.sh --install-only` only installs.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# What the tests run, one "COMMAND DEBIAN-PACKAGE" pair a line: the package is installed when the
+# command is missing (`command -v`; COMMAND may be a path, for tools outside a user's PATH). Add a
+# line for each new tool.
+PACKAGES=(
+  "chromium chromium"       # renders the HTML reports in the browser tests
+  "/usr/sbin/nginx nginx"   # a real third-party server (TLS, HTTP/2, gzip) for the client tests
+)
+
+missing=()
+for pair in "${PACKAGES[@]}"; do
+  read -r command package <<<"$pair"
+  command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  echo "test.sh: installing ${missing[*]}" >&2
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The formatter and the linter (.ci/run checks with them before the tests).
+for component in rustfmt clippy; do
+  subcommand=${component/rustfmt/fmt}
+  cargo "$subcommand" --version >/dev/null 2>&1 || rustup component add "$component"
+done
+
+if [ "${1:-}" = "--install-only" ]; then exit 0; fi
+exec cargo test --workspace "$@"
