@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest compare`, `check` and `baseline`: JUnit and Markdown outputs,
 //! absolute thresholds, the baseline store and bad input.
 
-mod support;
-
 use std::path::Path;
 
-use support::compare::*;
-use support::*;
+use crate::support::compare::*;
+use crate::support::*;
 
 #[test]
 fn junit_is_valid_xml_and_markdown_is_a_table() {

@@ -1,10 +1,8 @@
 //! Scenario files end to end: errors point at file:line:column before any request, and secrets
 //! never reach an output file.
 
-mod support;
-
-use support::scenario::*;
-use support::*;
+use crate::support::scenario::*;
+use crate::support::*;
 
 #[test]
 fn scenario_errors_name_file_line_and_column_before_any_request() {

@@ -1,5 +1,4 @@
 //! Helpers shared by the `captest analyze` end-to-end tests.
-#![allow(dead_code)]
 
 use super::{locust_dir, read_csv, run_captest};
 

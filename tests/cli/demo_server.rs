@@ -1,9 +1,7 @@
 //! End-to-end tests of `captest demo-server` and of `captest run` against it: nothing is lost,
 //! failures are what the server answered, history follows the load shape.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn stats_row<'a>(
     rows: &'a [std::collections::HashMap<String, String>],

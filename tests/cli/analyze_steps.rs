@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest analyze` on step runs: per-step figures and SLOs, knees, USL
 //! and breaking points.
 
-mod support;
-
 use std::path::Path;
 
-use support::analyze::*;
-use support::*;
+use crate::support::analyze::*;
+use crate::support::*;
 
 #[test]
 fn locust_step_run_has_its_knee_between_40_and_50_users() {

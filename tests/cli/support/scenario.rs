@@ -1,5 +1,4 @@
 //! Helpers shared by the scenario-file end-to-end tests.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

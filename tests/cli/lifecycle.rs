@@ -1,20 +1,18 @@
 //! End-to-end tests of a run's life against the demo server: users spawned at the asked rate, the
 //! console, SIGINT/SIGTERM with requests in flight, `kill -9`, and the HDR log read back.
 
-mod support;
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::{
+    captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
+};
 use base64::prelude::{Engine, BASE64_STANDARD};
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use support::{
-    captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
-};
 
 fn aggregated_history(prefix: &Path) -> Vec<HashMap<String, String>> {
     read_csv(&with_suffix(prefix, "_stats_history.csv"))

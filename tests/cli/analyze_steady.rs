@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest analyze`: steady state against the pandas recipe, runs without
 //! history or with too few steps, and bad input as one clear line with exit 2.
 
-mod support;
-
 use std::path::Path;
 
-use support::analyze::*;
-use support::*;
+use crate::support::analyze::*;
+use crate::support::*;
 
 /// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
 /// ```text

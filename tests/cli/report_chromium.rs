@@ -1,14 +1,12 @@
 //! End-to-end tests of `captest report` in a real browser (headless Chromium): names from the
 //! data are shown as text, every chart and table is built and the page is painted.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::report::*;
-use support::*;
+use crate::support::report::*;
+use crate::support::*;
 
 /// Markup in the data, each shown as text and never run.
 const SCRIPT: &str = "<script>alert(1)</script>";
@@ -121,8 +119,9 @@ fn names_errors_and_tracebacks_from_the_data_are_shown_as_text() {
     );
 }
 
-/// Runs headless Chromium with `args` on `page`, killing it after 60 s.
+/// Runs headless Chromium with `args` on `page`, killing it after 60 s; not beside load (`cores`).
 fn chromium(page: &Path, args: &[String]) -> Vec<u8> {
+    let _browser = crate::support::cores::Browser::start();
     let profile = tempfile::tempdir().expect("profile dir");
     let mut child = Command::new("chromium")
         .args([

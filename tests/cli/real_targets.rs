@@ -4,12 +4,10 @@
 
 use std::path::Path;
 
-mod support;
-
-use support::nginx::{self, Nginx};
-use support::proxy::TestProxy;
-use support::scenario::{stats_by_name, write};
-use support::*;
+use crate::support::nginx::{self, Nginx};
+use crate::support::proxy::TestProxy;
+use crate::support::scenario::{stats_by_name, write};
+use crate::support::*;
 
 /// `captest run` for `secs` seconds with `args`, `--csv PREFIX -q`; returns (exit code, stdout).
 fn load(args: &[&str], prefix: &Path, secs: &str) -> (i32, String) {

@@ -1,12 +1,10 @@
 //! `captest.toml`, profiles, `CAPTEST_*` variables and `--wait-for-target`: flag > env > profile >
 //! file, as in Locust.
 
-mod support;
-
 use std::path::Path;
 use std::process::Output;
 
-use support::*;
+use crate::support::*;
 
 fn in_dir(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = captest();

@@ -1,6 +1,5 @@
 //! A small harness for end-to-end tests of the `captest` binary: temp dirs, CSV reading, free
 //! loopback ports and demo servers started as child processes.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -9,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub mod analyze;
 pub mod compare;
+pub mod cores;
 pub mod nginx;
 pub mod proxy;
 pub mod report;
@@ -110,11 +110,14 @@ pub fn locust_dir() -> PathBuf {
         .join("locust")
 }
 
-/// A `captest demo-server` child process on a free loopback port; killed on drop.
+/// A `captest demo-server` child process on a free loopback port; killed on drop. While it is
+/// up, no headless browser runs (`cores`).
 pub struct DemoServer {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// Released after the server is killed.
+    _load: cores::Load,
 }
 
 impl DemoServer {
@@ -150,6 +153,7 @@ impl DemoServer {
     }
 
     fn spawn(extra: &[&str], stderr: Stdio) -> DemoServer {
+        let load = cores::Load::start();
         let default_bind: &[&str] = if extra.contains(&"--bind") {
             &[]
         } else {
@@ -173,7 +177,11 @@ impl DemoServer {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        DemoServer { child, url }
+        DemoServer {
+            child,
+            url,
+            _load: load,
+        }
     }
 
     /// What the server says it received (`GET /__counters`).

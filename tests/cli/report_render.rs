@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest report`: every set of real Locust files and a captest run render
 //! with their tables and charts, a long run stays small, and HTML is written at the end of runs.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::report::*;
-use support::*;
+use crate::support::report::*;
+use crate::support::*;
 
 const LOCUST_RUNS: [&str; 6] = [
     "step",

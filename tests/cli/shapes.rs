@@ -2,14 +2,12 @@
 //! off, stages from a file, arrival-rate stages, the in-flight bound and dropped iterations,
 //! continuous `rate`, `step --rate`, per-request timeouts and events/s per step.
 
-mod support;
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
 };
 

@@ -1,10 +1,8 @@
 //! Scenario files end to end: full URLs, event templates, step runs, sequences with captures,
 //! request timeouts and CSV data pools.
 
-mod support;
-
-use support::scenario::*;
-use support::*;
+use crate::support::scenario::*;
+use crate::support::*;
 
 #[test]
 fn a_full_url_sends_that_request_to_another_service() {

@@ -1,10 +1,8 @@
 //! End-to-end tests of `captest analyze`: capacity by Little's law, business events, rate limits
 //! and the terminal and Markdown outputs.
 
-mod support;
-
-use support::analyze::*;
-use support::*;
+use crate::support::analyze::*;
+use crate::support::*;
 
 #[test]
 fn constant_run_says_why_there_is_no_knee_and_events_use_the_weights() {

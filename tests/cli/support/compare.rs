@@ -1,5 +1,4 @@
 //! Helpers shared by the `captest compare`, `check` and `baseline` end-to-end tests.
-#![allow(dead_code)]
 
 use super::{locust_dir, run_captest};
 

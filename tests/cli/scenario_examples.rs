@@ -1,12 +1,10 @@
 //! Scenario files end to end: every example runs against the demo server without unexpected
 //! failures, and task and class weights, pacing, wait times and tags are honoured.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use support::scenario::*;
-use support::*;
+use crate::support::scenario::*;
+use crate::support::*;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

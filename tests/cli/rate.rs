@@ -2,9 +2,7 @@
 //! from the intended start shows a stalled server (coordinated omission), and the user count
 //! follows the stages second by second.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn aggregated(prefix: &std::path::Path, column: &str) -> f64 {
     let stats = read_csv(&with_suffix(prefix, "_stats.csv"));

@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest report`: a template directory overrides the built-in templates,
 //! and a baseline given by name is the one stored in `baselines/`.
 
-mod support;
-
 use std::path::Path;
 
-use support::report::*;
-use support::*;
+use crate::support::report::*;
+use crate::support::*;
 
 /// Runs `captest` with `args` in `dir` (where `baselines/` is looked up).
 fn captest_in(dir: &Path, args: &[&str]) -> std::process::Output {

@@ -1,12 +1,10 @@
 //! End-to-end tests of gates on captest runs: thresholds at the end of `captest run`,
 //! `--abort-on-fail`, and `captest compare` on two captest runs with their own event counts.
 
-mod support;
-
 use std::path::Path;
 
-use support::compare::*;
-use support::*;
+use crate::support::compare::*;
+use crate::support::*;
 
 #[test]
 fn run_applies_thresholds_at_the_end_and_writes_html_without_csv() {

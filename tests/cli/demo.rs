@@ -1,11 +1,10 @@
 //! `captest demo`: the whole job on the built-in target, end to end.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn demo_runs_step_load_analysis_and_report_on_the_embedded_server() {
+    let _load = crate::support::cores::Load::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let output = run_captest(&[
         "demo",

@@ -1,12 +1,10 @@
 //! End-to-end tests of `captest compare` on the real Locust baseline/current pair (GET /item/[id]
 //! made ~11 % slower, the rest unchanged but noisy): verdicts, noise tests and warmup.
 
-mod support;
-
 use std::path::Path;
 
-use support::compare::*;
-use support::*;
+use crate::support::compare::*;
+use crate::support::*;
 
 #[test]
 fn a_slower_endpoint_is_flagged_and_noise_is_not() {

@@ -1,5 +1,4 @@
 //! Helpers shared by the `captest report` end-to-end tests.
-#![allow(dead_code)]
 
 use super::run_captest;
 

@@ -1,11 +1,9 @@
 //! End-to-end tests of `captest run`: files, exit codes, failures, signals, bad input.
 
-mod support;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn csv_headers_match_real_locust_files_byte_for_byte() {

@@ -1,9 +1,7 @@
 //! `captest step` against the demo server, whose capacity is known: the breaking point it finds is
 //! checked against the truth (capacity 8 slots × 20 ms = 400 req/s, reached at 8 users).
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn step_run_stops_at_the_known_capacity() {

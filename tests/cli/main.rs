@@ -1,0 +1,27 @@
+//! End-to-end tests of the `captest` binary, as one test crate: one binary to build and link
+//! instead of one per file. Each module is one area; `support` holds the shared harness. The
+//! real Locust runs the tests compare against are in `tests/fixtures/locust`.
+
+mod support;
+
+mod analyze_capacity;
+mod analyze_steady;
+mod analyze_steps;
+mod compare_captest;
+mod compare_gates;
+mod compare_locust;
+mod config;
+mod demo;
+mod demo_server;
+mod lifecycle;
+mod rate;
+mod real_targets;
+mod report_chromium;
+mod report_render;
+mod report_templates;
+mod run;
+mod scenario_errors;
+mod scenario_examples;
+mod scenario_flows;
+mod shapes;
+mod step;
