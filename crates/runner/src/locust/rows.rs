@@ -1,4 +1,4 @@
-//! The cells of Locust's CSV rows, formatted as Locust formats them (see `shared/locust/FORMAT.md`):
+//! The cells of Locust's CSV rows, formatted as Locust formats them (see `tests/fixtures/locust/README.md`):
 //! Python float reprs, `N/A` for entries without requests, `0` (int) where Locust has an int
 //! default, percentiles bucketed and written as integers.
 
@@ -192,7 +192,7 @@ pub fn exception_rows(stats: &RunStats) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
-    /// The order of the four rows of `shared/locust/failing/failing_failures.csv`, which real Locust
+    /// The order of the four rows of `tests/fixtures/locust/failing/failing_failures.csv`, which real Locust
     /// sorted by this key.
     #[test]
     fn failure_order_matches_real_locust_file() {
