@@ -89,7 +89,6 @@ http {
     scgi_temp_path $TMP/nginx/scgi;
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache shared:SSL:10m;
-    http2_max_requests 100000000;
     server {
         listen 127.0.0.1:${PORT};
         listen 127.0.0.1:${TLS_PORT} ssl http2;
