@@ -8,6 +8,7 @@
 
 pub mod aggregator;
 pub mod client;
+pub mod coding;
 pub mod console;
 pub mod demo_server;
 pub mod dynamic;

@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+pub use crate::coding::Encoding;
+
 use http::header::CONTENT_ENCODING;
 use http::HeaderMap;
 
@@ -20,58 +22,6 @@ pub fn encodings(headers: &HeaderMap) -> Option<Vec<Encoding>> {
         .map(Encoding::parse)
         .collect();
     list.filter(|l| !l.is_empty())
-}
-
-/// A content coding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// gzip (RFC 1952).
-    Gzip,
-    /// zlib-wrapped deflate (RFC 1950), or raw deflate as some servers send it.
-    Deflate,
-    /// Brotli (RFC 7932).
-    Brotli,
-}
-
-impl Encoding {
-    fn parse(name: &str) -> Option<Encoding> {
-        match name.to_ascii_lowercase().as_str() {
-            "gzip" | "x-gzip" => Some(Encoding::Gzip),
-            "deflate" => Some(Encoding::Deflate),
-            "br" => Some(Encoding::Brotli),
-            _ => None,
-        }
-    }
-
-    /// The coding's name as in the header.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gzip",
-            Encoding::Deflate => "deflate",
-            Encoding::Brotli => "br",
-        }
-    }
-
-    /// A reader of `body` decoded.
-    fn reader<'a>(self, body: &'a [u8]) -> Box<dyn Read + 'a> {
-        match self {
-            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(body)),
-            // zlib-wrapped as the RFC says, or raw deflate as some servers send it.
-            Encoding::Deflate if is_zlib_header(body) => {
-                Box::new(flate2::read::ZlibDecoder::new(body))
-            }
-            Encoding::Deflate => Box::new(flate2::read::DeflateDecoder::new(body)),
-            Encoding::Brotli => Box::new(brotli::Decompressor::new(body, 8192)),
-        }
-    }
-}
-
-/// Whether `body` starts with a zlib header (deflate method, check bits).
-fn is_zlib_header(body: &[u8]) -> bool {
-    match body {
-        [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
-        _ => false,
-    }
 }
 
 fn failure(encoding: Encoding, error: &std::io::Error) -> String {

@@ -8,6 +8,8 @@ use std::io::Write;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 
+pub use crate::coding::Encoding;
+
 use super::answer::Answer;
 use super::handler::Incoming;
 use super::routes::Route;
@@ -16,51 +18,6 @@ use super::routes::Route;
 pub const DEFAULT_COMPRESSED_SIZE: usize = 10_000;
 /// The largest `size` `/compressed/...` accepts.
 pub const MAX_COMPRESSED_SIZE: usize = 64 * 1024 * 1024;
-
-/// A content coding the server can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// `gzip` (RFC 1952).
-    Gzip,
-    /// `deflate`: the zlib format (RFC 1950), as HTTP defines it.
-    Deflate,
-    /// `br` (RFC 7932).
-    Brotli,
-}
-
-impl Encoding {
-    /// The coding's name in `Content-Encoding`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gzip",
-            Encoding::Deflate => "deflate",
-            Encoding::Brotli => "br",
-        }
-    }
-
-    /// `data` encoded this way.
-    pub fn encode(self, data: &[u8]) -> std::io::Result<Vec<u8>> {
-        let out = Vec::with_capacity(data.len() / 4 + 64);
-        match self {
-            Encoding::Gzip => {
-                let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
-                encoder.write_all(data)?;
-                encoder.finish()
-            }
-            Encoding::Deflate => {
-                let mut encoder = flate2::write::ZlibEncoder::new(out, flate2::Compression::fast());
-                encoder.write_all(data)?;
-                encoder.finish()
-            }
-            Encoding::Brotli => {
-                let mut encoder = brotli::CompressorWriter::new(out, 4096, 5, 22);
-                encoder.write_all(data)?;
-                // Finishes the stream (writing to a Vec cannot fail).
-                Ok(encoder.into_inner())
-            }
-        }
-    }
-}
 
 /// The coding to answer a request with these headers in: gzip if accepted, else br, else
 /// deflate; `None` when none is (q-values are ignored, except that `q=0` refuses a coding).
