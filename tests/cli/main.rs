@@ -13,6 +13,7 @@ mod compare_locust;
 mod config;
 mod demo;
 mod demo_server;
+mod golden;
 mod lifecycle;
 mod rate;
 mod real_targets;

@@ -1,0 +1,104 @@
+//! The table of recorded commands: every Locust fixture run through `analyze`, `compare`,
+//! `check` and `report`, in each output format and with the main options. Paths are relative to
+//! the test's working directory, which holds the fixtures' CSV files under `locust/RUN/`.
+
+/// One recorded command.
+pub struct Case {
+    /// The recordings' file stem in `tests/fixtures/golden/` (unique).
+    pub name: &'static str,
+    /// The arguments after `captest`.
+    pub args: &'static [&'static str],
+    /// A file the command writes (relative to the working directory), recorded as
+    /// `NAME.EXTENSION` with the file's extension.
+    pub writes: Option<&'static str>,
+}
+
+/// A case whose only outputs are its exit code, stdout and stderr.
+const fn case(name: &'static str, args: &'static [&'static str]) -> Case {
+    Case {
+        name,
+        args,
+        writes: None,
+    }
+}
+
+/// A case that also writes `file`.
+const fn writing(name: &'static str, args: &'static [&'static str], file: &'static str) -> Case {
+    Case {
+        name,
+        args,
+        writes: Some(file),
+    }
+}
+
+/// The fixture runs' prefixes.
+const BASELINE: &str = "locust/baseline/baseline";
+const CURRENT: &str = "locust/current/current";
+const CONSTANT: &str = "locust/constant/constant";
+const FAILING: &str = "locust/failing/failing";
+const STEP: &str = "locust/step/step";
+const NO_FULL_HISTORY: &str = "locust/no-full-history/no-full-history";
+
+/// Every recorded case, in the order they run (one case a line, as a table: not formatted).
+#[rustfmt::skip]
+pub const CASES: &[Case] = &[
+    // analyze: each run by its history file (text) and by its prefix (JSON, Markdown), then
+    // with 20 s of warmup left out (`no-full-history`'s history is Aggregated only: its entries
+    // come from `_stats.csv`).
+    case("analyze_baseline_text", &["analyze", "locust/baseline/baseline_stats_history.csv"]),
+    case("analyze_baseline_json", &["analyze", BASELINE, "--json"]),
+    case("analyze_baseline_markdown", &["analyze", BASELINE, "--markdown"]),
+    case("analyze_baseline_warmup_text", &["analyze", BASELINE, "--warmup", "20s"]),
+    case("analyze_baseline_warmup_json", &["analyze", BASELINE, "--warmup", "20s", "--json"]),
+    case("analyze_current_text", &["analyze", "locust/current/current_stats_history.csv"]),
+    case("analyze_current_json", &["analyze", CURRENT, "--json"]),
+    case("analyze_current_markdown", &["analyze", CURRENT, "--markdown"]),
+    case("analyze_current_warmup_json", &["analyze", CURRENT, "--warmup", "20s", "--json"]),
+    case("analyze_constant_text", &["analyze", "locust/constant/constant_stats_history.csv"]),
+    case("analyze_constant_json", &["analyze", CONSTANT, "--json"]),
+    case("analyze_constant_markdown", &["analyze", CONSTANT, "--markdown"]),
+    case("analyze_constant_warmup_json", &["analyze", CONSTANT, "--warmup", "20s", "--json"]),
+    case("analyze_failing_text", &["analyze", "locust/failing/failing_stats_history.csv"]),
+    case("analyze_failing_json", &["analyze", FAILING, "--json"]),
+    case("analyze_failing_markdown", &["analyze", FAILING, "--markdown"]),
+    case("analyze_failing_warmup_json", &["analyze", FAILING, "--warmup", "20s", "--json"]),
+    case("analyze_step_text", &["analyze", "locust/step/step_stats_history.csv"]),
+    case("analyze_step_json", &["analyze", STEP, "--json"]),
+    case("analyze_step_markdown", &["analyze", STEP, "--markdown"]),
+    case("analyze_step_warmup_text", &["analyze", STEP, "--warmup", "20s"]),
+    case("analyze_step_warmup_json", &["analyze", STEP, "--warmup", "20s", "--json"]),
+    case("analyze_no-full-history_text", &["analyze", "locust/no-full-history/no-full-history_stats_history.csv"]),
+    case("analyze_no-full-history_json", &["analyze", NO_FULL_HISTORY, "--json"]),
+    case("analyze_no-full-history_markdown", &["analyze", NO_FULL_HISTORY, "--markdown"]),
+    case("analyze_no-full-history_warmup_json", &["analyze", NO_FULL_HISTORY, "--warmup", "20s", "--json"]),
+    // analyze options: event weights, a planned user count, SLO and think time, step settle.
+    case("analyze_constant_events_text", &["analyze", CONSTANT, "--events", "POST /api/v1/event/batch=20", "--events", "/api/v1/event=1"]),
+    case("analyze_constant_events_json", &["analyze", CONSTANT, "--events", "POST /api/v1/event/batch=20", "--events", "/api/v1/event=1", "--json"]),
+    case("analyze_step_capacity_text", &["analyze", STEP, "--users", "80", "--think-time", "0.3s", "--slo", "p95<200ms"]),
+    case("analyze_step_capacity_json", &["analyze", STEP, "--users", "80", "--think-time", "0.3s", "--slo", "p95<200ms", "--json"]),
+    case("analyze_step_settle_json", &["analyze", STEP, "--step-settle", "5s", "--json"]),
+    // compare baseline current: the planted GET /item/[id] regression, in every format, on the
+    // whole runs' totals and on the steady windows after 20 s of warmup.
+    case("compare_text", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%"]),
+    case("compare_json", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--json"]),
+    case("compare_markdown", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--markdown"]),
+    writing("compare_junit", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--junit", "compare_junit.xml"], "compare_junit.xml"),
+    case("compare_warmup_text", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
+    case("compare_warmup_json", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s", "--json"]),
+    case("compare_warmup_markdown", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s", "--markdown"]),
+    writing("compare_warmup_junit", &["compare", BASELINE, CURRENT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s", "--json", "--junit", "compare_warmup_junit.xml"], "compare_warmup_junit.xml"),
+    // compare options: scoped and other metrics' rules, --strict, --alpha, events, reversed runs.
+    case("compare_rules_json", &["compare", BASELINE, CURRENT, "--fail-on", "GET /item/[id]:p99+50ms", "--fail-on", "rps-5%", "--fail-on", "errors+1pp", "--fail-on", "median+5ms", "--fail-on", "max+20%", "--fail-on", "fail_count+10", "--warmup", "20s", "--json"]),
+    case("compare_strict_text", &["compare", BASELINE, CURRENT, "--fail-on", "p95+10%", "--warmup", "20s", "--strict"]),
+    case("compare_alpha_text", &["compare", BASELINE, CURRENT, "--fail-on", "avg+5%", "--warmup", "20s", "--alpha", "0.001"]),
+    case("compare_events_json", &["compare", BASELINE, CURRENT, "--fail-on", "events-5%", "--events", "POST /api/v1/event/batch=20", "--warmup", "20s", "--json"]),
+    case("compare_reversed_text", &["compare", CURRENT, BASELINE, "--fail-on", "avg+8%", "--warmup", "20s"]),
+    // compare the baseline with each other run: another load, failures, a history without
+    // entries (stats fallback), a step load.
+    case("compare_constant_text", &["compare", BASELINE, CONSTANT, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
+    case("compare_failing_text", &["compare", BASELINE, FAILING, "--fail-on", "avg+8%", "--fail-on", "errors+1pp", "--warmup", "20s"]),
+    case("compare_failing_json", &["compare", BASELINE, FAILING, "--fail-on", "avg+8%", "--fail-on", "errors+1pp", "--warmup", "20s", "--json"]),
+    case("compare_no-full-history_text", &["compare", BASELINE, NO_FULL_HISTORY, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
+    case("compare_no-full-history_json", &["compare", BASELINE, NO_FULL_HISTORY, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s", "--json"]),
+    case("compare_step_text", &["compare", BASELINE, STEP, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
+];
