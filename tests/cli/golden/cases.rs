@@ -101,4 +101,19 @@ pub const CASES: &[Case] = &[
     case("compare_no-full-history_text", &["compare", BASELINE, NO_FULL_HISTORY, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
     case("compare_no-full-history_json", &["compare", BASELINE, NO_FULL_HISTORY, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s", "--json"]),
     case("compare_step_text", &["compare", BASELINE, STEP, "--fail-on", "avg+8%", "--fail-on", "p95+10%", "--warmup", "20s"]),
+    // check: the README's thresholds on every run, every format on baseline and failing, and
+    // scoped thresholds and other metrics on step.
+    case("check_baseline_text", &["check", BASELINE, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_baseline_json", &["check", BASELINE, "--threshold", "avg<200ms", "--threshold", "errors<1%", "--json"]),
+    case("check_baseline_markdown", &["check", BASELINE, "--threshold", "avg<200ms", "--threshold", "errors<1%", "--markdown"]),
+    writing("check_baseline_junit", &["check", BASELINE, "--threshold", "avg<200ms", "--threshold", "errors<1%", "--junit", "check_baseline_junit.xml"], "check_baseline_junit.xml"),
+    case("check_current_text", &["check", CURRENT, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_constant_text", &["check", CONSTANT, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_failing_text", &["check", FAILING, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_failing_json", &["check", FAILING, "--threshold", "avg<200ms", "--threshold", "errors<1%", "--json"]),
+    writing("check_failing_junit", &["check", FAILING, "--threshold", "avg<200ms", "--threshold", "errors<1%", "--markdown", "--junit", "check_failing_junit.xml"], "check_failing_junit.xml"),
+    case("check_step_text", &["check", STEP, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_step_scoped_markdown", &["check", STEP, "--threshold", "GET /items:p99<1s", "--threshold", "rps>100rps", "--threshold", "p95<300ms", "--threshold", "POST /api/v1/event/batch:errors<10%", "--markdown"]),
+    case("check_no-full-history_text", &["check", NO_FULL_HISTORY, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
+    case("check_events_json", &["check", CONSTANT, "--threshold", "events>100", "--events", "POST /api/v1/event/batch=20", "--json"]),
 ];
