@@ -116,4 +116,11 @@ pub const CASES: &[Case] = &[
     case("check_step_scoped_markdown", &["check", STEP, "--threshold", "GET /items:p99<1s", "--threshold", "rps>100rps", "--threshold", "p95<300ms", "--threshold", "POST /api/v1/event/batch:errors<10%", "--markdown"]),
     case("check_no-full-history_text", &["check", NO_FULL_HISTORY, "--threshold", "avg<200ms", "--threshold", "errors<1%"]),
     case("check_events_json", &["check", CONSTANT, "--threshold", "events>100", "--events", "POST /api/v1/event/batch=20", "--json"]),
+    // report: every run, a baseline overlay, a warmup shade, the default output name.
+    writing("report_baseline", &["report", BASELINE, "-o", "report_baseline.html"], "report_baseline.html"),
+    writing("report_current_vs_baseline", &["report", CURRENT, "--baseline", BASELINE, "-o", "report_current_vs_baseline.html"], "report_current_vs_baseline.html"),
+    writing("report_constant", &["report", CONSTANT, "-o", "report_constant.html"], "report_constant.html"),
+    writing("report_failing", &["report", FAILING, "-o", "report_failing.html"], "report_failing.html"),
+    writing("report_step_warmup_vs_constant", &["report", STEP, "--warmup", "20s", "--baseline", CONSTANT, "-o", "report_step_warmup_vs_constant.html"], "report_step_warmup_vs_constant.html"),
+    writing("report_no-full-history_default_output", &["report", NO_FULL_HISTORY], "locust/no-full-history/no-full-history_report.html"),
 ];
