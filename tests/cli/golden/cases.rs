@@ -123,4 +123,8 @@ pub const CASES: &[Case] = &[
     writing("report_failing", &["report", FAILING, "-o", "report_failing.html"], "report_failing.html"),
     writing("report_step_warmup_vs_constant", &["report", STEP, "--warmup", "20s", "--baseline", CONSTANT, "-o", "report_step_warmup_vs_constant.html"], "report_step_warmup_vs_constant.html"),
     writing("report_no-full-history_default_output", &["report", NO_FULL_HISTORY], "locust/no-full-history/no-full-history_report.html"),
+    // bad input: one line on stderr, exit 2.
+    case("error_analyze_missing_run", &["analyze", "locust/missing/missing"]),
+    case("error_compare_bad_rule", &["compare", BASELINE, CURRENT, "--fail-on", "p95+"]),
+    case("error_check_unknown_metric", &["check", BASELINE, "--threshold", "speed<1ms"]),
 ];
