@@ -12,6 +12,9 @@ use super::target::Origin;
 #[derive(Debug, Default)]
 pub struct CookieJar {
     store: CookieStore,
+    /// Whether a cookie was stored since the jar was made or cleared (cookie_store has no
+    /// cheap emptiness test; this spares a per-request walk of its maps while nothing is set).
+    filled: bool,
 }
 
 /// The URL a request goes to, as the jar matches cookies against it.
@@ -22,12 +25,13 @@ pub fn request_url(origin: &Origin, path_and_query: &str) -> Option<url::Url> {
 impl CookieJar {
     /// Whether the jar holds no cookie (then nothing is looked up per request).
     pub fn is_empty(&self) -> bool {
-        self.store.iter_any().next().is_none()
+        !self.filled || self.store.iter_any().next().is_none()
     }
 
     /// Forgets every cookie (a new user, or a new iteration of the open model).
     pub fn clear(&mut self) {
         self.store.clear();
+        self.filled = false;
     }
 
     /// The `Cookie` header for a request to `url`, if any cookie applies.
@@ -64,6 +68,7 @@ impl CookieJar {
             .filter_map(|value| value.to_str().ok())
             .filter_map(|text| RawCookie::parse(text.to_owned()).ok());
         self.store.store_response_cookies(cookies, url);
+        self.filled = true;
     }
 
     /// Whether a request's own headers already carry a `Cookie` (then the jar stays out of it,

@@ -94,6 +94,8 @@ impl H2 {
         }
         Ok(WireResponse {
             status: parts.status,
+            encoded: parts.headers.contains_key(CONTENT_ENCODING),
+            set_cookie: parts.headers.contains_key(http::header::SET_COOKIE),
             headers: parts.headers,
             content_length: length,
             body: kept.map(BytesMut::freeze),

@@ -7,6 +7,7 @@ mod connection;
 mod cookies;
 mod decode;
 mod h2;
+mod head;
 mod proxy;
 mod redirect;
 mod session;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{
     AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, PROXY_AUTHORIZATION,
-    SET_COOKIE, TRANSFER_ENCODING,
+    TRANSFER_ENCODING,
 };
 use http::{HeaderMap, HeaderValue, Method};
 use rustls::ClientConfig;
@@ -73,6 +73,12 @@ fn hop_headers(original: &HeaderMap, chain: &Chain, auth: Option<&HeaderValue>) 
     headers
 }
 
+/// An empty header map, for requests the session adds no header to.
+fn no_headers() -> &'static HeaderMap {
+    static EMPTY: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(HeaderMap::new)
+}
+
 /// The exchange of a final response, its body decoded when asked.
 fn finish(response: WireResponse, options: RequestOptions) -> Result<Exchange, FailureKind> {
     let WireResponse {
@@ -80,9 +86,10 @@ fn finish(response: WireResponse, options: RequestOptions) -> Result<Exchange, F
         headers,
         mut content_length,
         mut body,
+        encoded,
         ..
     } = response;
-    if options.decompress {
+    if options.decompress && encoded {
         if let (Some(encodings), Some(raw)) = (decode::encodings(&headers), body.as_ref()) {
             if !raw.is_empty() {
                 let failed = |text: String| FailureKind::Other(text.into());
@@ -202,13 +209,20 @@ impl Session {
 
     /// The headers the session adds to a hop: URL credentials, the jar's cookies, `Connection:
     /// close` without keep-alive, `Proxy-Authorization` for a proxy that forwards it. `url` is
-    /// the hop's URL once parsed for the jar.
+    /// the hop's URL once parsed for the jar. `None` when there is none to add (most requests:
+    /// then no map is made and dropped per request).
     fn extra_headers(
         &self,
         hop: &Hop<'_>,
         proxy: Option<&Proxy>,
         url: &mut Option<url::Url>,
-    ) -> HeaderMap {
+    ) -> Option<HeaderMap> {
+        let plain = hop.redirected || hop.target.basic_auth().is_none();
+        let no_cookies = self.jar.as_ref().is_none_or(CookieJar::is_empty);
+        let no_proxy_auth = proxy.is_none_or(|p| p.authorization.is_none());
+        if plain && no_cookies && self.client.keepalive && no_proxy_auth {
+            return None;
+        }
         let mut extra = HeaderMap::new();
         if let (Some(auth), false) = (hop.target.basic_auth(), hop.redirected) {
             if !hop.headers.contains_key(AUTHORIZATION) {
@@ -231,12 +245,15 @@ impl Session {
                 extra.insert(PROXY_AUTHORIZATION, auth.clone());
             }
         }
-        extra
+        Some(extra)
     }
 
     /// The route to `origin` (its connection and proxy), opened on first use; at most
     /// [`MAX_ORIGINS`] are kept, the oldest closed first.
     fn route_to(&mut self, origin: &Origin) -> usize {
+        if self.routes.first().is_some_and(|r| r.origin == *origin) {
+            return 0; // the run's own target, nearly always
+        }
         if let Some(index) = self.routes.iter().position(|r| r.origin == *origin) {
             return index;
         }
@@ -285,7 +302,7 @@ impl Session {
             request_target,
             host: hop.target.host_header(),
             headers: hop.headers,
-            extra: &extra,
+            extra: extra.as_ref().unwrap_or(no_headers()),
             defaults: &client.defaults,
         };
         let dial = Dial {
@@ -306,7 +323,7 @@ impl Session {
             )
             .await?;
         if let Some(jar) = jar.as_mut() {
-            if response.headers.contains_key(SET_COOKIE) {
+            if response.set_cookie {
                 if let Some(url) = url.or_else(|| request_url(origin, hop.path)) {
                     jar.store(&url, &response.headers);
                 }

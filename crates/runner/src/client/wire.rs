@@ -4,12 +4,11 @@
 //! own task, with no connection task, channel or per-request allocation beyond the response.
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{
-    HeaderName, HeaderValue, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, TRANSFER_ENCODING,
-};
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
 use http::{HeaderMap, Method, StatusCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 
+use super::head::{BodyKind, HeadFacts};
 use super::stream::Stream;
 
 /// Most response headers parsed.
@@ -51,16 +50,10 @@ pub struct WireResponse {
     pub body: Option<Bytes>,
     /// Whether the connection may carry another request.
     pub keep_alive: bool,
-}
-
-/// Whether header `name` lists `token` (comma-separated, any case).
-fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    /// Whether the response has a `Content-Encoding`.
+    pub encoded: bool,
+    /// Whether the response sets cookies.
+    pub set_cookie: bool,
 }
 
 /// The head of one request.
@@ -84,12 +77,20 @@ impl<'a> RequestHead<'a> {
     /// The headers sent: the request's own, the client's extra ones, then each default the
     /// request did not set.
     pub fn header_lines(&self) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> + 'a {
+        self.headers
+            .iter()
+            .chain(self.extra)
+            .chain(self.unset_defaults())
+    }
+
+    /// The defaults neither the request nor the client set.
+    pub fn unset_defaults(&self) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> + 'a {
         let (own, extra) = (self.headers, self.extra);
-        own.iter().chain(extra).chain(
-            self.defaults
-                .iter()
-                .filter(move |(name, _)| !own.contains_key(*name) && !extra.contains_key(*name)),
-        )
+        // Most requests set none of their own: then every default goes, with no lookup.
+        let alone = own.is_empty() && extra.is_empty();
+        self.defaults.iter().filter(move |(name, _)| {
+            alone || (!own.contains_key(*name) && !extra.contains_key(*name))
+        })
     }
 }
 
@@ -99,47 +100,6 @@ pub struct Wire {
     stream: Stream,
     input: BytesMut,
     output: Vec<u8>,
-}
-
-enum BodyKind {
-    Length(u64),
-    Chunked,
-    UntilClose,
-}
-
-/// How the body of a response to `method` is delimited, and whether the connection may carry
-/// another request after it.
-fn body_kind(
-    method: &Method,
-    status: StatusCode,
-    headers: &HeaderMap,
-    version_minor: u8,
-) -> Result<(BodyKind, bool), WireError> {
-    let keep_alive = if version_minor == 0 {
-        has_token(headers, CONNECTION, "keep-alive")
-    } else {
-        !has_token(headers, CONNECTION, "close")
-    };
-    let no_body = *method == Method::HEAD
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
-    if no_body {
-        return Ok((BodyKind::Length(0), keep_alive));
-    }
-    if has_token(headers, TRANSFER_ENCODING, "chunked") {
-        return Ok((BodyKind::Chunked, keep_alive));
-    }
-    match headers.get(CONTENT_LENGTH) {
-        Some(length) => {
-            let length = length
-                .to_str()
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or_else(|| WireError::Malformed("invalid content-length".into()))?;
-            Ok((BodyKind::Length(length), keep_alive))
-        }
-        None => Ok((BodyKind::UntilClose, false)),
-    }
 }
 
 impl Wire {
@@ -187,10 +147,13 @@ impl Wire {
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b"\r\n");
         };
-        for (name, value) in head.header_lines() {
+        for (name, value) in head.headers {
             if name != CONTENT_LENGTH && name != http::header::HOST {
                 line(name, value);
             }
+        }
+        for (name, value) in head.extra.iter().chain(head.unset_defaults()) {
+            line(name, value);
         }
         let method = head.method;
         if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
@@ -227,7 +190,10 @@ impl Wire {
         decode: bool,
     ) -> Result<WireResponse, WireError> {
         loop {
-            let (status, headers, head_len, version_minor) = loop {
+            let (status, headers, facts, head_len, version_minor) = loop {
+                if self.input.is_empty() {
+                    self.fill(false).await?; // nothing to parse yet
+                }
                 let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let mut response = httparse::Response::new(&mut slots);
                 match response.parse(&self.input) {
@@ -235,14 +201,17 @@ impl Wire {
                         let status = StatusCode::from_u16(response.code.unwrap_or(0))
                             .map_err(|_| WireError::Malformed("invalid status code".into()))?;
                         let mut headers = HeaderMap::with_capacity(response.headers.len());
+                        let mut facts = HeadFacts::default();
                         for header in response.headers.iter() {
                             let name = HeaderName::from_bytes(header.name.as_bytes())
                                 .map_err(|_| WireError::Malformed("invalid header name".into()))?;
                             let value = HeaderValue::from_bytes(header.value)
                                 .map_err(|_| WireError::Malformed("invalid header value".into()))?;
+                            facts.note(header.name, header.value);
                             headers.append(name, value);
                         }
-                        break (status, headers, head_len, response.version.unwrap_or(1));
+                        let minor = response.version.unwrap_or(1);
+                        break (status, headers, facts, head_len, minor);
                     }
                     Ok(httparse::Status::Partial) => {
                         if self.input.len() > MAX_HEAD_BYTES {
@@ -258,8 +227,8 @@ impl Wire {
             if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
                 continue; // 100 Continue and friends: the real response follows.
             }
-            let (kind, keep_alive) = body_kind(method, status, &headers, version_minor)?;
-            let keep = keep_body || (decode && headers.contains_key(CONTENT_ENCODING));
+            let (kind, keep_alive) = facts.body_kind(method, status, version_minor)?;
+            let keep = keep_body || (decode && facts.encoded);
             let mut kept = keep.then(BytesMut::new);
             let content_length = self.read_body(kind, kept.as_mut()).await?;
             return Ok(WireResponse {
@@ -268,6 +237,8 @@ impl Wire {
                 content_length,
                 body: kept.map(BytesMut::freeze),
                 keep_alive,
+                encoded: facts.encoded,
+                set_cookie: facts.set_cookie,
             });
         }
     }
