@@ -76,10 +76,8 @@ impl HeadFacts {
                 }
             },
             10 if is(name, b"Set-Cookie") => self.set_cookie = true,
-            14 if is(name, b"Content-Length") => {
-                if self.content_length.is_none() {
-                    self.content_length = Some(length(value));
-                }
+            14 if self.content_length.is_none() && is(name, b"Content-Length") => {
+                self.content_length = Some(length(value));
             }
             16 if is(name, b"Content-Encoding") => self.encoded = true,
             17 if is(name, b"Transfer-Encoding") => {
