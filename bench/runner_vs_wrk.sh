@@ -12,7 +12,7 @@
 #   handshake  TLS, a connection per request: captest --no-keepalive vs wrk -H 'Connection: close'
 #   templated  the templated scenario vs its fixed twin (rendering cost), plain HTTP
 # BEFORE=/path/to/older/captest adds that binary's plain-HTTP figure to the same run (a change's
-# before/after). Each line prints the RPS of both, their ratio, and captest's CPU-s per 100k
+# before/after), sending the same three headers (bench/plain_headers.toml). Each line prints the RPS of both, their ratio, and captest's CPU-s per 100k
 # requests. DURATION (default 15s) sets each measurement's length. All traffic goes to
 # 127.0.0.1:18280 (plain) and 127.0.0.1:18643 (TLS, h2) only; every run is bounded by DURATION.
 set -euo pipefail
@@ -170,7 +170,9 @@ for mode in $MODES; do
         captest_run plain "$CAPTEST" --host "$URL" -u 50 -r 50
         compare plain plain wrk-plain
         if [ -n "${BEFORE:-}" ]; then
-            captest_run before "$BEFORE" --host "$URL" -u 50 -r 50
+            # The older binary may predate the default headers: bench/plain_headers.toml writes
+            # them out, so both put the same bytes on the wire.
+            captest_run before "$BEFORE" bench/plain_headers.toml --host "$URL" -u 50 -r 50
             compare before before wrk-plain
         fi
         ;;

@@ -113,14 +113,22 @@ impl Wire {
     }
 
     /// Whether the server closed (or wrote to) this idle connection: a request must not be
-    /// sent on it. Looks without waiting; TLS records that carry no data (session tickets) are
-    /// taken in by the TLS layer on the way.
+    /// sent on it. Looks without waiting, as urllib3 does before reusing a connection. On plain
+    /// TCP it reads tokio's readiness (no system call, no waker, unless the socket is marked
+    /// readable); on TLS it reads through the TLS layer, which takes in records that carry no
+    /// data (session tickets) on the way.
     pub fn dropped(&mut self) -> bool {
         if !self.input.is_empty() {
             return true; // bytes nobody asked for
         }
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let mut probe = [0u8; 1];
+        if let Stream::Plain(tcp) = &self.stream {
+            return match tcp.try_read(&mut probe) {
+                Err(error) => error.kind() != std::io::ErrorKind::WouldBlock,
+                Ok(_) => true, // end of stream, or unsolicited bytes
+            };
+        }
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let mut buf = ReadBuf::new(&mut probe);
         match std::pin::Pin::new(&mut self.stream).poll_read(&mut cx, &mut buf) {
             std::task::Poll::Pending => false,
