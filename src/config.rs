@@ -1,8 +1,8 @@
 //! `captest.toml`: every load flag can come from a config file in the working directory (or
 //! `--config FILE`), with named profiles (`[profiles.stress]`, chosen with `--profile stress`).
 //! Precedence, as in Locust: command-line flag > `CAPTEST_*` environment variable > profile >
-//! top level of the file. The file's settings are handed to clap as the environment variables it
-//! already reads, so one parser serves all three sources.
+//! top level of the file. The file's settings become the defaults of the flags whose `CAPTEST_*`
+//! variables name them, so one parser (clap) serves all three sources.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +54,7 @@ pub const SETTINGS: &[&str] = &[
     "CAPTEST_NO_KEEPALIVE",
     "CAPTEST_PROXY",
     "CAPTEST_USER_AGENT",
+    "CAPTEST_BASELINES",
 ];
 
 /// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.
@@ -122,9 +123,48 @@ fn settings(
         .collect()
 }
 
-/// Reads the config file (if any) and exports its settings as `CAPTEST_*` variables that are not
-/// already set. Call before parsing the command line, before any thread starts.
-pub fn apply(args: &[String]) -> anyhow::Result<()> {
+/// Settings from the config file, by the `CAPTEST_*` variable of the flag each sets, in order of
+/// precedence (the profile's before the top level's).
+#[derive(Debug, Default)]
+pub struct Defaults {
+    settings: Vec<(String, String)>,
+}
+
+impl Defaults {
+    /// The value the file gives the flag read from environment variable `name`.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `command` with each flag's default taken from the file, for every flag that has a
+    /// `CAPTEST_*` variable and whose variable is not set (a flag beats its variable, which
+    /// beats the file: clap reads the flag, then the variable, then this default).
+    pub fn apply(&self, command: clap::Command) -> clap::Command {
+        if self.settings.is_empty() {
+            return command;
+        }
+        let command = command.mut_args(|arg| self.default_of(arg));
+        command.mut_subcommands(|sub| self.apply(sub))
+    }
+
+    fn default_of(&self, arg: clap::Arg) -> clap::Arg {
+        let name = arg.get_env().and_then(|e| e.to_str()).map(str::to_owned);
+        match name.filter(|n| std::env::var_os(n).is_none()) {
+            Some(name) => match self.get(&name) {
+                Some(value) => arg.default_value(value.to_owned()),
+                None => arg,
+            },
+            None => arg,
+        }
+    }
+}
+
+/// Reads the config file (if any): the settings it gives, for [`Defaults::apply`] to hand to
+/// clap (no environment variable is set).
+pub fn load(args: &[String]) -> anyhow::Result<Defaults> {
     let given = flag_value(args, "config").map(PathBuf::from);
     let path = match &given {
         Some(path) => path.clone(),
@@ -138,7 +178,7 @@ pub fn apply(args: &[String]) -> anyhow::Result<()> {
         if let Some(profile) = profile {
             bail!("--profile {profile}: no captest.toml in this directory (or give --config FILE)");
         }
-        return Ok(());
+        return Ok(Defaults::default());
     }
     let source = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
@@ -169,13 +209,7 @@ pub fn apply(args: &[String]) -> anyhow::Result<()> {
         chosen.extend(settings(&path, selected, &format!(" in profile {name}"))?);
     }
     chosen.extend(settings(&path, &table, "")?);
-    for (name, value) in chosen {
-        if std::env::var_os(&name).is_none() {
-            // Single-threaded here: nothing else reads the environment concurrently.
-            std::env::set_var(&name, value);
-        }
-    }
-    Ok(())
+    Ok(Defaults { settings: chosen })
 }
 
 #[cfg(test)]
@@ -189,9 +223,7 @@ mod tests {
     #[test]
     fn every_load_flag_is_a_setting_named_after_it() {
         let cli = crate::Cli::command();
-        // The scenario is positional: the load commands read its variable themselves.
-        let mut used =
-            std::collections::BTreeSet::from([crate::commands::load::SCENARIO_VAR.to_owned()]);
+        let mut used = std::collections::BTreeSet::new();
         for command in ["run", "step", "rate"] {
             let sub = cli.find_subcommand(command).expect("subcommand");
             for arg in sub.get_arguments() {

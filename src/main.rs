@@ -9,7 +9,7 @@ mod config;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// captest: Locust-compatible load tests, capacity analysis and regression gates.
 #[derive(Debug, Parser)]
@@ -23,6 +23,15 @@ struct Cli {
     /// Profile of the config file to apply (e.g. basic, stress, spike).
     #[arg(long, global = true)]
     profile: Option<String>,
+    /// Directory of stored baselines, where `baseline save` writes and `compare`, `check` and
+    /// `report --baseline` look names up.
+    #[arg(
+        long,
+        global = true,
+        env = "CAPTEST_BASELINES",
+        default_value = "baselines"
+    )]
+    baselines: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,11 +60,19 @@ enum Command {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if let Err(error) = config::apply(&args) {
-        eprintln!("error: {error:#}");
-        return ExitCode::from(2);
-    }
-    let cli = Cli::parse();
+    let defaults = match config::load(&args) {
+        Ok(defaults) => defaults,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let matches = defaults.apply(Cli::command()).get_matches_from(&args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let store = commands::store::Store::new(cli.baselines);
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(args),
         Command::Step(args) => commands::step::run(args),
@@ -63,10 +80,10 @@ fn main() -> ExitCode {
         Command::DemoServer(args) => commands::demo_server::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
-        Command::Report(args) => commands::report::run(args),
-        Command::Compare(args) => commands::compare::run(args),
-        Command::Check(args) => commands::check::run(args),
-        Command::Baseline(args) => commands::baseline::run(args),
+        Command::Report(args) => commands::report::run(args, &store),
+        Command::Compare(args) => commands::compare::run(args, &store),
+        Command::Check(args) => commands::check::run(args, &store),
+        Command::Baseline(args) => commands::baseline::run(args, &store),
     };
     match outcome {
         Ok(code) => code,

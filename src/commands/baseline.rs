@@ -8,14 +8,16 @@ use anyhow::{bail, Context};
 use captest_analyze::files::SUFFIXES;
 use captest_analyze::RunFiles;
 
+use super::store::Store;
+
 /// Arguments of `captest baseline`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,
-    /// Directory of the store.
-    #[arg(long, default_value = "baselines", global = true)]
-    pub dir: PathBuf,
+    /// Directory of the store (the same as the root flag `--baselines`, which it overrides).
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
 }
 
 /// What to do with the store.
@@ -183,7 +185,8 @@ fn list(store: &Path) -> anyhow::Result<()> {
 }
 
 /// Runs `captest baseline`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
+    let dir = args.dir.as_deref().unwrap_or(store.dir());
     match args.action {
         Action::Save {
             name,
@@ -192,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             host,
             run_command,
         } => save(
-            &args.dir,
+            dir,
             &name,
             &prefix,
             force,
@@ -201,7 +204,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 command: run_command,
             },
         )?,
-        Action::List => list(&args.dir)?,
+        Action::List => list(dir)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use captest_analyze::compare::{check, Threshold};
 
 use super::gate::{finish, load_run, weights, GateOutput};
+use super::store::Store;
 
 /// Arguments of `captest check`.
 #[derive(Debug, clap::Args)]
@@ -28,9 +29,9 @@ pub fn parse_thresholds(texts: &[String]) -> anyhow::Result<Vec<Threshold>> {
 }
 
 /// Runs `captest check`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
     let gates = parse_thresholds(&args.threshold)?;
-    let run = load_run(&args.run)?;
+    let run = load_run(&args.run, store)?;
     let report = check(&run, &gates, &weights(&args.events)?);
     finish(&report, &args.output)
 }

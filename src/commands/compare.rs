@@ -8,6 +8,7 @@ use captest_analyze::compare::{compare, CompareOptions, FailOn};
 
 use super::gate::{finish, load_run, weights, GateOutput};
 use super::load::parse_duration;
+use super::store::Store;
 
 /// Arguments of `captest compare`.
 #[derive(Debug, clap::Args)]
@@ -36,7 +37,7 @@ pub struct Args {
 }
 
 /// Runs `captest compare`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
     let rules: Vec<FailOn> = args
         .fail_on
         .iter()
@@ -45,8 +46,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         anyhow::bail!("--alpha must be between 0 and 1, got {}", args.alpha);
     }
-    let baseline = load_run(&args.baseline)?;
-    let current = load_run(&args.current)?;
+    let baseline = load_run(&args.baseline, store)?;
+    let current = load_run(&args.current, store)?;
     let options = CompareOptions {
         warmup_s: args.warmup.as_secs_f64(),
         alpha: args.alpha,

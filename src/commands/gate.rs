@@ -7,6 +7,8 @@ use anyhow::Context;
 use captest_analyze::compare::{output, GateReport};
 use captest_analyze::Run;
 
+use super::store::Store;
+
 /// How a gate report is printed.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GateOutput {
@@ -21,19 +23,12 @@ pub struct GateOutput {
     pub junit: Option<PathBuf>,
 }
 
-/// Loads a run given as a stored baseline name (`baselines/NAME/`), a prefix or a file.
-pub fn load_run(given: &str) -> anyhow::Result<Run> {
-    let stored = Path::new("baselines").join(given);
-    if stored.is_dir() {
-        let prefix = stored.join(given);
-        let path = if captest_analyze::RunFiles::locate(&prefix).is_ok() {
-            prefix
-        } else {
-            stored
-        };
-        return Ok(Run::load(&path)?);
+/// Loads a run given as a baseline name stored in `store`, a prefix or a file.
+pub fn load_run(given: &str, store: &Store) -> anyhow::Result<Run> {
+    match store.stored(given) {
+        Some(path) => Ok(Run::load(&path)?),
+        None => Ok(Run::load(Path::new(given))?),
     }
-    Ok(Run::load(Path::new(given))?)
 }
 
 /// Prints `report` as asked, writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).

@@ -32,6 +32,15 @@ pub struct TargetArgs {
     /// User classes of the scenario to run (default: all).
     #[arg(value_name = "CLASS")]
     pub classes: Vec<String>,
+    /// The scenario when the positional arguments are class names (CAPTEST_SCENARIO,
+    /// `scenario` in captest.toml).
+    #[arg(
+        long = "scenario",
+        env = "CAPTEST_SCENARIO",
+        hide = true,
+        value_name = "FILE"
+    )]
+    pub configured_scenario: Option<PathBuf>,
     /// Run only the scenario's tasks with one of these tags (comma separated).
     #[arg(long, value_delimiter = ',', env = "CAPTEST_TAGS")]
     pub tags: Vec<String>,
@@ -106,7 +115,7 @@ impl TargetArgs {
     /// otherwise every positional argument is a class name and the scenario comes from
     /// `CAPTEST_SCENARIO` (or `scenario` in captest.toml).
     pub fn scenario_and_classes(&self) -> anyhow::Result<(Option<PathBuf>, Vec<String>)> {
-        let configured = std::env::var_os(SCENARIO_VAR).map(PathBuf::from);
+        let configured = self.configured_scenario.clone();
         let Some(first) = &self.scenario else {
             return Ok((configured, Vec::new()));
         };

@@ -14,3 +14,4 @@ pub mod rate;
 pub mod report;
 pub mod run;
 pub mod step;
+pub mod store;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use captest_report::{render_run_report, ReportOptions, Templates};
 
 use super::load::parse_duration;
+use super::store::Store;
 
 /// Arguments of `captest report`.
 #[derive(Debug, clap::Args)]
@@ -27,22 +28,17 @@ pub struct Args {
     pub template_dir: Option<PathBuf>,
 }
 
-/// Where a baseline name or prefix points: `baselines/NAME/NAME` (a stored baseline, as
-/// `captest compare` resolves names) first, then the argument itself as a run prefix or file.
-pub fn resolve_baseline(name: &str) -> anyhow::Result<PathBuf> {
-    let stored = Path::new("baselines").join(name);
-    if stored.is_dir() {
-        let prefix = stored.join(name);
-        if captest_analyze::RunFiles::locate(&prefix).is_ok() {
-            return Ok(prefix);
-        }
+/// Where a baseline name or prefix points: a baseline stored under that name (as `captest
+/// compare` resolves names) first, then the argument itself as a run prefix or file.
+pub fn resolve_baseline(name: &str, store: &Store) -> anyhow::Result<PathBuf> {
+    if let Some(stored) = store.stored(name) {
         return Ok(stored);
     }
     match captest_analyze::RunFiles::locate(Path::new(name)) {
         Ok(_) => Ok(PathBuf::from(name)),
         Err(error) => anyhow::bail!(
             "--baseline {name}: no stored baseline {} and {error}",
-            stored.display()
+            store.dir().join(name).display()
         ),
     }
 }
@@ -56,7 +52,7 @@ pub fn default_output(prefix: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs `captest report`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
     let templates = match &args.template_dir {
         Some(dir) => Templates::from_dir(dir)?,
         None => Templates::embedded(),
@@ -67,7 +63,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let options = ReportOptions {
         warmup: args.warmup,
-        baseline: args.baseline.as_deref().map(resolve_baseline).transpose()?,
+        baseline: args
+            .baseline
+            .as_deref()
+            .map(|name| resolve_baseline(name, store))
+            .transpose()?,
         templates,
     };
     let written = render_run_report(&args.prefix, &output, &options)?;

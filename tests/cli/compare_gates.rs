@@ -158,6 +158,62 @@ fn baselines_are_saved_listed_and_resolved_by_name() {
     );
 }
 
+/// `--baselines DIR` (or CAPTEST_BASELINES, or `baselines` in captest.toml) moves the store for
+/// every command: saved there, listed, and resolved by compare, check and report.
+#[test]
+fn one_baselines_directory_serves_save_compare_check_and_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str], env: Option<(&str, &str)>| {
+        let mut command = captest();
+        command.args(args).current_dir(dir.path());
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        command.output().expect("runs")
+    };
+    let saved = run(
+        &[
+            "baseline",
+            "save",
+            "main",
+            &locust("baseline"),
+            "--baselines",
+            "store",
+        ],
+        None,
+    );
+    assert_eq!(saved.status.code(), Some(0), "{saved:?}");
+    assert!(dir.path().join("store/main/main_stats.csv").is_file());
+    assert!(!dir.path().join("baselines").exists());
+    let listed = run(&["baseline", "list"], Some(("CAPTEST_BASELINES", "store")));
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("main"),
+        "{listed:?}"
+    );
+    let current = locust("current");
+    let gates: [&[&str]; 3] = [
+        &["compare", "main", &current, "--fail-on", "mean+8%"],
+        &["check", "main", "--threshold", "avg<100000ms"],
+        &["report", &current, "--baseline", "main", "-o", "r.html"],
+    ];
+    for args in gates {
+        // Without the store's directory the name means nothing: bad input.
+        let lost = run(args, None);
+        assert_eq!(lost.status.code(), Some(2), "{args:?}: {lost:?}");
+        let by_flag = [args, &["--baselines", "store"]].concat();
+        let found = run(&by_flag, None);
+        assert_ne!(found.status.code(), Some(2), "{by_flag:?}: {found:?}");
+        std::fs::write(dir.path().join("captest.toml"), "baselines = \"store\"\n").expect("config");
+        let by_config = run(args, None);
+        std::fs::remove_file(dir.path().join("captest.toml")).expect("config");
+        assert_eq!(
+            by_config.status.code(),
+            found.status.code(),
+            "{args:?}: {by_config:?}"
+        );
+    }
+}
+
 #[test]
 fn bad_rules_and_files_are_one_line_and_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
