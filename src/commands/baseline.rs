@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use captest_analyze::files::SUFFIXES;
 use captest_analyze::RunFiles;
+use captest_format::files::{prefixed, META_JSON, SUFFIXES};
 
 use super::store::Store;
 
@@ -103,9 +103,7 @@ fn save(
         .with_context(|| format!("{}: cannot create", target.display()))?;
     let mut copied = Vec::new();
     for suffix in SUFFIXES {
-        let mut source = files.prefix.clone().into_os_string();
-        source.push(suffix);
-        let source = PathBuf::from(source);
+        let source = prefixed(&files.prefix, suffix);
         if source.is_file() {
             let destination = target.join(format!("{name}{suffix}"));
             std::fs::copy(&source, &destination).with_context(|| {
@@ -135,7 +133,7 @@ fn save(
         "captest_version": env!("CARGO_PKG_VERSION"),
         "files": copied,
     });
-    let path = target.join("meta.json");
+    let path = target.join(META_JSON);
     std::fs::write(&path, serde_json::to_string_pretty(&meta)?)
         .with_context(|| format!("{}: cannot write", path.display()))?;
     println!(
@@ -161,7 +159,7 @@ fn list(store: &Path) -> anyhow::Result<()> {
         .filter(|e| e.path().is_dir())
         .map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let meta: serde_json::Value = std::fs::read_to_string(e.path().join("meta.json"))
+            let meta: serde_json::Value = std::fs::read_to_string(e.path().join(META_JSON))
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use captest_runner::client::Target;
 use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
-use captest_runner::metrics::{EntryKey, EntryRegistry};
+use captest_runner::metrics::{EntryRegistry, RequestKey};
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::LoadShape;
 use captest_runner::steps::StepResult;
@@ -155,7 +155,7 @@ pub fn path_scenario(
     if !path.starts_with('/') {
         bail!("--path must start with '/', got {path:?}");
     }
-    let entry = registry.intern(&EntryKey::new("GET", path));
+    let entry = registry.intern(&RequestKey::new("GET", path));
     let step = RequestStep::fixed(
         http::Method::GET,
         target.request_uri(path).context("--path")?,

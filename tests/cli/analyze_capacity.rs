@@ -3,6 +3,7 @@
 
 use crate::support::analyze::*;
 use crate::support::*;
+use captest_format::columns::{ERROR, METHOD, NAME, OCCURRENCES, REQUEST_COUNT, TYPE};
 
 #[test]
 fn constant_run_says_why_there_is_no_knee_and_events_use_the_weights() {
@@ -211,18 +212,18 @@ fn rate_limits_are_counted_apart_exactly_from_the_failures_file() {
     let requests_of = |method: &str, name: &str| {
         stats
             .iter()
-            .find(|r| r["Type"] == method && r["Name"] == name)
-            .map(|r| number(r, "Request Count"))
+            .find(|r| r[TYPE] == method && r[NAME] == name)
+            .map(|r| number(r, REQUEST_COUNT))
             .expect("a _stats.csv row")
     };
-    let is_429 = |f: &&std::collections::HashMap<String, String>| f["Error"].contains("429");
+    let is_429 = |f: &&std::collections::HashMap<String, String>| f[ERROR].contains("429");
     let limited: Vec<_> = failures.iter().filter(is_429).collect();
     assert!(!limited.is_empty(), "the constant run has 429s");
-    let total_429: f64 = limited.iter().map(|f| number(f, "Occurrences")).sum();
+    let total_429: f64 = limited.iter().map(|f| number(f, OCCURRENCES)).sum();
     let other: f64 = failures
         .iter()
         .filter(|f| !is_429(f))
-        .map(|f| number(f, "Occurrences"))
+        .map(|f| number(f, OCCURRENCES))
         .sum();
     let rate = &json["rate_limited"];
     assert_eq!(rate["requests"].as_f64(), Some(total_429));
@@ -232,14 +233,14 @@ fn rate_limits_are_counted_apart_exactly_from_the_failures_file() {
     let entries = rate["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), limited.len());
     for f in limited {
-        let entry = format!("{} {}", f["Method"], f["Name"]);
+        let entry = format!("{} {}", f[METHOD], f[NAME]);
         let got = entries
             .iter()
             .find(|e| e["entry"] == entry.as_str())
             .unwrap_or_else(|| panic!("{entry} in rate_limited.entries"));
-        let count = number(f, "Occurrences");
+        let count = number(f, OCCURRENCES);
         assert_eq!(got["requests"].as_f64(), Some(count));
-        let share = count * 100.0 / requests_of(&f["Method"], &f["Name"]);
+        let share = count * 100.0 / requests_of(&f[METHOD], &f[NAME]);
         assert!(
             close(got["share_pct"].as_f64().expect("share_pct"), share),
             "{got}"

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::support::analyze::*;
 use crate::support::*;
+use captest_format::columns::{AVERAGE_RESPONSE_TIME, NAME, REQUESTS_PER_S, TOTAL_REQUEST_COUNT};
 
 /// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
 /// ```text
@@ -125,7 +126,7 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     // Missing column.
     let missing = write(
         "missing_stats_history.csv",
-        &text.replacen("Total Request Count", "Requests Total", 1),
+        &text.replacen(TOTAL_REQUEST_COUNT, "Requests Total", 1),
     );
     expect_error(&[&missing], "missing column \"Total Request Count\"");
     // Non-numeric cell on line 3.
@@ -172,7 +173,7 @@ fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_w
     let prefix = prefix.to_str().expect("utf-8");
     let aggregated = read_csv(&stats)
         .into_iter()
-        .find(|r| r["Name"] == "Aggregated")
+        .find(|r| r[NAME] == "Aggregated")
         .expect("Aggregated row");
 
     let output = run_captest(&["analyze", prefix, "--warmup", "60s", "--json"]);
@@ -192,11 +193,11 @@ fn a_run_without_history_says_its_figures_are_whole_run_totals_and_warns_about_w
     // rps_recipe is _stats.csv's Requests/s, avg its Average Response Time.
     assert_eq!(
         steady["rps_recipe"].as_f64(),
-        Some(number(&aggregated, "Requests/s"))
+        Some(number(&aggregated, REQUESTS_PER_S))
     );
     assert_eq!(
         steady["avg_ms"].as_f64(),
-        Some(number(&aggregated, "Average Response Time"))
+        Some(number(&aggregated, AVERAGE_RESPONSE_TIME))
     );
     // The terminal output says it too; no warning without --warmup.
     let output = run_captest(&["analyze", prefix]);

@@ -5,6 +5,10 @@ use std::path::Path;
 
 use crate::support::analyze::*;
 use crate::support::*;
+use captest_format::columns::{
+    ERROR, METHOD, NAME, OCCURRENCES, P50, TIMESTAMP, TOTAL_AVERAGE_RESPONSE_TIME,
+    TOTAL_FAILURE_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
+};
 
 #[test]
 fn locust_step_run_has_its_knee_between_40_and_50_users() {
@@ -43,21 +47,21 @@ fn step_avg_and_p50(json: &serde_json::Value) -> Vec<(f64, f64, f64)> {
             let (start, end) = (step["start"].as_f64(), step["end"].as_f64());
             let at = |t: Option<f64>| {
                 rows.iter()
-                    .find(|r| Some(number(r, "Timestamp")) == t)
+                    .find(|r| Some(number(r, TIMESTAMP)) == t)
                     .expect("a history row at the step's bound")
             };
             let (a, b) = (at(start), at(end));
-            let count = |r| number(r, "Total Request Count");
-            let avg = (number(b, "Total Average Response Time") * count(b)
-                - number(a, "Total Average Response Time") * count(a))
+            let count = |r| number(r, TOTAL_REQUEST_COUNT);
+            let avg = (number(b, TOTAL_AVERAGE_RESPONSE_TIME) * count(b)
+                - number(a, TOTAL_AVERAGE_RESPONSE_TIME) * count(a))
                 / (count(b) - count(a));
             let inside: Vec<f64> = rows
                 .iter()
                 .filter(|r| {
-                    let t = Some(number(r, "Timestamp"));
+                    let t = Some(number(r, TIMESTAMP));
                     t >= start && t <= end
                 })
-                .map(|r| number(r, "50%"))
+                .map(|r| number(r, P50))
                 .collect();
             let p50 = inside.iter().sum::<f64>() / inside.len() as f64;
             (step["users"].as_f64().expect("users"), avg, p50)
@@ -127,11 +131,11 @@ fn avg_and_p50_slos_use_each_steps_own_figure() {
 fn non_429_error_pct(json: &serde_json::Value, history: &Path, failures: &Path) -> Vec<f64> {
     let rows: Vec<_> = read_csv(history)
         .into_iter()
-        .filter(|r| r["Name"] != "Aggregated")
+        .filter(|r| r[NAME] != "Aggregated")
         .collect();
     let mut keys: Vec<(String, String)> = rows
         .iter()
-        .map(|r| (r["Type"].clone(), r["Name"].clone()))
+        .map(|r| (r[TYPE].clone(), r[NAME].clone()))
         .collect();
     keys.sort();
     keys.dedup();
@@ -140,11 +144,11 @@ fn non_429_error_pct(json: &serde_json::Value, history: &Path, failures: &Path) 
         let (mut all, mut other) = (0.0, 0.0);
         for f in failures
             .iter()
-            .filter(|f| f["Method"] == key.0 && f["Name"] == key.1)
+            .filter(|f| f[METHOD] == key.0 && f[NAME] == key.1)
         {
-            let n = number(f, "Occurrences");
+            let n = number(f, OCCURRENCES);
             all += n;
-            if !f["Error"].contains("429") {
+            if !f[ERROR].contains("429") {
                 other += n;
             }
         }
@@ -157,11 +161,11 @@ fn non_429_error_pct(json: &serde_json::Value, history: &Path, failures: &Path) 
     let totals_at = |key: &(String, String), t: f64| {
         rows.iter()
             .rev()
-            .find(|r| r["Type"] == key.0 && r["Name"] == key.1 && number(r, "Timestamp") <= t)
+            .find(|r| r[TYPE] == key.0 && r[NAME] == key.1 && number(r, TIMESTAMP) <= t)
             .map_or((0.0, 0.0), |r| {
                 (
-                    number(r, "Total Request Count"),
-                    number(r, "Total Failure Count"),
+                    number(r, TOTAL_REQUEST_COUNT),
+                    number(r, TOTAL_FAILURE_COUNT),
                 )
             })
     };
@@ -320,8 +324,8 @@ fn steps_drop_their_first_seconds_unless_told_not_to() {
         assert_eq!(r["users"].as_f64(), Some(users));
         let plateau: Vec<f64> = rows
             .iter()
-            .filter(|row| number(row, "User Count") == users)
-            .map(|row| number(row, "Timestamp"))
+            .filter(|row| number(row, USER_COUNT) == users)
+            .map(|row| number(row, TIMESTAMP))
             .collect();
         let first = plateau[0];
         // Unsettled: the plateau's first row; default: the first row 10 s or more after it.
@@ -345,7 +349,7 @@ fn step_run_reports_step_percentiles_both_knees_and_a_consistent_usl() {
         let inside: Vec<_> = rows
             .iter()
             .filter(|r| {
-                let t = Some(number(r, "Timestamp"));
+                let t = Some(number(r, TIMESTAMP));
                 t >= start && t <= end
             })
             .collect();
@@ -357,8 +361,8 @@ fn step_run_reports_step_percentiles_both_knees_and_a_consistent_usl() {
             assert!(close(got, mean(column)), "{key}: {got} vs {}", mean(column));
         }
         let (a, b) = (inside[0], inside[inside.len() - 1]);
-        let requests = number(b, "Total Request Count") - number(a, "Total Request Count");
-        let failures = number(b, "Total Failure Count") - number(a, "Total Failure Count");
+        let requests = number(b, TOTAL_REQUEST_COUNT) - number(a, TOTAL_REQUEST_COUNT);
+        let failures = number(b, TOTAL_FAILURE_COUNT) - number(a, TOTAL_FAILURE_COUNT);
         let got = step["error_pct"].as_f64().expect("error_pct");
         assert!(close(got, failures * 100.0 / requests), "error_pct {got}");
         assert!(step["users"].as_f64().is_some_and(|u| u > 0.0));

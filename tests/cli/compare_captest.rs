@@ -5,6 +5,8 @@ use std::path::Path;
 
 use crate::support::compare::*;
 use crate::support::*;
+use captest_format::columns::{EVENTS, NAME, REQUESTS, REQUESTS_PER_S, TYPE};
+use captest_format::files;
 
 #[test]
 fn run_applies_thresholds_at_the_end_and_writes_html_without_csv() {
@@ -144,18 +146,18 @@ fn two_captest_runs(dir: &Path) -> (String, String) {
 /// Events per second of `entry` as the run's own files give them: rps × events / requests.
 fn events_per_s(prefix: &str, entry: &str) -> f64 {
     let prefix = Path::new(prefix);
-    let stats = read_csv(&with_suffix(prefix, "_stats.csv"));
-    let events = read_csv(&with_suffix(prefix, "_events.csv"));
+    let stats = read_csv(&with_suffix(prefix, files::STATS));
+    let events = read_csv(&with_suffix(prefix, files::EVENTS));
     let row = stats
         .iter()
-        .find(|r| format!("{} {}", r["Type"], r["Name"]) == entry)
+        .find(|r| format!("{} {}", r[TYPE], r[NAME]) == entry)
         .unwrap_or_else(|| panic!("{entry} in {stats:?}"));
     let counted = events
         .iter()
-        .find(|r| r["Name"] == entry)
+        .find(|r| r[NAME] == entry)
         .unwrap_or_else(|| panic!("{entry} in {events:?}"));
     let number = |text: &str| text.parse::<f64>().expect("a number");
-    number(&row["Requests/s"]) * number(&counted["Events"]) / number(&counted["Requests"])
+    number(&row[REQUESTS_PER_S]) * number(&counted[EVENTS]) / number(&counted[REQUESTS])
 }
 
 #[test]

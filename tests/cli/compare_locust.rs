@@ -5,6 +5,11 @@ use std::path::Path;
 
 use crate::support::compare::*;
 use crate::support::*;
+use captest_format::columns::{
+    AVERAGE_RESPONSE_TIME, NAME, TIMESTAMP, TOTAL_AVERAGE_RESPONSE_TIME, TOTAL_REQUEST_COUNT, TYPE,
+    USER_COUNT,
+};
+use captest_format::files;
 
 #[test]
 fn a_slower_endpoint_is_flagged_and_noise_is_not() {
@@ -223,33 +228,31 @@ fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
 
 /// `METHOD name`, or `Aggregated`, of a CSV row.
 fn entry_name(row: &std::collections::HashMap<String, String>) -> String {
-    if row["Type"].is_empty() {
-        row["Name"].clone()
+    if row[TYPE].is_empty() {
+        row[NAME].clone()
     } else {
-        format!("{} {}", row["Type"], row["Name"])
+        format!("{} {}", row[TYPE], row[NAME])
     }
 }
 
 /// The average response time (ms) of `entry`'s requests completed from `warmup_s` after the first
 /// history row on, computed from the history file itself.
 fn steady_avg_from_history(prefix: &str, entry: &str, warmup_s: f64) -> f64 {
-    let rows = read_csv(&with_suffix(Path::new(prefix), "_stats_history.csv"));
+    let rows = read_csv(&with_suffix(Path::new(prefix), files::HISTORY));
     let number = |row: &std::collections::HashMap<String, String>, column: &str| {
         row[column].parse::<f64>().expect("a number")
     };
-    let start = number(&rows[0], "Timestamp") + warmup_s;
+    let start = number(&rows[0], TIMESTAMP) + warmup_s;
     let window: Vec<_> = rows
         .iter()
         .filter(|r| {
-            entry_name(r) == entry
-                && number(r, "Timestamp") >= start
-                && number(r, "User Count") > 0.0
+            entry_name(r) == entry && number(r, TIMESTAMP) >= start && number(r, USER_COUNT) > 0.0
         })
         .collect();
     let (first, last) = (window[0], window[window.len() - 1]);
-    let total = |r| number(r, "Total Average Response Time") * number(r, "Total Request Count");
+    let total = |r| number(r, TOTAL_AVERAGE_RESPONSE_TIME) * number(r, TOTAL_REQUEST_COUNT);
     (total(last) - total(first))
-        / (number(last, "Total Request Count") - number(first, "Total Request Count"))
+        / (number(last, TOTAL_REQUEST_COUNT) - number(first, TOTAL_REQUEST_COUNT))
 }
 
 #[test]
@@ -270,7 +273,7 @@ fn with_warmup_the_values_come_from_the_steady_window_of_the_history() {
         ]
         .concat(),
     );
-    let stats = read_csv(&with_suffix(Path::new(&locust("baseline")), "_stats.csv"));
+    let stats = read_csv(&with_suffix(Path::new(&locust("baseline")), files::STATS));
     let mut differs = 0;
     for (w, s) in whole["entries"]
         .as_array()
@@ -285,7 +288,7 @@ fn with_warmup_the_values_come_from_the_steady_window_of_the_history() {
             .iter()
             .find(|r| entry_name(r) == entry)
             .unwrap_or_else(|| panic!("{entry} in _stats.csv"));
-        let from_stats: f64 = row["Average Response Time"].parse().expect("a number");
+        let from_stats: f64 = row[AVERAGE_RESPONSE_TIME].parse().expect("a number");
         let value = w["baseline"].as_f64().expect("a value");
         assert!(
             (value - from_stats).abs() <= 1e-12 * from_stats,

@@ -5,6 +5,10 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::support::*;
+use captest_format::columns::{
+    NAME, OFFERED_RATE, REQUESTS, REQUEST_COUNT, STOP_REASON, USER_COUNT,
+};
+use captest_format::files;
 
 fn in_dir(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = captest();
@@ -16,9 +20,9 @@ fn in_dir(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn max_users(prefix: &Path) -> f64 {
-    read_csv(&with_suffix(prefix, "_stats_history.csv"))
+    read_csv(&with_suffix(prefix, files::HISTORY))
         .iter()
-        .map(|r| r["User Count"].parse::<f64>().expect("users"))
+        .map(|r| r[USER_COUNT].parse::<f64>().expect("users"))
         .fold(0.0, f64::max)
 }
 
@@ -195,9 +199,9 @@ fn the_example_config_profiles_all_load() {
 }
 
 fn stats_names(prefix: &Path) -> Vec<String> {
-    read_csv(&with_suffix(prefix, "_stats.csv"))
+    read_csv(&with_suffix(prefix, files::STATS))
         .into_iter()
-        .map(|r| r["Name"].clone())
+        .map(|r| r[NAME].clone())
         .filter(|n| n != "Aggregated")
         .collect()
 }
@@ -399,10 +403,10 @@ csv = "out/ratesfile"
     let steps = read_csv(&dir.path().join("out/steprate_steps.csv"));
     // max_steps and no_auto_stop: two steps despite the errors; rate: offered rates 20 and 40.
     assert_eq!(steps.len(), 2, "{steps:?}");
-    let offered: Vec<&str> = steps.iter().map(|s| s["Offered Rate"].as_str()).collect();
+    let offered: Vec<&str> = steps.iter().map(|s| s[OFFERED_RATE].as_str()).collect();
     assert_eq!(offered, ["20.0", "40.0"], "{steps:?}");
     // settle = 0s: the whole 2 s step counts (the default would leave out its first second).
-    let counted: f64 = steps[0]["Requests"].parse().expect("requests");
+    let counted: f64 = steps[0][REQUESTS].parse().expect("requests");
     assert!(counted > 30.0, "{steps:?}");
 
     let stopon = in_dir(dir.path(), &["step", "--profile", "stopon"], &[]);
@@ -413,7 +417,7 @@ csv = "out/ratesfile"
     assert!(
         steps
             .last()
-            .is_some_and(|s| s["Stop Reason"].starts_with("errors>30%")),
+            .is_some_and(|s| s[STOP_REASON].starts_with("errors>30%")),
         "{steps:?}"
     );
 
@@ -421,10 +425,10 @@ csv = "out/ratesfile"
         let output = in_dir(dir.path(), &["rate", "--profile", profile], &[]);
         assert_eq!(output.status.code(), Some(1), "{profile}: {output:?}");
         let prefix = dir.path().join("out").join(profile);
-        let sent: f64 = read_csv(&with_suffix(&prefix, "_stats.csv"))
+        let sent: f64 = read_csv(&with_suffix(&prefix, files::STATS))
             .iter()
-            .find(|r| r["Name"] == "Aggregated")
-            .map(|r| r["Request Count"].parse().expect("count"))
+            .find(|r| r[NAME] == "Aggregated")
+            .map(|r| r[REQUEST_COUNT].parse().expect("count"))
             .expect("aggregated");
         // Two seconds of the configured rate.
         let expected = 2.0 * rps;

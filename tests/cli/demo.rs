@@ -1,6 +1,7 @@
 //! `captest demo`: the whole job on the built-in target, end to end.
 
 use crate::support::*;
+use captest_format::columns::{EVENTS, NAME, REQUESTS};
 
 #[test]
 fn demo_runs_step_load_analysis_and_report_on_the_embedded_server() {
@@ -52,9 +53,9 @@ fn demo_runs_step_load_analysis_and_report_on_the_embedded_server() {
     let events = read_csv(&dir.path().join("demo_events.csv"));
     let batch = events
         .iter()
-        .find(|r| r["Name"] == "POST /api/v1/event/batch")
+        .find(|r| r[NAME] == "POST /api/v1/event/batch")
         .expect("batch events");
-    let requests: f64 = batch["Requests"].parse().expect("requests");
-    let carried: f64 = batch["Events"].parse().expect("events");
+    let requests: f64 = batch[REQUESTS].parse().expect("requests");
+    let carried: f64 = batch[EVENTS].parse().expect("events");
     assert_eq!(carried, requests * 20.0);
 }

@@ -2,13 +2,18 @@
 //! failures are what the server answered, history follows the load shape.
 
 use crate::support::*;
+use captest_format::columns::{
+    ERROR, FAILURE_COUNT, NAME, OCCURRENCES, REQUEST_COUNT, TIMESTAMP, TOTAL_REQUEST_COUNT,
+    USER_COUNT,
+};
+use captest_format::files;
 
 fn stats_row<'a>(
     rows: &'a [std::collections::HashMap<String, String>],
     name: &str,
 ) -> &'a std::collections::HashMap<String, String> {
     rows.iter()
-        .find(|r| r["Name"] == name)
+        .find(|r| r[NAME] == name)
         .unwrap_or_else(|| panic!("a {name} row"))
 }
 
@@ -52,52 +57,49 @@ fn nothing_lost_counts_equal_what_the_server_received() {
     assert!(received > 1_000, "a real load: {received}");
     assert_eq!(counters["total"].as_u64(), Some(received));
 
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let entry = stats_row(&stats, "/items?limit=5");
     let aggregated = stats_row(&stats, "Aggregated");
     assert_eq!(
-        number(entry, "Request Count") as u64,
+        number(entry, REQUEST_COUNT) as u64,
         received,
         "every request counted"
     );
     assert_eq!(
-        number(entry, "Failure Count") as u64,
+        number(entry, FAILURE_COUNT) as u64,
         errors,
         "failures = 500s + 404s"
     );
-    assert_eq!(number(aggregated, "Request Count") as u64, received);
+    assert_eq!(number(aggregated, REQUEST_COUNT) as u64, received);
     let share = errors as f64 / received as f64;
     assert!(
         (0.10..0.20).contains(&share),
         "about 15 % injected failures: {share}"
     );
 
-    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
     let occurrences: u64 = failures
         .iter()
-        .map(|r| r["Occurrences"].parse::<u64>().expect("occurrences"))
+        .map(|r| r[OCCURRENCES].parse::<u64>().expect("occurrences"))
         .sum();
     assert_eq!(occurrences, errors);
-    assert!(failures.iter().any(|r| r["Error"].contains("500")));
-    assert!(failures.iter().any(|r| r["Error"].contains("404")));
+    assert!(failures.iter().any(|r| r[ERROR].contains("500")));
+    assert!(failures.iter().any(|r| r[ERROR].contains("404")));
 
     // One batch per second, each batch with the entry then Aggregated, timestamps increasing.
-    let history = read_csv(&with_suffix(&prefix, "_stats_history.csv"));
-    let aggregated_rows: Vec<_> = history
-        .iter()
-        .filter(|r| r["Name"] == "Aggregated")
-        .collect();
+    let history = read_csv(&with_suffix(&prefix, files::HISTORY));
+    let aggregated_rows: Vec<_> = history.iter().filter(|r| r[NAME] == "Aggregated").collect();
     let stamps: Vec<i64> = aggregated_rows
         .iter()
-        .map(|r| r["Timestamp"].parse().expect("timestamp"))
+        .map(|r| r[TIMESTAMP].parse().expect("timestamp"))
         .collect();
     assert!(stamps.windows(2).all(|w| w[1] == w[0] + 1), "{stamps:?}");
     assert!((4..=6).contains(&stamps.len()), "{stamps:?}");
     let last = aggregated_rows.last().expect("rows");
-    assert_eq!(number(last, "Total Request Count") as u64, received);
+    assert_eq!(number(last, TOTAL_REQUEST_COUNT) as u64, received);
     assert!(aggregated_rows[2..aggregated_rows.len() - 1]
         .iter()
-        .all(|r| r["User Count"] == "8"));
+        .all(|r| r[USER_COUNT] == "8"));
 }
 
 /// Sends one request on a fresh connection and returns (status, body).

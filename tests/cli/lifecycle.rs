@@ -10,14 +10,19 @@ use crate::support::{
     captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
 };
 use base64::prelude::{Engine, BASE64_STANDARD};
+use captest_format::columns::{
+    AVERAGE_CONTENT_SIZE, AVERAGE_RESPONSE_TIME, FAILURE_COUNT, MAX_RESPONSE_TIME,
+    MIN_RESPONSE_TIME, NAME, OCCURRENCES, REQUEST_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
+};
+use captest_format::files;
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
 fn aggregated_history(prefix: &Path) -> Vec<HashMap<String, String>> {
-    read_csv(&with_suffix(prefix, "_stats_history.csv"))
+    read_csv(&with_suffix(prefix, files::HISTORY))
         .into_iter()
-        .filter(|r| r["Name"] == "Aggregated")
+        .filter(|r| r[NAME] == "Aggregated")
         .collect()
 }
 
@@ -54,7 +59,7 @@ fn users_are_spawned_at_thousands_per_second_when_asked() {
     );
     let users: Vec<f64> = aggregated_history(&prefix)
         .iter()
-        .map(|r| number(r, "User Count"))
+        .map(|r| number(r, USER_COUNT))
         .collect();
     assert!(users.len() >= 4, "{users:?}");
     assert_eq!(users[0], 0.0, "the start row: {users:?}");
@@ -157,31 +162,27 @@ fn sigint_and_sigterm_with_requests_in_flight_lose_nothing() {
             "SIG{name}: 500s were injected, so exit 1"
         );
         let received = server.counters()["total"].as_f64().expect("total");
-        let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+        let stats = read_csv(&with_suffix(&prefix, files::STATS));
         let aggregated = stats.last().expect("Aggregated row");
-        assert_eq!(aggregated["Name"], "Aggregated");
+        assert_eq!(aggregated[NAME], "Aggregated");
         assert_eq!(
-            number(aggregated, "Request Count"),
+            number(aggregated, REQUEST_COUNT),
             received,
             "SIG{name}: every request the server received is counted"
         );
         let history = aggregated_history(&prefix);
         assert_eq!(
-            history.last().map(|r| number(r, "Total Request Count")),
+            history.last().map(|r| number(r, TOTAL_REQUEST_COUNT)),
             Some(received),
             "SIG{name}: the final history row holds the final total"
         );
-        let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
-        let occurrences: f64 = failures.iter().map(|r| number(r, "Occurrences")).sum();
-        assert_eq!(
-            occurrences,
-            number(aggregated, "Failure Count"),
-            "SIG{name}"
-        );
+        let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
+        let occurrences: f64 = failures.iter().map(|r| number(r, OCCURRENCES)).sum();
+        assert_eq!(occurrences, number(aggregated, FAILURE_COUNT), "SIG{name}");
         assert!(occurrences > 0.0, "SIG{name}: 10 % errors injected");
-        let exceptions = read_csv(&with_suffix(&prefix, "_exceptions.csv"));
+        let exceptions = read_csv(&with_suffix(&prefix, files::EXCEPTIONS));
         assert!(exceptions.is_empty(), "SIG{name}: {exceptions:?}");
-        assert!(with_suffix(&prefix, "_latency.hdr").exists());
+        assert!(with_suffix(&prefix, files::LATENCY_HDR).exists());
     }
 }
 
@@ -219,7 +220,7 @@ fn kill_9_loses_at_most_the_last_second() {
     let history = aggregated_history(&prefix);
     let totals: Vec<f64> = history
         .iter()
-        .map(|r| number(r, "Total Request Count"))
+        .map(|r| number(r, TOTAL_REQUEST_COUNT))
         .collect();
     assert!(totals.len() >= 3, "{totals:?}");
     let busiest_second = totals.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
@@ -231,9 +232,9 @@ fn kill_9_loses_at_most_the_last_second() {
         received - last
     );
     // _stats.csv is replaced atomically each second: complete, and as recent as the history.
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let aggregated = stats.last().expect("Aggregated row");
-    let counted = number(aggregated, "Request Count");
+    let counted = number(aggregated, REQUEST_COUNT);
     assert!(
         (last - busiest_second..=received).contains(&counted),
         "{counted} vs history {last}, server {received}"
@@ -292,27 +293,27 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let (entries, aggregated) = stats.split_at(stats.len() - 1);
     let aggregated = &aggregated[0];
     assert_eq!(entries.len(), 2, "{stats:?}");
     let sum = |column: &str| entries.iter().map(|r| number(r, column)).sum::<f64>();
-    for column in ["Request Count", "Failure Count"] {
+    for column in [REQUEST_COUNT, FAILURE_COUNT] {
         assert_eq!(number(aggregated, column), sum(column), "{column}");
     }
     assert!(
-        number(aggregated, "Failure Count") > 0.0,
+        number(aggregated, FAILURE_COUNT) > 0.0,
         "404s were injected"
     );
-    let requests = sum("Request Count");
+    let requests = sum(REQUEST_COUNT);
     let weighted = |column: &str| {
         entries
             .iter()
-            .map(|r| number(r, column) * number(r, "Request Count"))
+            .map(|r| number(r, column) * number(r, REQUEST_COUNT))
             .sum::<f64>()
             / requests
     };
-    for column in ["Average Response Time", "Average Content Size"] {
+    for column in [AVERAGE_RESPONSE_TIME, AVERAGE_CONTENT_SIZE] {
         let expected = weighted(column);
         assert!(
             (number(aggregated, column) - expected).abs() <= 1e-6 * expected.max(1.0),
@@ -322,32 +323,28 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
     }
     let min = entries
         .iter()
-        .map(|r| number(r, "Min Response Time"))
+        .map(|r| number(r, MIN_RESPONSE_TIME))
         .fold(f64::INFINITY, f64::min);
     let max = entries
         .iter()
-        .map(|r| number(r, "Max Response Time"))
+        .map(|r| number(r, MAX_RESPONSE_TIME))
         .fold(0.0, f64::max);
-    assert_eq!(number(aggregated, "Min Response Time"), min);
-    assert_eq!(number(aggregated, "Max Response Time"), max);
+    assert_eq!(number(aggregated, MIN_RESPONSE_TIME), min);
+    assert_eq!(number(aggregated, MAX_RESPONSE_TIME), max);
 
     // The HDR log: one histogram per entry and Aggregated, counts as in _stats.csv, and the
     // entries merge exactly into Aggregated.
-    let histograms = hdr_histograms(&with_suffix(&prefix, "_latency.hdr"));
+    let histograms = hdr_histograms(&with_suffix(&prefix, files::LATENCY_HDR));
     assert_eq!(histograms.len(), 3, "{:?}", histograms.keys());
     let mut merged = Histogram::<u64>::new(3).expect("histogram");
     for row in entries {
-        let key = format!("{} {}", row["Type"], row["Name"]);
+        let key = format!("{} {}", row[TYPE], row[NAME]);
         let histogram = histograms
             .get(&key)
             .unwrap_or_else(|| panic!("{key} in {:?}", histograms.keys()));
-        assert_eq!(
-            histogram.len() as f64,
-            number(row, "Request Count"),
-            "{key}"
-        );
+        assert_eq!(histogram.len() as f64, number(row, REQUEST_COUNT), "{key}");
         let max_ms = histogram.max() as f64 / 1000.0;
-        let stats_max = number(row, "Max Response Time");
+        let stats_max = number(row, MAX_RESPONSE_TIME);
         assert!(
             (max_ms - stats_max).abs() <= stats_max * 0.002 + 0.01,
             "{key}: hdr max {max_ms} ms vs {stats_max} ms"

@@ -13,6 +13,7 @@ mod compare_locust;
 mod config;
 mod demo;
 mod demo_server;
+mod format_contract;
 mod golden;
 mod lifecycle;
 mod rate;

@@ -3,12 +3,14 @@
 //! follows the stages second by second.
 
 use crate::support::*;
+use captest_format::columns::{NAME, REQUESTS_PER_S, TIMESTAMP, USER_COUNT};
+use captest_format::files;
 
 fn aggregated(prefix: &std::path::Path, column: &str) -> f64 {
-    let stats = read_csv(&with_suffix(prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(prefix, files::STATS));
     let row = stats
         .iter()
-        .find(|r| r["Name"] == "Aggregated")
+        .find(|r| r[NAME] == "Aggregated")
         .expect("Aggregated row");
     row[column].parse().expect("a number")
 }
@@ -71,8 +73,8 @@ fn a_stalled_server_shows_in_the_open_model_p99_but_hides_from_the_closed_model(
     let open_p99 = aggregated_p99(&open);
     let closed_p99 = aggregated_p99(&closed);
     let (open_rps, closed_rps) = (
-        aggregated(&open, "Requests/s"),
-        aggregated(&closed, "Requests/s"),
+        aggregated(&open, REQUESTS_PER_S),
+        aggregated(&closed, REQUESTS_PER_S),
     );
     assert!(
         (0.75..=1.33).contains(&(closed_rps / open_rps)),
@@ -123,17 +125,17 @@ fn history_user_count_follows_linear_stages() {
         prefix.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let history = read_csv(&with_suffix(&prefix, "_stats_history.csv"));
+    let history = read_csv(&with_suffix(&prefix, files::HISTORY));
     let stages = [(4.0, 8.0), (2.0, 8.0), (2.0, 2.0)];
-    let first: f64 = history[0]["Timestamp"].parse().expect("timestamp");
+    let first: f64 = history[0][TIMESTAMP].parse().expect("timestamp");
     assert!(history.len() >= 8, "{} rows", history.len());
     // Each row is taken at a second boundary; the run started at an unknown fraction of its
     // first second. Some single offset must put every row within one user of the linear shape.
     let rows: Vec<(f64, f64)> = history
         .iter()
         .map(|row| {
-            let t: f64 = row["Timestamp"].parse::<f64>().expect("timestamp") - first;
-            (t, row["User Count"].parse().expect("users"))
+            let t: f64 = row[TIMESTAMP].parse::<f64>().expect("timestamp") - first;
+            (t, row[USER_COUNT].parse().expect("users"))
         })
         .filter(|(t, _)| *t <= 8.0) // the final batch comes after the users stopped
         .collect();
@@ -149,5 +151,5 @@ fn history_user_count_follows_linear_stages() {
         best <= 1.0,
         "users stray {best:.2} from the linear stages at best: {rows:?}"
     );
-    assert!(history.iter().any(|r| r["User Count"] == "8"));
+    assert!(history.iter().any(|r| r[USER_COUNT] == "8"));
 }

@@ -8,6 +8,10 @@ use crate::support::nginx::{self, Nginx};
 use crate::support::proxy::TestProxy;
 use crate::support::scenario::{stats_by_name, write};
 use crate::support::*;
+use captest_format::columns::{
+    AVERAGE_CONTENT_SIZE, ERROR, FAILURE_COUNT, NAME, OCCURRENCES, REQUEST_COUNT,
+};
+use captest_format::files;
 
 /// `captest run` for `secs` seconds with `args`, `--csv PREFIX -q`; returns (exit code, stdout).
 fn load(args: &[&str], prefix: &Path, secs: &str) -> (i32, String) {
@@ -32,17 +36,17 @@ fn load(args: &[&str], prefix: &Path, secs: &str) -> (i32, String) {
 
 /// The Aggregated row of `PREFIX_stats.csv`.
 fn aggregated(prefix: &Path) -> std::collections::HashMap<String, String> {
-    read_csv(&with_suffix(prefix, "_stats.csv"))
+    read_csv(&with_suffix(prefix, files::STATS))
         .into_iter()
-        .find(|r| r["Name"] == "Aggregated")
+        .find(|r| r[NAME] == "Aggregated")
         .expect("an Aggregated row")
 }
 
 /// `Error` → `Occurrences` of `PREFIX_failures.csv`.
 fn failures(prefix: &Path) -> Vec<(String, u64)> {
-    read_csv(&with_suffix(prefix, "_failures.csv"))
+    read_csv(&with_suffix(prefix, files::FAILURES))
         .into_iter()
-        .map(|r| (r["Error"].clone(), r["Occurrences"].parse().expect("count")))
+        .map(|r| (r[ERROR].clone(), r[OCCURRENCES].parse().expect("count")))
         .collect()
 }
 
@@ -77,8 +81,8 @@ fn https_with_cacert_counts_every_request_the_server_saw() {
     assert_eq!(code, 0, "{out}");
     let counters = server.stop();
     let total = aggregated(&prefix);
-    assert_eq!(total["Failure Count"], "0");
-    let count: u64 = total["Request Count"].parse().expect("count");
+    assert_eq!(total[FAILURE_COUNT], "0");
+    let count: u64 = total[REQUEST_COUNT].parse().expect("count");
     assert!(count > 100, "{count}");
     assert_eq!(
         count,
@@ -261,7 +265,7 @@ fn http2_on_tls_and_prior_knowledge() {
         "{out}"
     );
     let counters = server.stop();
-    let count: u64 = aggregated(&prefix)["Request Count"].parse().expect("count");
+    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(
         counters["protocols"]["HTTP/2.0"].as_u64(),
         Some(count),
@@ -278,7 +282,7 @@ fn http2_on_tls_and_prior_knowledge() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Protocol: HTTP/2 (2 connections)"), "{out}");
     let counters = plain.stop();
-    let count: u64 = aggregated(&prefix)["Request Count"].parse().expect("count");
+    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(
         counters["protocols"]["HTTP/2.0"].as_u64(),
         Some(count),
@@ -331,7 +335,7 @@ fn handshakes_resume_per_user_unless_turned_off() {
         );
         assert_eq!(code, 0, "{out}");
         let counters = server.stop();
-        let count: u64 = aggregated(&prefix)["Request Count"].parse().expect("count");
+        let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
         let full = counters["tls_handshakes"]["full"].as_u64().unwrap_or(0);
         let resumed = counters["tls_handshakes"]["resumed"].as_u64().unwrap_or(0);
         // A new connection per request: one handshake each.
@@ -508,24 +512,24 @@ requests = [{ path = "/headers", name = "headers", contains = "captest/" }]
     );
     assert_eq!(code, 1, "corrupt fails: {out}");
     let rows: std::collections::HashMap<String, std::collections::HashMap<String, String>> =
-        read_csv(&with_suffix(&prefix, "_stats.csv"))
+        read_csv(&with_suffix(&prefix, files::STATS))
             .into_iter()
-            .map(|r| (r["Name"].clone(), r))
+            .map(|r| (r[NAME].clone(), r))
             .collect();
     for name in ["gzip", "deflate", "br"] {
-        assert_eq!(rows[name]["Failure Count"], "0", "{name}");
+        assert_eq!(rows[name][FAILURE_COUNT], "0", "{name}");
         assert_eq!(
-            number(&rows[name], "Average Content Size"),
+            number(&rows[name], AVERAGE_CONTENT_SIZE),
             10000.0,
             "{name}: decoded length"
         );
     }
-    let raw: f64 = rows["raw"]["Average Content Size"].parse().expect("size");
+    let raw: f64 = rows["raw"][AVERAGE_CONTENT_SIZE].parse().expect("size");
     assert!(raw > 0.0 && raw < 2000.0, "raw gzip length {raw}");
-    assert_eq!(rows["headers"]["Failure Count"], "0");
+    assert_eq!(rows["headers"][FAILURE_COUNT], "0");
     assert_eq!(
-        rows["corrupt"]["Request Count"],
-        rows["corrupt"]["Failure Count"]
+        rows["corrupt"][REQUEST_COUNT],
+        rows["corrupt"][FAILURE_COUNT]
     );
     let rows = failures(&prefix);
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -566,7 +570,7 @@ fn proxies_from_the_environment_and_the_flag() {
         .output()
         .expect("captest runs");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let count: u64 = aggregated(&prefix)["Request Count"].parse().expect("count");
+    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     let forwarded = proxy
         .counts
         .forwarded
@@ -630,7 +634,7 @@ fn proxies_from_the_environment_and_the_flag() {
         "one tunnel per user"
     );
     let counters = tls.stop();
-    let count: u64 = aggregated(&prefix)["Request Count"].parse().expect("count");
+    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(counters["total"].as_u64(), Some(count));
     // --http2 to an http:// host through a proxy cannot work: refused before any request.
     let output = run_captest(&[
@@ -736,7 +740,7 @@ requests = [{ path = "/headers", auth = { basic = ["ann", "{{ env('CAPTEST_TEST_
         .output()
         .expect("captest runs");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert!(aggregated(&prefix)["Request Count"] != "0");
+    assert!(aggregated(&prefix)[REQUEST_COUNT] != "0");
     let counters = server.counters();
     assert!(route_count_any(&counters, "/headers") > 0, "{counters}");
 }
@@ -813,10 +817,10 @@ requests = [{ path = "/cart", contains = "your cart" }]
             "{protocol}"
         );
         assert_eq!(stats["Aggregated"].1, 0.0, "{protocol}: {stats:?}");
-        let rows = read_csv(&with_suffix(&prefix, "_stats.csv"));
-        let page = rows.iter().find(|r| r["Name"] == "page").expect("page row");
+        let rows = read_csv(&with_suffix(&prefix, files::STATS));
+        let page = rows.iter().find(|r| r[NAME] == "page").expect("page row");
         assert_eq!(
-            number(page, "Average Content Size"),
+            number(page, AVERAGE_CONTENT_SIZE),
             nginx::PAGE_BYTES as f64,
             "decoded length"
         );
@@ -842,6 +846,6 @@ requests = [{ path = "/cart", contains = "your cart" }]
         "2s",
     );
     assert_eq!(code, 0, "{out}");
-    let count: usize = aggregated(&prefix)["Request Count"].parse().expect("count");
+    let count: usize = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(nginx.access_log().len() - before, count);
 }

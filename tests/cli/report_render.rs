@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::report::*;
 use crate::support::*;
+use captest_format::files;
 
 const LOCUST_RUNS: [&str; 6] = [
     "step",
@@ -169,7 +170,7 @@ fn an_hour_of_full_history_with_50_entries_stays_under_2_mb() {
         ));
     }
     let prefix = dir.path().join("hour");
-    std::fs::write(with_suffix(&prefix, "_stats_history.csv"), text).expect("write history");
+    std::fs::write(with_suffix(&prefix, files::HISTORY), text).expect("write history");
     let out = dir.path().join("hour.html");
     let html = report(&[
         prefix.to_str().expect("utf-8"),

@@ -4,6 +4,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
+use captest_format::columns::{
+    ERROR, FAILURE_COUNT, METHOD, NAME, OCCURRENCES, REQUEST_COUNT, TOTAL_REQUEST_COUNT,
+};
+use captest_format::files;
 
 #[test]
 fn csv_headers_match_real_locust_files_byte_for_byte() {
@@ -40,7 +44,7 @@ fn csv_headers_match_real_locust_files_byte_for_byte() {
             "header of {suffix}"
         );
     }
-    let bytes = std::fs::read(with_suffix(&prefix, "_stats.csv")).expect("stats file");
+    let bytes = std::fs::read(with_suffix(&prefix, files::STATS)).expect("stats file");
     let text = String::from_utf8(bytes).expect("utf-8");
     assert!(text.ends_with("\r\n"));
     assert_eq!(
@@ -74,21 +78,21 @@ fn run_against_closed_port_finishes_exits_1_and_lists_connection_errors() {
     ]);
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(output.status.code(), Some(1));
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let aggregated = stats.last().expect("an Aggregated row");
-    assert_eq!(aggregated["Name"], "Aggregated");
-    let requests: u64 = aggregated["Request Count"].parse().expect("count");
+    assert_eq!(aggregated[NAME], "Aggregated");
+    let requests: u64 = aggregated[REQUEST_COUNT].parse().expect("count");
     assert!(requests > 10, "users kept trying: {requests}");
-    assert_eq!(aggregated["Failure Count"], aggregated["Request Count"]);
-    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    assert_eq!(aggregated[FAILURE_COUNT], aggregated[REQUEST_COUNT]);
+    let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
     assert_eq!(failures.len(), 1, "{failures:?}");
-    assert_eq!(failures[0]["Method"], "GET");
-    assert_eq!(failures[0]["Name"], "/");
+    assert_eq!(failures[0][METHOD], "GET");
+    assert_eq!(failures[0][NAME], "/");
     assert_eq!(
-        failures[0]["Error"],
+        failures[0][ERROR],
         "ConnectionRefusedError(111, 'Connection refused')"
     );
-    assert_eq!(failures[0]["Occurrences"], aggregated["Failure Count"]);
+    assert_eq!(failures[0][OCCURRENCES], aggregated[FAILURE_COUNT]);
     assert!(failures[0]["First Seen"].ends_with('Z'));
 }
 
@@ -160,19 +164,19 @@ fn sigint_mid_run_leaves_complete_parseable_files_and_exits() {
     signal(&child, "INT");
     let exit = wait_for_exit(&mut child, Duration::from_secs(10));
     assert_eq!(exit.code(), Some(1), "requests failed, so exit 1");
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
-    let history = read_csv(&with_suffix(&prefix, "_stats_history.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
+    let history = read_csv(&with_suffix(&prefix, files::HISTORY));
     let last = history
         .iter()
         .rev()
-        .find(|r| r["Name"] == "Aggregated")
+        .find(|r| r[NAME] == "Aggregated")
         .expect("history has Aggregated rows");
     let aggregated = stats.last().expect("Aggregated");
-    assert_eq!(last["Total Request Count"], aggregated["Request Count"]);
+    assert_eq!(last[TOTAL_REQUEST_COUNT], aggregated[REQUEST_COUNT]);
     assert!(
         history.len() >= 3,
         "one batch per second: {}",
         history.len()
     );
-    assert!(with_suffix(&prefix, "_latency.hdr").exists());
+    assert!(with_suffix(&prefix, files::LATENCY_HDR).exists());
 }

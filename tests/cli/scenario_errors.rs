@@ -3,6 +3,8 @@
 
 use crate::support::scenario::*;
 use crate::support::*;
+use captest_format::columns::{ERROR, NAME, OCCURRENCES};
+use captest_format::files;
 
 #[test]
 fn scenario_errors_name_file_line_and_column_before_any_request() {
@@ -127,29 +129,28 @@ headers = { X-Api-Key = "{{ env('CAPTEST_TEST_SECRET') }}" }
             "{run}: the secret leaked:\n{everything}"
         );
         if expected == "InvalidURL" {
-            let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+            let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
             let keyed = failures
                 .iter()
-                .find(|r| r["Name"] == "keyed item")
+                .find(|r| r[NAME] == "keyed item")
                 .unwrap_or_else(|| panic!("{run}: {failures:?}"));
             assert!(
-                keyed["Error"].contains("GET keyed item")
-                    && keyed["Error"].contains("not a valid URL"),
+                keyed[ERROR].contains("GET keyed item") && keyed[ERROR].contains("not a valid URL"),
                 "{run}: the message names the request and the problem: {keyed:?}"
             );
-            assert!(keyed["Occurrences"].parse::<u64>().expect("count") > 0);
+            assert!(keyed[OCCURRENCES].parse::<u64>().expect("count") > 0);
         }
         if run == "control" {
             // A control character is no valid header value either.
-            let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+            let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
             let header = failures
                 .iter()
-                .find(|r| r["Name"] == "keyed health")
+                .find(|r| r[NAME] == "keyed health")
                 .unwrap_or_else(|| panic!("{run}: {failures:?}"));
             assert!(
-                header["Error"].starts_with("InvalidHeader")
-                    && header["Error"].contains("GET keyed health")
-                    && header["Error"].contains("x-api-key"),
+                header[ERROR].starts_with("InvalidHeader")
+                    && header[ERROR].contains("GET keyed health")
+                    && header[ERROR].contains("x-api-key"),
                 "{header:?}"
             );
         }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::support::scenario::*;
 use crate::support::*;
+use captest_format::columns::NAME;
+use captest_format::files;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,7 +49,7 @@ fn every_example_runs_against_the_demo_server_without_unexpected_failures() {
             prefix.to_str().expect("utf-8"),
         ]);
         let failures =
-            std::fs::read_to_string(with_suffix(&prefix, "_failures.csv")).unwrap_or_default();
+            std::fs::read_to_string(with_suffix(&prefix, files::FAILURES)).unwrap_or_default();
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -98,10 +100,8 @@ fn every_example_runs_against_the_demo_server_without_unexpected_failures() {
             assert!(stats["GET /services/[name]/health"].0 > 0.0, "{stats:?}");
         }
         if name == "event-analytics" {
-            let events = read_csv(&with_suffix(&prefix, "_events.csv"));
-            assert!(events
-                .iter()
-                .any(|r| r["Name"] == "POST /api/v1/event/batch"));
+            let events = read_csv(&with_suffix(&prefix, files::EVENTS));
+            assert!(events.iter().any(|r| r[NAME] == "POST /api/v1/event/batch"));
             let counters = server.counters();
             let limited = |route: &str| {
                 counters["routes"][route]["status"]["429"]

@@ -3,6 +3,8 @@
 
 use crate::support::scenario::*;
 use crate::support::*;
+use captest_format::columns::{ERROR, EVENTS, NAME, REQUESTS, USER_COUNT};
+use captest_format::files;
 
 #[test]
 fn a_full_url_sends_that_request_to_another_service() {
@@ -96,13 +98,13 @@ events = "{{ json_len(body, '/events') }}"
         prefix.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let events = read_csv(&with_suffix(&prefix, "_events.csv"));
+    let events = read_csv(&with_suffix(&prefix, files::EVENTS));
     let row = events
         .iter()
-        .find(|r| r["Name"] == "POST /api/v1/event/batch")
+        .find(|r| r[NAME] == "POST /api/v1/event/batch")
         .expect("a row");
-    let counted: f64 = row["Events"].parse().expect("events");
-    let requests: f64 = row["Requests"].parse().expect("requests");
+    let counted: f64 = row[EVENTS].parse().expect("events");
+    let requests: f64 = row[REQUESTS].parse().expect("requests");
     // What captest counted from each body is what the server accepted, and varies per request.
     assert_eq!(Some(counted), server.counters()["events"].as_f64());
     assert!(
@@ -149,8 +151,8 @@ expect = [200, 404]
         &prefix,
         0,
     );
-    let steps = read_csv(&with_suffix(&prefix, "_steps.csv"));
-    let users: Vec<&str> = steps.iter().map(|s| s["User Count"].as_str()).collect();
+    let steps = read_csv(&with_suffix(&prefix, files::STEPS));
+    let users: Vec<&str> = steps.iter().map(|s| s[USER_COUNT].as_str()).collect();
     assert_eq!(users, ["2", "4"], "{steps:?}");
     let stats = stats_by_name(&prefix);
     let sent = stats["GET /item/[id]"].0;
@@ -291,11 +293,11 @@ name = "patient"
         "{stats:?}"
     );
     assert!(patient > 0.0 && patient_failed == 0.0, "{stats:?}");
-    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
     assert_eq!(failures.len(), 1, "{failures:?}");
-    assert_eq!(failures[0]["Name"], "impatient");
+    assert_eq!(failures[0][NAME], "impatient");
     assert!(
-        failures[0]["Error"].starts_with("TimeoutError") && failures[0]["Error"].contains("50 ms"),
+        failures[0][ERROR].starts_with("TimeoutError") && failures[0][ERROR].contains("50 ms"),
         "{failures:?}"
     );
 }

@@ -10,9 +10,14 @@ use std::time::Duration;
 use crate::support::{
     captest, number, read_csv, run_captest, signal, wait_for_exit, with_suffix, DemoServer,
 };
+use captest_format::columns::{
+    ERROR, ERROR_PCT, EVENTS_PER_S, FAILURE_COUNT, MAX_RESPONSE_TIME, NAME, OFFERED_RATE,
+    REQUESTS_PER_S, REQUEST_COUNT, STOP_REASON, TOTAL_REQUEST_COUNT, USER_COUNT,
+};
+use captest_format::files;
 
 fn steps_of(prefix: &Path) -> Vec<HashMap<String, String>> {
-    read_csv(&with_suffix(prefix, "_steps.csv"))
+    read_csv(&with_suffix(prefix, files::STEPS))
 }
 
 fn stderr(output: &std::process::Output) -> String {
@@ -55,16 +60,16 @@ fn errors_rule_stops_the_step_run_and_says_where() {
     );
     let steps = steps_of(&prefix);
     assert_eq!(steps.len(), 1, "stopped after the first step: {steps:?}");
-    let reason = &steps[0]["Stop Reason"];
+    let reason = &steps[0][STOP_REASON];
     assert!(reason.starts_with("errors>1%: "), "{reason}");
-    let rps = number(&steps[0], "Requests/s");
+    let rps = number(&steps[0], REQUESTS_PER_S);
     let said: f64 = regex::Regex::new(r"\(at 4 users, ([0-9.]+) req/s\)$")
         .expect("regex")
         .captures(reason)
         .and_then(|c| c[1].parse().ok())
         .unwrap_or_else(|| panic!("which rule, at what users and RPS: {reason}"));
     assert!((said - rps).abs() <= 0.051, "{reason} vs {rps}");
-    let error_pct = number(&steps[0], "Error %");
+    let error_pct = number(&steps[0], ERROR_PCT);
     assert!((2.0..=9.0).contains(&error_pct), "{error_pct} %");
 }
 
@@ -97,9 +102,9 @@ fn no_auto_stop_runs_every_step() {
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let steps = steps_of(&prefix);
-    let users: Vec<f64> = steps.iter().map(|s| number(s, "User Count")).collect();
+    let users: Vec<f64> = steps.iter().map(|s| number(s, USER_COUNT)).collect();
     assert_eq!(users, [2.0, 4.0, 6.0], "{steps:?}");
-    let reason = &steps[2]["Stop Reason"];
+    let reason = &steps[2][STOP_REASON];
     assert!(!reason.contains("errors>1%"), "no rule fires: {reason}");
     assert!(!reason.is_empty());
 }
@@ -128,9 +133,9 @@ fn stages_file_drives_the_user_count() {
         prefix.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let users: Vec<f64> = read_csv(&with_suffix(&prefix, "_stats_history.csv"))
+    let users: Vec<f64> = read_csv(&with_suffix(&prefix, files::HISTORY))
         .iter()
-        .map(|r| number(r, "User Count"))
+        .map(|r| number(r, USER_COUNT))
         .collect();
     assert!(users.contains(&3.0), "{users:?}");
     assert!(users.contains(&12.0), "{users:?}");
@@ -144,10 +149,10 @@ fn stages_file_drives_the_user_count() {
 
 /// Requests completed each second, from the Aggregated history's running totals.
 fn completed_per_second(prefix: &Path) -> Vec<f64> {
-    let totals: Vec<f64> = read_csv(&with_suffix(prefix, "_stats_history.csv"))
+    let totals: Vec<f64> = read_csv(&with_suffix(prefix, files::HISTORY))
         .iter()
-        .filter(|r| r["Name"] == "Aggregated")
-        .map(|r| number(r, "Total Request Count"))
+        .filter(|r| r[NAME] == "Aggregated")
+        .map(|r| number(r, TOTAL_REQUEST_COUNT))
         .collect();
     totals.windows(2).map(|w| w[1] - w[0]).collect()
 }
@@ -249,7 +254,7 @@ fn rate_without_run_time_runs_until_signalled() {
     signal(&child, "INT");
     let exit = wait_for_exit(&mut child, Duration::from_secs(12));
     assert_eq!(exit.code(), Some(0));
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let requests = number(stats.last().expect("Aggregated"), "Request Count");
     assert_eq!(
         requests,
@@ -290,11 +295,11 @@ fn step_in_rate_terms_offers_each_steps_rate() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let steps = steps_of(&prefix);
-    let rps: Vec<f64> = steps.iter().map(|s| number(s, "Requests/s")).collect();
+    let rps: Vec<f64> = steps.iter().map(|s| number(s, REQUESTS_PER_S)).collect();
     assert_eq!(rps.len(), 3, "{steps:?}");
     for (index, measured) in rps.iter().enumerate() {
         let offered = 50.0 * (index as f64 + 1.0);
-        assert_eq!(number(&steps[index], "Offered Rate"), offered, "{steps:?}");
+        assert_eq!(number(&steps[index], OFFERED_RATE), offered, "{steps:?}");
         assert!(
             (measured - offered).abs() <= 0.1 * offered,
             "step {index}: {measured} req/s for {offered} offered"
@@ -326,25 +331,22 @@ fn run_timeout_fails_slow_requests_as_timeouts() {
         prefix.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let stats = read_csv(&with_suffix(&prefix, "_stats.csv"));
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
     let aggregated = stats.last().expect("Aggregated");
-    assert!(
-        number(aggregated, "Request Count") >= 10.0,
-        "{aggregated:?}"
-    );
+    assert!(number(aggregated, REQUEST_COUNT) >= 10.0, "{aggregated:?}");
     assert_eq!(
-        number(aggregated, "Failure Count"),
-        number(aggregated, "Request Count"),
+        number(aggregated, FAILURE_COUNT),
+        number(aggregated, REQUEST_COUNT),
         "every request took longer than 50 ms"
     );
     assert!(
-        number(aggregated, "Max Response Time") < 150.0,
+        number(aggregated, MAX_RESPONSE_TIME) < 150.0,
         "{aggregated:?}"
     );
-    let failures = read_csv(&with_suffix(&prefix, "_failures.csv"));
+    let failures = read_csv(&with_suffix(&prefix, files::FAILURES));
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(
-        failures[0]["Error"],
+        failures[0][ERROR],
         "TimeoutError('request timed out after 50 ms for url: /items')"
     );
 }
@@ -386,9 +388,9 @@ fn steps_csv_carries_events_per_second() {
     let steps = steps_of(&prefix);
     assert_eq!(steps.len(), 2, "{steps:?}");
     for step in &steps {
-        let rps = number(step, "Requests/s");
+        let rps = number(step, REQUESTS_PER_S);
         assert!(rps > 10.0, "{step:?}");
-        let events = number(step, "Events/s");
+        let events = number(step, EVENTS_PER_S);
         assert!(
             (events - 20.0 * rps).abs() <= 0.01 * events,
             "20 events per request: {events} events/s at {rps} req/s"
@@ -453,8 +455,8 @@ fn rate_steps_stop_on_a_rule_naming_the_offered_rate() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let steps = steps_of(&prefix);
     assert_eq!(steps.len(), 1, "{steps:?}");
-    let reason = &steps[0]["Stop Reason"];
-    let rps = number(&steps[0], "Requests/s");
+    let reason = &steps[0][STOP_REASON];
+    let rps = number(&steps[0], REQUESTS_PER_S);
     assert!(reason.starts_with("errors>1%: "), "{reason}");
     let said: f64 = regex::Regex::new(r"\(at 100 iterations/s offered, ([0-9.]+) req/s\)$")
         .expect("regex")

@@ -2,6 +2,8 @@
 //! checked against the truth (capacity 8 slots × 20 ms = 400 req/s, reached at 8 users).
 
 use crate::support::*;
+use captest_format::columns::{REQUESTS_PER_S, STOP_REASON, USER_COUNT};
+use captest_format::files;
 
 #[test]
 fn step_run_stops_at_the_known_capacity() {
@@ -27,15 +29,15 @@ fn step_run_stops_at_the_known_capacity() {
         prefix.to_str().expect("utf-8"),
     ]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let steps = read_csv(&with_suffix(&prefix, "_steps.csv"));
+    let steps = read_csv(&with_suffix(&prefix, files::STEPS));
     assert!(steps.len() >= 4, "{steps:?}");
     let users: Vec<f64> = steps
         .iter()
-        .map(|s| s["User Count"].parse().expect("users"))
+        .map(|s| s[USER_COUNT].parse().expect("users"))
         .collect();
     let rps: Vec<f64> = steps
         .iter()
-        .map(|s| s["Requests/s"].parse().expect("rps"))
+        .map(|s| s[REQUESTS_PER_S].parse().expect("rps"))
         .collect();
     // Users follow the steps: 2, 4, 6, ...
     for (index, count) in users.iter().enumerate() {
@@ -43,9 +45,9 @@ fn step_run_stops_at_the_known_capacity() {
     }
     // The history's User Count follows the shape second by second: it only rises, one step
     // every 5 s, and holds each level for the step (4–6 rows at a 1-second cadence).
-    let history: Vec<f64> = read_csv(&with_suffix(&prefix, "_stats_history.csv"))
+    let history: Vec<f64> = read_csv(&with_suffix(&prefix, files::HISTORY))
         .iter()
-        .map(|r| r["User Count"].parse().expect("users"))
+        .map(|r| r[USER_COUNT].parse().expect("users"))
         .collect();
     let running = &history[1..history.len() - 1]; // the start row and the final batch
     assert!(running.windows(2).all(|w| w[1] >= w[0]), "{history:?}");
@@ -64,7 +66,7 @@ fn step_run_stops_at_the_known_capacity() {
     );
     // The run stopped at the breaking point, and said why, on the last row.
     let last = steps.last().expect("a last step");
-    let reason = &last["Stop Reason"];
+    let reason = &last[STOP_REASON];
     assert!(
         ["errors>1%: ", "p95>5x: ", "rps-growth<5%: "]
             .iter()
@@ -75,9 +77,9 @@ fn step_run_stops_at_the_known_capacity() {
         .expect("regex")
         .captures(reason)
         .unwrap_or_else(|| panic!("where it fired: {reason}"));
-    assert_eq!(place[1], last["User Count"], "{reason}");
+    assert_eq!(place[1], last[USER_COUNT], "{reason}");
     let rps_said: f64 = place[2].parse().expect("rps");
-    let rps_last: f64 = last["Requests/s"].parse().expect("rps");
+    let rps_last: f64 = last[REQUESTS_PER_S].parse().expect("rps");
     assert!((rps_said - rps_last).abs() <= 0.051, "{reason} / {last:?}");
     assert!(users.len() < 10, "stopped before --max-users: {users:?}");
     // Where RPS stops growing (< 5 % more) is within one step of 8 users.

@@ -1,6 +1,7 @@
 //! The analysis of one run: steady state, steps, knee, USL, breaking point, capacity, business
 //! events and rate limits. Serializes to the stable JSON keys documented in the README.
 
+use captest_format::{Entry, AGGREGATED};
 use serde::Serialize;
 
 use crate::capacity::{estimate, Capacity, CapacityQuestion};
@@ -132,7 +133,7 @@ fn no_history_steady(run: &Run, options: &AnalyzeOptions) -> Result<Steady, Anal
                 )
             }
         )),
-        aggregated: from_stats(aggregated, "Aggregated".into()),
+        aggregated: from_stats(aggregated, Entry::Aggregated.to_string()),
         entries: run
             .entry_stats()
             .map(|r| from_stats(r, r.entry.to_string()))
@@ -194,7 +195,7 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
     Ok(Steady {
         from: rows[0].timestamp,
         to: rows[rows.len() - 1].timestamp,
-        aggregated: steady_figures("Aggregated", rows),
+        aggregated: steady_figures(AGGREGATED, rows),
         entries,
         note,
     })

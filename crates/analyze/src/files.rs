@@ -3,18 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::AnalyzeError;
+use captest_format::files::{self, prefix_of, prefixed, stem};
 
-/// The suffixes of the files of one run.
-pub const SUFFIXES: [&str; 7] = [
-    "_stats_history.csv",
-    "_stats.csv",
-    "_failures.csv",
-    "_exceptions.csv",
-    "_steps.csv",
-    "_events.csv",
-    "_latency.hdr",
-];
+use crate::error::AnalyzeError;
 
 /// The files of one run that exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,44 +26,35 @@ pub struct RunFiles {
     pub events: Option<PathBuf>,
 }
 
-fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut name = prefix.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
 impl RunFiles {
     /// Finds the run of `given`: one of its files, or its prefix. A directory holding exactly one
     /// run (one `*_stats.csv` or `*_stats_history.csv`) is accepted too.
     pub fn locate(given: &Path) -> Result<RunFiles, AnalyzeError> {
         let text = given.to_string_lossy();
-        let prefix = SUFFIXES
-            .iter()
-            .find_map(|suffix| text.strip_suffix(suffix))
-            .map(PathBuf::from)
+        let prefix = prefix_of(given)
             .or_else(|| Self::single_run_in(given))
             .unwrap_or_else(|| given.to_owned());
-        let existing = |suffix: &str| Some(with_suffix(&prefix, suffix)).filter(|p| p.is_file());
-        let files = RunFiles {
-            history: existing("_stats_history.csv"),
-            stats: existing("_stats.csv"),
-            failures: existing("_failures.csv"),
-            exceptions: existing("_exceptions.csv"),
-            steps: existing("_steps.csv"),
-            events: existing("_events.csv"),
+        let existing = |suffix: &str| Some(prefixed(&prefix, suffix)).filter(|p| p.is_file());
+        let found = RunFiles {
+            history: existing(files::HISTORY),
+            stats: existing(files::STATS),
+            failures: existing(files::FAILURES),
+            exceptions: existing(files::EXCEPTIONS),
+            steps: existing(files::STEPS),
+            events: existing(files::EVENTS),
             prefix: prefix.clone(),
         };
-        if files.history.is_none() && files.stats.is_none() {
+        if found.history.is_none() && found.stats.is_none() {
             return Err(AnalyzeError::NoRunFiles {
                 given: text.into_owned(),
                 tried: format!(
                     "{} and {}",
-                    with_suffix(&prefix, "_stats_history.csv").display(),
-                    with_suffix(&prefix, "_stats.csv").display()
+                    prefixed(&prefix, files::HISTORY).display(),
+                    prefixed(&prefix, files::STATS).display()
                 ),
             });
         }
-        Ok(files)
+        Ok(found)
     }
 
     fn single_run_in(dir: &Path) -> Option<PathBuf> {
@@ -83,8 +65,7 @@ impl RunFiles {
             .ok()?
             .filter_map(|entry| {
                 let name = entry.ok()?.file_name().to_string_lossy().into_owned();
-                let stem = name.strip_suffix("_stats.csv")?;
-                Some(dir.join(stem))
+                Some(dir.join(stem(&name, files::STATS)?))
             })
             .collect();
         prefixes.sort();

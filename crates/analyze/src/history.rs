@@ -4,6 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use captest_format::columns::{
+    FAILURES_PER_S, NAME, PERCENTILE_COLUMNS, REQUESTS_PER_S, TIMESTAMP,
+    TOTAL_AVERAGE_RESPONSE_TIME, TOTAL_FAILURE_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
+};
+use captest_format::entry::is_aggregated_row;
+use captest_format::Entry;
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
@@ -13,7 +19,7 @@ use crate::history_scan::{
 };
 use crate::steady::SteadyWindow;
 use crate::table::{read_header, CsvTable};
-use crate::window_percentiles::{WindowPercentiles, P50, P95, P99, WINDOW_PERCENTILES};
+use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const KIND: &str = "Locust _stats_history.csv";
 
@@ -62,25 +68,6 @@ impl HistoryRow {
     }
 }
 
-/// The key of a stats entry: request type (method) and name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct EntryName {
-    /// Request type, e.g. `GET` (empty for Aggregated).
-    pub method: String,
-    /// Request name, e.g. `/item/[id]`.
-    pub name: String,
-}
-
-impl std::fmt::Display for EntryName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.method.is_empty() {
-            f.write_str(&self.name)
-        } else {
-            write!(f, "{} {}", self.method, self.name)
-        }
-    }
-}
-
 /// A whole history file.
 #[derive(Debug, Clone, Serialize)]
 pub struct History {
@@ -90,7 +77,7 @@ pub struct History {
     pub aggregated: Vec<HistoryRow>,
     /// Each entry's rows in file order (empty without full history, and when read with
     /// [`History::read_steady`]).
-    pub entries: BTreeMap<EntryName, Vec<HistoryRow>>,
+    pub entries: BTreeMap<Entry, Vec<HistoryRow>>,
     /// Each entry's steady window, summed as the file was read, when read with
     /// [`History::read_steady`] (`None` otherwise).
     #[serde(skip)]
@@ -103,7 +90,7 @@ pub struct EntryWindows {
     /// Start of the windows, unix seconds: the first Aggregated timestamp plus the warmup.
     pub from: f64,
     /// Each entry's window (an entry whose rows all came before `from` has an empty one).
-    pub windows: BTreeMap<EntryName, SteadyWindow>,
+    pub windows: BTreeMap<Entry, SteadyWindow>,
 }
 
 /// Which current-window percentile columns a history is read with.
@@ -128,29 +115,29 @@ pub(crate) fn read_with_polars(
         .map(|(_, c)| *c)
         .collect();
     let table = CsvTable::read(path, &columns, &[], KIND)?;
-    let timestamps = table.numbers("Timestamp")?;
-    let users = table.numbers("User Count")?;
-    let rps = table.numbers("Requests/s")?;
-    let fails = table.numbers("Failures/s")?;
-    let percentile_cells = WINDOW_PERCENTILES
+    let timestamps = table.numbers(TIMESTAMP)?;
+    let users = table.numbers(USER_COUNT)?;
+    let rps = table.numbers(REQUESTS_PER_S)?;
+    let fails = table.numbers(FAILURES_PER_S)?;
+    let percentile_cells = PERCENTILE_COLUMNS
         .iter()
         .enumerate()
-        .map(|(k, p)| {
+        .map(|(k, column)| {
             if is_read(FIRST_PERCENTILE_SLOT + k, percentiles) {
-                table.optional_numbers(&format!("{p}%"))
+                table.optional_numbers(column)
             } else {
                 Ok(vec![None; table.rows()])
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let total_requests = table.numbers("Total Request Count")?;
-    let total_failures = table.numbers("Total Failure Count")?;
-    let total_avg = table.numbers("Total Average Response Time")?;
+    let total_requests = table.numbers(TOTAL_REQUEST_COUNT)?;
+    let total_failures = table.numbers(TOTAL_FAILURE_COUNT)?;
+    let total_avg = table.numbers(TOTAL_AVERAGE_RESPONSE_TIME)?;
     let mut aggregated = Vec::new();
     // Rows grouped per (type, name) without copying the names of every row.
     let mut groups: Vec<(&str, &str, Vec<HistoryRow>)> = Vec::new();
     let mut index_of: HashMap<(&str, &str), usize> = HashMap::new();
-    let keys = table.str_cells("Type")?.zip(table.str_cells("Name")?);
+    let keys = table.str_cells(TYPE)?.zip(table.str_cells(NAME)?);
     for (index, (kind, name)) in keys.enumerate() {
         let row = HistoryRow {
             timestamp: timestamps[index],
@@ -164,7 +151,7 @@ pub(crate) fn read_with_polars(
             total_failures: total_failures[index],
             total_avg_ms: total_avg[index],
         };
-        if name == "Aggregated" && kind.is_empty() {
+        if is_aggregated_row(kind.as_bytes(), name.as_bytes()) {
             aggregated.push(row);
         } else {
             let group = *index_of.entry((kind, name)).or_insert_with(|| {
@@ -176,13 +163,7 @@ pub(crate) fn read_with_polars(
     }
     let entries = groups
         .into_iter()
-        .map(|(kind, name, rows)| {
-            let key = EntryName {
-                method: kind.to_owned(),
-                name: name.to_owned(),
-            };
-            (key, rows)
-        })
+        .map(|(kind, name, rows)| (Entry::from_row(kind, name), rows))
         .collect();
     Ok((aggregated, entries))
 }

@@ -28,8 +28,14 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use captest_format::columns::{
+    FAILURES_PER_S, NAME, PERCENTILE_COLUMNS, REQUESTS_PER_S, TIMESTAMP,
+    TOTAL_AVERAGE_RESPONSE_TIME, TOTAL_FAILURE_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
+};
+use captest_format::Entry;
+
 use crate::error::AnalyzeError;
-use crate::history::{EntryName, HistoryRow, Percentiles};
+use crate::history::{HistoryRow, Percentiles};
 use crate::steady::SteadyWindow;
 pub(crate) use first_aggregated::first_aggregated_timestamp;
 use groups::{merge, Group, Part};
@@ -46,26 +52,26 @@ mod separators;
 
 /// Columns read; a column's index here is its slot in a parsed line.
 pub(crate) const COLUMNS: [&str; 20] = [
-    "Timestamp",
-    "User Count",
-    "Type",
-    "Name",
-    "Requests/s",
-    "Failures/s",
-    "50%",
-    "66%",
-    "75%",
-    "80%",
-    "90%",
-    "95%",
-    "98%",
-    "99%",
-    "99.9%",
-    "99.99%",
-    "100%",
-    "Total Request Count",
-    "Total Failure Count",
-    "Total Average Response Time",
+    TIMESTAMP,
+    USER_COUNT,
+    TYPE,
+    NAME,
+    REQUESTS_PER_S,
+    FAILURES_PER_S,
+    PERCENTILE_COLUMNS[0],
+    PERCENTILE_COLUMNS[1],
+    PERCENTILE_COLUMNS[2],
+    PERCENTILE_COLUMNS[3],
+    PERCENTILE_COLUMNS[4],
+    PERCENTILE_COLUMNS[5],
+    PERCENTILE_COLUMNS[6],
+    PERCENTILE_COLUMNS[7],
+    PERCENTILE_COLUMNS[8],
+    PERCENTILE_COLUMNS[9],
+    PERCENTILE_COLUMNS[10],
+    TOTAL_REQUEST_COUNT,
+    TOTAL_FAILURE_COUNT,
+    TOTAL_AVERAGE_RESPONSE_TIME,
 ];
 /// Slots of the current-window percentiles: 50 %, 66 % … 99.99 %, 100 %.
 pub(crate) const FIRST_PERCENTILE_SLOT: usize = 6;
@@ -78,11 +84,11 @@ const RANGES: usize = 32;
 const PARALLEL_FROM: u64 = 8 << 20;
 
 /// The rows of a history file, Aggregated apart, entries grouped by type and name.
-pub(crate) type Rows = (Vec<HistoryRow>, Vec<(EntryName, Vec<HistoryRow>)>);
+pub(crate) type Rows = (Vec<HistoryRow>, Vec<(Entry, Vec<HistoryRow>)>);
 
 /// The rows of a history file whose entries' rows were summed: the Aggregated rows, and each
 /// entry's steady window.
-pub(crate) type Summed = (Vec<HistoryRow>, Vec<(EntryName, SteadyWindow)>);
+pub(crate) type Summed = (Vec<HistoryRow>, Vec<(Entry, SteadyWindow)>);
 
 /// How the rows of the entries (every row but Aggregated) are kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,9 +219,9 @@ fn scan_with(
         let (Ok(kind), Ok(name)) = (String::from_utf8(kind), String::from_utf8(name)) else {
             return Ok(Scan::NeedsGeneralReader);
         };
-        let entry = EntryName { method: kind, name };
+        let entry = Entry::from_owned_row(kind, name);
         match group {
-            Group::Rows(rows) if entry.method.is_empty() && entry.name == "Aggregated" => {
+            Group::Rows(rows) if entry.is_aggregated() => {
                 aggregated = rows;
             }
             Group::Rows(rows) => entries.push((entry, rows)),

@@ -25,8 +25,9 @@ pub mod window_percentiles;
 mod table;
 
 pub use analysis::{analyze, Analysis, Knee, Steady};
+pub use captest_format::Entry;
 pub use error::AnalyzeError;
 pub use files::RunFiles;
-pub use history::{EntryName, History, HistoryRow, Percentiles};
+pub use history::{History, HistoryRow, Percentiles};
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use run::Run;

@@ -104,15 +104,11 @@ impl Run {
 
     /// The Aggregated row of `_stats.csv`.
     pub fn aggregated_stats(&self) -> Option<&StatsRow> {
-        self.stats
-            .iter()
-            .find(|r| r.entry.method.is_empty() && r.entry.name == "Aggregated")
+        self.stats.iter().find(|r| r.entry.is_aggregated())
     }
 
     /// The per-entry rows of `_stats.csv` (without Aggregated).
     pub fn entry_stats(&self) -> impl Iterator<Item = &StatsRow> {
-        self.stats
-            .iter()
-            .filter(|r| !(r.entry.method.is_empty() && r.entry.name == "Aggregated"))
+        self.stats.iter().filter(|r| !r.entry.is_aggregated())
     }
 }

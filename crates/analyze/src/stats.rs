@@ -2,17 +2,23 @@
 
 use std::path::Path;
 
+use captest_format::columns::{
+    AVERAGE_CONTENT_SIZE, AVERAGE_RESPONSE_TIME, COUNT, END, ERROR, ERROR_PCT, EVENTS,
+    FAILURES_PER_S, FAILURE_COUNT, MAX_RESPONSE_TIME, MEDIAN_RESPONSE_TIME, MESSAGE, METHOD,
+    MIN_RESPONSE_TIME, NAME, OCCURRENCES, P50, P95, P99, PERCENTILE_COLUMNS, REQUESTS,
+    REQUESTS_PER_S, REQUEST_COUNT, START, STEP, STOP_REASON, TRACEBACK, TYPE, USER_COUNT,
+};
+use captest_format::Entry;
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::history::EntryName;
 use crate::table::CsvTable;
 
 /// One row of `_stats.csv`: an entry's totals over the whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatsRow {
-    /// The entry (`Aggregated` has an empty method).
-    pub entry: EntryName,
+    /// The entry (or the Aggregated row).
+    pub entry: Entry,
     /// Requests.
     pub requests: f64,
     /// Failed requests.
@@ -35,49 +41,41 @@ pub struct StatsRow {
     pub percentiles_ms: Vec<(String, Option<f64>)>,
 }
 
-/// The percentile columns of `_stats.csv`.
-pub const PERCENTILE_COLUMNS: [&str; 11] = [
-    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
-];
-
 /// Reads `_stats.csv`.
 pub fn read_stats(path: &Path) -> Result<Vec<StatsRow>, AnalyzeError> {
     let mut required = vec![
-        "Type",
-        "Name",
-        "Request Count",
-        "Failure Count",
-        "Median Response Time",
-        "Average Response Time",
-        "Min Response Time",
-        "Max Response Time",
-        "Average Content Size",
-        "Requests/s",
-        "Failures/s",
+        TYPE,
+        NAME,
+        REQUEST_COUNT,
+        FAILURE_COUNT,
+        MEDIAN_RESPONSE_TIME,
+        AVERAGE_RESPONSE_TIME,
+        MIN_RESPONSE_TIME,
+        MAX_RESPONSE_TIME,
+        AVERAGE_CONTENT_SIZE,
+        REQUESTS_PER_S,
+        FAILURES_PER_S,
     ];
     required.extend(PERCENTILE_COLUMNS);
     let table = CsvTable::read(path, &required, &[], "Locust _stats.csv")?;
-    let types = table.strings("Type")?;
-    let names = table.strings("Name")?;
-    let requests = table.numbers("Request Count")?;
-    let failures = table.numbers("Failure Count")?;
-    let median = table.optional_numbers("Median Response Time")?;
-    let avg = table.numbers("Average Response Time")?;
-    let min = table.optional_numbers("Min Response Time")?;
-    let max = table.optional_numbers("Max Response Time")?;
-    let size = table.numbers("Average Content Size")?;
-    let rps = table.numbers("Requests/s")?;
-    let fails = table.numbers("Failures/s")?;
+    let types = table.strings(TYPE)?;
+    let names = table.strings(NAME)?;
+    let requests = table.numbers(REQUEST_COUNT)?;
+    let failures = table.numbers(FAILURE_COUNT)?;
+    let median = table.optional_numbers(MEDIAN_RESPONSE_TIME)?;
+    let avg = table.numbers(AVERAGE_RESPONSE_TIME)?;
+    let min = table.optional_numbers(MIN_RESPONSE_TIME)?;
+    let max = table.optional_numbers(MAX_RESPONSE_TIME)?;
+    let size = table.numbers(AVERAGE_CONTENT_SIZE)?;
+    let rps = table.numbers(REQUESTS_PER_S)?;
+    let fails = table.numbers(FAILURES_PER_S)?;
     let percentiles = PERCENTILE_COLUMNS
         .iter()
         .map(|c| table.optional_numbers(c))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((0..table.rows())
         .map(|i| StatsRow {
-            entry: EntryName {
-                method: types[i].clone(),
-                name: names[i].clone(),
-            },
+            entry: Entry::from_row(&types[i], &names[i]),
             requests: requests[i],
             failures: failures[i],
             median_ms: median[i],
@@ -100,7 +98,7 @@ pub fn read_stats(path: &Path) -> Result<Vec<StatsRow>, AnalyzeError> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailureRow {
     /// The entry that failed.
-    pub entry: EntryName,
+    pub entry: Entry,
     /// The error as Locust words it.
     pub error: String,
     /// How many times.
@@ -118,20 +116,17 @@ impl FailureRow {
 pub fn read_failures(path: &Path) -> Result<Vec<FailureRow>, AnalyzeError> {
     let table = CsvTable::read(
         path,
-        &["Method", "Name", "Error", "Occurrences"],
+        &[METHOD, NAME, ERROR, OCCURRENCES],
         &[],
         "Locust _failures.csv",
     )?;
-    let methods = table.strings("Method")?;
-    let names = table.strings("Name")?;
-    let errors = table.strings("Error")?;
-    let occurrences = table.numbers("Occurrences")?;
+    let methods = table.strings(METHOD)?;
+    let names = table.strings(NAME)?;
+    let errors = table.strings(ERROR)?;
+    let occurrences = table.numbers(OCCURRENCES)?;
     Ok((0..table.rows())
         .map(|i| FailureRow {
-            entry: EntryName {
-                method: methods[i].clone(),
-                name: names[i].clone(),
-            },
+            entry: Entry::from_row(&methods[i], &names[i]),
             error: errors[i].clone(),
             occurrences: occurrences[i],
         })
@@ -166,29 +161,29 @@ pub fn read_steps(path: &Path) -> Result<Vec<StepFileRow>, AnalyzeError> {
     let table = CsvTable::read(
         path,
         &[
-            "Step",
-            "User Count",
-            "Start",
-            "End",
-            "Requests/s",
-            "50%",
-            "95%",
-            "99%",
-            "Error %",
-            "Stop Reason",
+            STEP,
+            USER_COUNT,
+            START,
+            END,
+            REQUESTS_PER_S,
+            P50,
+            P95,
+            P99,
+            ERROR_PCT,
+            STOP_REASON,
         ],
         &[],
         "captest _steps.csv",
     )?;
-    let users = table.numbers("User Count")?;
-    let start = table.numbers("Start")?;
-    let end = table.numbers("End")?;
-    let rps = table.numbers("Requests/s")?;
-    let p50 = table.optional_numbers("50%")?;
-    let p95 = table.optional_numbers("95%")?;
-    let p99 = table.optional_numbers("99%")?;
-    let errors = table.numbers("Error %")?;
-    let reasons = table.strings("Stop Reason")?;
+    let users = table.numbers(USER_COUNT)?;
+    let start = table.numbers(START)?;
+    let end = table.numbers(END)?;
+    let rps = table.numbers(REQUESTS_PER_S)?;
+    let p50 = table.optional_numbers(P50)?;
+    let p95 = table.optional_numbers(P95)?;
+    let p99 = table.optional_numbers(P99)?;
+    let errors = table.numbers(ERROR_PCT)?;
+    let reasons = table.strings(STOP_REASON)?;
     Ok((0..table.rows())
         .map(|i| StepFileRow {
             users: users[i],
@@ -206,15 +201,10 @@ pub fn read_steps(path: &Path) -> Result<Vec<StepFileRow>, AnalyzeError> {
 
 /// Reads captest's `_events.csv` into (entry as `METHOD name`, events per request).
 pub fn read_event_weights(path: &Path) -> Result<Vec<(String, f64)>, AnalyzeError> {
-    let table = CsvTable::read(
-        path,
-        &["Name", "Requests", "Events"],
-        &[],
-        "captest _events.csv",
-    )?;
-    let names = table.strings("Name")?;
-    let requests = table.numbers("Requests")?;
-    let events = table.numbers("Events")?;
+    let table = CsvTable::read(path, &[NAME, REQUESTS, EVENTS], &[], "captest _events.csv")?;
+    let names = table.strings(NAME)?;
+    let requests = table.numbers(REQUESTS)?;
+    let events = table.numbers(EVENTS)?;
     Ok((0..table.rows())
         .filter(|i| requests[*i] > 0.0)
         .map(|i| (names[i].clone(), events[i] / requests[i]))
@@ -236,13 +226,13 @@ pub struct ExceptionRow {
 pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRow>, AnalyzeError> {
     let table = CsvTable::read(
         path,
-        &["Count", "Message", "Traceback"],
+        &[COUNT, MESSAGE, TRACEBACK],
         &[],
         "Locust _exceptions.csv",
     )?;
-    let counts = table.numbers("Count")?;
-    let messages = table.strings("Message")?;
-    let tracebacks = table.strings("Traceback")?;
+    let counts = table.numbers(COUNT)?;
+    let messages = table.strings(MESSAGE)?;
+    let tracebacks = table.strings(TRACEBACK)?;
     Ok((0..table.rows())
         .map(|i| ExceptionRow {
             count: counts[i],

@@ -362,7 +362,7 @@ mod tests {
             row(2.0, 200.0, 10.0),
             row(4.0, 400.0, 20.0),
         ];
-        let figures = steady_figures("Aggregated", &rows);
+        let figures = steady_figures(captest_format::AGGREGATED, &rows);
         assert_eq!(figures.rps_recipe, 150.0);
         assert_eq!(figures.rps, 100.0);
         assert!((figures.avg_ms - 40.0 / 3.0).abs() < 1e-12);

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use std::collections::BTreeMap;
 
-use crate::history::{EntryName, HistoryRow};
+use captest_format::Entry;
+
+use crate::history::HistoryRow;
 use crate::stats::StepFileRow;
 
 /// Figures of one step's steady part.
@@ -146,8 +148,8 @@ fn totals_at(rows: &[HistoryRow], t: f64) -> (f64, f64) {
 /// `non_429_share(entry)` ÷ Σ Δrequests over the step's window.
 pub fn exclude_rate_limits(
     steps: &mut [StepFigures],
-    entries: &BTreeMap<EntryName, Vec<HistoryRow>>,
-    non_429_share: impl Fn(&EntryName) -> f64,
+    entries: &BTreeMap<Entry, Vec<HistoryRow>>,
+    non_429_share: impl Fn(&Entry) -> f64,
 ) {
     for step in steps {
         let (mut requests, mut other) = (0.0, 0.0);

@@ -1,6 +1,7 @@
 //! The report's tables, from a run and its analysis.
 
 use captest_analyze::{Analysis, Run};
+use captest_format::AGGREGATED;
 
 use crate::page::TableView;
 
@@ -38,11 +39,11 @@ pub fn statistics(run: &Run) -> TableView {
                 .find(|(l, _)| l == label)
                 .and_then(|(_, v)| *v)
         };
-        let total = row.entry.method.is_empty() && row.entry.name == "Aggregated";
+        let total = row.entry.is_aggregated();
         table.row(
             vec![
-                row.entry.method.clone(),
-                row.entry.name.clone(),
+                row.entry.method().to_owned(),
+                row.entry.name().to_owned(),
                 format!("{:.0}", row.requests),
                 format!("{:.0}", row.failures),
                 ms(row.median_ms),
@@ -91,7 +92,7 @@ pub fn steady(analysis: &Analysis) -> TableView {
                 ms(figures.p99_ms),
                 format!("{:.2}", figures.error_pct),
             ],
-            (figures.entry == "Aggregated").then_some("total"),
+            (figures.entry == AGGREGATED).then_some("total"),
         );
     }
     table
@@ -178,8 +179,8 @@ pub fn failures(run: &Run) -> TableView {
     for f in &run.failures {
         table.row(
             vec![
-                f.entry.method.clone(),
-                f.entry.name.clone(),
+                f.entry.method().to_owned(),
+                f.entry.name().to_owned(),
                 f.error.clone(),
                 format!("{:.0}", f.occurrences),
             ],

@@ -8,10 +8,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use captest_format::files::{self, prefixed};
+
 use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
-use crate::sink::{prefixed, write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
+use crate::sink::{write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker, StopRequest};
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
@@ -124,7 +126,7 @@ impl Aggregator {
 
     fn write_steps(&mut self, steps: &[StepResult]) {
         if let Some((prefix, _)) = &self.settings.csv {
-            let path = prefixed(prefix, "_steps.csv");
+            let path = prefixed(prefix, files::STEPS);
             let with_events = !self.settings.event_weights.is_empty();
             if let Err(error) = write_steps_csv(&path, steps, self.settings.open_model, with_events)
             {
@@ -206,27 +208,22 @@ impl Aggregator {
             self.write_steps(&steps);
         }
         let mut files_written = Vec::new();
-        if let Some(files) = &self.files {
-            for suffix in [
-                "_stats.csv",
-                "_stats_history.csv",
-                "_failures.csv",
-                "_exceptions.csv",
-            ] {
-                files_written.push(files.path(suffix));
+        if let Some(open) = &self.files {
+            for suffix in files::LOCUST_SUFFIXES {
+                files_written.push(open.path(suffix));
             }
         }
         if let Some((prefix, _)) = self.settings.csv.clone() {
-            let path = prefixed(&prefix, "_latency.hdr");
+            let path = prefixed(&prefix, files::LATENCY_HDR);
             match write_hdr_log(&path, &self.stats, self.stats.clock().now()) {
                 Ok(()) => files_written.push(path),
                 Err(error) => self.note_error(error),
             }
             if !steps.is_empty() {
-                files_written.push(prefixed(&prefix, "_steps.csv"));
+                files_written.push(prefixed(&prefix, files::STEPS));
             }
             if self.settings.event_weights.iter().any(|w| *w > 0.0) {
-                let path = prefixed(&prefix, "_events.csv");
+                let path = prefixed(&prefix, files::EVENTS);
                 match write_events_csv(&path, &self.stats, &self.settings.event_weights) {
                     Ok(()) => files_written.push(path),
                     Err(error) => self.note_error(error),

@@ -4,7 +4,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::locust::{AGGREGATED, PERCENTILES};
+use captest_format::columns::PERCENTILES;
+use captest_format::AGGREGATED;
+
 use crate::metrics::{EntryStats, RunStats};
 
 /// Width of the Type column.

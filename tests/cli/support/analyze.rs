@@ -1,6 +1,9 @@
 //! Helpers shared by the `captest analyze` end-to-end tests.
 
-use super::{locust_dir, read_csv, run_captest};
+use captest_format::columns::{NAME, TYPE};
+use captest_format::{files, Entry};
+
+use super::{locust_dir, read_csv, run_captest, with_suffix};
 
 /// `captest analyze ARGS --json`, asserted to exit 0, as parsed JSON.
 pub fn analyze_json(args: &[&str]) -> serde_json::Value {
@@ -34,12 +37,10 @@ pub fn expect_error(args: &[&str], needle: &str) {
 
 /// The Aggregated rows of a Locust history, as (Timestamp, row) with numbers parsed where they are.
 pub fn aggregated_history(run: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let path = locust_dir()
-        .join(run)
-        .join(format!("{run}_stats_history.csv"));
-    read_csv(&path)
+    let path = locust_dir().join(run).join(run);
+    read_csv(&with_suffix(&path, files::HISTORY))
         .into_iter()
-        .filter(|r| r["Name"] == "Aggregated" && r["Type"].is_empty())
+        .filter(|r| Entry::from_row(&r[TYPE], &r[NAME]).is_aggregated())
         .collect()
 }
 

@@ -95,12 +95,8 @@ pub fn first_line(path: &Path) -> Vec<u8> {
     bytes[..end].to_vec()
 }
 
-/// `PREFIX` + `suffix`.
-pub fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut name = prefix.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
+/// `PREFIX` + `suffix` as a path: the format crate's helper, the one the runner and analyze use.
+pub use captest_format::files::prefixed as with_suffix;
 
 /// The real Locust runs in the repository (`tests/fixtures/locust`, described in its README.md).
 pub fn locust_dir() -> PathBuf {

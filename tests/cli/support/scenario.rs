@@ -4,18 +4,20 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{read_csv, run_captest, with_suffix};
+use captest_format::columns::{FAILURE_COUNT, NAME, REQUEST_COUNT, TYPE};
+use captest_format::{files, Entry};
 
 /// (requests, failures) per `TYPE NAME` entry of `PREFIX_stats.csv`.
 pub fn stats_by_name(prefix: &Path) -> HashMap<String, (f64, f64)> {
-    read_csv(&with_suffix(prefix, "_stats.csv"))
+    read_csv(&with_suffix(prefix, files::STATS))
         .into_iter()
         .map(|r| {
-            let key = format!("{} {}", r["Type"], r["Name"]).trim().to_owned();
+            let key = Entry::from_row(&r[TYPE], &r[NAME]).to_string();
             (
                 key,
                 (
-                    r["Request Count"].parse().expect("count"),
-                    r["Failure Count"].parse().expect("fails"),
+                    r[REQUEST_COUNT].parse().expect("count"),
+                    r[FAILURE_COUNT].parse().expect("fails"),
                 ),
             )
         })

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::history::EntryName;
 use crate::run::Run;
 use crate::steps::{exclude_rate_limits, StepFigures};
+use captest_format::Entry;
 
 /// Requests answered 429 Too Many Requests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,7 +33,7 @@ pub struct EntryRateLimit {
 /// 429s per entry (share of its requests in `_stats.csv`) and run-wide, from `_failures.csv`.
 pub(super) fn rate_limited(run: &Run) -> RateLimited {
     let total_requests = run.aggregated_stats().map_or(0.0, |r| r.requests);
-    let mut per_entry: Vec<(&EntryName, f64)> = Vec::new();
+    let mut per_entry: Vec<(&Entry, f64)> = Vec::new();
     let mut other = 0.0;
     for failure in &run.failures {
         if !failure.is_rate_limit() {

@@ -1,6 +1,8 @@
 //! Metric values of a run per entry (from `_stats.csv`, the run's final totals) and per-interval
 //! samples over the steady window (from a full `_stats_history.csv`) for significance tests.
 
+use captest_format::AGGREGATED;
+
 use crate::history::HistoryRow;
 use crate::run::Run;
 use crate::stats::StatsRow;
@@ -15,7 +17,7 @@ const PERCENTILE_SAMPLE_EVERY_S: f64 = 10.0;
 pub fn entries(run: &Run) -> Vec<String> {
     let mut names: Vec<String> = run.entry_stats().map(|r| r.entry.to_string()).collect();
     names.sort();
-    names.push("Aggregated".into());
+    names.push(AGGREGATED.into());
     names
 }
 
@@ -62,7 +64,7 @@ pub(super) fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
 /// request come from `weights` (`--events`) when given, else from the run's own `_events.csv`.
 pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
     let weights = weights_of(run, weights);
-    if metric == Metric::Events && entry == "Aggregated" {
+    if metric == Metric::Events && entry == AGGREGATED {
         let total: f64 = run
             .entry_stats()
             .map(|r| r.rps * weight(weights, &r.entry.to_string()))
@@ -87,7 +89,7 @@ pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) 
 
 pub(super) fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
     let history = run.history.as_ref()?;
-    if entry == "Aggregated" {
+    if entry == AGGREGATED {
         return Some(&history.aggregated);
     }
     history

@@ -4,6 +4,7 @@
 //! `rps-5%`, `errors+1pp`. `--threshold [SCOPE:]METRIC(<|>)AMOUNT[UNIT]`, e.g. `avg<200ms`,
 //! `errors<1%`. SCOPE is an entry (`GET /item/[id]` or `/item/[id]`), `*` and `?` are wildcards.
 
+use captest_format::AGGREGATED;
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
@@ -262,7 +263,7 @@ impl std::str::FromStr for Threshold {
         let flag = "--threshold";
         let (scope, rest, offset) = split_scope(text);
         let scope = match scope {
-            Scope::All => Scope::Entry("Aggregated".into()),
+            Scope::All => Scope::Entry(AGGREGATED.into()),
             other => other,
         };
         let at = rest.find(['<', '>']).ok_or_else(|| {
@@ -330,7 +331,7 @@ mod tests {
         );
         let gate: Threshold = "errors<1%".parse().unwrap();
         assert_eq!((gate.bound, gate.below), (1.0, true));
-        assert_eq!(gate.scope, Scope::Entry("Aggregated".into()));
+        assert_eq!(gate.scope, Scope::Entry(AGGREGATED.into()));
     }
 
     #[test]

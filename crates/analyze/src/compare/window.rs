@@ -2,6 +2,7 @@
 //! history (the entry's own rows of a full history; the Aggregated rows for Aggregated), so that
 //! the warmup counts neither in the samples nor in the values and deltas.
 
+use captest_format::AGGREGATED;
 use serde::Serialize;
 
 use crate::history::HistoryRow;
@@ -68,12 +69,12 @@ pub fn steady_value(
     weights: &[(String, f64)],
     warmup_s: f64,
 ) -> Option<f64> {
-    if metric == Metric::Events && entry == "Aggregated" {
+    if metric == Metric::Events && entry == AGGREGATED {
         let names = entries(run);
         let weights = weights_of(run, weights);
         return names
             .iter()
-            .filter(|e| *e != "Aggregated")
+            .filter(|e| *e != AGGREGATED)
             .map(|e| {
                 let rows = steady_rows(run, e, warmup_s)?;
                 Some(window_rps(&rows)? * weight(weights, e))

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+use captest_format::entry::is_aggregated_row;
+
 use super::line::Layout;
 use super::EntryRows;
 use crate::cell::parse_slice;
@@ -49,8 +51,7 @@ pub(crate) fn first_aggregated_timestamp(
             }
             let cells: Vec<&[u8]> = line.split(|&b| b == b',').collect();
             if cells.len() == layout.columns
-                && cells[layout.type_column].is_empty()
-                && cells[layout.name_column] == b"Aggregated"
+                && is_aggregated_row(cells[layout.type_column], cells[layout.name_column])
             {
                 return Ok(parse_slice(cells[layout.timestamp_column]).flatten());
             }

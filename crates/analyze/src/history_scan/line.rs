@@ -1,6 +1,9 @@
 //! One line of a history: which of its cells are read, and how they become a row of an entry's
 //! group.
 
+use captest_format::columns::HISTORY_HEADER;
+use captest_format::entry::is_aggregated_row;
+
 use super::groups::{Group, Grouper, Part};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::{is_plain_number, parse_cell, parse_decimal, RepeatedCell};
@@ -27,7 +30,7 @@ const SUMMED: [usize; 7] = [
 const CHECKED: [usize; 3] = [1, 4, 5];
 
 /// Cells in a line in Locust 2.x's column order (captest writes the same).
-const LOCUST_COLUMNS: usize = 24;
+const LOCUST_COLUMNS: usize = HISTORY_HEADER.len();
 /// In Locust's order: the columns of Type and Name, of the [`SUMMED`] cells and of the
 /// [`CHECKED`] ones.
 const LOCUST_TYPE_AND_NAME: (usize, usize) = (2, 3);
@@ -204,7 +207,7 @@ pub(super) fn parse_line(
         let ((type_start, type_end), (name_start, name_end)) =
             (cell(type_column), cell(name_column));
         let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
-        if !(kind.is_empty() && name == b"Aggregated") {
+        if !is_aggregated_row(kind, name) {
             return sum_line!(
                 text,
                 cell,
@@ -230,7 +233,7 @@ pub(super) fn parse_line(
     let ((type_start, type_end), (name_start, name_end)) =
         (cell(layout.type_column), cell(layout.name_column));
     let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
-    let is_aggregated = kind.is_empty() && name == b"Aggregated";
+    let is_aggregated = is_aggregated_row(kind, name);
     if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
         return sum_line!(
             text,
@@ -326,4 +329,23 @@ fn sum_row(
         window.add_row(&row, [p50, p95, p99]);
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locust_column_positions_are_those_of_the_history_header() {
+        let at = |column: usize| HISTORY_HEADER[column];
+        let (type_column, name_column) = LOCUST_TYPE_AND_NAME;
+        assert_eq!(at(type_column), COLUMNS[usize::from(TYPE_SLOT)]);
+        assert_eq!(at(name_column), COLUMNS[usize::from(NAME_SLOT)]);
+        for (column, slot) in LOCUST_SUMMED.into_iter().zip(SUMMED) {
+            assert_eq!(at(column), COLUMNS[slot]);
+        }
+        for (column, slot) in LOCUST_CHECKED.into_iter().zip(CHECKED) {
+            assert_eq!(at(column), COLUMNS[slot]);
+        }
+    }
 }

@@ -249,7 +249,7 @@ fn every_current_window_percentile_is_read_into_its_place() {
     };
     let rows = &entries
         .iter()
-        .find(|(e, _)| e.method == "DELETE" && e.name == "/item/[id]")
+        .find(|(e, _)| e.cells() == ("DELETE", "/item/[id]"))
         .expect("DELETE /item/[id]")
         .1;
     let cells: Vec<Vec<&str>> = lines

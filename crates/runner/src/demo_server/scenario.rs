@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method};
 
 use crate::client::Target;
-use crate::metrics::{EntryKey, EntryRegistry};
+use crate::metrics::{EntryRegistry, RequestKey};
 use crate::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
 use crate::RunnerError;
 
@@ -82,7 +82,7 @@ pub fn demo_scenario(
     let mut weights = Vec::new();
     let mut tasks_out = Vec::new();
     for task in tasks() {
-        let entry = registry.intern(&EntryKey::new(task.method.as_str(), task.name));
+        let entry = registry.intern(&RequestKey::new(task.method.as_str(), task.name));
         let index = entry.0 as usize;
         if weights.len() <= index {
             weights.resize(index + 1, 0.0);

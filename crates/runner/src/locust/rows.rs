@@ -4,9 +4,11 @@
 
 use sha2::{Digest, Sha256};
 
-use super::columns::{AGGREGATED, PERCENTILES};
+use captest_format::columns::PERCENTILES;
+use captest_format::{Entry, RequestKey};
+
 use super::pyfmt::{py_fixed6, py_float, py_str_repr};
-use crate::metrics::{EntryKey, EntryStats, FailureRecord, Median, RunStats};
+use crate::metrics::{EntryStats, FailureRecord, Median, RunStats};
 
 /// Which percentiles the history rows carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +78,8 @@ fn rows_in_locust_order(stats: &RunStats) -> Vec<(String, String, &EntryStats)> 
         .into_iter()
         .map(|(key, entry)| (key.method, key.name, entry))
         .collect();
-    rows.push((String::new(), AGGREGATED.to_owned(), stats.total()));
+    let (kind, name) = Entry::Aggregated.cells();
+    rows.push((kind.to_owned(), name.to_owned(), stats.total()));
     rows
 }
 
@@ -154,7 +157,7 @@ fn iso_utc(epoch: f64) -> String {
 pub fn failure_rows<'a>(failures: impl Iterator<Item = &'a FailureRecord>) -> Vec<Vec<String>> {
     let mut rows: Vec<(String, Vec<String>)> = failures
         .map(|f| {
-            let EntryKey { method, name } = &f.entry;
+            let RequestKey { method, name } = &f.entry;
             let error = f.kind.describe(name);
             let key = failure_sort_key(method, name, &error);
             let row = vec![
@@ -244,7 +247,7 @@ mod stats_tests {
         let names = ["/b", "/a", "/c"];
         let ids: Vec<_> = names
             .iter()
-            .map(|n| registry.intern(&EntryKey::new("GET", *n)))
+            .map(|n| registry.intern(&RequestKey::new("GET", *n)))
             .collect();
         let clock = RunClock::start();
         let mut stats = RunStats::new(registry, clock);

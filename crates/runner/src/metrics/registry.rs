@@ -4,37 +4,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use captest_format::RequestKey;
+
 use super::sample::EntryId;
-
-/// What a stats entry is: the request method (Locust's `Type`) and the name requests are grouped by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntryKey {
-    /// HTTP method, e.g. `GET`.
-    pub method: String,
-    /// Request name, e.g. `/item/[id]`.
-    pub name: String,
-}
-
-impl EntryKey {
-    /// A key from a method and a name.
-    pub fn new(method: impl Into<String>, name: impl Into<String>) -> Self {
-        EntryKey {
-            method: method.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for EntryKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.name)
-    }
-}
 
 #[derive(Debug, Default)]
 struct Interned {
-    keys: Vec<EntryKey>,
-    ids: HashMap<EntryKey, EntryId>,
+    keys: Vec<RequestKey>,
+    ids: HashMap<RequestKey, EntryId>,
 }
 
 /// Interns entry keys. Tasks intern their names once, when the scenario is loaded; requests whose
@@ -51,7 +28,7 @@ impl EntryRegistry {
     }
 
     /// The id of `key`, registering it if it is new.
-    pub fn intern(&self, key: &EntryKey) -> EntryId {
+    pub fn intern(&self, key: &RequestKey) -> EntryId {
         if let Some(id) = self
             .inner
             .read()
@@ -72,7 +49,7 @@ impl EntryRegistry {
     }
 
     /// The key of `id`.
-    pub fn key(&self, id: EntryId) -> Option<EntryKey> {
+    pub fn key(&self, id: EntryId) -> Option<RequestKey> {
         self.inner
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -82,7 +59,7 @@ impl EntryRegistry {
     }
 
     /// Every key registered so far, indexed by id.
-    pub fn keys(&self) -> Vec<EntryKey> {
+    pub fn keys(&self) -> Vec<RequestKey> {
         self.inner
             .read()
             .unwrap_or_else(PoisonError::into_inner)

@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 
+use captest_format::RequestKey;
+
 use super::clock::RunClock;
 use super::entry::EntryStats;
 use super::interval::IntervalStats;
-use super::registry::{EntryKey, EntryRegistry};
+use super::registry::EntryRegistry;
 use super::sample::{EntryId, FailureKind};
 use super::shard::Shard;
 
@@ -15,7 +17,7 @@ use super::shard::Shard;
 #[derive(Debug, Clone)]
 pub struct FailureRecord {
     /// The entry that failed.
-    pub entry: EntryKey,
+    pub entry: RequestKey,
     /// Why.
     pub kind: FailureKind,
     /// How many times.
@@ -93,7 +95,7 @@ impl RunStats {
                 let key = self
                     .registry
                     .key(*entry)
-                    .unwrap_or_else(|| EntryKey::new("", ""));
+                    .unwrap_or_else(|| RequestKey::new("", ""));
                 self.failures
                     .entry((*entry, kind.clone()))
                     .and_modify(|r| {
@@ -149,7 +151,7 @@ impl RunStats {
 
     /// Entries that have seen a request with their id (the index of per-entry settings such as
     /// event weights), in id order.
-    pub fn entries_with_ids(&self) -> Vec<(EntryId, EntryKey, &EntryStats)> {
+    pub fn entries_with_ids(&self) -> Vec<(EntryId, RequestKey, &EntryStats)> {
         self.entries
             .iter()
             .enumerate()
@@ -161,8 +163,8 @@ impl RunStats {
     }
 
     /// Entries that have seen a request, sorted as Locust sorts them: by (name, method).
-    pub fn sorted_entries(&self) -> Vec<(EntryKey, &EntryStats)> {
-        let mut rows: Vec<(EntryKey, &EntryStats)> = self
+    pub fn sorted_entries(&self) -> Vec<(RequestKey, &EntryStats)> {
+        let mut rows: Vec<(RequestKey, &EntryStats)> = self
             .entries
             .iter()
             .enumerate()

@@ -16,7 +16,7 @@ use super::model::{AuthFile, CaptureFile, EventsFile, RequestFile, WaitFile};
 use super::text::{env_names, is_template, json_body_text, split_origin};
 use crate::client::Target;
 use crate::dynamic::{Capture, CaptureSource, DynamicRequest, ResponseCheck, FUNCTION_NAMES};
-use crate::metrics::{EntryKey, EntryRegistry};
+use crate::metrics::{EntryRegistry, RequestKey};
 use crate::task::{Acceptance, RequestStep, WaitTime};
 
 /// Names templates may use without declaring them (minijinja's own globals).
@@ -157,7 +157,7 @@ impl Loader<'_> {
             .unwrap_or_else(|| request.path.get_ref().clone());
         let entry = self
             .registry
-            .intern(&EntryKey::new(method.as_str(), name.clone()));
+            .intern(&RequestKey::new(method.as_str(), name.clone()));
         if request.events.is_some() {
             // Marks the entry as carrying events; the counts come from the requests themselves.
             let index = entry.0 as usize;

@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
+use captest_format::columns::EVENTS_HEADER;
+
 use super::locust_files::{render_csv, write_atomically};
 use crate::error::RunnerError;
 use crate::metrics::RunStats;
-
-/// The header line's columns.
-pub const EVENTS_HEADER: [&str; 3] = ["Name", "Requests", "Events"];
 
 /// One row per entry that carries events (non-zero in `weights`): `METHOD name`, requests,
 /// events delivered; sorted by name.

@@ -9,8 +9,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 use hdrhistogram::serialization::V2DeflateSerializer;
 
+use captest_format::AGGREGATED;
+
 use crate::error::RunnerError;
-use crate::locust::AGGREGATED;
 use crate::metrics::RunStats;
 
 /// Percent-encodes the characters an interval-log tag may not hold.

@@ -7,11 +7,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use captest_format::columns::{EXCEPTIONS_HEADER, FAILURES_HEADER, HISTORY_HEADER, STATS_HEADER};
+use captest_format::files::{self, prefixed};
+
 use crate::error::RunnerError;
-use crate::locust::{
-    exception_rows, failure_rows, history_rows, stats_rows, EXCEPTIONS_HEADER, FAILURES_HEADER,
-    HISTORY_HEADER, STATS_HEADER,
-};
+use crate::locust::{exception_rows, failure_rows, history_rows, stats_rows};
 use crate::metrics::RunStats;
 
 /// Renders rows as Python's `csv` module does: minimal quoting, doubled quotes, CRLF line ends.
@@ -28,13 +28,6 @@ pub fn render_csv<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<u8> {
         let _ = writer.write_record(row.iter().map(|c| c.as_ref()));
     }
     writer.into_inner().unwrap_or_default()
-}
-
-/// `PREFIX` + `suffix` as a path (`results/run` + `_stats.csv`).
-pub fn prefixed(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut name = prefix.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 /// Replaces `path` with `bytes` atomically.
@@ -59,7 +52,7 @@ impl LocustCsvFiles {
         if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| RunnerError::io(dir, e))?;
         }
-        let history_path = prefixed(prefix, "_stats_history.csv");
+        let history_path = prefixed(prefix, files::HISTORY);
         let file = OpenOptions::new()
             .create(true)
             .write(true)
@@ -71,28 +64,28 @@ impl LocustCsvFiles {
             .write_all(&render_csv::<&str>(&HISTORY_HEADER, &[]))
             .and_then(|_| history.flush())
             .map_err(|e| RunnerError::io(&history_path, e))?;
-        let files = LocustCsvFiles {
+        let created = LocustCsvFiles {
             prefix: prefix.to_owned(),
             full_history,
             history,
             last_history_second: None,
         };
         write_atomically(
-            &files.path("_stats.csv"),
+            &created.path(files::STATS),
             &render_csv::<&str>(&STATS_HEADER, &[]),
         )?;
         write_atomically(
-            &files.path("_failures.csv"),
+            &created.path(files::FAILURES),
             &render_csv::<&str>(&FAILURES_HEADER, &[]),
         )?;
         write_atomically(
-            &files.path("_exceptions.csv"),
+            &created.path(files::EXCEPTIONS),
             &render_csv::<&str>(&EXCEPTIONS_HEADER, &[]),
         )?;
-        Ok(files)
+        Ok(created)
     }
 
-    /// The path of one of the files (`suffix` like `_stats.csv`).
+    /// The path of one of the files (`suffix` one of `captest_format::files`' suffixes).
     pub fn path(&self, suffix: &str) -> PathBuf {
         prefixed(&self.prefix, suffix)
     }
@@ -108,7 +101,7 @@ impl LocustCsvFiles {
         if self.last_history_second != Some(now) {
             let rows = history_rows(stats, now, users, self.full_history);
             let bytes = render_csv::<String>(&[], &rows);
-            let path = self.path("_stats_history.csv");
+            let path = self.path(files::HISTORY);
             self.history
                 .write_all(&bytes)
                 .and_then(|_| self.history.flush())
@@ -121,15 +114,15 @@ impl LocustCsvFiles {
     /// Rewrites `_stats.csv`, `_failures.csv` and `_exceptions.csv` from `stats`.
     pub fn write_snapshots(&self, stats: &RunStats) -> Result<(), RunnerError> {
         write_atomically(
-            &self.path("_stats.csv"),
+            &self.path(files::STATS),
             &render_csv(&STATS_HEADER, &stats_rows(stats)),
         )?;
         write_atomically(
-            &self.path("_failures.csv"),
+            &self.path(files::FAILURES),
             &render_csv(&FAILURES_HEADER, &failure_rows(stats.failures())),
         )?;
         write_atomically(
-            &self.path("_exceptions.csv"),
+            &self.path(files::EXCEPTIONS),
             &render_csv(&EXCEPTIONS_HEADER, &exception_rows(stats)),
         )
     }

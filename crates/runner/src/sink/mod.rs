@@ -5,7 +5,7 @@ mod hdr_log;
 mod locust_files;
 mod steps_csv;
 
-pub use events_csv::{event_rows, write_events_csv, EVENTS_HEADER};
+pub use events_csv::{event_rows, write_events_csv};
 pub use hdr_log::{encode_tag, write_hdr_log};
-pub use locust_files::{prefixed, render_csv, LocustCsvFiles};
-pub use steps_csv::{step_rows, write_steps_csv, STEPS_HEADER};
+pub use locust_files::{render_csv, LocustCsvFiles};
+pub use steps_csv::{step_rows, write_steps_csv};

@@ -3,29 +3,12 @@
 
 use std::path::Path;
 
+use captest_format::columns::STEPS_HEADER;
+
 use super::locust_files::{render_csv, write_atomically};
 use crate::error::RunnerError;
 use crate::locust::py_float;
 use crate::steps::StepResult;
-
-/// Header of `_steps.csv`. `User Count` is the users running at the end of the step (in-flight
-/// iterations in the open model); `Offered Rate` is the step's target rate in the open model.
-pub const STEPS_HEADER: [&str; 14] = [
-    "Step",
-    "User Count",
-    "Start",
-    "End",
-    "Requests",
-    "Failures",
-    "Requests/s",
-    "Events/s",
-    "50%",
-    "95%",
-    "99%",
-    "Error %",
-    "Stop Reason",
-    "Offered Rate",
-];
 
 fn rounded(value: f64, decimals: i32) -> String {
     let scale = 10f64.powi(decimals);

@@ -1,0 +1,96 @@
+//! The files of one run: `PREFIX` + a suffix each (`results/run` → `results/run_stats.csv`), and
+//! the helpers that go from a prefix to a file and back.
+
+use std::path::{Path, PathBuf};
+
+/// Final totals per entry (Locust).
+pub const STATS: &str = "_stats.csv";
+/// One batch of rows per second (Locust).
+pub const HISTORY: &str = "_stats_history.csv";
+/// Failures per entry and error (Locust).
+pub const FAILURES: &str = "_failures.csv";
+/// Errors raised by task code (Locust).
+pub const EXCEPTIONS: &str = "_exceptions.csv";
+/// One row per step of a step run (captest).
+pub const STEPS: &str = "_steps.csv";
+/// Business events per entry (captest).
+pub const EVENTS: &str = "_events.csv";
+/// Full-resolution response-time histograms, HdrHistogram's interval log (captest).
+pub const LATENCY_HDR: &str = "_latency.hdr";
+/// The file beside a saved baseline's run files that records how it was made (not a suffix: a
+/// baseline `NAME` is the directory `NAME/` holding `NAME_*.csv` and `meta.json`).
+pub const META_JSON: &str = "meta.json";
+
+/// Every suffix of a run's files.
+pub const SUFFIXES: [&str; 7] = [
+    HISTORY,
+    STATS,
+    FAILURES,
+    EXCEPTIONS,
+    STEPS,
+    EVENTS,
+    LATENCY_HDR,
+];
+
+/// The four files Locust writes, in the order captest lists them.
+pub const LOCUST_SUFFIXES: [&str; 4] = [STATS, HISTORY, FAILURES, EXCEPTIONS];
+
+/// `prefix` + `suffix` as a path (`results/run` + `_stats.csv` → `results/run_stats.csv`).
+pub fn prefixed(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut name = prefix.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The prefix of `path` when it is one of a run's files (`results/run_stats_history.csv` →
+/// `results/run`); `None` when it ends with none of [`SUFFIXES`].
+pub fn prefix_of(path: &Path) -> Option<PathBuf> {
+    let text = path.to_string_lossy();
+    SUFFIXES
+        .iter()
+        .find_map(|suffix| text.strip_suffix(suffix))
+        .map(PathBuf::from)
+}
+
+/// The run name of a file name holding `suffix` (`run_stats.csv` with [`STATS`] → `run`).
+pub fn stem<'a>(file_name: &'a str, suffix: &str) -> Option<&'a str> {
+    file_name.strip_suffix(suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_and_its_files_go_both_ways() {
+        let prefix = Path::new("results/run");
+        for suffix in SUFFIXES {
+            let path = prefixed(prefix, suffix);
+            assert_eq!(prefix_of(&path).as_deref(), Some(prefix), "{suffix}");
+        }
+        assert_eq!(
+            prefixed(prefix, HISTORY),
+            Path::new("results/run_stats_history.csv")
+        );
+    }
+
+    #[test]
+    fn a_path_that_is_no_run_file_has_no_prefix() {
+        assert_eq!(prefix_of(Path::new("results/run")), None);
+        assert_eq!(prefix_of(Path::new("results/run.csv")), None);
+    }
+
+    #[test]
+    fn a_history_file_has_the_prefix_of_its_run() {
+        assert_eq!(
+            prefix_of(Path::new("a_stats_history.csv")).as_deref(),
+            Some(Path::new("a"))
+        );
+    }
+
+    #[test]
+    fn a_stem_is_the_name_before_the_suffix() {
+        assert_eq!(stem("run_stats.csv", STATS), Some("run"));
+        assert_eq!(stem("run.csv", STATS), None);
+    }
+}

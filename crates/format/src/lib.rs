@@ -1,0 +1,19 @@
+//! captest format: the contract between the files a run writes and the tools that read them,
+//! written once. The runner writes with these headers and suffixes, analyze and report read
+//! through them, and the CLI names files with them — so a column renamed here is renamed for
+//! every writer and reader at once.
+//!
+//! - [`columns`]: every column name and the header of every CSV file (`_stats.csv`,
+//!   `_stats_history.csv`, `_failures.csv`, `_exceptions.csv`, `_steps.csv`, `_events.csv`), and
+//!   the percentiles Locust reports.
+//! - [`files`]: the files' suffixes and the prefix ↔ path helpers (`results/run` ↔
+//!   `results/run_stats.csv`).
+//! - [`entry`]: the key of a statistics row, a request (method + name) or the Aggregated row.
+//!
+//! It sits at the bottom of the workspace: it depends on no other captest crate.
+
+pub mod columns;
+pub mod entry;
+pub mod files;
+
+pub use entry::{Entry, RequestKey, AGGREGATED};
