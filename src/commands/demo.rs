@@ -103,10 +103,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         stop_timeout: Duration::from_secs(10),
         csv: Some((prefix.clone(), true)),
         event_weights,
-        quiet: args.quiet,
+        progress: super::console::progress(args.quiet),
         abort_check: None,
     };
     let report = run_experiment(settings).context("the demo run could not start")?;
+    super::console::print_summary(&report, args.quiet);
     let counted = report.stats.total().total.requests;
     let received = server.counters().total;
     server.shutdown();

@@ -255,11 +255,12 @@ impl Experiment {
             stop_timeout: self.output.stop_timeout,
             csv: csv.clone(),
             event_weights,
-            quiet: self.output.quiet,
+            progress: super::console::progress(self.output.quiet),
             abort_check: (self.output.abort_on_fail && !thresholds.is_empty())
                 .then(|| super::live_gates::abort_check(thresholds.clone())),
         };
         let report = run_experiment(settings).context("the run could not start")?;
+        super::console::print_summary(&report, self.output.quiet);
         let mut gates_passed = None;
         if let Some((prefix, _)) = &csv {
             if let Some(html) = &self.output.html {

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod check;
 pub mod client_flags;
 pub mod compare;
+pub mod console;
 pub mod demo;
 pub mod demo_server;
 pub mod gate;

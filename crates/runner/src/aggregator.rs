@@ -13,6 +13,7 @@ use captest_format::files::{self, prefixed};
 use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
+use crate::progress::ProgressSink;
 use crate::sink::{write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker, StopRequest};
 
@@ -38,8 +39,6 @@ impl std::fmt::Debug for AbortCheck {
 pub struct AggregatorSettings {
     /// `--csv PREFIX` and whether every entry goes into the history.
     pub csv: Option<(PathBuf, bool)>,
-    /// Seconds between live console views (0: no live view).
-    pub console_every: u64,
     /// The run's time limit, for the progress line.
     pub run_time: Option<Duration>,
     /// Which entries carry business events (non-zero), indexed by entry id (empty: none). The
@@ -77,6 +76,7 @@ pub struct Aggregator {
     write_error: Option<RunnerError>,
     ticks: u64,
     steps: Option<StepTracker>,
+    progress: Option<ProgressSink>,
 }
 
 impl Aggregator {
@@ -108,7 +108,14 @@ impl Aggregator {
             write_error: None,
             ticks: 0,
             steps: None,
+            progress: None,
         })
+    }
+
+    /// Shows the run's live view and write errors to `progress` as they happen.
+    pub fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Cuts the run into steps with `tracker` (for shapes made of steps).
@@ -119,7 +126,9 @@ impl Aggregator {
 
     fn note_error(&mut self, error: RunnerError) {
         if self.write_error.is_none() {
-            eprintln!("error: {error}");
+            if let Some(ProgressSink(progress)) = &mut self.progress {
+                progress.write_failed(&error);
+            }
             self.write_error = Some(error);
         }
     }
@@ -167,17 +176,17 @@ impl Aggregator {
             self.steps = Some(tracker);
         }
         self.ticks += 1;
-        let every = self.settings.console_every;
-        if every > 0 && self.ticks.is_multiple_of(every) {
-            print!(
-                "{}",
-                console::live_view(
+        if let Some(ProgressSink(progress)) = &mut self.progress {
+            let every = progress.every().max(1);
+            if self.ticks.is_multiple_of(every) {
+                let view = console::live_view(
                     &self.stats,
                     self.started.elapsed(),
                     self.settings.run_time,
-                    users
-                )
-            );
+                    users,
+                );
+                progress.live(&view);
+            }
         }
     }
 

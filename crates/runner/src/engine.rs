@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
-use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
+use crate::progress::ProgressSink;
 use crate::scheduler::{
     schedule_arrivals, schedule_users, OpenModelCounters, ScheduleContext, StopCause,
 };
@@ -76,8 +76,8 @@ pub struct RunSettings {
     pub csv: Option<(PathBuf, bool)>,
     /// Business events per request, indexed by entry id (empty: none declared).
     pub event_weights: Vec<f64>,
-    /// No live console output.
-    pub quiet: bool,
+    /// Where the live view and write errors go while the run lasts (`None`: nowhere, `-q`).
+    pub progress: Option<ProgressSink>,
     /// Checked after every second; a reason ends the run (`--abort-on-fail`).
     pub abort_check: Option<AbortCheck>,
 }
@@ -101,6 +101,9 @@ pub struct RunReport {
     pub iterations_dropped: u64,
     /// The protocol the connections spoke (`HTTP/2 (20 connections, 20 over TLS)`).
     pub protocol: Option<String>,
+    /// Whether the load was an arrival rate (open model): then iterations were started and
+    /// possibly dropped.
+    pub open_model: bool,
 }
 
 impl RunReport {
@@ -168,7 +171,7 @@ async fn drain<F: std::future::Future<Output = ()>>(
 
 /// Runs one experiment to its end and returns its statistics. Files are written every second while
 /// it runs and once more at the end.
-pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
+pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
     let client = HttpClient::new(&settings.client)?;
     client.check_origin(settings.target.origin())?;
@@ -184,7 +187,6 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         settings.registry.clone(),
         AggregatorSettings {
             csv: settings.csv.clone(),
-            console_every: if settings.quiet { 0 } else { 2 },
             run_time: settings.run_time,
             event_weights: settings.event_weights.clone(),
             open_model: matches!(settings.model, LoadModel::Open { .. }),
@@ -211,6 +213,7 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         };
         aggregator = aggregator.with_steps(tracker);
     }
+    let aggregator = aggregator.with_progress(settings.progress.take());
     let runtime = build_runtime(settings.threads)?;
     let (finish, finished) = mpsc::channel::<String>();
     let aggregator = std::thread::Builder::new()
@@ -280,27 +283,7 @@ pub fn run_experiment(settings: RunSettings) -> Result<RunReport, RunnerError> {
         iterations_started: counters.started.load(Ordering::Relaxed),
         iterations_dropped: counters.dropped.load(Ordering::Relaxed),
         protocol: client.counts.summary(),
+        open_model: matches!(settings.model, LoadModel::Open { .. }),
     };
-    if report.iterations_dropped > 0 {
-        // Even with -q: the offered rate was not met, which changes what the figures mean.
-        eprintln!(
-            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, so the offered rate was not met",
-            report.iterations_dropped,
-            report.iterations_started + report.iterations_dropped
-        );
-    }
-    if !settings.quiet {
-        print!("{}", console::final_summary(&report.stats, elapsed));
-        println!("Stopped: {}", report.stop_cause);
-        if let Some(protocol) = &report.protocol {
-            println!("Protocol: {protocol}");
-        }
-        if matches!(settings.model, LoadModel::Open { .. }) {
-            println!(
-                "Iterations: {} started, {} dropped (in-flight limit and waiting line full)",
-                report.iterations_started, report.iterations_dropped
-            );
-        }
-    }
     Ok(report)
 }

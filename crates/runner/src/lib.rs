@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod locust;
 pub mod metrics;
+pub mod progress;
 pub mod scenario;
 pub mod scheduler;
 pub mod shape;
