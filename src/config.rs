@@ -222,7 +222,8 @@ mod tests {
     /// every setting the file accepts is some flag's.
     #[test]
     fn every_load_flag_is_a_setting_named_after_it() {
-        let cli = crate::Cli::command();
+        let mut cli = crate::Cli::command();
+        cli.build(); // the root's global flags (--config, --baselines) reach the subcommands
         let mut used = std::collections::BTreeSet::new();
         for command in ["run", "step", "rate"] {
             let sub = cli.find_subcommand(command).expect("subcommand");
