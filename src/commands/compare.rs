@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use captest_analyze::compare::{compare, CompareOptions, FailOn};
+use captest_analyze::compare::{compare, require_matching_entries, CompareOptions, FailOn};
 
 use super::gate::{finish, load_run, weights, GateOutput};
 use super::load::parse_duration;
@@ -32,6 +32,10 @@ pub struct Args {
     /// Business events per request for the `events` metric, e.g. 'POST /api/v1/event/batch=20'.
     #[arg(long = "events")]
     pub events: Vec<String>,
+    /// Let a rule whose entry pattern matches no entry of either run pass (by default it is bad
+    /// input: a typo would otherwise compare nothing and pass).
+    #[arg(long = "allow-missing-entries")]
+    pub allow_missing_entries: bool,
     #[command(flatten)]
     pub output: GateOutput,
 }
@@ -48,6 +52,9 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
     }
     let baseline = load_run(&args.baseline, store)?;
     let current = load_run(&args.current, store)?;
+    if !args.allow_missing_entries {
+        require_matching_entries(&rules, &baseline, &current)?;
+    }
     let options = CompareOptions {
         warmup_s: args.warmup.as_secs_f64(),
         alpha: args.alpha,

@@ -229,6 +229,17 @@ fn bad_rules_and_files_are_one_line_and_exit_2() {
             vec!["--fail-on".into(), "foo:bar".into()],
             "expected + or -",
         ),
+        // A percentile no run file holds would compare nothing and pass: bad input, naming
+        // the metrics there are.
+        (
+            vec!["--fail-on".into(), "p97+10%".into()],
+            "unknown metric \"p97\" (expected one of: avg (mean), median, p50",
+        ),
+        // So is an entry neither run has (a typo, a renamed entry).
+        (
+            vec!["--fail-on".into(), "GET /nope:p95+10%".into()],
+            "no entry of either run matches \"GET /nope\"",
+        ),
     ];
     for (flags, needle) in cases {
         let mut args = vec!["compare".to_owned(), locust("baseline"), locust("current")];
@@ -241,6 +252,15 @@ fn bad_rules_and_files_are_one_line_and_exit_2() {
             "{stderr}"
         );
     }
+    let allowed = run_captest(&[
+        "compare",
+        &locust("baseline"),
+        &locust("current"),
+        "--fail-on",
+        "GET /nope:p95+10%",
+        "--allow-missing-entries",
+    ]);
+    assert_eq!(allowed.status.code(), Some(0), "{allowed:?}");
     let missing = run_captest(&[
         "compare",
         "nothing-here",

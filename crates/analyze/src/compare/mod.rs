@@ -2,12 +2,14 @@
 //! changes from noise, and `check` one run against absolute `--threshold`s.
 
 pub mod measure;
+pub mod missing;
 pub mod output;
 pub mod rule;
 pub mod significance;
 pub mod verdict;
 pub mod window;
 
+pub use missing::require_matching_entries;
 pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
 pub use window::Source;

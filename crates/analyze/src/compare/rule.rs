@@ -4,6 +4,7 @@
 //! `rps-5%`, `errors+1pp`. `--threshold [SCOPE:]METRIC(<|>)AMOUNT[UNIT]`, e.g. `avg<200ms`,
 //! `errors<1%`. SCOPE is an entry (`GET /item/[id]` or `/item/[id]`), `*` and `?` are wildcards.
 
+use captest_format::columns::PERCENTILES;
 use captest_format::AGGREGATED;
 use serde::Serialize;
 
@@ -29,8 +30,14 @@ pub enum Metric {
     FailCount,
 }
 
+/// The metric names a rule may use, for messages.
+pub const METRIC_NAMES: &str = "avg (mean), median, p50, p66, p75, p80, p90, p95, p98, p99, p99.9, p99.99, max, rps, events, errors, fail_count";
+
 impl Metric {
-    /// Parses `avg`, `mean`, `median`, `p50`…`p99.99`, `max`, `rps`, `events`, `errors`, `fail_count`.
+    /// Parses `avg`, `mean`, `median`, a percentile Locust reports (`p50`, `p66`, `p75`, `p80`,
+    /// `p90`, `p95`, `p98`, `p99`, `p99.9`, `p99.99`), `max`, `rps`, `events`, `errors`,
+    /// `fail_count`. Any other percentile is no metric: no run file holds it, and a rule on it
+    /// would compare nothing.
     pub fn parse(text: &str) -> Option<Metric> {
         Some(match text {
             "avg" | "mean" => Metric::Avg,
@@ -42,7 +49,10 @@ impl Metric {
             "fail_count" => Metric::FailCount,
             _ => {
                 let value: f64 = text.strip_prefix('p')?.parse().ok()?;
-                if !(value > 0.0 && value < 100.0) {
+                let reported = PERCENTILES
+                    .iter()
+                    .any(|p| *p < 1.0 && (p * 100.0 - value).abs() < 1e-9);
+                if !reported {
                     return None;
                 }
                 Metric::Percentile(value)
@@ -232,8 +242,14 @@ impl std::str::FromStr for FailOn {
             )
         })?;
         let metric_text = rest[..sign].trim();
-        let metric = Metric::parse(metric_text)
-            .ok_or_else(|| error(flag, text, offset, &format!("unknown metric {metric_text:?} (avg, median, p50..p99.99, max, rps, events, errors, fail_count)")))?;
+        let metric = Metric::parse(metric_text).ok_or_else(|| {
+            error(
+                flag,
+                text,
+                offset,
+                &format!("unknown metric {metric_text:?} (expected one of: {METRIC_NAMES})"),
+            )
+        })?;
         let direction = if rest.as_bytes()[sign] == b'+' {
             1.0
         } else {
@@ -280,7 +296,7 @@ impl std::str::FromStr for Threshold {
                 flag,
                 text,
                 offset,
-                &format!("unknown metric {metric_text:?}"),
+                &format!("unknown metric {metric_text:?} (expected one of: {METRIC_NAMES})"),
             )
         })?;
         let below = rest.as_bytes()[at] == b'<';
