@@ -227,45 +227,60 @@ fn amount(
     })
 }
 
+/// The part both grammars share: `[SCOPE:]METRIC`, then an operator, then the amount.
+struct Head<'a> {
+    scope: Scope,
+    metric: Metric,
+    operator: u8,
+    amount: &'a str,
+    amount_at: usize,
+}
+
+/// Reads a rule's [`Head`]: its scope, its metric, which of `operators` follows, and the amount
+/// after it (with its offset in `text`, for messages).
+fn head<'a>(flag: &str, text: &'a str, operators: [char; 2]) -> Result<Head<'a>, AnalyzeError> {
+    let (scope, rest, offset) = split_scope(text);
+    let at = rest.find(operators).ok_or_else(|| {
+        error(
+            flag,
+            text,
+            offset + rest.len(),
+            &format!(
+                "expected {} or {} after the metric",
+                operators[0], operators[1]
+            ),
+        )
+    })?;
+    let metric_text = rest[..at].trim();
+    let metric = Metric::parse(metric_text).ok_or_else(|| {
+        error(
+            flag,
+            text,
+            offset,
+            &format!("unknown metric {metric_text:?} (expected one of: {METRIC_NAMES})"),
+        )
+    })?;
+    Ok(Head {
+        scope,
+        metric,
+        operator: rest.as_bytes()[at],
+        amount: rest[at + 1..].trim(),
+        amount_at: offset + at + 1,
+    })
+}
+
 impl std::str::FromStr for FailOn {
     type Err = AnalyzeError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let flag = "--fail-on";
-        let (scope, rest, offset) = split_scope(text);
-        let sign = rest.find(['+', '-']).ok_or_else(|| {
-            error(
-                flag,
-                text,
-                offset + rest.len(),
-                "expected + or - after the metric",
-            )
-        })?;
-        let metric_text = rest[..sign].trim();
-        let metric = Metric::parse(metric_text).ok_or_else(|| {
-            error(
-                flag,
-                text,
-                offset,
-                &format!("unknown metric {metric_text:?} (expected one of: {METRIC_NAMES})"),
-            )
-        })?;
-        let direction = if rest.as_bytes()[sign] == b'+' {
-            1.0
-        } else {
-            -1.0
-        };
-        let amount = amount(
-            flag,
-            text,
-            rest[sign + 1..].trim(),
-            offset + sign + 1,
-            metric,
-        )?;
+        let head = head(flag, text, ['+', '-'])?;
+        let direction = if head.operator == b'+' { 1.0 } else { -1.0 };
+        let amount = amount(flag, text, head.amount, head.amount_at, head.metric)?;
         Ok(FailOn {
             text: text.to_owned(),
-            scope,
-            metric,
+            scope: head.scope,
+            metric: head.metric,
             direction,
             amount,
         })
@@ -277,36 +292,25 @@ impl std::str::FromStr for Threshold {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let flag = "--threshold";
-        let (scope, rest, offset) = split_scope(text);
+        let Head {
+            scope,
+            metric,
+            operator,
+            amount: amount_text,
+            amount_at,
+        } = head(flag, text, ['<', '>'])?;
         let scope = match scope {
             Scope::All => Scope::Entry(AGGREGATED.into()),
             other => other,
         };
-        let at = rest.find(['<', '>']).ok_or_else(|| {
-            error(
-                flag,
-                text,
-                offset + rest.len(),
-                "expected < or > after the metric",
-            )
-        })?;
-        let metric_text = rest[..at].trim();
-        let metric = Metric::parse(metric_text).ok_or_else(|| {
-            error(
-                flag,
-                text,
-                offset,
-                &format!("unknown metric {metric_text:?} (expected one of: {METRIC_NAMES})"),
-            )
-        })?;
-        let below = rest.as_bytes()[at] == b'<';
-        let bound = match amount(flag, text, rest[at + 1..].trim(), offset + at + 1, metric)? {
+        let below = operator == b'<';
+        let bound = match amount(flag, text, amount_text, amount_at, metric)? {
             Amount::Absolute(v) => v,
             Amount::Percent(_) => {
                 return Err(error(
                     flag,
                     text,
-                    offset + at + 1,
+                    amount_at,
                     "a threshold is absolute, not a percent change",
                 ))
             }
