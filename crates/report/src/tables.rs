@@ -300,10 +300,18 @@ fn metric_unit(metric: &str) -> &'static str {
     }
 }
 
-/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`].
-pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
+/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`]; an error if one
+/// of those rules does not parse.
+pub fn verdicts(
+    current: &Run,
+    baseline: &Run,
+    warmup_s: f64,
+) -> Result<TableView, captest_analyze::AnalyzeError> {
     use captest_analyze::compare::{compare, CompareOptions, FailOn};
-    let rules: Vec<FailOn> = REPORT_RULES.iter().filter_map(|r| r.parse().ok()).collect();
+    let rules: Vec<FailOn> = REPORT_RULES
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()?;
     let options = CompareOptions {
         warmup_s,
         alpha: 0.05,
@@ -348,5 +356,5 @@ pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
             class,
         );
     }
-    table
+    Ok(table)
 }

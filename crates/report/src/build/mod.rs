@@ -97,7 +97,7 @@ pub fn build_page(
         table_list.push(tables::steps(analysis));
     }
     if let Some((base_run, base)) = baseline {
-        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s));
+        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s)?);
         table_list.push(tables::versus_baseline(analysis, base));
     }
     table_list.push(tables::failures(run));
