@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, summary, AnalyzeOptions, Run};
+use captest_analyze::{analyze, AnalyzeOptions, Format, Run};
 use captest_report::{build_page, Templates};
 use captest_runner::client::Target;
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let run = Run::load_for_analysis(&prefix, AnalyzeOptions::default().warmup)?;
     let analysis = analyze(&run, &AnalyzeOptions::default())?;
-    println!("\n{}", summary::text(&analysis));
+    println!("\n{}", Format::Text.render(&analysis)?);
     match &analysis.knee {
         Some(knee) => println!(
             "truth: the server saturates at {capacity_rps:.0} req/s ({} users); the knee found is {:+.1}% off",

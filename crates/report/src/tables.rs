@@ -157,13 +157,12 @@ pub fn findings(analysis: &Analysis) -> TableView {
         ),
     );
     add("Errors", format!("{:.2} %", steady.error_pct));
-    for line in captest_analyze::summary::findings(analysis) {
-        let (what, value) = line.split_once(": ").unwrap_or(("", line.as_str()));
-        let mut what = what.to_owned();
-        if let Some(first) = what.get_mut(..1) {
+    for finding in captest_analyze::summary::findings(analysis) {
+        let mut label = finding.label;
+        if let Some(first) = label.get_mut(..1) {
             first.make_ascii_uppercase();
         }
-        add(&what, value.to_owned());
+        add(&label, finding.text);
     }
     table
 }
