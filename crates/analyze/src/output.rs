@@ -2,6 +2,8 @@
 //! [`GateReport`]) is rendered by an [`Exporter`] that a [`Format`] picks once, instead of by free
 //! functions chosen by name at each call site.
 //!
+//! The HTML report (crate `captest-report`) is one more exporter of this trait.
+//!
 //! [`Analysis`]: crate::Analysis
 //! [`GateReport`]: crate::compare::GateReport
 
@@ -83,6 +85,10 @@ pub enum OutputError {
         #[source]
         source: serde_json::Error,
     },
+    /// An exporter defined outside this crate failed (the HTML report's charts or templates); its
+    /// error is shown as it is.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The format has no exporter for this kind of result.
     #[error("{format} output is not available for the {what}")]
     Unsupported {

@@ -7,8 +7,9 @@ mod time;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use captest_analyze::{analyze, Analysis, AnalyzeOptions, Percentiles, Run};
+use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run};
 
+use crate::html::{Html, RunReport};
 use crate::page::{Card, ChartView, ReportPage};
 use crate::render::Templates;
 use crate::tables::{self, ms};
@@ -154,8 +155,15 @@ pub fn render_run_report(
         }
         None => None,
     };
-    let page = build_page(&run, &analysis, baseline.as_ref().map(|(r, a)| (r, a)))?;
-    let html = options.templates.render(&page)?;
+    let report = RunReport {
+        run: &run,
+        analysis: &analysis,
+        baseline: baseline.as_ref().map(|(r, a)| (r, a)),
+    };
+    let exporter: &dyn Exporter<RunReport<'_>> = &Html {
+        templates: &options.templates,
+    };
+    let html = exporter.render(&report)?;
     std::fs::write(output, html).map_err(|error| ReportError::Io {
         path: output.to_owned(),
         error,
