@@ -46,12 +46,9 @@ fn chart(id: &str, title: &str, svg: String, note: Option<String>) -> ChartView 
     }
 }
 
-/// Builds the page for `run` analyzed as `analysis`, with an optional baseline.
-pub fn build_page(
-    run: &Run,
-    analysis: &Analysis,
-    baseline: Option<(&Run, &Analysis)>,
-) -> Result<ReportPage, ReportError> {
+/// The headline figures: throughput, p95, errors, knee, and business events and 429s when there
+/// are any.
+fn cards(analysis: &Analysis) -> Vec<Card> {
     let steady = &analysis.steady.aggregated;
     let mut cards = vec![
         Card {
@@ -86,6 +83,16 @@ pub fn build_page(
             label: "rate limited (429)".into(),
         });
     }
+    cards
+}
+
+/// Builds the page for `run` analyzed as `analysis`, with an optional baseline.
+pub fn build_page(
+    run: &Run,
+    analysis: &Analysis,
+    baseline: Option<(&Run, &Analysis)>,
+) -> Result<ReportPage, ReportError> {
+    let cards = cards(analysis);
     let mut charts = time::charts(run, analysis, baseline.map(|b| b.0))?;
     charts.extend(steps::charts(analysis, baseline.map(|b| b.1))?);
     charts.extend(entries::charts(analysis, baseline.map(|b| b.1))?);
