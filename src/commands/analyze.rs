@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use captest_analyze::options::EventsFile;
-use captest_analyze::{analyze, summary, AnalyzeOptions, EventWeight, Run, Slo};
+use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo};
 
 use super::load::parse_duration;
 
@@ -57,6 +56,11 @@ fn parse_users(text: &str) -> Result<f64, String> {
 }
 
 impl Args {
+    /// The format printed: `--json`, `--markdown`, else text.
+    pub fn format(&self) -> Format {
+        Format::from_flags(self.json, self.markdown)
+    }
+
     /// The analysis options these flags describe.
     pub fn options(&self) -> anyhow::Result<AnalyzeOptions> {
         Ok(AnalyzeOptions {
@@ -82,6 +86,7 @@ impl Args {
 /// Runs `captest analyze`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
+    let exporter = args.format().exporter()?;
     let run = Run::load_for_analysis(&args.path, args.warmup)?;
     if run.history.is_none() && !args.warmup.is_zero() {
         eprintln!(
@@ -91,15 +96,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let analysis = analyze(&run, &options)?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&analysis).context("serialize the analysis")?
-        );
-    } else if args.markdown {
-        print!("{}", summary::markdown(&analysis));
-    } else {
-        print!("{}", summary::text(&analysis));
-    }
+    print!("{}", exporter.render(&analysis)?);
     Ok(ExitCode::SUCCESS)
 }

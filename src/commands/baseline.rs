@@ -154,32 +154,42 @@ fn list(store: &Path) -> anyhow::Result<()> {
         println!("no baselines in {}", store.display());
         return Ok(());
     };
-    let mut rows: Vec<(String, String, String)> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let meta: serde_json::Value = std::fs::read_to_string(e.path().join(META_JSON))
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or_default();
-            let commit = meta["git_commit"]
-                .as_str()
-                .map(|c| c.chars().take(10).collect())
-                .unwrap_or_default();
-            (
-                name,
-                meta["saved_at"].as_str().unwrap_or("").to_owned(),
-                commit,
-            )
-        })
-        .collect();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}: cannot list", store.display()))?;
+        if !entry.path().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = read_meta(&entry.path()).unwrap_or_else(|error| {
+            eprintln!("warning: baseline {name}: {error:#}");
+            serde_json::Value::Null
+        });
+        let commit = meta["git_commit"]
+            .as_str()
+            .map(|c| c.chars().take(10).collect())
+            .unwrap_or_default();
+        let saved = meta["saved_at"].as_str().unwrap_or("").to_owned();
+        rows.push((name, saved, commit));
+    }
     rows.sort();
     println!("{:<24} {:<22} commit", "name", "saved at");
     for (name, saved, commit) in rows {
         println!("{name:<24} {saved:<22} {commit}");
     }
     Ok(())
+}
+
+/// A stored baseline's `meta.json`; `null` when it has none, an error when it cannot be read or
+/// parsed.
+fn read_meta(dir: &Path) -> anyhow::Result<serde_json::Value> {
+    let path = dir.join(META_JSON);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(serde_json::Value::Null),
+        Err(e) => return Err(e).with_context(|| format!("{}: cannot read", path.display())),
+    };
+    serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))
 }
 
 /// Runs `captest baseline`.

@@ -3,14 +3,14 @@
 //! the server received, analyzes the run and writes the HTML report.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, summary, AnalyzeOptions, Run};
-use captest_report::{build_page, Templates};
+use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run};
+use captest_report::{Html, RunReport, Templates};
 use captest_runner::client::Target;
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
 use captest_runner::engine::{run_experiment, LoadModel, RunSettings, StepSettings};
@@ -123,25 +123,40 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for file in &report.files {
         println!("wrote {}", file.display());
     }
-    let run = Run::load_for_analysis(&prefix, AnalyzeOptions::default().warmup)?;
-    let analysis = analyze(&run, &AnalyzeOptions::default())?;
-    println!("\n{}", summary::text(&analysis));
-    match &analysis.knee {
-        Some(knee) => println!(
-            "truth: the server saturates at {capacity_rps:.0} req/s ({} users); the knee found is {:+.1}% off",
-            args.capacity,
-            (knee.rps / capacity_rps - 1.0) * 100.0
-        ),
-        None => println!("truth: the server saturates at {capacity_rps:.0} req/s; {}", analysis.knee_note),
-    }
-    let html = prefix.with_file_name("demo_report.html");
-    let page = build_page(&run, &analysis, None)?;
-    std::fs::write(&html, Templates::embedded().render(&page)?)
-        .with_context(|| format!("{}: cannot write the report", html.display()))?;
-    println!("\nreport: {}", html.display());
+    analyze_and_report(&prefix, capacity_rps, args.capacity)?;
     Ok(if report.failures() > 0 || counted != received {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Analyzes the demo run at `prefix`, prints the summary and how far the knee found is from the
+/// server's true capacity, and writes `demo_report.html` beside the run.
+fn analyze_and_report(prefix: &Path, capacity_rps: f64, capacity: usize) -> anyhow::Result<()> {
+    let run = Run::load_for_analysis(prefix, AnalyzeOptions::default().warmup)?;
+    let analysis = analyze(&run, &AnalyzeOptions::default())?;
+    println!("\n{}", Format::Text.render(&analysis)?);
+    match &analysis.knee {
+        Some(knee) => println!(
+            "truth: the server saturates at {capacity_rps:.0} req/s ({} users); the knee found is {:+.1}% off",
+            capacity,
+            (knee.rps / capacity_rps - 1.0) * 100.0
+        ),
+        None => println!("truth: the server saturates at {capacity_rps:.0} req/s; {}", analysis.knee_note),
+    }
+    let html = prefix.with_file_name("demo_report.html");
+    let report_page = RunReport {
+        run: &run,
+        analysis: &analysis,
+        baseline: None,
+    };
+    let templates = Templates::embedded();
+    let exporter = Html {
+        templates: &templates,
+    };
+    std::fs::write(&html, exporter.render(&report_page)?)
+        .with_context(|| format!("{}: cannot write the report", html.display()))?;
+    println!("\nreport: {}", html.display());
+    Ok(())
 }

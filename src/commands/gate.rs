@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use captest_analyze::compare::{output, GateReport};
-use captest_analyze::Run;
+use captest_analyze::compare::GateReport;
+use captest_analyze::{Exporter, Format, Run};
 
 use super::store::Store;
 
@@ -31,20 +31,20 @@ pub fn load_run(given: &str, store: &Store) -> anyhow::Result<Run> {
     }
 }
 
+impl GateOutput {
+    /// The format printed on stdout: `--json`, `--markdown`, else text.
+    pub fn format(&self) -> Format {
+        Format::from_flags(self.json, self.markdown)
+    }
+}
+
 /// Prints `report` as asked, writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).
 pub fn finish(report: &GateReport, out: &GateOutput) -> anyhow::Result<ExitCode> {
-    if out.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).context("serialize the report")?
-        );
-    } else if out.markdown {
-        print!("{}", output::markdown(report));
-    } else {
-        print!("{}", output::text(report));
-    }
+    let exporter: Box<dyn Exporter<GateReport>> = out.format().exporter()?;
+    print!("{}", exporter.render(report)?);
     if let Some(path) = &out.junit {
-        std::fs::write(path, output::junit(report))
+        let junit = Format::Junit.render(report)?;
+        std::fs::write(path, junit)
             .with_context(|| format!("{}: cannot write the JUnit file", path.display()))?;
     }
     Ok(if report.passed {

@@ -31,9 +31,10 @@ impl RunFiles {
     /// run (one `*_stats.csv` or `*_stats_history.csv`) is accepted too.
     pub fn locate(given: &Path) -> Result<RunFiles, AnalyzeError> {
         let text = given.to_string_lossy();
-        let prefix = prefix_of(given)
-            .or_else(|| Self::single_run_in(given))
-            .unwrap_or_else(|| given.to_owned());
+        let prefix = match prefix_of(given) {
+            Some(prefix) => prefix,
+            None => Self::single_run_in(given)?.unwrap_or_else(|| given.to_owned()),
+        };
         let existing = |suffix: &str| Some(prefixed(&prefix, suffix)).filter(|p| p.is_file());
         let found = RunFiles {
             history: existing(files::HISTORY),
@@ -57,20 +58,22 @@ impl RunFiles {
         Ok(found)
     }
 
-    fn single_run_in(dir: &Path) -> Option<PathBuf> {
+    /// The prefix of the one run in `dir`, if `dir` is a directory that holds exactly one; an
+    /// error if the directory cannot be listed.
+    fn single_run_in(dir: &Path) -> Result<Option<PathBuf>, AnalyzeError> {
         if !dir.is_dir() {
-            return None;
+            return Ok(None);
         }
-        let mut prefixes: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|entry| {
-                let name = entry.ok()?.file_name().to_string_lossy().into_owned();
-                Some(dir.join(stem(&name, files::STATS)?))
-            })
-            .collect();
+        let mut prefixes = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| AnalyzeError::read(dir, e))? {
+            let name = entry.map_err(|e| AnalyzeError::read(dir, e))?.file_name();
+            if let Some(stem) = stem(&name.to_string_lossy(), files::STATS) {
+                prefixes.push(dir.join(stem));
+            }
+        }
         prefixes.sort();
         prefixes.dedup();
-        (prefixes.len() == 1).then(|| prefixes.remove(0))
+        Ok((prefixes.len() == 1).then(|| prefixes.remove(0)))
     }
 
     /// A short name for the run: the prefix's file name.

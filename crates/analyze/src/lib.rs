@@ -2,7 +2,8 @@
 //! polars and finds the steady state, the steps, the knee, a Universal Scalability Law fit,
 //! the breaking point, Little's-law capacity, business events per second and rate limits.
 //!
-//! Start with [`Run::load`] and [`analyze`]; [`summary`] renders the result for people.
+//! Start with [`Run::load`] and [`analyze`]; an [`output::Format`] picks the exporter that renders
+//! the result (text, Markdown, JSON; JUnit too for [`compare`]'s gate reports).
 
 pub mod analysis;
 pub mod capacity;
@@ -14,6 +15,7 @@ pub mod history;
 mod history_scan;
 pub mod knee;
 pub mod options;
+pub mod output;
 pub mod run;
 pub mod stats;
 pub mod steady;
@@ -30,4 +32,5 @@ pub use error::AnalyzeError;
 pub use files::RunFiles;
 pub use history::{History, HistoryRow, Percentiles};
 pub use options::{AnalyzeOptions, EventWeight, Slo};
+pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;

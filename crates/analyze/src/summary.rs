@@ -1,8 +1,36 @@
-//! The analysis for people: a terminal summary and a Markdown version (for CI step summaries).
+//! The analysis for people: a terminal summary and a Markdown version (for CI step summaries),
+//! rendered by the [`Text`] and [`Markdown`] exporters, and the typed [`Finding`]s they and the
+//! HTML report show.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 use crate::analysis::Analysis;
+use crate::output::{Exportable, Exporter, Format, Json, Markdown, OutputError, Text};
+
+/// One finding of an analysis: what it is about (`knee`, `USL`, `SLO p95<200ms`, …) and what was
+/// found. Shown as `label: text` in the terminal and Markdown, as a table row in the HTML report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What the finding is about, lower case unless a name (`knee`, `USL`).
+    pub label: String,
+    /// What was found.
+    pub text: String,
+}
+
+impl Finding {
+    fn new(label: impl Into<String>, text: String) -> Self {
+        Finding {
+            label: label.into(),
+            text,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.label, self.text)
+    }
+}
 
 fn ms(value: Option<f64>) -> String {
     value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1}"))
@@ -73,43 +101,56 @@ fn steps_table(analysis: &Analysis) -> Table {
     }
 }
 
-/// The findings of an analysis, one `what: value` line each: knee, latency knee, USL, breaking
-/// point, capacity, SLO, business events and rate limits. The terminal, Markdown and HTML outputs
-/// all show these lines.
-pub fn findings(analysis: &Analysis) -> Vec<String> {
-    let mut lines = Vec::new();
-    match &analysis.knee {
-        Some(knee) => lines.push(format!(
-            "knee: {} users at {:.1} req/s (p95 {} ms) — {}",
-            knee.users,
-            knee.rps,
-            ms(knee.p95_ms),
-            knee.method
-        )),
-        None => lines.push(format!("knee: none — {}", analysis.knee_note)),
-    }
+/// The findings of an analysis: knee, latency knee, USL, breaking point, capacity, SLO, business
+/// events and rate limits. The terminal, Markdown and HTML outputs all show them.
+pub fn findings(analysis: &Analysis) -> Vec<Finding> {
+    let mut found = scaling(analysis);
+    found.extend(capacity(analysis));
+    found.extend(events(analysis));
+    found.extend(rate_limited(analysis));
+    found
+}
+
+/// Knee, latency knee, USL, breaking point and the breaking-point rules.
+fn scaling(analysis: &Analysis) -> Vec<Finding> {
+    let mut found = vec![match &analysis.knee {
+        Some(knee) => Finding::new(
+            "knee",
+            format!(
+                "{} users at {:.1} req/s (p95 {} ms) — {}",
+                knee.users,
+                knee.rps,
+                ms(knee.p95_ms),
+                knee.method
+            ),
+        ),
+        None => Finding::new("knee", format!("none — {}", analysis.knee_note)),
+    }];
     if let Some(knee) = &analysis.latency_knee {
-        lines.push(format!(
-            "latency knee: p95 takes off at {:.1} req/s ({} users)",
+        let text = format!(
+            "p95 takes off at {:.1} req/s ({} users)",
             knee.rps, knee.users
-        ));
+        );
+        found.push(Finding::new("latency knee", text));
     }
     if let Some(usl) = &analysis.usl {
-        lines.push(format!(
-            "USL: σ={:.4} κ={:.6} λ={:.2} req/s/user, N*={}, X_max={} req/s, R²={:.3}",
+        let text = format!(
+            "σ={:.4} κ={:.6} λ={:.2} req/s/user, N*={}, X_max={} req/s, R²={:.3}",
             usl.sigma,
             usl.kappa,
             usl.lambda,
             usl.n_star.map_or("∞".to_owned(), |n| format!("{n:.1}")),
             usl.x_max.map_or("n/a".to_owned(), |x| format!("{x:.1}")),
             usl.r2
-        ));
+        );
+        found.push(Finding::new("USL", text));
     }
     if let Some(bp) = &analysis.breaking_point {
-        lines.push(format!(
-            "breaking point: {} fired first at {} users, {:.1} req/s ({})",
+        let text = format!(
+            "{} fired first at {} users, {:.1} req/s ({})",
             bp.rule, bp.users, bp.rps, bp.detail
-        ));
+        );
+        found.push(Finding::new("breaking point", text));
     }
     if !analysis.steps.is_empty() {
         let rules: Vec<String> = analysis
@@ -122,58 +163,73 @@ pub fn findings(analysis: &Analysis) -> Vec<String> {
                 _ => format!("{} never", check.rule),
             })
             .collect();
-        lines.push(format!("breaking-point rules: {}", rules.join("; ")));
+        found.push(Finding::new("breaking-point rules", rules.join("; ")));
     }
+    found
+}
+
+/// Little's-law capacity, the planned users and the SLO.
+fn capacity(analysis: &Analysis) -> Vec<Finding> {
     let capacity = &analysis.capacity;
-    lines.push(format!(
-        "capacity: best {:.1} req/s; Little's law: {:.1} users busy at the steady state ({} running), {:.1} users drive the best rate (think time {}s)",
+    let mut found = vec![Finding::new("capacity", format!(
+        "best {:.1} req/s; Little's law: {:.1} users busy at the steady state ({} running), {:.1} users drive the best rate (think time {}s)",
         capacity.max_rps_measured, capacity.littles_users, capacity.users_running, capacity.users_for_max_rps, capacity.think_time_s
-    ));
+    ))];
     if let Some(note) = &capacity.max_rps_for_users_note {
-        lines.push(format!("planned users (Little's law): {note}"));
+        found.push(Finding::new("planned users (Little's law)", note.clone()));
     }
     if let Some(slo) = &capacity.slo {
-        lines.push(format!(
-            "SLO {}: steady state {}; most users measured within it: {}; Little's-law estimate: {:.0} users",
-            slo.rule,
+        let text = format!(
+            "steady state {}; most users measured within it: {}; Little's-law estimate: {:.0} users",
             if slo.steady_meets { "meets it" } else { "MISSES it" },
             slo.max_users_measured.map_or("none".to_owned(), |u| u.to_string()),
             slo.users_estimated
-        ));
+        );
+        found.push(Finding::new(format!("SLO {}", slo.rule), text));
     }
-    if let Some(events) = analysis.events_per_s {
-        let parts: Vec<String> = analysis
-            .events
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} {:.1}/s × {} = {:.1}",
-                    e.entry, e.rps, e.weight, e.events_per_s
-                )
-            })
-            .collect();
-        lines.push(format!(
-            "business events: {events:.1} events/s ({}; weights from {})",
-            parts.join("; "),
-            analysis.events_source.unwrap_or("?")
-        ));
-    }
+    found
+}
+
+/// Business events per second, when the run has event weights.
+fn events(analysis: &Analysis) -> Option<Finding> {
+    let events = analysis.events_per_s?;
+    let parts: Vec<String> = analysis
+        .events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {:.1}/s × {} = {:.1}",
+                e.entry, e.rps, e.weight, e.events_per_s
+            )
+        })
+        .collect();
+    let text = format!(
+        "{events:.1} events/s ({}; weights from {})",
+        parts.join("; "),
+        analysis.events_source.unwrap_or("?")
+    );
+    Some(Finding::new("business events", text))
+}
+
+/// Requests answered 429, when there are any.
+fn rate_limited(analysis: &Analysis) -> Option<Finding> {
     let limited = &analysis.rate_limited;
-    if limited.requests > 0.0 {
-        let parts: Vec<String> = limited
-            .entries
-            .iter()
-            .map(|e| format!("{} {:.0} ({:.1}%)", e.entry, e.requests, e.share_pct))
-            .collect();
-        lines.push(format!(
-            "rate limited (429): {:.0} requests, {:.2}% of all ({}); other failures: {:.0}",
-            limited.requests,
-            limited.share_pct,
-            parts.join(", "),
-            limited.other_failures
-        ));
+    if limited.requests <= 0.0 {
+        return None;
     }
-    lines
+    let parts: Vec<String> = limited
+        .entries
+        .iter()
+        .map(|e| format!("{} {:.0} ({:.1}%)", e.entry, e.requests, e.share_pct))
+        .collect();
+    let text = format!(
+        "{:.0} requests, {:.2}% of all ({}); other failures: {:.0}",
+        limited.requests,
+        limited.share_pct,
+        parts.join(", "),
+        limited.other_failures
+    );
+    Some(Finding::new("rate limited (429)", text))
 }
 
 fn text_table(out: &mut String, table: &Table) {
@@ -205,7 +261,7 @@ fn text_table(out: &mut String, table: &Table) {
 }
 
 /// The terminal summary.
-pub fn text(analysis: &Analysis) -> String {
+fn text(analysis: &Analysis) -> String {
     let mut out = String::new();
     let steady = &analysis.steady;
     let _ = writeln!(
@@ -225,8 +281,8 @@ pub fn text(analysis: &Analysis) -> String {
         text_table(&mut out, &steps_table(analysis));
     }
     out.push('\n');
-    for line in findings(analysis) {
-        let _ = writeln!(out, "{line}");
+    for finding in findings(analysis) {
+        let _ = writeln!(out, "{finding}");
     }
     out
 }
@@ -246,7 +302,7 @@ fn markdown_table(out: &mut String, table: &Table) {
 }
 
 /// The Markdown summary.
-pub fn markdown(analysis: &Analysis) -> String {
+fn markdown(analysis: &Analysis) -> String {
     let mut out = format!(
         "## captest analyze: {}\n\nSteady state after {}s warmup.\n\n",
         analysis.run, analysis.warmup_s
@@ -260,8 +316,36 @@ pub fn markdown(analysis: &Analysis) -> String {
         markdown_table(&mut out, &steps_table(analysis));
     }
     out.push_str("\n### Findings\n\n");
-    for line in findings(analysis) {
-        let _ = writeln!(out, "- {line}");
+    for finding in findings(analysis) {
+        let _ = writeln!(out, "- {finding}");
     }
     out
+}
+
+impl Exporter<Analysis> for Text {
+    fn render(&self, analysis: &Analysis) -> Result<String, OutputError> {
+        Ok(text(analysis))
+    }
+}
+
+impl Exporter<Analysis> for Markdown {
+    fn render(&self, analysis: &Analysis) -> Result<String, OutputError> {
+        Ok(markdown(analysis))
+    }
+}
+
+impl Exportable for Analysis {
+    const WHAT: &'static str = "analysis";
+
+    fn exporter(format: Format) -> Result<Box<dyn Exporter<Self>>, OutputError> {
+        match format {
+            Format::Text => Ok(Box::new(Text)),
+            Format::Markdown => Ok(Box::new(Markdown)),
+            Format::Json => Ok(Box::new(Json)),
+            Format::Junit => Err(OutputError::Unsupported {
+                format,
+                what: Self::WHAT,
+            }),
+        }
+    }
 }

@@ -37,6 +37,9 @@ pub enum ReportError {
         /// The path given.
         path: PathBuf,
     },
+    /// A result could not be rendered.
+    #[error(transparent)]
+    Output(captest_analyze::OutputError),
     /// The run's files could not be analyzed.
     #[error(transparent)]
     Analyze(#[from] captest_analyze::AnalyzeError),

@@ -157,13 +157,12 @@ pub fn findings(analysis: &Analysis) -> TableView {
         ),
     );
     add("Errors", format!("{:.2} %", steady.error_pct));
-    for line in captest_analyze::summary::findings(analysis) {
-        let (what, value) = line.split_once(": ").unwrap_or(("", line.as_str()));
-        let mut what = what.to_owned();
-        if let Some(first) = what.get_mut(..1) {
+    for finding in captest_analyze::summary::findings(analysis) {
+        let mut label = finding.label;
+        if let Some(first) = label.get_mut(..1) {
             first.make_ascii_uppercase();
         }
-        add(&what, value.to_owned());
+        add(&label, finding.text);
     }
     table
 }
@@ -300,10 +299,18 @@ fn metric_unit(metric: &str) -> &'static str {
     }
 }
 
-/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`].
-pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
+/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`]; an error if one
+/// of those rules does not parse.
+pub fn verdicts(
+    current: &Run,
+    baseline: &Run,
+    warmup_s: f64,
+) -> Result<TableView, captest_analyze::AnalyzeError> {
     use captest_analyze::compare::{compare, CompareOptions, FailOn};
-    let rules: Vec<FailOn> = REPORT_RULES.iter().filter_map(|r| r.parse().ok()).collect();
+    let rules: Vec<FailOn> = REPORT_RULES
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()?;
     let options = CompareOptions {
         warmup_s,
         alpha: 0.05,
@@ -348,5 +355,5 @@ pub fn verdicts(current: &Run, baseline: &Run, warmup_s: f64) -> TableView {
             class,
         );
     }
-    table
+    Ok(table)
 }

@@ -1,8 +1,10 @@
-//! A gate report for people (text, Markdown) and for CI (JUnit XML).
+//! A gate report for people (text, Markdown) and for CI (JUnit XML), rendered by the
+//! [`Text`], [`Markdown`] and [`Junit`] exporters (and [`Json`]).
 
 use std::fmt::Write;
 
 use super::verdict::{Comparison, GateReport};
+use crate::output::{Exportable, Exporter, Format, Json, Junit, Markdown, OutputError, Text};
 
 fn number(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
@@ -81,7 +83,8 @@ fn within_noise_lines(report: &GateReport) -> Vec<String> {
         .collect()
 }
 
-/// A terminal table and the failing rules at the end.
+/// A terminal table and the failing rules at the end: what [`Text`] renders. (Public for the live
+/// gates of `captest run`, which print it inline.)
 pub fn text(report: &GateReport) -> String {
     let header = columns(report);
     let rows: Vec<Vec<String>> = report.entries.iter().map(cells).collect();
@@ -133,7 +136,7 @@ pub fn text(report: &GateReport) -> String {
 }
 
 /// A Markdown table (for CI step summaries).
-pub fn markdown(report: &GateReport) -> String {
+fn markdown(report: &GateReport) -> String {
     let header = columns(report);
     let mut out = format!(
         "## captest {}: {}\n\n| {} |\n|{}\n",
@@ -177,7 +180,7 @@ fn xml(text: &str) -> String {
 }
 
 /// JUnit XML: one test case per rule × entry; failures carry the reason.
-pub fn junit(report: &GateReport) -> String {
+fn junit(report: &GateReport) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -211,4 +214,35 @@ pub fn junit(report: &GateReport) -> String {
     }
     out.push_str("</testsuite></testsuites>\n");
     out
+}
+
+impl Exporter<GateReport> for Text {
+    fn render(&self, report: &GateReport) -> Result<String, OutputError> {
+        Ok(text(report))
+    }
+}
+
+impl Exporter<GateReport> for Markdown {
+    fn render(&self, report: &GateReport) -> Result<String, OutputError> {
+        Ok(markdown(report))
+    }
+}
+
+impl Exporter<GateReport> for Junit {
+    fn render(&self, report: &GateReport) -> Result<String, OutputError> {
+        Ok(junit(report))
+    }
+}
+
+impl Exportable for GateReport {
+    const WHAT: &'static str = "report";
+
+    fn exporter(format: Format) -> Result<Box<dyn Exporter<Self>>, OutputError> {
+        Ok(match format {
+            Format::Text => Box::new(Text),
+            Format::Markdown => Box::new(Markdown),
+            Format::Json => Box::new(Json),
+            Format::Junit => Box::new(Junit),
+        })
+    }
 }

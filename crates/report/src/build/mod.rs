@@ -7,8 +7,9 @@ mod time;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use captest_analyze::{analyze, Analysis, AnalyzeOptions, Percentiles, Run};
+use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run};
 
+use crate::html::{Html, RunReport};
 use crate::page::{Card, ChartView, ReportPage};
 use crate::render::Templates;
 use crate::tables::{self, ms};
@@ -45,12 +46,9 @@ fn chart(id: &str, title: &str, svg: String, note: Option<String>) -> ChartView 
     }
 }
 
-/// Builds the page for `run` analyzed as `analysis`, with an optional baseline.
-pub fn build_page(
-    run: &Run,
-    analysis: &Analysis,
-    baseline: Option<(&Run, &Analysis)>,
-) -> Result<ReportPage, ReportError> {
+/// The headline figures: throughput, p95, errors, knee, and business events and 429s when there
+/// are any.
+fn cards(analysis: &Analysis) -> Vec<Card> {
     let steady = &analysis.steady.aggregated;
     let mut cards = vec![
         Card {
@@ -85,6 +83,16 @@ pub fn build_page(
             label: "rate limited (429)".into(),
         });
     }
+    cards
+}
+
+/// Builds the page for `run` analyzed as `analysis`, with an optional baseline.
+pub fn build_page(
+    run: &Run,
+    analysis: &Analysis,
+    baseline: Option<(&Run, &Analysis)>,
+) -> Result<ReportPage, ReportError> {
+    let cards = cards(analysis);
     let mut charts = time::charts(run, analysis, baseline.map(|b| b.0))?;
     charts.extend(steps::charts(analysis, baseline.map(|b| b.1))?);
     charts.extend(entries::charts(analysis, baseline.map(|b| b.1))?);
@@ -97,7 +105,7 @@ pub fn build_page(
         table_list.push(tables::steps(analysis));
     }
     if let Some((base_run, base)) = baseline {
-        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s));
+        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s)?);
         table_list.push(tables::versus_baseline(analysis, base));
     }
     table_list.push(tables::failures(run));
@@ -154,8 +162,15 @@ pub fn render_run_report(
         }
         None => None,
     };
-    let page = build_page(&run, &analysis, baseline.as_ref().map(|(r, a)| (r, a)))?;
-    let html = options.templates.render(&page)?;
+    let report = RunReport {
+        run: &run,
+        analysis: &analysis,
+        baseline: baseline.as_ref().map(|(r, a)| (r, a)),
+    };
+    let exporter: &dyn Exporter<RunReport<'_>> = &Html {
+        templates: &options.templates,
+    };
+    let html = exporter.render(&report)?;
     std::fs::write(output, html).map_err(|error| ReportError::Io {
         path: output.to_owned(),
         error,

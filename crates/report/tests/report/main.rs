@@ -2,4 +2,5 @@
 
 mod baseline_overlay;
 mod chart_layout;
+mod html;
 mod verdicts;

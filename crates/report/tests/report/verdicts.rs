@@ -16,7 +16,8 @@ fn locust(run: &str) -> Run {
 
 #[test]
 fn beyond_the_rule_but_not_significant_reads_within_noise() {
-    let table = verdicts(&locust("current"), &locust("baseline"), 10.0);
+    let table =
+        verdicts(&locust("current"), &locust("baseline"), 10.0).expect("the report rules parse");
     let verdict_column = table
         .headers
         .iter()
