@@ -269,7 +269,10 @@ impl Experiment {
             if !thresholds.is_empty() {
                 let run = captest_analyze::Run::load(prefix)?;
                 let gates = captest_analyze::compare::check(&run, &thresholds, &[]);
-                print!("\n{}", captest_analyze::compare::output::text(&gates));
+                print!(
+                    "\n{}",
+                    captest_analyze::output::Format::Text.render(&gates)?
+                );
                 gates_passed = Some(gates.passed);
             }
         }

@@ -83,9 +83,8 @@ fn within_noise_lines(report: &GateReport) -> Vec<String> {
         .collect()
 }
 
-/// A terminal table and the failing rules at the end: what [`Text`] renders. (Public for the live
-/// gates of `captest run`, which print it inline.)
-pub fn text(report: &GateReport) -> String {
+/// A terminal table and the failing rules at the end: what [`Text`] renders.
+pub(crate) fn text(report: &GateReport) -> String {
     let header = columns(report);
     let rows: Vec<Vec<String>> = report.entries.iter().map(cells).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
