@@ -206,8 +206,12 @@ fn pacing_and_wait_times_hold_within_five_percent() {
         ]);
         assert_eq!(output.status.code(), Some(0), "{name}: {output:?}");
         let requests = stats_by_name(&prefix)["Aggregated"].0;
+        // `between` waits at random: ~50 uniform waits per user (sd 29 ms around 99 ms) leave
+        // the count a standard deviation of ~2.5 %, and ±5 % failed once (190 requests) on a
+        // loaded machine; ±10 % still catches a wrong distribution (49 ms alone gives +100 %).
+        let tolerance = if name == "between" { 0.10 } else { 0.05 };
         assert!(
-            (requests / 200.0 - 1.0).abs() <= 0.05,
+            (requests / 200.0 - 1.0).abs() <= tolerance,
             "{name}: {requests} requests"
         );
     }
