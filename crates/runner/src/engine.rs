@@ -182,38 +182,7 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let active = Arc::new(AtomicUsize::new(0));
     let stop_request = Arc::new(StopRequest::default());
     let clock = RunClock::start();
-    let mut aggregator = Aggregator::new(
-        recorder.clone(),
-        settings.registry.clone(),
-        AggregatorSettings {
-            csv: settings.csv.clone(),
-            run_time: settings.run_time,
-            event_weights: settings.event_weights.clone(),
-            open_model: matches!(settings.model, LoadModel::Open { .. }),
-            abort: settings
-                .abort_check
-                .clone()
-                .map(|check| (check, stop_request.clone())),
-        },
-        active.clone(),
-        clock,
-    )?;
-    if let Some(steps) = &settings.steps {
-        let tracker = StepTracker::new(
-            settings.shape.clone(),
-            clock.anchor_epoch(),
-            steps.settle,
-            steps.rules.clone(),
-            stop_request.clone(),
-        );
-        let tracker = if matches!(settings.model, LoadModel::Open { .. }) {
-            tracker.in_rate_terms()
-        } else {
-            tracker
-        };
-        aggregator = aggregator.with_steps(tracker);
-    }
-    let aggregator = aggregator.with_progress(settings.progress.take());
+    let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?;
     let runtime = build_runtime(settings.threads)?;
     let (finish, finished) = mpsc::channel::<String>();
     let aggregator = std::thread::Builder::new()
@@ -236,35 +205,12 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         deadline: settings.run_time.map(|t| started + t),
     };
     let counters = Arc::new(OpenModelCounters::default());
-    let (stop_cause, elapsed) = runtime.block_on(async {
-        let mut signals = ShutdownSignals::new();
-        match settings.model {
-            LoadModel::Closed { spawn_rate } => {
-                let (cause, users) = schedule_users(&ctx, spawn_rate, &mut signals).await;
-                let elapsed = started.elapsed();
-                for (stop, _) in &users {
-                    stop.stop();
-                }
-                let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
-                let all_done = async {
-                    for (_, handle) in users {
-                        let _ = handle.await;
-                    }
-                };
-                drain(all_done, settings.stop_timeout, &mut signals).await;
-                aborts.iter().for_each(|a| a.abort());
-                (cause, elapsed)
-            }
-            LoadModel::Open { max_in_flight } => {
-                let (cause, mut in_flight) =
-                    schedule_arrivals(&ctx, max_in_flight, counters.clone(), &mut signals).await;
-                let elapsed = started.elapsed();
-                let all_done = async { while in_flight.join_next().await.is_some() {} };
-                drain(all_done, settings.stop_timeout, &mut signals).await;
-                (cause, elapsed)
-            }
-        }
-    });
+    let (stop_cause, elapsed) = runtime.block_on(apply_load(
+        &ctx,
+        settings.model,
+        settings.stop_timeout,
+        &counters,
+    ));
     active.store(0, Ordering::Relaxed);
     runtime.shutdown_timeout(Duration::from_millis(200));
     let _ = finish.send(stop_cause.to_string());
@@ -286,4 +232,116 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         open_model: matches!(settings.model, LoadModel::Open { .. }),
     };
     Ok(report)
+}
+
+/// The run's aggregator (its CSV files created): with a step tracker for a stepped run, and the
+/// progress sink taken from `settings`.
+fn aggregator(
+    settings: &mut RunSettings,
+    recorder: &Recorder,
+    active: &Arc<AtomicUsize>,
+    stop_request: &Arc<StopRequest>,
+    clock: RunClock,
+) -> Result<Aggregator, RunnerError> {
+    let mut aggregator = Aggregator::new(
+        recorder.clone(),
+        settings.registry.clone(),
+        AggregatorSettings {
+            csv: settings.csv.clone(),
+            run_time: settings.run_time,
+            event_weights: settings.event_weights.clone(),
+            open_model: matches!(settings.model, LoadModel::Open { .. }),
+            abort: settings
+                .abort_check
+                .clone()
+                .map(|check| (check, stop_request.clone())),
+        },
+        active.clone(),
+        clock,
+    )?;
+    if let Some(steps) = &settings.steps {
+        aggregator = aggregator.with_steps(step_tracker(settings, steps, clock, stop_request));
+    }
+    Ok(aggregator.with_progress(settings.progress.take()))
+}
+
+/// The tracker that cuts the run into the shape's steps (in rate terms for an open model).
+fn step_tracker(
+    settings: &RunSettings,
+    steps: &StepSettings,
+    clock: RunClock,
+    stop_request: &Arc<StopRequest>,
+) -> StepTracker {
+    let tracker = StepTracker::new(
+        settings.shape.clone(),
+        clock.anchor_epoch(),
+        steps.settle,
+        steps.rules.clone(),
+        stop_request.clone(),
+    );
+    if matches!(settings.model, LoadModel::Open { .. }) {
+        tracker.in_rate_terms()
+    } else {
+        tracker
+    }
+}
+
+/// Applies the load of `model` until the run stops, then lets in-flight work finish; returns why
+/// it stopped and how long the load ran.
+async fn apply_load(
+    ctx: &ScheduleContext,
+    model: LoadModel,
+    stop_timeout: Duration,
+    counters: &Arc<OpenModelCounters>,
+) -> (StopCause, Duration) {
+    let mut signals = ShutdownSignals::new();
+    match model {
+        LoadModel::Closed { spawn_rate } => {
+            run_users(ctx, spawn_rate, stop_timeout, &mut signals).await
+        }
+        LoadModel::Open { max_in_flight } => {
+            run_arrivals(ctx, max_in_flight, stop_timeout, counters, &mut signals).await
+        }
+    }
+}
+
+/// Closed model: starts users at `spawn_rate` until the run stops, then stops them, waits for
+/// them to finish and aborts the rest.
+async fn run_users(
+    ctx: &ScheduleContext,
+    spawn_rate: f64,
+    stop_timeout: Duration,
+    signals: &mut ShutdownSignals,
+) -> (StopCause, Duration) {
+    let (cause, users) = schedule_users(ctx, spawn_rate, signals).await;
+    let elapsed = ctx.started.elapsed();
+    for (stop, _) in &users {
+        stop.stop();
+    }
+    let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
+    let all_done = async {
+        for (_, handle) in users {
+            let _ = handle.await;
+        }
+    };
+    drain(all_done, stop_timeout, signals).await;
+    aborts.iter().for_each(|a| a.abort());
+    (cause, elapsed)
+}
+
+/// Open model: starts iterations on schedule until the run stops, then waits for those in
+/// flight.
+async fn run_arrivals(
+    ctx: &ScheduleContext,
+    max_in_flight: usize,
+    stop_timeout: Duration,
+    counters: &Arc<OpenModelCounters>,
+    signals: &mut ShutdownSignals,
+) -> (StopCause, Duration) {
+    let (cause, mut in_flight) =
+        schedule_arrivals(ctx, max_in_flight, counters.clone(), signals).await;
+    let elapsed = ctx.started.elapsed();
+    let all_done = async { while in_flight.join_next().await.is_some() {} };
+    drain(all_done, stop_timeout, signals).await;
+    (cause, elapsed)
 }

@@ -52,6 +52,18 @@ pub(super) fn charts(
         return Ok(Vec::new());
     }
     let baseline = baseline.filter(|b| b.steps.len() >= 2);
+    Ok(vec![
+        scalability_chart(analysis, baseline)?,
+        latency_chart(analysis, baseline)?,
+    ])
+}
+
+/// Throughput vs users: the measured steps, the USL fit and the knee, with the baseline's steps
+/// and fit overlaid.
+fn scalability_chart(
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+) -> Result<ChartView, ReportError> {
     let top = analysis
         .steps
         .iter()
@@ -65,7 +77,6 @@ pub(super) fn charts(
             ..Series::line(format!("USL fit (R²={r2:.3})"), curve)
         });
     }
-    let mut latency_lines = vec![dotted(Series::line("p95", latency(analysis)))];
     if let Some(base) = baseline {
         lines.push(dotted(Series::overlay(
             "baseline measured",
@@ -79,7 +90,6 @@ pub(super) fn charts(
                 1,
             ));
         }
-        latency_lines.push(dotted(Series::overlay("baseline p95", latency(base), 0)));
     }
     let markers = analysis
         .knee
@@ -89,6 +99,31 @@ pub(super) fn charts(
             label: format!("knee: {} users", k.users),
         })
         .collect();
+    Ok(chart(
+        "scalability",
+        "Throughput vs users (steps)",
+        line_chart(&LineChart {
+            title: "Throughput per step".into(),
+            x_label: "users".into(),
+            y_label: "requests per second".into(),
+            series: lines,
+            shade: None,
+            markers,
+        })?,
+        Some(analysis.knee_note.clone()),
+    ))
+}
+
+/// p95 vs throughput along the steps, where latency takes off marked, with the baseline's steps
+/// overlaid.
+fn latency_chart(
+    analysis: &Analysis,
+    baseline: Option<&Analysis>,
+) -> Result<ChartView, ReportError> {
+    let mut latency_lines = vec![dotted(Series::line("p95", latency(analysis)))];
+    if let Some(base) = baseline {
+        latency_lines.push(dotted(Series::overlay("baseline p95", latency(base), 0)));
+    }
     let latency_markers = analysis
         .latency_knee
         .iter()
@@ -99,32 +134,17 @@ pub(super) fn charts(
             })
         })
         .collect();
-    Ok(vec![
-        chart(
-            "scalability",
-            "Throughput vs users (steps)",
-            line_chart(&LineChart {
-                title: "Throughput per step".into(),
-                x_label: "users".into(),
-                y_label: "requests per second".into(),
-                series: lines,
-                shade: None,
-                markers,
-            })?,
-            Some(analysis.knee_note.clone()),
-        ),
-        chart(
-            "latency-throughput",
-            "Latency vs throughput (steps)",
-            line_chart(&LineChart {
-                title: "p95 response time per step".into(),
-                x_label: "requests per second".into(),
-                y_label: "p95 response time (ms)".into(),
-                series: latency_lines,
-                shade: None,
-                markers: latency_markers,
-            })?,
-            None,
-        ),
-    ])
+    Ok(chart(
+        "latency-throughput",
+        "Latency vs throughput (steps)",
+        line_chart(&LineChart {
+            title: "p95 response time per step".into(),
+            x_label: "requests per second".into(),
+            y_label: "p95 response time (ms)".into(),
+            series: latency_lines,
+            shade: None,
+            markers: latency_markers,
+        })?,
+        None,
+    ))
 }

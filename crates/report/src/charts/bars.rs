@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    chart_error, color, draw_legend, tick, LegendEntry, Swatch, AXIS_FONT, CAPTION_FONT, FONT,
-    LEGEND_WIDTH, PLOT_TOP, SMALL_FONT, WIDTH,
+    chart_error, color, draw_legend, tick, Area, LegendEntry, Plot, Swatch, AXIS_FONT,
+    CAPTION_FONT, FONT, LEGEND_WIDTH, PLOT_TOP, SMALL_FONT, WIDTH,
 };
 use crate::ReportError;
 
@@ -65,20 +65,7 @@ pub fn bar_chart(chart: &BarChart) -> Result<String, ReportError> {
     let rows = chart.categories.len().max(1);
     let groups = chart.groups.len().max(1);
     let height = (100 + rows * (16 * groups + 12)).clamp(220, 2400) as u32;
-    let label_width = chart
-        .categories
-        .iter()
-        .map(|c| c.chars().count().min(48))
-        .max()
-        .unwrap_or(8) as u32
-        * 9
-        + 16;
-    let (v0, v1) = value_range(
-        chart
-            .groups
-            .iter()
-            .flat_map(|g| g.values.iter().flatten().copied()),
-    );
+    let label_width = label_width(chart);
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
@@ -89,91 +76,153 @@ pub fn bar_chart(chart: &BarChart) -> Result<String, ReportError> {
             0
         };
         let (plot, legend_area) = rest.split_horizontally(WIDTH - label_width - legend_width);
-        let mut ctx = ChartBuilder::on(&plot)
-            .caption(&chart.title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(4)
-            .build_cartesian_2d(v0..v1, 0f64..rows as f64)
-            .map_err(|e| fail(&e))?;
-        ctx.configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
-            .x_desc(chart.x_label.as_str())
-            .x_label_formatter(&tick)
-            .light_line_style(RGBColor(238, 238, 238))
-            .label_style(FONT)
-            .axis_desc_style(AXIS_FONT)
-            .draw()
-            .map_err(|e| fail(&e))?;
-        let band = 0.8 / groups as f64;
-        let bar_color = |g: usize, value: f64| match (chart.diverging, value > 0.0) {
-            (false, _) => color(g),
-            (true, true) => WORSE,
-            (true, false) => BETTER,
-        };
-        for (g, group) in chart.groups.iter().enumerate() {
-            for (row, value) in group.values.iter().enumerate() {
-                let top = rows as f64 - row as f64 - 0.1 - band * g as f64;
-                let middle = top - band * 0.45;
-                if let Some(value) = value {
-                    ctx.draw_series(std::iter::once(Rectangle::new(
-                        [(0.0, top), (*value, top - band * 0.9)],
-                        bar_color(g, *value).filled(),
-                    )))
-                    .map_err(|e| fail(&e))?;
-                }
-                let (text, anchor, shift) = match value {
-                    Some(v) if *v < 0.0 => ((chart.value_label)(*v), HPos::Right, -5),
-                    Some(v) => ((chart.value_label)(*v), HPos::Left, 5),
-                    None => ("n/a".to_owned(), HPos::Left, 5),
-                };
-                ctx.draw_series(std::iter::once(
-                    EmptyElement::at((value.unwrap_or(0.0), middle))
-                        + Text::new(
-                            text,
-                            (shift, 0),
-                            SMALL_FONT
-                                .into_font()
-                                .color(&RGBColor(60, 60, 60))
-                                .pos(Pos::new(anchor, VPos::Center)),
-                        ),
-                ))
-                .map_err(|e| fail(&e))?;
-            }
-        }
+        let mut ctx = value_axis(chart, &plot, rows)?;
+        draw_bars(chart, &mut ctx, rows, groups)?;
         if chart.groups.len() > 1 {
-            let legend: Vec<LegendEntry> = chart
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(g, group)| LegendEntry {
-                    name: group.name.clone(),
-                    swatch: Swatch::Fill(color(g).filled()),
-                })
-                .collect();
-            draw_legend(&legend_area, &legend, PLOT_TOP).map_err(|e| fail(&e))?;
+            draw_group_legend(chart, &legend_area)?;
         }
-        // Category names, aligned with their rows (same vertical mapping as the plot area).
-        let plot_top = PLOT_TOP;
-        let plot_height = height as i32 - plot_top - 12 - 48;
-        for (row, name) in chart.categories.iter().enumerate() {
-            let centre = plot_top + ((row as f64 + 0.5) / rows as f64 * plot_height as f64) as i32;
-            let mut text: String = name.chars().take(48).collect();
-            if name.chars().count() > 48 {
-                text.push('…');
-            }
-            labels
-                .draw(&Text::new(
-                    text,
-                    (label_width as i32 - 8, centre),
-                    FONT.into_font()
-                        .color(&BLACK)
-                        .pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(|e| fail(&e))?;
-        }
+        draw_category_names(chart, &labels, height, label_width, rows)?;
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)
+}
+
+/// Width of the category-name column, px: room for the longest name (up to 48 characters).
+fn label_width(chart: &BarChart) -> u32 {
+    chart
+        .categories
+        .iter()
+        .map(|c| c.chars().count().min(48))
+        .max()
+        .unwrap_or(8) as u32
+        * 9
+        + 16
+}
+
+/// The plot with its value axis (x) and one row per category (y, not drawn).
+fn value_axis<'a, 'b>(
+    chart: &BarChart,
+    plot: &'a Area<'b>,
+    rows: usize,
+) -> Result<Plot<'a, 'b>, ReportError> {
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    let (v0, v1) = value_range(
+        chart
+            .groups
+            .iter()
+            .flat_map(|g| g.values.iter().flatten().copied()),
+    );
+    let mut ctx = ChartBuilder::on(plot)
+        .caption(&chart.title, CAPTION_FONT)
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(4)
+        .build_cartesian_2d(v0..v1, 0f64..rows as f64)
+        .map_err(|e| fail(&e))?;
+    ctx.configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc(chart.x_label.as_str())
+        .x_label_formatter(&tick)
+        .light_line_style(RGBColor(238, 238, 238))
+        .label_style(FONT)
+        .axis_desc_style(AXIS_FONT)
+        .draw()
+        .map_err(|e| fail(&e))?;
+    Ok(ctx)
+}
+
+/// The bars, one band per group in each category's row, each with its value written at its end.
+fn draw_bars(
+    chart: &BarChart,
+    ctx: &mut Plot<'_, '_>,
+    rows: usize,
+    groups: usize,
+) -> Result<(), ReportError> {
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    let band = 0.8 / groups as f64;
+    for (g, group) in chart.groups.iter().enumerate() {
+        for (row, value) in group.values.iter().enumerate() {
+            let top = rows as f64 - row as f64 - 0.1 - band * g as f64;
+            let middle = top - band * 0.45;
+            if let Some(value) = value {
+                ctx.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, top), (*value, top - band * 0.9)],
+                    bar_color(chart, g, *value).filled(),
+                )))
+                .map_err(|e| fail(&e))?;
+            }
+            let (text, anchor, shift) = match value {
+                Some(v) if *v < 0.0 => ((chart.value_label)(*v), HPos::Right, -5),
+                Some(v) => ((chart.value_label)(*v), HPos::Left, 5),
+                None => ("n/a".to_owned(), HPos::Left, 5),
+            };
+            ctx.draw_series(std::iter::once(
+                EmptyElement::at((value.unwrap_or(0.0), middle))
+                    + Text::new(
+                        text,
+                        (shift, 0),
+                        SMALL_FONT
+                            .into_font()
+                            .color(&RGBColor(60, 60, 60))
+                            .pos(Pos::new(anchor, VPos::Center)),
+                    ),
+            ))
+            .map_err(|e| fail(&e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The colour of group `g`'s bar for `value`: the group's, or worse/better in a change chart.
+fn bar_color(chart: &BarChart, g: usize, value: f64) -> RGBColor {
+    match (chart.diverging, value > 0.0) {
+        (false, _) => color(g),
+        (true, true) => WORSE,
+        (true, false) => BETTER,
+    }
+}
+
+/// The legend of the groups, in the column at the right.
+fn draw_group_legend(chart: &BarChart, legend_area: &Area<'_>) -> Result<(), ReportError> {
+    let legend: Vec<LegendEntry> = chart
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| LegendEntry {
+            name: group.name.clone(),
+            swatch: Swatch::Fill(color(g).filled()),
+        })
+        .collect();
+    draw_legend(legend_area, &legend, PLOT_TOP).map_err(|e| chart_error(&chart.title, &e))
+}
+
+/// Category names, aligned with their rows (same vertical mapping as the plot area), cut at 48
+/// characters.
+fn draw_category_names(
+    chart: &BarChart,
+    labels: &Area<'_>,
+    height: u32,
+    label_width: u32,
+    rows: usize,
+) -> Result<(), ReportError> {
+    let plot_top = PLOT_TOP;
+    let plot_height = height as i32 - plot_top - 12 - 48;
+    for (row, name) in chart.categories.iter().enumerate() {
+        let centre = plot_top + ((row as f64 + 0.5) / rows as f64 * plot_height as f64) as i32;
+        let mut text: String = name.chars().take(48).collect();
+        if name.chars().count() > 48 {
+            text.push('…');
+        }
+        labels
+            .draw(&Text::new(
+                text,
+                (label_width as i32 - 8, centre),
+                FONT.into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| chart_error(&chart.title, &e))?;
+    }
+    Ok(())
 }

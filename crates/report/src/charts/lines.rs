@@ -5,8 +5,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    chart_error, color, downsample, draw_legend, span, tick, LegendEntry, Swatch, AXIS_FONT,
-    CAPTION_FONT, FONT, HEIGHT, LEGEND_WIDTH, MAX_POINTS, PLOT_TOP, WIDTH,
+    chart_error, color, downsample, draw_legend, span, tick, Area, LegendEntry, Plot, Swatch,
+    AXIS_FONT, CAPTION_FONT, FONT, HEIGHT, LEGEND_WIDTH, MAX_POINTS, PLOT_TOP, WIDTH,
 };
 use crate::ReportError;
 
@@ -97,110 +97,23 @@ fn shade_style() -> ShapeStyle {
 pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
     let mut svg = String::new();
     let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
-    let series: Vec<Series> = chart
-        .series
-        .iter()
-        .map(|s| Series {
-            points: downsample(&s.points, MAX_POINTS),
-            ..s.clone()
-        })
-        .collect();
-    let all = || series.iter().flat_map(|s| s.points.iter());
-    let (x0, x1) = span(
-        all().map(|p| p.0).chain(chart.shade.iter().map(|s| s.1)),
-        false,
-    );
-    let (y0, y1) = span(
-        all()
-            .map(|p| p.1)
-            .chain(chart.markers.iter().map(|m| m.at.1)),
-        true,
-    );
+    let series = downsampled(&chart.series);
+    let (x_range, y_range) = axis_ranges(chart, &series);
     let mut legend = Vec::new();
     let mut dashed = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let (plot, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let mut ctx = ChartBuilder::on(&plot)
-            .caption(&chart.title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| fail(&e))?;
-        ctx.configure_mesh()
-            .x_desc(chart.x_label.as_str())
-            .y_desc(chart.y_label.as_str())
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .light_line_style(RGBColor(238, 238, 238))
-            .label_style(FONT)
-            .axis_desc_style(AXIS_FONT)
-            .draw()
-            .map_err(|e| fail(&e))?;
-        if let Some((from, to, label)) = &chart.shade {
-            ctx.draw_series(std::iter::once(Rectangle::new(
-                [(*from, y0), (*to, y1)],
-                shade_style(),
-            )))
-            .map_err(|e| fail(&e))?;
-            legend.push(LegendEntry {
-                name: label.clone(),
-                swatch: Swatch::Fill(RGBColor(200, 200, 200).filled()),
-            });
+        let mut ctx = axes(chart, &plot, x_range, y_range)?;
+        if let Some(shade) = &chart.shade {
+            legend.push(draw_shade(chart, &mut ctx, shade, y_range)?);
         }
         for (index, line) in series.iter().enumerate() {
-            let style = line_style(line, index);
-            if line.dashed {
-                let pixels: Vec<(i32, i32)> =
-                    line.points.iter().map(|p| ctx.backend_coord(p)).collect();
-                dashed.push(dashed_polyline(&pixels, style));
-            } else {
-                ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
-                    .map_err(|e| fail(&e))?;
-            }
-            if line.dots {
-                let dot = ShapeStyle {
-                    filled: true,
-                    ..style
-                };
-                ctx.draw_series(line.points.iter().map(|p| Circle::new(*p, 3, dot)))
-                    .map_err(|e| fail(&e))?;
-            }
-            legend.push(LegendEntry {
-                name: line.name.clone(),
-                swatch: Swatch::Line {
-                    style,
-                    dashed: line.dashed,
-                    dot: line.dots,
-                },
-            });
+            legend.push(draw_series(chart, &mut ctx, line, index, &mut dashed)?);
         }
         for marker in &chart.markers {
-            ctx.draw_series(std::iter::once(Circle::new(
-                marker.at,
-                7,
-                BLACK.stroke_width(2),
-            )))
-            .map_err(|e| fail(&e))?;
-            // The label beside the circle, above the line, towards the middle of the plot.
-            let (anchor, shift) = if marker.at.0 > (x0 + x1) / 2.0 {
-                (HPos::Right, -10)
-            } else {
-                (HPos::Left, 10)
-            };
-            ctx.draw_series(std::iter::once(
-                EmptyElement::at(marker.at)
-                    + Text::new(
-                        marker.label.clone(),
-                        (shift, -10),
-                        FONT.into_font()
-                            .color(&BLACK)
-                            .pos(Pos::new(anchor, VPos::Bottom)),
-                    ),
-            ))
-            .map_err(|e| fail(&e))?;
+            draw_marker(chart, &mut ctx, marker, x_range)?;
         }
         draw_legend(&legend_area, &legend, PLOT_TOP).map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
@@ -209,6 +122,150 @@ pub fn line_chart(chart: &LineChart) -> Result<String, ReportError> {
         svg.insert_str(end, &dashed.concat());
     }
     Ok(svg)
+}
+
+/// The series with long ones downsampled to [`MAX_POINTS`].
+fn downsampled(series: &[Series]) -> Vec<Series> {
+    series
+        .iter()
+        .map(|s| Series {
+            points: downsample(&s.points, MAX_POINTS),
+            ..s.clone()
+        })
+        .collect()
+}
+
+/// The x range (every point and the shaded interval) and the y range (every point and marker,
+/// from zero).
+fn axis_ranges(chart: &LineChart, series: &[Series]) -> ((f64, f64), (f64, f64)) {
+    let all = || series.iter().flat_map(|s| s.points.iter());
+    let x_range = span(
+        all().map(|p| p.0).chain(chart.shade.iter().map(|s| s.1)),
+        false,
+    );
+    let y_range = span(
+        all()
+            .map(|p| p.1)
+            .chain(chart.markers.iter().map(|m| m.at.1)),
+        true,
+    );
+    (x_range, y_range)
+}
+
+/// The plot with its x and y axes, their ticks and descriptions.
+fn axes<'a, 'b>(
+    chart: &LineChart,
+    plot: &'a Area<'b>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<Plot<'a, 'b>, ReportError> {
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    let mut ctx = ChartBuilder::on(plot)
+        .caption(&chart.title, CAPTION_FONT)
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|e| fail(&e))?;
+    ctx.configure_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(238, 238, 238))
+        .label_style(FONT)
+        .axis_desc_style(AXIS_FONT)
+        .draw()
+        .map_err(|e| fail(&e))?;
+    Ok(ctx)
+}
+
+/// The shaded x interval over the whole y range; returns its legend line.
+fn draw_shade(
+    chart: &LineChart,
+    ctx: &mut Plot<'_, '_>,
+    (from, to, label): &(f64, f64, String),
+    (y0, y1): (f64, f64),
+) -> Result<LegendEntry, ReportError> {
+    ctx.draw_series(std::iter::once(Rectangle::new(
+        [(*from, y0), (*to, y1)],
+        shade_style(),
+    )))
+    .map_err(|e| chart_error(&chart.title, &e))?;
+    Ok(LegendEntry {
+        name: label.clone(),
+        swatch: Swatch::Fill(RGBColor(200, 200, 200).filled()),
+    })
+}
+
+/// Series number `index`: a solid line, or a dashed one added to `dashed` (drawn after the
+/// plot), with its dots; returns its legend line.
+fn draw_series(
+    chart: &LineChart,
+    ctx: &mut Plot<'_, '_>,
+    line: &Series,
+    index: usize,
+    dashed: &mut Vec<String>,
+) -> Result<LegendEntry, ReportError> {
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    let style = line_style(line, index);
+    if line.dashed {
+        let pixels: Vec<(i32, i32)> = line.points.iter().map(|p| ctx.backend_coord(p)).collect();
+        dashed.push(dashed_polyline(&pixels, style));
+    } else {
+        ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
+            .map_err(|e| fail(&e))?;
+    }
+    if line.dots {
+        let dot = ShapeStyle {
+            filled: true,
+            ..style
+        };
+        ctx.draw_series(line.points.iter().map(|p| Circle::new(*p, 3, dot)))
+            .map_err(|e| fail(&e))?;
+    }
+    Ok(LegendEntry {
+        name: line.name.clone(),
+        swatch: Swatch::Line {
+            style,
+            dashed: line.dashed,
+            dot: line.dots,
+        },
+    })
+}
+
+/// A circle around the marker's point and its label beside it, above the line, towards the
+/// middle of the plot.
+fn draw_marker(
+    chart: &LineChart,
+    ctx: &mut Plot<'_, '_>,
+    marker: &Marker,
+    (x0, x1): (f64, f64),
+) -> Result<(), ReportError> {
+    let fail = |e: &dyn std::fmt::Display| chart_error(&chart.title, e);
+    ctx.draw_series(std::iter::once(Circle::new(
+        marker.at,
+        7,
+        BLACK.stroke_width(2),
+    )))
+    .map_err(|e| fail(&e))?;
+    let (anchor, shift) = if marker.at.0 > (x0 + x1) / 2.0 {
+        (HPos::Right, -10)
+    } else {
+        (HPos::Left, 10)
+    };
+    ctx.draw_series(std::iter::once(
+        EmptyElement::at(marker.at)
+            + Text::new(
+                marker.label.clone(),
+                (shift, -10),
+                FONT.into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(anchor, VPos::Bottom)),
+            ),
+    ))
+    .map_err(|e| fail(&e))?;
+    Ok(())
 }
 
 /// A dashed line through `pixels` as one SVG `polyline` with `stroke-dasharray`: plotters draws

@@ -10,6 +10,12 @@ pub use downsample::{downsample, MAX_POINTS};
 pub use legend::{draw_legend, LegendEntry, Swatch, LEGEND_WIDTH};
 pub use lines::{line_chart, LineChart, Marker, Series};
 
+use plotters::chart::ChartContext;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::prelude::SVGBackend;
 use plotters::style::RGBColor;
 
 /// Chart width, px (the legend column included); the page scales it to its width.
@@ -52,6 +58,12 @@ pub fn tick(value: &f64) -> String {
         format!("{rounded}")
     }
 }
+
+/// A part of an SVG chart being drawn (the plot, the labels, the legend column).
+type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
+
+/// A plot with numeric x and y axes, drawn into an SVG chart.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 fn chart_error(title: &str, error: impl std::fmt::Display) -> crate::ReportError {
     crate::ReportError::Chart {

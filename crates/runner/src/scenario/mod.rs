@@ -7,6 +7,7 @@ mod build;
 mod error;
 mod loader;
 mod model;
+mod request;
 mod text;
 
 use std::collections::BTreeSet;
