@@ -140,8 +140,8 @@ impl Defaults {
     }
 
     /// `command` with each flag's default taken from the file, for every flag that has a
-    /// `CAPTEST_*` variable and whose variable is not set (a flag beats its variable, which
-    /// beats the file: clap reads the flag, then the variable, then this default).
+    /// `CAPTEST_*` variable (a flag beats its variable, which beats the file: clap reads the
+    /// flag, then the variable, then this default).
     pub fn apply(&self, command: clap::Command) -> clap::Command {
         if self.settings.is_empty() {
             return command;
@@ -151,12 +151,9 @@ impl Defaults {
     }
 
     fn default_of(&self, arg: clap::Arg) -> clap::Arg {
-        let name = arg.get_env().and_then(|e| e.to_str()).map(str::to_owned);
-        match name.filter(|n| std::env::var_os(n).is_none()) {
-            Some(name) => match self.get(&name) {
-                Some(value) => arg.default_value(value.to_owned()),
-                None => arg,
-            },
+        let value = (arg.get_env().and_then(|e| e.to_str())).and_then(|name| self.get(name));
+        match value.map(str::to_owned) {
+            Some(value) => arg.default_value(value),
             None => arg,
         }
     }

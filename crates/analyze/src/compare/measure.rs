@@ -21,6 +21,18 @@ pub fn entries(run: &Run) -> Vec<String> {
     names
 }
 
+/// The entries of either run: the baseline's, then those only the current run has, Aggregated
+/// last.
+pub fn entries_of_both(baseline: &Run, current: &Run) -> Vec<String> {
+    let mut names = entries(baseline);
+    for name in entries(current) {
+        if !names.contains(&name) {
+            names.insert(names.len() - 1, name);
+        }
+    }
+    names
+}
+
 fn stats_row<'a>(run: &'a Run, entry: &str) -> Option<&'a StatsRow> {
     run.stats.iter().find(|r| r.entry.to_string() == entry)
 }

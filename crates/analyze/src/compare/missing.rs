@@ -2,7 +2,7 @@
 //! since the baseline) would compare nothing and pass; it is bad input instead, unless the user
 //! says such rules may pass (`--allow-missing-entries`).
 
-use super::measure::entries;
+use super::measure::entries_of_both;
 use super::rule::{FailOn, Scope};
 use crate::error::AnalyzeError;
 use crate::Run;
@@ -14,12 +14,7 @@ pub fn require_matching_entries(
     baseline: &Run,
     current: &Run,
 ) -> Result<(), AnalyzeError> {
-    let mut names = entries(baseline);
-    for name in entries(current) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
+    let names = entries_of_both(baseline, current);
     for rule in rules {
         let Scope::Entry(pattern) = &rule.scope else {
             continue;

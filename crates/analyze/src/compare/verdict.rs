@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::run::Run;
 
-use super::measure::{entries, samples, value};
+use super::measure::{entries, entries_of_both, samples, value};
 use super::rule::{Amount, FailOn, Threshold};
 use super::significance::mann_whitney_p;
 use super::window::{compared_value, Source};
@@ -129,12 +129,7 @@ pub fn compare(
     rules: &[FailOn],
     options: &CompareOptions,
 ) -> GateReport {
-    let mut names = entries(baseline);
-    for name in entries(current) {
-        if !names.contains(&name) {
-            names.insert(names.len() - 1, name);
-        }
-    }
+    let names = entries_of_both(baseline, current);
     let mut all = Vec::new();
     for rule in rules {
         for entry in names.iter().filter(|e| rule.scope.covers(e)) {

@@ -217,35 +217,32 @@ impl Session {
         proxy: Option<&Proxy>,
         url: &mut Option<url::Url>,
     ) -> Option<HeaderMap> {
-        let plain = hop.redirected || hop.target.basic_auth().is_none();
-        let no_cookies = self.jar.as_ref().is_none_or(CookieJar::is_empty);
-        let no_proxy_auth = proxy.is_none_or(|p| p.authorization.is_none());
-        if plain && no_cookies && self.client.keepalive && no_proxy_auth {
-            return None;
-        }
-        let mut extra = HeaderMap::new();
+        let mut extra: Option<HeaderMap> = None;
+        let mut add = |name, value| {
+            extra.get_or_insert_with(HeaderMap::new).insert(name, value);
+        };
         if let (Some(auth), false) = (hop.target.basic_auth(), hop.redirected) {
             if !hop.headers.contains_key(AUTHORIZATION) {
-                extra.insert(AUTHORIZATION, auth.clone());
+                add(AUTHORIZATION, auth.clone());
             }
         }
         if let Some(jar) = &self.jar {
             if !jar.is_empty() && !CookieJar::overridden_by(hop.headers) {
                 *url = request_url(hop.target.origin(), hop.path);
                 if let Some(cookie) = url.as_ref().and_then(|u| jar.header_for(u)) {
-                    extra.insert(COOKIE, cookie);
+                    add(COOKIE, cookie);
                 }
             }
         }
         if !self.client.keepalive {
-            extra.insert(CONNECTION, HeaderValue::from_static("close"));
+            add(CONNECTION, HeaderValue::from_static("close"));
         }
         if let Some(auth) = proxy.and_then(|p| p.authorization.as_ref()) {
             if hop.target.origin().scheme == Scheme::Http {
-                extra.insert(PROXY_AUTHORIZATION, auth.clone());
+                add(PROXY_AUTHORIZATION, auth.clone());
             }
         }
-        Some(extra)
+        extra
     }
 
     /// The route to `origin` (its connection and proxy), opened on first use; at most

@@ -225,8 +225,7 @@ impl Wire {
                         if self.input.len() > MAX_HEAD_BYTES {
                             return Err(WireError::Malformed("response head too large".into()));
                         }
-                        let started = !self.input.is_empty();
-                        self.fill(started).await?;
+                        self.fill(true).await?; // part of the head has arrived
                     }
                     Err(error) => return Err(WireError::Malformed(error.to_string())),
                 }
