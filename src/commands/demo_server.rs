@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_runner::demo_server::{run_until_signalled, DemoServerConfig, StallPlan};
+use captest_runner::demo_server::{run_until_signalled, DemoServerConfig, Slowdown, StallPlan};
 
 /// Arguments of `captest demo-server`.
 #[derive(Debug, clap::Args)]
@@ -49,12 +49,22 @@ pub struct Args {
     /// Compress response bodies as the request's Accept-Encoding allows (gzip, br, deflate).
     #[arg(long)]
     pub compress: bool,
+    /// Plant a regression: `'GET /item/{id}:+40ms@10%'` adds 40 ms to 10 % of that route's
+    /// requests, `'POST /items:+30%'` scales its service time by 1.30 (share default 100 %);
+    /// slept after the capacity slot is released (repeatable).
+    #[arg(long, value_name = "ROUTE:+EXTRA[@SHARE]")]
+    pub slow: Vec<String>,
 }
 
 impl Args {
-    /// The server settings these flags describe.
-    pub fn config(&self) -> DemoServerConfig {
-        DemoServerConfig {
+    /// The server settings these flags describe; a bad `--slow` spec is an error naming it.
+    pub fn config(&self) -> anyhow::Result<DemoServerConfig> {
+        let slow = self
+            .slow
+            .iter()
+            .map(|spec| spec.parse::<Slowdown>())
+            .collect::<Result<_, _>>()?;
+        Ok(DemoServerConfig {
             capacity: self.capacity,
             service_time: self.service_time,
             error_rate: self.error_rate,
@@ -68,20 +78,25 @@ impl Args {
             tls_cert_out: self.tls_cert_out.clone(),
             http2: self.http2,
             compress: self.compress,
+            slow,
             ..DemoServerConfig::default()
-        }
+        })
     }
 }
 
 /// Serves until SIGINT/SIGTERM, then prints what was received (JSON) on stderr.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = args.config();
+    let config = args.config()?;
     let max = config.max_throughput();
+    let slow = config.slow.clone();
     let scheme = if config.tls { "https" } else { "http" };
     let counters = run_until_signalled(config, args.bind, |address| {
         println!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
         eprintln!("demo server: capacity {max:.0} req/s; GET /__counters tells what it received");
+        for slow in &slow {
+            eprintln!("demo server: slowed {slow}");
+        }
     })
     .context("demo server")?;
     eprintln!(

@@ -14,6 +14,7 @@ mod config;
 mod demo;
 mod demo_server;
 mod format_contract;
+mod gate_bench;
 mod golden;
 mod lifecycle;
 mod rate;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crate::RunnerError;
 
+use super::slow::Slowdown;
+
 /// How the demo target behaves. Its throughput saturates at `capacity / service_time` requests
 /// per second (the **known knee**), after which requests queue for a slot and latency grows.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,8 @@ pub struct DemoServerConfig {
     pub http2: bool,
     /// Compress the demo routes' bodies as the request's `Accept-Encoding` allows.
     pub compress: bool,
+    /// Planted regressions (`--slow`): extra time on some routes' answers.
+    pub slow: Vec<Slowdown>,
 }
 
 /// Periodic whole-server pauses: during `[k·every, k·every + length)` for k ≥ 1 (measured from the
@@ -57,6 +61,7 @@ impl Default for DemoServerConfig {
             tls_cert_out: None,
             http2: false,
             compress: false,
+            slow: Vec::new(),
         }
     }
 }

@@ -71,8 +71,8 @@ impl DemoState {
         }
     }
 
-    /// Holds a capacity slot for one jittered service time.
-    async fn serve_in_slot(&self) {
+    /// Holds a capacity slot for one jittered service time; returns that time.
+    async fn serve_in_slot(&self) -> Duration {
         let nominal = self.config.service_time.as_secs_f64();
         let spread = self.config.jitter;
         let factor = if spread > 0.0 {
@@ -80,9 +80,20 @@ impl DemoState {
         } else {
             1.0
         };
+        let served = Duration::from_secs_f64(nominal * factor);
         // The semaphore is never closed, so acquiring only waits.
         if let Ok(_permit) = self.slots.acquire().await {
-            tokio::time::sleep(Duration::from_secs_f64(nominal * factor)).await;
+            tokio::time::sleep(served).await;
+        }
+        served
+    }
+
+    /// Sleeps the extra time `--slow` plants on `route` (after the slot is released, so other
+    /// routes do not queue behind it).
+    async fn slow_down(&self, route: Route, served: Duration) {
+        let extra = super::slow::extra_time(&self.config.slow, route, served);
+        if !extra.is_zero() {
+            tokio::time::sleep(extra).await;
         }
     }
 }
@@ -172,8 +183,12 @@ async fn answer(state: &DemoState, request: &Incoming<'_>) -> Answer {
             return answer;
         }
     }
+    let served = match route.holds_a_slot() {
+        true => state.serve_in_slot().await,
+        false => Duration::ZERO,
+    };
+    state.slow_down(route, served).await;
     if route.holds_a_slot() {
-        state.serve_in_slot().await;
         let draw: f64 = rand::random();
         if draw < state.config.error_rate {
             return Answer::detail(StatusCode::INTERNAL_SERVER_ERROR, "injected server error");

@@ -18,6 +18,7 @@ mod redirects;
 mod routes;
 mod scenario;
 mod session;
+mod slow;
 #[cfg(test)]
 mod tests;
 mod tls;
@@ -40,6 +41,7 @@ pub use rate_limit::ApiPlan;
 pub use routes::Route;
 pub use scenario::demo_scenario;
 pub use session::{Sessions, MAX_SESSIONS, SESSION_COOKIE};
+pub use slow::{Extra, Slowdown};
 pub use tls::{TlsIdentity, CERTIFICATE_NAMES};
 
 use crate::RunnerError;

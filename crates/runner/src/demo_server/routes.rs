@@ -155,6 +155,56 @@ impl Route {
         })
     }
 
+    /// One route of each counted pattern (ids are placeholders), in the README's order: what
+    /// `--slow` may name.
+    pub fn counted() -> Vec<Route> {
+        let mut routes = vec![
+            Route::ListItems,
+            Route::GetItem(1),
+            Route::CreateItem,
+            Route::UpdateItem(1),
+            Route::DeleteItem(1),
+            Route::PostEvent,
+            Route::PostEventBatch,
+            Route::Health,
+            Route::ServiceHealth,
+            Route::BulkItems,
+            Route::Register,
+            Route::Login,
+            Route::ListPolicies,
+            Route::CreatePolicy,
+            Route::ListClaims,
+            Route::CreateClaim,
+            Route::Quote,
+            Route::ShopIndex,
+            Route::SetCurrency,
+            Route::Product,
+            Route::AddToCart,
+            Route::ViewCart,
+            Route::Checkout,
+            Route::Compressed,
+            Route::RedirectLoop,
+            Route::SessionLogin,
+            Route::Cookies,
+            Route::SetCookies,
+            Route::Headers,
+        ];
+        routes.extend(
+            [
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::DELETE,
+                Method::PATCH,
+                Method::HEAD,
+                Method::OPTIONS,
+            ]
+            .iter()
+            .map(|method| Route::Redirect(redirect_pattern(method))),
+        );
+        routes
+    }
+
     /// Whether the route does work: holds a capacity slot for the service time and is subject to
     /// the fault switches.
     pub fn holds_a_slot(&self) -> bool {
@@ -219,6 +269,27 @@ mod tests {
             Some("PUT /item/{id}")
         );
         assert_eq!(Route::resolve(&Method::GET, "/__counters").pattern(), None);
+    }
+
+    #[test]
+    fn counted_lists_the_pattern_of_every_route_a_request_reaches() {
+        let patterns: Vec<&str> = Route::counted().iter().filter_map(Route::pattern).collect();
+        for (method, path) in [
+            (Method::GET, "/items"),
+            (Method::GET, "/item/9"),
+            (Method::DELETE, "/item/9"),
+            (Method::POST, "/api/v1/event/batch"),
+            (Method::GET, "/services/cart/health"),
+            (Method::GET, "/product/OLJCESPC7Z"),
+            (Method::POST, "/cart/checkout"),
+            (Method::GET, "/compressed/br"),
+            (Method::PATCH, "/redirect/2"),
+            (Method::GET, "/headers"),
+        ] {
+            let pattern = Route::resolve(&method, path).pattern().unwrap_or_default();
+            assert!(patterns.contains(&pattern), "{method} {path}: {pattern}");
+        }
+        assert!(!patterns.contains(&"unknown route"));
     }
 
     #[test]
