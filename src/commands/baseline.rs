@@ -1,4 +1,4 @@
-//! `captest baseline save NAME PREFIX` and `captest baseline list`: the store that `compare`
+//! `captest baseline save NAME PREFIX [--append]` and `captest baseline list`: the store that `compare`
 //! resolves names from (`baselines/NAME/NAME_*.csv` + `meta.json`).
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use captest_analyze::RunFiles;
 use captest_format::files::{prefixed, META_JSON, SUFFIXES};
 
-use super::store::Store;
+use super::store::{appended_runs, Store};
 
 /// Arguments of `captest baseline`.
 #[derive(Debug, clap::Args)]
@@ -30,8 +30,12 @@ pub enum Action {
         /// The run: its prefix or one of its files.
         prefix: PathBuf,
         /// Replace an existing baseline of that name.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "append")]
         force: bool,
+        /// Add the run to the baseline NAME (created if absent) instead of replacing it: a
+        /// baseline of several runs, whose spread `compare NAME` tolerates.
+        #[arg(long)]
+        append: bool,
         /// The target host the run loaded, recorded in meta.json as `host` (the run's files do
         /// not hold it; `null` when not given).
         #[arg(long)]
@@ -72,13 +76,8 @@ struct RunRecord {
     command: Option<String>,
 }
 
-fn save(
-    store: &Path,
-    name: &str,
-    prefix: &Path,
-    force: bool,
-    record: RunRecord,
-) -> anyhow::Result<()> {
+/// Checks a baseline name: letters, digits, '-', '_' and '.', not starting with '.'.
+fn check_name(name: &str) -> anyhow::Result<()> {
     if name.is_empty()
         || !name
             .chars()
@@ -87,12 +86,44 @@ fn save(
     {
         bail!("baseline name {name:?}: use letters, digits, '-', '_' and '.'");
     }
+    Ok(())
+}
+
+/// Copies the files of the run at `prefix` into `target` as `NEW_PREFIX_*`; returns their names.
+fn copy_run(prefix: &Path, target: &Path, new_prefix: &str) -> anyhow::Result<Vec<String>> {
+    let mut copied = Vec::new();
+    for suffix in SUFFIXES {
+        let source = prefixed(prefix, suffix);
+        if source.is_file() {
+            let file = format!("{new_prefix}{suffix}");
+            let destination = target.join(&file);
+            std::fs::copy(&source, &destination).with_context(|| {
+                format!(
+                    "{}: cannot copy to {}",
+                    source.display(),
+                    destination.display()
+                )
+            })?;
+            copied.push(file);
+        }
+    }
+    Ok(copied)
+}
+
+fn save(
+    store: &Path,
+    name: &str,
+    prefix: &Path,
+    force: bool,
+    record: RunRecord,
+) -> anyhow::Result<()> {
+    check_name(name)?;
     let files = RunFiles::locate(prefix)?;
     let target = store.join(name);
     if target.exists() {
         if !force {
             bail!(
-                "{}: a baseline named {name:?} exists; pass --force to replace it",
+                "{}: a baseline named {name:?} exists; pass --force to replace it or --append to add this run to it",
                 target.display()
             );
         }
@@ -101,26 +132,7 @@ fn save(
     }
     std::fs::create_dir_all(&target)
         .with_context(|| format!("{}: cannot create", target.display()))?;
-    let mut copied = Vec::new();
-    for suffix in SUFFIXES {
-        let source = prefixed(&files.prefix, suffix);
-        if source.is_file() {
-            let destination = target.join(format!("{name}{suffix}"));
-            std::fs::copy(&source, &destination).with_context(|| {
-                format!(
-                    "{}: cannot copy to {}",
-                    source.display(),
-                    destination.display()
-                )
-            })?;
-            copied.push(
-                destination
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            );
-        }
-    }
+    let copied = copy_run(&files.prefix, &target, name)?;
     let meta = serde_json::json!({
         "name": name,
         "saved_at": chrono_now(),
@@ -133,11 +145,69 @@ fn save(
         "captest_version": env!("CARGO_PKG_VERSION"),
         "files": copied,
     });
-    let path = target.join(META_JSON);
-    std::fs::write(&path, serde_json::to_string_pretty(&meta)?)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
+    write_meta(&target, &meta)?;
     println!(
         "saved baseline {name} in {} ({} files)",
+        target.display(),
+        copied.len()
+    );
+    Ok(())
+}
+
+fn write_meta(target: &Path, meta: &serde_json::Value) -> anyhow::Result<()> {
+    let path = target.join(META_JSON);
+    std::fs::write(&path, serde_json::to_string_pretty(meta)?)
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// `baseline save NAME RUN --append`: adds the run as `NAME.runK_*` beside the baseline's first
+/// run (`NAME_*`, which older captest versions and `check`/`report` keep reading) and lists every
+/// run in `meta.json`'s `runs` (`prefix`, `source`, `saved_at`, `git_commit`, `host`, `command`,
+/// `files`). A baseline that does not exist yet is saved as usual.
+fn append(store: &Path, name: &str, prefix: &Path, record: RunRecord) -> anyhow::Result<()> {
+    check_name(name)?;
+    let target = store.join(name);
+    if !target.exists() {
+        return save(store, name, prefix, false, record);
+    }
+    let files = RunFiles::locate(prefix)?;
+    let mut meta = read_meta(&target)?;
+    if !meta.is_object() {
+        meta = serde_json::json!({ "name": name });
+    }
+    let mut runs: Vec<serde_json::Value> = match appended_runs(&target)? {
+        Some(_) => meta["runs"].as_array().cloned().unwrap_or_default(),
+        None => vec![serde_json::json!({
+            "prefix": name,
+            "source": meta["source"],
+            "saved_at": meta["saved_at"],
+            "git_commit": meta["git_commit"],
+            "host": meta["host"],
+            "command": meta["command"],
+            "files": meta["files"],
+        })],
+    };
+    let mut index = runs.len() + 1;
+    while RunFiles::locate(&target.join(format!("{name}.run{index}"))).is_ok() {
+        index += 1;
+    }
+    let run_prefix = format!("{name}.run{index}");
+    let copied = copy_run(&files.prefix, &target, &run_prefix)?;
+    runs.push(serde_json::json!({
+        "prefix": run_prefix,
+        "source": files.prefix.display().to_string(),
+        "saved_at": chrono_now(),
+        "git_commit": git_commit(),
+        "host": record.host,
+        "command": record.command,
+        "files": copied,
+    }));
+    let count = runs.len();
+    meta["runs"] = serde_json::Value::Array(runs);
+    write_meta(&target, &meta)?;
+    println!(
+        "appended {} to baseline {name} in {} ({} files; {count} runs)",
+        run_prefix,
         target.display(),
         copied.len()
     );
@@ -200,18 +270,19 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
             name,
             prefix,
             force,
+            append: append_run,
             host,
             run_command,
-        } => save(
-            dir,
-            &name,
-            &prefix,
-            force,
-            RunRecord {
+        } => {
+            let record = RunRecord {
                 host,
                 command: run_command,
-            },
-        )?,
+            };
+            match append_run {
+                true => append(dir, &name, &prefix, record)?,
+                false => save(dir, &name, &prefix, force, record)?,
+            }
+        }
         Action::List => list(dir)?,
     }
     Ok(ExitCode::SUCCESS)

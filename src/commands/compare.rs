@@ -4,7 +4,12 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use captest_analyze::compare::{compare, require_matching_entries, CompareOptions, FailOn};
+use anyhow::Context;
+use captest_analyze::compare::{
+    compare, compare_spread, require_matching_entries, CompareOptions, FailOn, GateReport,
+    SpreadReport,
+};
+use captest_analyze::{Exporter, Format, Run};
 
 use super::gate::{finish, load_run, weights, GateOutput};
 use super::load::parse_duration;
@@ -50,10 +55,12 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         anyhow::bail!("--alpha must be between 0 and 1, got {}", args.alpha);
     }
-    let baseline = load_run(&args.baseline, store)?;
+    let baselines = baseline_runs(&args.baseline, store)?;
     let current = load_run(&args.current, store)?;
     if !args.allow_missing_entries {
-        require_matching_entries(&rules, &baseline, &current)?;
+        for baseline in &baselines {
+            require_matching_entries(&rules, baseline, &current)?;
+        }
     }
     let options = CompareOptions {
         warmup_s: args.warmup.as_secs_f64(),
@@ -61,6 +68,52 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         weights: weights(&args.events)?,
     };
-    let report = compare(&baseline, &current, &rules, &options);
-    finish(&report, &args.output)
+    match baselines.as_slice() {
+        [baseline] => finish(&compare(baseline, &current, &rules, &options), &args.output),
+        _ => finish_spread(
+            &compare_spread(&baselines, &current, &rules, &options),
+            &args.output,
+        ),
+    }
+}
+
+/// The baseline's runs: every run stored under a baseline name (several after `baseline save
+/// --append`), else the one run given.
+fn baseline_runs(given: &str, store: &Store) -> anyhow::Result<Vec<Run>> {
+    match store.stored_runs(given)? {
+        Some(prefixes) if prefixes.len() > 1 => prefixes
+            .iter()
+            .map(|prefix| Run::load(prefix).map_err(anyhow::Error::from))
+            .collect(),
+        _ => Ok(vec![load_run(given, store)?]),
+    }
+}
+
+/// The line that says a baseline of several runs was used and what failing means then.
+fn spread_line(report: &SpreadReport) -> String {
+    format!(
+        "baseline: {} runs; a rule fails only when it fails against each of them (beyond their spread)",
+        report.baseline_runs
+    )
+}
+
+/// Prints a comparison with a baseline of several runs (JSON adds `baseline_runs` and `spread`),
+/// writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).
+fn finish_spread(report: &SpreadReport, out: &GateOutput) -> anyhow::Result<ExitCode> {
+    match out.format() {
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        format => {
+            let exporter: Box<dyn Exporter<GateReport>> = format.exporter()?;
+            print!("{}", exporter.render(&report.report)?);
+            println!("\n{}", spread_line(report));
+        }
+    }
+    if let Some(path) = &out.junit {
+        std::fs::write(path, Format::Junit.render(&report.report)?)
+            .with_context(|| format!("{}: cannot write the JUnit file", path.display()))?;
+    }
+    Ok(match report.report.passed {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    })
 }

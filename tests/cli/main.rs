@@ -7,6 +7,7 @@ mod support;
 mod analyze_capacity;
 mod analyze_steady;
 mod analyze_steps;
+mod baseline_spread;
 mod compare_captest;
 mod compare_gates;
 mod compare_locust;

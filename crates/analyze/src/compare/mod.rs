@@ -6,10 +6,12 @@ pub mod missing;
 pub mod output;
 pub mod rule;
 pub mod significance;
+pub mod spread;
 pub mod verdict;
 pub mod window;
 
 pub use missing::require_matching_entries;
 pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
+pub use spread::{compare_spread, Spread, SpreadReport};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
 pub use window::Source;
