@@ -25,5 +25,6 @@ mod run;
 mod scenario_errors;
 mod scenario_examples;
 mod scenario_flows;
+mod scenario_weights;
 mod shapes;
 mod step;
