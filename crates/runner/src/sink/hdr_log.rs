@@ -169,3 +169,121 @@ fn add(
         .add(interval)
         .map_err(|e| RunnerError::io(path, std::io::Error::other(format!("{e:?}"))))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    use hdrhistogram::serialization::Deserializer;
+
+    use super::*;
+    use crate::metrics::{EntryRegistry, Recorder, RequestKey, RunClock, Sample, Shard};
+
+    /// A run of two entries whose seconds are fed by hand.
+    struct Fixture {
+        stats: RunStats,
+        recorder: Recorder,
+        shards: Vec<Shard>,
+        ids: Vec<crate::metrics::EntryId>,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let registry = EntryRegistry::new();
+            let ids = vec![
+                registry.intern(&RequestKey::new("GET", "/b")),
+                registry.intern(&RequestKey::new("POST", "/a b")),
+            ];
+            let stats = RunStats::new(registry, RunClock::start());
+            let (recorder, shards) = (Recorder::new(), Vec::new());
+            Fixture {
+                stats,
+                recorder,
+                shards,
+                ids,
+            }
+        }
+
+        /// Records `counts[i]` requests of entry `i` (1 ms each) and merges them as `second`.
+        fn second(&mut self, second: i64, counts: [u64; 2]) {
+            for (id, count) in self.ids.iter().zip(counts) {
+                for _ in 0..count {
+                    self.recorder.record(Sample {
+                        entry: *id,
+                        elapsed_ns: 1_000_000,
+                        content_length: 0,
+                        finished: Instant::now(),
+                        failure: None,
+                        events: 0.0,
+                    });
+                }
+            }
+            self.recorder.drain(&mut self.shards);
+            self.stats.absorb(second, &self.shards);
+        }
+    }
+
+    /// (tag, start offset s, length s, count) of every interval in the log at `path`.
+    fn lines(path: &Path) -> Vec<(String, u64, u64, u64)> {
+        let text = std::fs::read(path).expect("the log");
+        IntervalLogIterator::new(&text)
+            .filter_map(|entry| match entry.expect("a valid log") {
+                LogEntry::Interval(interval) => Some(interval),
+                _ => None,
+            })
+            .map(|interval| {
+                let bytes = BASE64_STANDARD
+                    .decode(interval.encoded_histogram())
+                    .expect("base64");
+                let histogram: Histogram<u64> = Deserializer::new()
+                    .deserialize(&mut bytes.as_slice())
+                    .expect("V2");
+                let tag = interval.tag().expect("tagged").as_str().to_owned();
+                let start = interval.start_timestamp().as_secs();
+                (tag, start, interval.duration().as_secs(), histogram.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_batch_is_appended_at_once_and_a_repeated_timestamp_waits_for_the_next() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("run_latency.hdr");
+        let mut run = Fixture::new();
+        let base = run.stats.start().floor() as i64;
+        let mut log = HdrIntervalLog::create(&path, run.stats.start()).expect("create");
+        run.second(base, [2, 1]);
+        log.append(&run.stats, base + 1).expect("append");
+        let first = lines(&path);
+        assert_eq!(
+            first,
+            [
+                ("POST%20/a%20b".to_owned(), 0, 1, 1),
+                ("GET%20/b".to_owned(), 0, 1, 2),
+                ("Aggregated".to_owned(), 0, 1, 3)
+            ],
+            "written as soon as the batch is, by (name, method) as Locust sorts, Aggregated last"
+        );
+        // A second batch stamped base + 1 again (the history skips it): kept for the next one.
+        run.second(base + 1, [1, 0]);
+        log.append(&run.stats, base + 1).expect("append");
+        assert_eq!(lines(&path), first);
+        run.second(base + 1, [1, 0]);
+        log.append(&run.stats, base + 3).expect("append");
+        let mut expected = first.clone();
+        expected.push(("GET%20/b".to_owned(), 1, 2, 2));
+        expected.push(("Aggregated".to_owned(), 1, 2, 2));
+        assert_eq!(lines(&path), expected, "from the previous batch, 2 s long");
+        log.finish(&run.stats).expect("nothing pending");
+        assert_eq!(lines(&path), expected);
+        // Left pending at the end: written as the second after the last batch.
+        run.second(base + 3, [0, 4]);
+        log.append(&run.stats, base + 3).expect("append");
+        log.finish(&run.stats).expect("finish");
+        expected.push(("POST%20/a%20b".to_owned(), 3, 1, 4));
+        expected.push(("Aggregated".to_owned(), 3, 1, 4));
+        assert_eq!(lines(&path), expected);
+    }
+}
