@@ -15,6 +15,7 @@ mod demo;
 mod demo_server;
 mod format_contract;
 mod golden;
+mod latency_log;
 mod lifecycle;
 mod rate;
 mod real_targets;
