@@ -71,8 +71,9 @@ def aa_section(pairs, length):
           f"{share(len(disjoint_failed), len(disjoint))}")
     blamed = Counter(e for p in failed for e in failed_entries(p["report"]))
     if blamed:
+        ranked = sorted(blamed.items(), key=lambda item: (-item[1], item[0]))[:8]
         print("- what failed (entry, rule: pairs): " + "; ".join(
-            f"{entry}, {rule}: {n}" for (entry, rule), n in blamed.most_common(8)))
+            f"{entry}, {rule}: {n}" for (entry, rule), n in ranked))
 
 
 def effect_section(pairs, length, target):
