@@ -180,3 +180,29 @@ fn a_one_run_baseline_compares_as_its_run() {
     assert!(by_name.get("baseline_runs").is_none());
     assert_eq!(by_name["failures"], by_path["failures"]);
 }
+
+/// A `runs` list that names a path outside the baseline's directory is bad input, not followed.
+#[test]
+fn a_run_prefix_outside_the_baseline_is_bad_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = in_dir(
+        dir.path(),
+        &["baseline", "save", "main", &locust("baseline")],
+    );
+    assert_eq!(saved.status.code(), Some(0), "{saved:?}");
+    let meta_path = dir.path().join("baselines/main/meta.json");
+    let mut meta = meta(dir.path(), "main");
+    meta["runs"] = serde_json::json!([{"prefix": "main"}, {"prefix": "../../elsewhere"}]);
+    std::fs::write(&meta_path, meta.to_string()).expect("write meta");
+    let compared = in_dir(
+        dir.path(),
+        &[&["compare", "main", &locust("current")][..], &RULE].concat(),
+    );
+    assert_eq!(compared.status.code(), Some(2), "{compared:?}");
+    let stderr = String::from_utf8_lossy(&compared.stderr);
+    assert!(
+        stderr.contains("meta.json") && stderr.contains("\"../../elsewhere\""),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
