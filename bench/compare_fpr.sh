@@ -31,7 +31,7 @@
 #
 # Environment: BIN (default $CARGO_TARGET_DIR or target, /release/captest — `cargo build --release`),
 # OUT (bench/out), N (20), N_EFFECT (10), JOBS (4), DURATION (60s), SHORT (30s), USERS (24),
-# WARMUP (10s), TARGET_ROUTE ('GET /item/{id}', as the demo server names it), TARGET_ENTRY
+# WARMUP (10s), RULES (the three rules above), TARGET_ROUTE ('GET /item/{id}', as the demo server names it), TARGET_ENTRY
 # ('GET /item/[id]', as the run names it), SETS (the sets to collect, default all).
 set -euo pipefail
 
@@ -49,8 +49,9 @@ WARMUP="${WARMUP:-10s}"
 TARGET_ROUTE="${TARGET_ROUTE:-GET /item/{id\}}"
 TARGET_ENTRY="${TARGET_ENTRY:-GET /item/[id]}"
 SCENARIO="$ROOT/bench/gate_scenario.toml"
-RULES=(--fail-on 'p95+10%' --fail-on 'p99+20%' --fail-on 'avg+10%')
-export BIN OUT N N_EFFECT DURATION SHORT USERS WARMUP TARGET_ROUTE TARGET_ENTRY SCENARIO
+# The gate's rules (split on spaces; no rule holds one).
+RULES="${RULES:---fail-on p95+10% --fail-on p99+20% --fail-on avg+10%}"
+export BIN OUT N N_EFFECT DURATION SHORT USERS WARMUP TARGET_ROUTE TARGET_ENTRY SCENARIO RULES
 
 # set label → "duration slowdown count" (slowdown "-" for none)
 set_spec() {
@@ -131,7 +132,8 @@ compare_pair() {
     b=$(printf '%s/runs/%s/r%02d' "$OUT" "$1" "$2")
     c=$(printf '%s/runs/%s/r%02d' "$OUT" "$3" "$4")
     file=$(printf '%s/%s__%s-r%02d__%s-r%02d.json' "$EVAL" "$5" "$1" "$2" "$3" "$4")
-    "$BIN" compare "$b" "$c" --warmup "$WARMUP" "${RULES[@]}" --json >"$file" 2>"$file.err" || code=$?
+    # shellcheck disable=SC2086 # RULES is split into its flags on purpose
+    "$BIN" compare "$b" "$c" --warmup "$WARMUP" $RULES --json >"$file" 2>"$file.err" || code=$?
     if [ "$code" -gt 1 ]; then
         echo "compare $b $c exited $code: $(head -1 "$file.err")" >&2
         return 1
@@ -151,7 +153,7 @@ done_runs() { # done_runs SET: the indices of the set's finished runs
 evaluate() {
     need_bin
     EVAL="$OUT/eval"
-    export EVAL RULES_TEXT="${RULES[*]}"
+    export EVAL
     rm -rf "$EVAL"
     mkdir -p "$EVAL"
     local pairs=() aa i j
@@ -171,8 +173,7 @@ evaluate() {
         done
     done
     echo "evaluate: ${#pairs[@]} comparisons with $BIN ($("$BIN" --version))"
-    printf '%s\n' "${pairs[@]}" | xargs -P "$JOBS" -L 1 bash -c \
-        'RULES=(--fail-on "p95+10%" --fail-on "p99+20%" --fail-on "avg+10%"); compare_pair "$@"' _
+    printf '%s\n' "${pairs[@]}" | xargs -P "$JOBS" -L 1 bash -c 'compare_pair "$@"' _
     python3 "$ROOT/bench/compare_fpr_summary.py" "$EVAL" "$TARGET_ENTRY"
 }
 
