@@ -1,9 +1,11 @@
 //! Regression gates: `compare` a run with a baseline under `--fail-on` rules, telling real
 //! changes from noise, and `check` one run against absolute `--threshold`s.
 
+pub mod distribution;
 pub mod measure;
 pub mod missing;
 pub mod output;
+pub mod quantile;
 pub mod rule;
 pub mod significance;
 pub mod verdict;
