@@ -10,6 +10,7 @@ mod analyze_steps;
 mod compare_captest;
 mod compare_gates;
 mod compare_locust;
+mod compare_stats;
 mod config;
 mod demo;
 mod demo_server;

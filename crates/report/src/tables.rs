@@ -321,8 +321,11 @@ pub fn verdicts(
     let mut table = TableView::new(
         "verdicts",
         &format!(
-            "Regression check ({}; Mann-Whitney U, α=0.05): {}",
+            "Regression check ({}; {}): {}",
             REPORT_RULES.join(", "),
+            report
+                .significance
+                .map_or_else(|| "α=0.05".to_owned(), |family| family.to_string()),
             if report.passed { "passed" } else { "FAILED" }
         ),
         &[
@@ -345,7 +348,9 @@ pub fn verdicts(
                 number(c.baseline),
                 number(c.current),
                 c.delta_pct.map_or("—".to_owned(), |d| format!("{d:+.1}")),
-                c.p_value.map_or("—".to_owned(), |p| format!("{p:.3}")),
+                c.p_adjusted
+                    .or(c.p_value)
+                    .map_or("—".to_owned(), |p| format!("{p:.3}")),
                 if c.within_noise {
                     "~ within noise".to_owned()
                 } else {

@@ -4,6 +4,7 @@
 pub mod distribution;
 pub mod measure;
 pub mod missing;
+pub mod noise;
 pub mod output;
 pub mod quantile;
 pub mod rule;

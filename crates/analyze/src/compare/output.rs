@@ -14,8 +14,10 @@ fn signed_pct(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:+.1}%"))
 }
 
+/// The p-value compared with α: adjusted for the family (compare), as is otherwise.
 fn p_value(c: &Comparison) -> String {
-    c.p_value
+    c.p_adjusted
+        .or(c.p_value)
         .map_or_else(|| "—".to_owned(), |p| format!("{p:.3}"))
 }
 
@@ -60,16 +62,18 @@ fn cells(c: &Comparison) -> Vec<String> {
 /// How a change beyond a rule that is not significant is shown.
 const WITHIN_NOISE: &str = "~ within noise";
 
-/// The noise test, its level and what `~ within noise` means (compare only).
+/// The noise tests, the family-wise control and what `~ within noise` means (compare only).
 fn noise_note(report: &GateReport) -> Option<String> {
-    let alpha = report.alpha?;
+    let family = report.significance?;
     let consequence = if report.strict {
         "--strict: changes beyond a rule fail even within noise"
     } else {
         "`~ within noise` = beyond a rule but not significant: not a failure unless --strict"
     };
     Some(format!(
-        "noise test: Mann-Whitney U on per-interval samples of the steady window, two-sided, α={alpha}; {consequence}"
+        "noise tests, two-sided: percentiles by Price–Bonett (order-statistic standard errors of \
+         each run's quantile), avg, rps, errors and max by Mann-Whitney U on per-interval samples \
+         of the steady window\nsignificance: {family} (column p: adjusted p-values); {consequence}"
     ))
 }
 
@@ -152,7 +156,7 @@ fn markdown(report: &GateReport) -> String {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     if let Some(note) = noise_note(report) {
-        let _ = writeln!(out, "\n{note}");
+        let _ = writeln!(out, "\n{}", note.replace('\n', "\n\n"));
     }
     let noise = within_noise_lines(report);
     if !noise.is_empty() {
@@ -188,6 +192,13 @@ fn junit(report: &GateReport) -> String {
         report.entries.len(),
         report.failures.len()
     );
+    if let Some(family) = report.significance {
+        let _ = writeln!(
+            out,
+            "  <properties><property name=\"significance\" value=\"{}\"/></properties>",
+            xml(&family.to_string())
+        );
+    }
     for c in &report.entries {
         let name = xml(&format!("{} [{}]", c.rule, c.entry));
         let _ = write!(

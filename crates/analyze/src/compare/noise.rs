@@ -1,0 +1,70 @@
+//! Which noise test a compared metric gets, and its raw p-value: percentiles by the order-statistic
+//! test of [`quantile`](super::quantile) on each run's distribution; avg, rps, errors and max by
+//! Mann-Whitney U on per-interval samples; events and fail_count by none.
+
+use crate::run::Run;
+
+use super::measure::samples;
+use super::quantile::{difference_p, distribution, standard_error, QUANTILE_TEST};
+use super::rule::Metric;
+use super::significance::mann_whitney_p;
+use super::window::Source;
+
+/// The name of the Mann-Whitney U test, as reported.
+pub const MANN_WHITNEY_TEST: &str = "mann-whitney-u";
+
+/// One test of a (rule, entry): its name and two-sided p-value before any adjustment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tested {
+    /// The test, as reported in `test`.
+    pub test: &'static str,
+    /// Its two-sided p-value.
+    pub p: f64,
+}
+
+/// A compared value and where it came from, for each run.
+#[derive(Debug, Clone, Copy)]
+pub struct Pair {
+    /// The baseline's value and source.
+    pub baseline: (f64, Source),
+    /// The current run's value and source.
+    pub current: (f64, Source),
+}
+
+/// Tests whether the change of `metric` for `entry` between the runs is beyond noise; `None` when
+/// the runs lack what the metric's test needs (fewer than 5 samples a side, no distribution).
+pub fn noise_test(
+    baseline: &Run,
+    current: &Run,
+    entry: &str,
+    metric: Metric,
+    values: Pair,
+    warmup_s: f64,
+) -> Option<Tested> {
+    match metric {
+        Metric::Percentile(percent) => {
+            let q = percent / 100.0;
+            let error = |run: &Run, source: Source| {
+                standard_error(&*distribution(run, entry, source, warmup_s)?, q)
+            };
+            let delta = values.current.0 - values.baseline.0;
+            let p = difference_p(
+                delta,
+                error(baseline, values.baseline.1)?,
+                error(current, values.current.1)?,
+            )?;
+            Some(Tested {
+                test: QUANTILE_TEST,
+                p,
+            })
+        }
+        _ => mann_whitney_p(
+            &samples(baseline, entry, metric, warmup_s),
+            &samples(current, entry, metric, warmup_s),
+        )
+        .map(|p| Tested {
+            test: MANN_WHITNEY_TEST,
+            p,
+        }),
+    }
+}
