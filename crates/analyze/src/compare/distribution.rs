@@ -24,8 +24,6 @@ pub trait LatencyDistribution {
     fn quantile(&self, q: f64) -> Option<f64>;
     /// The fraction of requests at or below `ms`.
     fn cdf(&self, ms: f64) -> f64;
-    /// The step the recorded values were rounded to near `ms` (0 when exact), ms.
-    fn resolution_ms(&self, ms: f64) -> f64;
 }
 
 /// The step Locust rounds a response time to before its percentiles are taken (captest writes the
@@ -126,10 +124,6 @@ impl LatencyDistribution for PiecewiseCdf {
         let ((x0, p0), (x1, p1)) = (self.knots[upper - 1], self.knots[upper]);
         p0 + (p1 - p0) * (ms - x0) / (x1 - x0)
     }
-
-    fn resolution_ms(&self, ms: f64) -> f64 {
-        locust_resolution_ms(ms)
-    }
 }
 
 /// The steady window's distribution from a history: the current-window CDFs of rows at least
@@ -193,10 +187,6 @@ impl LatencyDistribution for WindowMixture {
     fn cdf(&self, ms: f64) -> f64 {
         let total: f64 = self.parts.iter().map(|(w, _)| w).sum();
         self.parts.iter().map(|(w, c)| w * c.cdf(ms)).sum::<f64>() / total
-    }
-
-    fn resolution_ms(&self, ms: f64) -> f64 {
-        locust_resolution_ms(ms)
     }
 }
 

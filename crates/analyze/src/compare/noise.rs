@@ -5,7 +5,7 @@
 use crate::run::Run;
 
 use super::measure::samples;
-use super::quantile::{difference_p, distribution, standard_error, QUANTILE_TEST};
+use super::quantile::{difference_p, distribution, standard_error, with_rounding, QUANTILE_TEST};
 use super::rule::Metric;
 use super::significance::mann_whitney_p;
 use super::window::Source;
@@ -44,14 +44,15 @@ pub fn noise_test(
     match metric {
         Metric::Percentile(percent) => {
             let q = percent / 100.0;
-            let error = |run: &Run, source: Source| {
-                standard_error(&*distribution(run, entry, source, warmup_s)?, q)
+            let error = |run: &Run, (value, source): (f64, Source)| {
+                let order = standard_error(&*distribution(run, entry, source, warmup_s)?, q)?;
+                Some(with_rounding(order, value))
             };
             let delta = values.current.0 - values.baseline.0;
             let p = difference_p(
                 delta,
-                error(baseline, values.baseline.1)?,
-                error(current, values.current.1)?,
+                error(baseline, values.baseline)?,
+                error(current, values.current)?,
             )?;
             Some(Tested {
                 test: QUANTILE_TEST,
