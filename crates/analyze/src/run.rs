@@ -1,4 +1,4 @@
-//! A run's files, loaded: history, final stats, failures, steps and event weights.
+//! A run's files, loaded: history, final stats, failures, steps, event weights and latency histograms.
 
 use std::path::Path;
 use std::time::Duration;
@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
 use crate::history::{History, Percentiles};
+use crate::latency::LatencyLog;
 use crate::stats::{
     read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
     FailureRow, StatsRow, StepFileRow,
@@ -28,6 +29,9 @@ pub struct Run {
     pub steps: Vec<StepFileRow>,
     /// Events per request from `_events.csv`: (`METHOD name`, weight).
     pub event_weights: Vec<(String, f64)>,
+    /// `_latency.hdr`'s per-second histograms (captest runs; `None` without the file, as for
+    /// Locust's runs).
+    pub latency: Option<LatencyLog>,
 }
 
 impl Run {
@@ -98,6 +102,7 @@ impl Run {
                 .map(read_event_weights)
                 .transpose()?
                 .unwrap_or_default(),
+            latency: files.latency.as_deref().map(LatencyLog::read).transpose()?,
             files,
         })
     }

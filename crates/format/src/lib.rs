@@ -9,11 +9,14 @@
 //! - [`files`]: the files' suffixes and the prefix ↔ path helpers (`results/run` ↔
 //!   `results/run_stats.csv`).
 //! - [`entry`]: the key of a statistics row, a request (method + name) or the Aggregated row.
+//! - [`hdr_tag`]: an entry ↔ the tag of its histograms in `_latency.hdr`.
 //!
 //! It sits at the bottom of the workspace: it depends on no other captest crate.
 
 pub mod columns;
 pub mod entry;
 pub mod files;
+pub mod hdr_tag;
 
 pub use entry::{Entry, RequestKey, AGGREGATED};
+pub use hdr_tag::TagError;
