@@ -188,3 +188,53 @@ fn the_family_wise_control_is_printed_in_every_format() {
     );
     assert!(xml.contains(&expected), "{xml}");
 }
+
+/// A short captest run of `GET /items` against a demo server answering in `service_time`.
+fn captest_run(dir: &Path, name: &str, service_time: &str) -> String {
+    let server = DemoServer::start(&["--service-time", service_time]);
+    let prefix = dir.join(name).to_str().expect("utf-8").to_owned();
+    let output = run_captest(&[
+        "run",
+        "--host",
+        &server.url,
+        "--path",
+        "/items",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "5s",
+        "-q",
+        "--csv",
+        &prefix,
+        "--csv-full-history",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(with_suffix(Path::new(&prefix), files::LATENCY_HDR).exists());
+    prefix
+}
+
+#[test]
+fn captest_runs_are_tested_on_their_exact_histograms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fast = captest_run(dir.path(), "fast", "2ms");
+    let slow = captest_run(dir.path(), "slow", "8ms");
+    let rules = ["--fail-on", "p95+10%", "--fail-on", "avg+10%"];
+    for warmup in [&[][..], &["--warmup", "1s"]] {
+        let (code, json) = gate(&[&["compare", &fast, &slow][..], &rules, warmup].concat());
+        assert_eq!(code, 1, "{warmup:?}: {json}");
+        for e in json["entries"].as_array().expect("entries") {
+            let test = if e["metric"] == "avg" {
+                "welch-z"
+            } else {
+                "price-bonett"
+            };
+            assert_eq!(e["test"], test, "{e}");
+            assert_eq!(e["failed"], true, "a 2 ms service made 8 ms: {e}");
+        }
+        // A run compared with itself: no change, nothing significant.
+        let (code, json) = gate(&[&["compare", &fast, &fast][..], &rules, warmup].concat());
+        assert_eq!(code, 0, "{json}");
+    }
+}

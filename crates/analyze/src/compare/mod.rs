@@ -2,6 +2,7 @@
 //! changes from noise, and `check` one run against absolute `--threshold`s.
 
 pub mod distribution;
+pub mod hdr;
 pub mod measure;
 pub mod missing;
 pub mod noise;

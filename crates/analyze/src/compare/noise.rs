@@ -1,9 +1,14 @@
 //! Which noise test a compared metric gets, and its raw p-value: percentiles by the order-statistic
-//! test of [`quantile`](super::quantile) on each run's distribution; avg, rps, errors and max by
-//! Mann-Whitney U on per-interval samples; events and fail_count by none.
+//! test of [`quantile`](super::quantile) on each run's distribution (a captest run's exact HDR
+//! histograms, with the block bootstrap of [`hdr`](super::hdr), else the CSV percentile columns);
+//! avg of two captest runs by a Welch z test on their histograms; avg of other runs, rps, errors
+//! and max by Mann-Whitney U on per-interval samples; events and fail_count by none.
+
+use hdrhistogram::Histogram;
 
 use crate::run::Run;
 
+use super::hdr;
 use super::measure::samples;
 use super::quantile::{difference_p, distribution, standard_error, with_rounding, QUANTILE_TEST};
 use super::rule::Metric;
@@ -12,6 +17,10 @@ use super::window::Source;
 
 /// The name of the Mann-Whitney U test, as reported.
 pub const MANN_WHITNEY_TEST: &str = "mann-whitney-u";
+
+/// The name of the test of two captest runs' mean response times from their histograms: the z
+/// statistic of the difference over the combined standard errors (Welch's test with n large).
+pub const MEAN_TEST: &str = "welch-z";
 
 /// One test of a (rule, entry): its name and two-sided p-value before any adjustment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +54,10 @@ pub fn noise_test(
         Metric::Percentile(percent) => {
             let q = percent / 100.0;
             let error = |run: &Run, (value, source): (f64, Source)| {
-                let order = standard_error(&*distribution(run, entry, source, warmup_s)?, q)?;
+                let order = match hdr::intervals(run, entry, source, warmup_s) {
+                    Some(intervals) => hdr_quantile_error(&intervals, q)?,
+                    None => standard_error(&*distribution(run, entry, source, warmup_s)?, q)?,
+                };
                 Some(with_rounding(order, value))
             };
             let delta = values.current.0 - values.baseline.0;
@@ -59,13 +71,45 @@ pub fn noise_test(
                 p,
             })
         }
-        _ => mann_whitney_p(
-            &samples(baseline, entry, metric, warmup_s),
-            &samples(current, entry, metric, warmup_s),
-        )
-        .map(|p| Tested {
-            test: MANN_WHITNEY_TEST,
-            p,
-        }),
+        Metric::Avg => match (
+            hdr::intervals(baseline, entry, values.baseline.1, warmup_s),
+            hdr::intervals(current, entry, values.current.1, warmup_s),
+        ) {
+            (Some(b), Some(c)) => {
+                let delta = values.current.0 - values.baseline.0;
+                let p = difference_p(delta, hdr::mean_error(&b)?, hdr::mean_error(&c)?)?;
+                Some(Tested { test: MEAN_TEST, p })
+            }
+            _ => per_interval(baseline, current, entry, metric, warmup_s),
+        },
+        _ => per_interval(baseline, current, entry, metric, warmup_s),
     }
+}
+
+/// The standard error of a captest run's window quantile from its exact histograms: the larger
+/// of the order statistics' (independent requests) and the block bootstrap's (drift within the
+/// window), ms.
+fn hdr_quantile_error(intervals: &[(f64, &Histogram<u64>)], q: f64) -> Option<f64> {
+    let whole = hdr::window_histogram(intervals)?;
+    let order = standard_error(&whole, q)?;
+    let drift = hdr::bootstrap_quantile_error(intervals, &whole, q).unwrap_or(0.0);
+    Some(order.max(drift))
+}
+
+/// Mann-Whitney U on the runs' per-interval samples of `metric`.
+fn per_interval(
+    baseline: &Run,
+    current: &Run,
+    entry: &str,
+    metric: Metric,
+    warmup_s: f64,
+) -> Option<Tested> {
+    mann_whitney_p(
+        &samples(baseline, entry, metric, warmup_s),
+        &samples(current, entry, metric, warmup_s),
+    )
+    .map(|p| Tested {
+        test: MANN_WHITNEY_TEST,
+        p,
+    })
 }
