@@ -137,6 +137,23 @@ fn drawn_totals(sums: &[Vec<f64>], starts: &[usize], block: usize) -> Vec<f64> {
     totals
 }
 
+/// An interval's requests (column 0), then its requests at or below each value of `grid`
+/// (ascending), in one pass over its recorded values.
+fn counts_below(histogram: &Histogram<u64>, grid: &[u64]) -> Vec<f64> {
+    let mut row = vec![0.0; grid.len() + 1];
+    row[0] = histogram.len() as f64;
+    for recorded in histogram.iter_recorded() {
+        let at = grid.partition_point(|g| *g < recorded.value_iterated_to());
+        if let Some(cell) = row.get_mut(at + 1) {
+            *cell += recorded.count_at_value() as f64;
+        }
+    }
+    for j in 2..row.len() {
+        row[j] += row[j - 1];
+    }
+    row
+}
+
 /// The block-bootstrap standard error of the window's `q`-quantile, ms; `None` with fewer than
 /// two intervals. Each interval's counts at or below a grid of the window's values around its
 /// q-quantile (±max(0.05, 10·√(q(1−q)/n)) in probability) are summed per resample; a resample's
@@ -158,12 +175,7 @@ pub fn bootstrap_quantile_error(
         })
         .collect();
     grid.dedup();
-    // Column 0: the interval's requests; then its requests at or below each grid value.
-    let rows = intervals.iter().map(|(_, h)| {
-        std::iter::once(h.len() as f64)
-            .chain(grid.iter().map(|v| h.count_between(0, *v) as f64))
-            .collect()
-    });
+    let rows = intervals.iter().map(|(_, h)| counts_below(h, &grid));
     let sums = prefix_sums(rows, grid.len() + 1);
     let estimates = resample(k, |starts, block| {
         let totals = drawn_totals(&sums, starts, block);
@@ -223,6 +235,20 @@ mod tests {
         assert_eq!(block_length(60), 4);
         assert_eq!(block_length(3_600), 16);
         assert_eq!(block_length(1), 1);
+    }
+
+    #[test]
+    fn counts_below_the_grid_match_the_histogram() {
+        let h = second(1_000, 1.0, 100.0);
+        let grid: Vec<u64> = [0.1, 0.5, 0.95, 1.0]
+            .iter()
+            .map(|q| h.value_at_quantile(*q))
+            .collect();
+        let row = counts_below(&h, &grid);
+        assert_eq!(row[0], 1_000.0);
+        for (v, below) in grid.iter().zip(&row[1..]) {
+            assert_eq!(*below, h.count_between(0, *v) as f64, "{v}");
+        }
     }
 
     #[test]

@@ -62,6 +62,44 @@ fn cells(c: &Comparison) -> Vec<String> {
 /// How a change beyond a rule that is not significant is shown.
 const WITHIN_NOISE: &str = "~ within noise";
 
+/// Each noise test as the note names it, in the order it lists them.
+const TEST_LABELS: [(&str, &str); 3] = [
+    (
+        "price-bonett",
+        "Price–Bonett z on order-statistic standard errors of each run's quantile",
+    ),
+    (
+        "welch-z",
+        "Welch z on the runs' HDR histograms, block-bootstrapped over seconds",
+    ),
+    (
+        "mann-whitney-u",
+        "Mann-Whitney U on per-interval samples of the steady window",
+    ),
+];
+
+/// The tests the comparisons used, each with the metrics it tested, e.g. `Mann-Whitney U on
+/// per-interval samples of the steady window (avg, rps)`.
+fn tests_used(report: &GateReport) -> String {
+    let used: Vec<String> = TEST_LABELS
+        .iter()
+        .filter_map(|(test, label)| {
+            let mut metrics: Vec<&str> = Vec::new();
+            for c in report.entries.iter().filter(|c| c.test == *test) {
+                if !metrics.contains(&c.metric.as_str()) {
+                    metrics.push(&c.metric);
+                }
+            }
+            (!metrics.is_empty()).then(|| format!("{label} ({})", metrics.join(", ")))
+        })
+        .collect();
+    if used.is_empty() {
+        "none".to_owned()
+    } else {
+        used.join("; ")
+    }
+}
+
 /// The noise tests, the family-wise control and what `~ within noise` means (compare only).
 fn noise_note(report: &GateReport) -> Option<String> {
     let family = report.significance?;
@@ -71,9 +109,9 @@ fn noise_note(report: &GateReport) -> Option<String> {
         "`~ within noise` = beyond a rule but not significant: not a failure unless --strict"
     };
     Some(format!(
-        "noise tests, two-sided: percentiles by Price–Bonett (order-statistic standard errors of \
-         each run's quantile), avg, rps, errors and max by Mann-Whitney U on per-interval samples \
-         of the steady window\nsignificance: {family} (column p: adjusted p-values); {consequence}"
+        "noise tests, two-sided: {}\nsignificance: {family} (column p: adjusted p-values); \
+         {consequence}",
+        tests_used(report)
     ))
 }
 
