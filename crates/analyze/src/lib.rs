@@ -34,3 +34,4 @@ pub use history::{History, HistoryRow, Percentiles};
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
+pub use table::CsvSource;
