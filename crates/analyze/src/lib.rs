@@ -21,6 +21,7 @@ pub mod stats;
 pub mod steady;
 pub mod steps;
 pub mod summary;
+pub mod totals;
 pub mod usl;
 pub mod window_percentiles;
 
