@@ -20,7 +20,7 @@ use captest_runner::shape::Steps;
 use captest_runner::steps::DEFAULT_STOP_RULES;
 
 use super::experiment::{Engine, Experiment, Load, Outputs, Workload};
-use super::load::{default_threads, parse_duration, print_steps};
+use super::load::{default_threads, parse_at_least_one, parse_duration, print_steps};
 
 /// Arguments of `captest demo`.
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long = "service-time", default_value = "20ms", value_parser = parse_duration)]
     pub service_time: Duration,
     /// Worker threads of the load generator (default: one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_at_least_one)]
     pub threads: Option<NonZeroUsize>,
     /// No live table.
     #[arg(short = 'q', long)]

@@ -19,6 +19,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("expected a duration like 30s, 5m or 1h30m ({e})"))
 }
 
+/// Parses a count of 1 or more (`--threads`, `--max-in-flight`).
+pub fn parse_at_least_one(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map_err(|_| format!("expected a whole number of 1 or more, got {text:?}"))
+}
+
 /// Where to send load and what to request.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
@@ -80,7 +87,7 @@ pub struct OutputArgs {
     #[arg(long = "csv-full-history", env = "CAPTEST_CSV_FULL_HISTORY")]
     pub csv_full_history: bool,
     /// Worker threads of the load generator (default: one per core).
-    #[arg(long, env = "CAPTEST_THREADS")]
+    #[arg(long, env = "CAPTEST_THREADS", value_parser = parse_at_least_one)]
     pub threads: Option<NonZeroUsize>,
     /// Time in-flight requests get to finish when the run stops.
     #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_STOP_TIMEOUT")]

@@ -12,7 +12,9 @@ use captest_runner::engine::LoadModel;
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
-use super::load::{finish, parse_duration, stages_text, OutputArgs, TargetArgs};
+use super::load::{
+    finish, parse_at_least_one, parse_duration, stages_text, OutputArgs, TargetArgs,
+};
 
 /// Arguments of `captest rate`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +36,8 @@ pub struct Args {
     #[arg(
         long = "max-in-flight",
         default_value = "1000",
-        env = "CAPTEST_MAX_IN_FLIGHT"
+        env = "CAPTEST_MAX_IN_FLIGHT",
+        value_parser = parse_at_least_one
     )]
     max_in_flight: NonZeroUsize,
     /// Stop after this long; without it the run lasts until SIGINT/SIGTERM (or the stages end).

@@ -12,7 +12,9 @@ use captest_runner::shape::Steps;
 use captest_runner::steps::StopRule;
 
 use super::experiment::{Experiment, Load};
-use super::load::{finish, parse_duration, print_steps, OutputArgs, TargetArgs};
+use super::load::{
+    finish, parse_at_least_one, parse_duration, print_steps, OutputArgs, TargetArgs,
+};
 
 /// Seconds added to each step's ramp before its figures count.
 const SETTLE_MARGIN: Duration = Duration::from_secs(2);
@@ -49,7 +51,8 @@ pub struct Args {
     #[arg(
         long = "max-in-flight",
         default_value = "1000",
-        env = "CAPTEST_MAX_IN_FLIGHT"
+        env = "CAPTEST_MAX_IN_FLIGHT",
+        value_parser = parse_at_least_one
     )]
     max_in_flight: NonZeroUsize,
     /// Stop after this long whatever the steps.
