@@ -117,8 +117,8 @@ fn two_captest_runs(dir: &Path) -> (String, String) {
     let server = DemoServer::start(&["--service-time", "2ms"]);
     let scenario = dir.join("events.toml");
     std::fs::write(&scenario, EVENTS_SCENARIO).expect("write the scenario");
-    let mut prefixes = Vec::new();
-    for name in ["first", "second"] {
+    // Both runs at once (two light loads), each with its own files.
+    let run = |name: &str| {
         let prefix = dir.join(name).to_str().expect("utf-8").to_owned();
         let output = run_captest(&[
             "run",
@@ -137,10 +137,13 @@ fn two_captest_runs(dir: &Path) -> (String, String) {
             "--csv-full-history",
         ]);
         assert_eq!(output.status.code(), Some(0), "{output:?}");
-        prefixes.push(prefix);
-    }
-    let second = prefixes.pop().expect("two runs");
-    (prefixes.pop().expect("two runs"), second)
+        prefix
+    };
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| run("first"));
+        let second = run("second");
+        (first.join().expect("the first run"), second)
+    })
 }
 
 /// Events per second of `entry` as the run's own files give them: rps × events / requests.

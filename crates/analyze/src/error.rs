@@ -59,6 +59,18 @@ pub enum AnalyzeError {
         /// What to do.
         hint: &'static str,
     },
+    /// A line of `_latency.hdr` is not what captest writes there.
+    #[error("{path}: line {line}: {problem}; expected {expected}")]
+    BadLatencyLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line in the file.
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// An option given on the command line is not valid.
     #[error("{0}")]
     InvalidOption(String),

@@ -1,5 +1,6 @@
 //! Finding a run's files from a path or a prefix (`results/baseline` →
-//! `results/baseline_stats_history.csv`, `_stats.csv`, `_steps.csv`, `_events.csv`, `_failures.csv`).
+//! `results/baseline_stats_history.csv`, `_stats.csv`, `_steps.csv`, `_events.csv`, `_failures.csv`,
+//! `_latency.hdr`).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,8 @@ pub struct RunFiles {
     pub steps: Option<PathBuf>,
     /// `PREFIX_events.csv` (captest runs with event weights).
     pub events: Option<PathBuf>,
+    /// `PREFIX_latency.hdr` (captest runs: per-second HDR histograms).
+    pub latency: Option<PathBuf>,
 }
 
 impl RunFiles {
@@ -43,6 +46,7 @@ impl RunFiles {
             exceptions: existing(files::EXCEPTIONS),
             steps: existing(files::STEPS),
             events: existing(files::EVENTS),
+            latency: existing(files::LATENCY_HDR),
             prefix: prefix.clone(),
         };
         if found.history.is_none() && found.stats.is_none() {

@@ -1,4 +1,4 @@
-//! A run's files, loaded: history, final stats, failures, steps and event weights.
+//! A run's files, loaded: history, final stats, failures, steps, event weights and latency histograms.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +9,7 @@ use captest_format::RunTables;
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
 use crate::history::{History, Percentiles};
+use crate::latency::LatencyLog;
 use crate::stats::{
     read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
     FailureRow, StatsRow, StepFileRow,
@@ -32,6 +33,9 @@ pub struct Run {
     pub steps: Vec<StepFileRow>,
     /// Events per request from `_events.csv`: (`METHOD name`, weight).
     pub event_weights: Vec<(String, f64)>,
+    /// `_latency.hdr`'s per-second histograms (captest runs; `None` without the file, as for
+    /// Locust's runs).
+    pub latency: Option<LatencyLog>,
 }
 
 impl Run {
@@ -102,6 +106,7 @@ impl Run {
                 .map(read_event_weights)
                 .transpose()?
                 .unwrap_or_default(),
+            latency: files.latency.as_deref().map(LatencyLog::read).transpose()?,
             files,
         })
     }
@@ -109,7 +114,7 @@ impl Run {
     /// The run whose files' contents are `tables` (a run handed over in memory by the runner),
     /// read by the readers of [`Run::load_with`], so its figures are those of its files: `prefix`
     /// names it, and its `files` name the tables it has under that prefix (nothing is read from
-    /// disk).
+    /// disk). The tables hold no `_latency.hdr`: its `latency` is `None`.
     pub fn from_tables(
         prefix: &Path,
         tables: &RunTables,
@@ -147,7 +152,9 @@ impl Run {
                 exceptions: named(files::EXCEPTIONS),
                 steps: named(files::STEPS),
                 events: named(files::EVENTS),
+                latency: None,
             },
+            latency: None,
         })
     }
 

@@ -12,15 +12,18 @@
 //! - [`tables`]: a run's CSV files' contents in memory, for a run that wrote no files.
 //! - [`stop_rule`]: the breaking-point rules of a stepped run (`errors>1%`, `p95>5x`,
 //!   `rps-growth<5%`), their grammar and their evaluation on a step's figures.
+//! - [`hdr_tag`]: an entry ↔ the tag of its histograms in `_latency.hdr`.
 //!
 //! It sits at the bottom of the workspace: it depends on no other captest crate.
 
 pub mod columns;
 pub mod entry;
 pub mod files;
+pub mod hdr_tag;
 pub mod stop_rule;
 pub mod tables;
 
 pub use entry::{Entry, RequestKey, AGGREGATED};
+pub use hdr_tag::TagError;
 pub use stop_rule::{StopRule, StopRuleError, DEFAULT_STOP_RULES};
 pub use tables::RunTables;

@@ -14,7 +14,7 @@ use crate::console;
 use crate::error::RunnerError;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
 use crate::progress::ProgressSink;
-use crate::sink::{write_events_csv, write_hdr_log, write_steps_csv, LocustCsvFiles};
+use crate::sink::{write_events_csv, write_steps_csv, HdrIntervalLog, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker, StopRequest};
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
@@ -74,6 +74,7 @@ pub struct Aggregator {
     recorder: Recorder,
     stats: RunStats,
     files: Option<LocustCsvFiles>,
+    latency_log: Option<HdrIntervalLog>,
     settings: AggregatorSettings,
     users: Arc<AtomicUsize>,
     started: Instant,
@@ -106,10 +107,18 @@ impl Aggregator {
         if let Some(files) = files.as_mut() {
             files.write_interval(&stats, stats.start().floor() as i64, 0)?;
         }
+        let latency_log = match &settings.csv {
+            Some((prefix, _)) => Some(HdrIntervalLog::create(
+                &prefixed(prefix, files::LATENCY_HDR),
+                stats.start(),
+            )?),
+            None => None,
+        };
         Ok(Aggregator {
             recorder,
             stats,
             files,
+            latency_log,
             settings,
             users,
             started: Instant::now(),
@@ -166,6 +175,11 @@ impl Aggregator {
         let users = self.users.load(Ordering::Relaxed);
         if let Some(files) = self.files.as_mut() {
             if let Err(error) = files.write_interval(&self.stats, now, users) {
+                self.note_error(error);
+            }
+        }
+        if let Some(log) = self.latency_log.as_mut() {
+            if let Err(error) = log.append(&self.stats, now) {
                 self.note_error(error);
             }
         }
@@ -231,12 +245,13 @@ impl Aggregator {
             .and_then(LocustCsvFiles::paths)
             .unwrap_or_default();
         let history = self.files.as_mut().and_then(LocustCsvFiles::take_history);
-        if let Some((prefix, _)) = self.settings.csv.clone() {
-            let path = prefixed(&prefix, files::LATENCY_HDR);
-            match write_hdr_log(&path, &self.stats, self.stats.clock().now()) {
-                Ok(()) => files_written.push(path),
+        if let Some(mut log) = self.latency_log.take() {
+            match log.finish(&self.stats) {
+                Ok(()) => files_written.push(log.path().to_owned()),
                 Err(error) => self.note_error(error),
             }
+        }
+        if let Some((prefix, _)) = self.settings.csv.clone() {
             if !steps.is_empty() {
                 files_written.push(prefixed(&prefix, files::STEPS));
             }
