@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use captest_analyze::options::EventsFile;
 use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo};
+use captest_format::StopRule;
 
 use super::load::parse_duration;
 
@@ -38,6 +39,10 @@ pub struct Args {
     /// A planned user count: Little's law estimates its throughput (capacity.max_rps_for_users).
     #[arg(long, value_parser = parse_users)]
     pub users: Option<f64>,
+    /// Breaking-point rule checked on the steps, as `captest step --stop-on` takes it (repeatable;
+    /// replaces the defaults errors>1%, p95>5x, rps-growth<5%).
+    #[arg(long = "stop-on")]
+    pub stop_on: Vec<String>,
     /// Print JSON (stable keys, see README).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -79,6 +84,7 @@ impl Args {
             slo: self.slo.as_deref().map(str::parse::<Slo>).transpose()?,
             think_time: self.think_time,
             users: self.users,
+            stop_rules: StopRule::parse_or_default(&self.stop_on)?,
         })
     }
 }

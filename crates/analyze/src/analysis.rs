@@ -317,8 +317,8 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
     Ok(Analysis {
         run: run.files.name(),
         warmup_s: options.warmup.as_secs_f64(),
-        breaking_point: breaking_point(&steps),
-        breaking_points: breaking_points(&steps),
+        breaking_point: breaking_point(&steps, &options.stop_rules),
+        breaking_points: breaking_points(&steps, &options.stop_rules),
         rate_limited: rate_limited(run),
         steady,
         steps,

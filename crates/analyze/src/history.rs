@@ -18,7 +18,7 @@ use crate::history_scan::{
     FIRST_PERCENTILE_SLOT,
 };
 use crate::steady::SteadyWindow;
-use crate::table::{read_header, CsvTable};
+use crate::table::{read_header, CsvSource, CsvTable};
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const KIND: &str = "Locust _stats_history.csv";
@@ -104,8 +104,8 @@ pub enum Percentiles {
 }
 
 /// Reads the history with polars (any CSV dialect polars accepts; exact errors).
-pub(crate) fn read_with_polars(
-    path: &Path,
+pub(crate) fn read_with_polars<'a>(
+    source: impl Into<CsvSource<'a>>,
     percentiles: Percentiles,
 ) -> Result<Rows, AnalyzeError> {
     let columns: Vec<&str> = COLUMNS
@@ -114,7 +114,7 @@ pub(crate) fn read_with_polars(
         .filter(|(slot, _)| is_read(*slot, percentiles))
         .map(|(_, c)| *c)
         .collect();
-    let table = CsvTable::read(path, &columns, &[], KIND)?;
+    let table = CsvTable::read(source, &columns, &[], KIND)?;
     let timestamps = table.numbers(TIMESTAMP)?;
     let users = table.numbers(USER_COUNT)?;
     let rps = table.numbers(REQUESTS_PER_S)?;
@@ -233,6 +233,24 @@ impl History {
             .collect();
         history.entry_windows = Some(EntryWindows { from, windows });
         Ok(history)
+    }
+
+    /// Reads a history held in memory (the bytes of the file a run that wrote none would have
+    /// written, named `name` in errors) with the general reader, which gives the rows the file
+    /// would give.
+    pub fn from_bytes(
+        name: &Path,
+        bytes: &[u8],
+        percentiles: Percentiles,
+    ) -> Result<History, AnalyzeError> {
+        let (aggregated, entries) =
+            read_with_polars(CsvSource::Memory { name, bytes }, percentiles)?;
+        History::checked(History {
+            path: name.to_owned(),
+            aggregated,
+            entries: entries.into_iter().collect(),
+            entry_windows: None,
+        })
     }
 
     fn checked(history: History) -> Result<History, AnalyzeError> {

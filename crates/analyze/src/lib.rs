@@ -22,6 +22,7 @@ pub mod stats;
 pub mod steady;
 pub mod steps;
 pub mod summary;
+pub mod totals;
 pub mod usl;
 pub mod window_percentiles;
 
@@ -36,3 +37,4 @@ pub use latency::LatencyLog;
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
+pub use table::CsvSource;

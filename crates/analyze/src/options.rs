@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use captest_format::{StopRule, DEFAULT_STOP_RULES};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
@@ -131,6 +132,9 @@ pub struct AnalyzeOptions {
     pub think_time: Duration,
     /// A planned user count whose throughput Little's law estimates (`--users`).
     pub users: Option<f64>,
+    /// The breaking-point rules checked on the steps (`--stop-on`; default: the rules `captest
+    /// step` stops at, [`DEFAULT_STOP_RULES`]).
+    pub stop_rules: Vec<StopRule>,
 }
 
 impl Default for AnalyzeOptions {
@@ -143,6 +147,7 @@ impl Default for AnalyzeOptions {
             slo: None,
             think_time: Duration::ZERO,
             users: None,
+            stop_rules: DEFAULT_STOP_RULES.to_vec(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! A run's files, loaded: history, final stats, failures, steps, event weights and latency histograms.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use captest_format::files::{self, prefixed};
+use captest_format::RunTables;
 
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
@@ -11,6 +14,7 @@ use crate::stats::{
     read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
     FailureRow, StatsRow, StepFileRow,
 };
+use crate::table::CsvSource;
 
 /// Everything read from one run's files (from captest or from Locust).
 #[derive(Debug, Clone)]
@@ -104,6 +108,53 @@ impl Run {
                 .unwrap_or_default(),
             latency: files.latency.as_deref().map(LatencyLog::read).transpose()?,
             files,
+        })
+    }
+
+    /// The run whose files' contents are `tables` (a run handed over in memory by the runner),
+    /// read by the readers of [`Run::load_with`], so its figures are those of its files: `prefix`
+    /// names it, and its `files` name the tables it has under that prefix (nothing is read from
+    /// disk). The tables hold no `_latency.hdr`: its `latency` is `None`.
+    pub fn from_tables(
+        prefix: &Path,
+        tables: &RunTables,
+        percentiles: Percentiles,
+    ) -> Result<Run, AnalyzeError> {
+        let table = |suffix: &str| {
+            tables
+                .table(suffix)
+                .map(|bytes| (prefixed(prefix, suffix), bytes))
+        };
+        let named = |suffix: &str| table(suffix).map(|(name, _)| name);
+        fn read<T>(
+            table: Option<(PathBuf, &[u8])>,
+            reader: impl FnOnce(CsvSource<'_>) -> Result<Vec<T>, AnalyzeError>,
+        ) -> Result<Vec<T>, AnalyzeError> {
+            match table {
+                Some((name, bytes)) => reader(CsvSource::Memory { name: &name, bytes }),
+                None => Ok(Vec::new()),
+            }
+        }
+        Ok(Run {
+            history: table(files::HISTORY)
+                .map(|(name, bytes)| History::from_bytes(&name, bytes, percentiles))
+                .transpose()?,
+            stats: read(table(files::STATS), |source| read_stats(source))?,
+            failures: read(table(files::FAILURES), |source| read_failures(source))?,
+            exceptions: read(table(files::EXCEPTIONS), |source| read_exceptions(source))?,
+            steps: read(table(files::STEPS), |source| read_steps(source))?,
+            event_weights: read(table(files::EVENTS), |source| read_event_weights(source))?,
+            files: RunFiles {
+                prefix: prefix.to_owned(),
+                history: named(files::HISTORY),
+                stats: named(files::STATS),
+                failures: named(files::FAILURES),
+                exceptions: named(files::EXCEPTIONS),
+                steps: named(files::STEPS),
+                events: named(files::EVENTS),
+                latency: None,
+            },
+            latency: None,
         })
     }
 

@@ -37,22 +37,6 @@ fn stats_row<'a>(run: &'a Run, entry: &str) -> Option<&'a StatsRow> {
     run.stats.iter().find(|r| r.entry.to_string() == entry)
 }
 
-fn percentile_of(row: &StatsRow, p: f64) -> Option<f64> {
-    let label = format!("{p}%");
-    if p == 50.0 {
-        return row.median_ms.or_else(|| {
-            row.percentiles_ms
-                .iter()
-                .find(|(l, _)| *l == label)
-                .and_then(|(_, v)| *v)
-        });
-    }
-    row.percentiles_ms
-        .iter()
-        .find(|(l, _)| *l == label)
-        .and_then(|(_, v)| *v)
-}
-
 /// `--events` weights when given, else the run's own `_events.csv`.
 pub(super) fn weights_of<'a>(run: &'a Run, given: &'a [(String, f64)]) -> &'a [(String, f64)] {
     if given.is_empty() {
@@ -83,20 +67,7 @@ pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) 
             .sum();
         return Some(total);
     }
-    let row = stats_row(run, entry)?;
-    match metric {
-        Metric::Avg => Some(row.avg_ms),
-        Metric::Percentile(p) => percentile_of(row, p),
-        Metric::Max => row.max_ms,
-        Metric::Rps => Some(row.rps),
-        Metric::Events => Some(row.rps * weight(weights, entry)),
-        Metric::Errors => Some(if row.requests > 0.0 {
-            row.failures * 100.0 / row.requests
-        } else {
-            0.0
-        }),
-        Metric::FailCount => Some(row.failures),
-    }
+    metric.of_totals(stats_row(run, entry)?, Some(weight(weights, entry)))
 }
 
 pub(super) fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {

@@ -299,13 +299,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         for entry in names.iter().filter(|e| gate.scope.covers(e)) {
             matched = true;
             let v = value(run, entry, gate.metric, weights);
-            let ok = v.is_some_and(|v| {
-                if gate.below {
-                    v < gate.bound
-                } else {
-                    v > gate.bound
-                }
-            });
+            let ok = v.is_some_and(|v| gate.passes(v));
             all.push(Comparison {
                 entry: entry.clone(),
                 rule: gate.text.clone(),

@@ -148,12 +148,23 @@ pub fn render_run_report(
     output: &Path,
     options: &ReportOptions,
 ) -> Result<PathBuf, ReportError> {
+    let run = Run::load_with(prefix, Percentiles::Named)?;
+    render_loaded_run(&run, output, options)
+}
+
+/// Analyzes and renders `run`, already loaded (e.g. from its tables in memory, with
+/// [`Percentiles::Named`] as [`render_run_report`] reads a prefix), and the baseline into
+/// `output`; returns it.
+pub fn render_loaded_run(
+    run: &Run,
+    output: &Path,
+    options: &ReportOptions,
+) -> Result<PathBuf, ReportError> {
     let analyze_options = AnalyzeOptions {
         warmup: options.warmup,
         ..AnalyzeOptions::default()
     };
-    let run = Run::load_with(prefix, Percentiles::Named)?;
-    let analysis = analyze(&run, &analyze_options)?;
+    let analysis = analyze(run, &analyze_options)?;
     let baseline = match &options.baseline {
         Some(path) => {
             let base = Run::load_with(path, Percentiles::Named)?;
@@ -163,7 +174,7 @@ pub fn render_run_report(
         None => None,
     };
     let report = RunReport {
-        run: &run,
+        run,
         analysis: &analysis,
         baseline: baseline.as_ref().map(|(r, a)| (r, a)),
     };
