@@ -10,7 +10,7 @@ use crate::run::Run;
 
 use super::hdr;
 use super::measure::samples;
-use super::quantile::{difference_p, distribution, standard_error, with_rounding, QUANTILE_TEST};
+use super::quantile::{difference_p, distribution, rounding_slack, standard_error, QUANTILE_TEST};
 use super::rule::Metric;
 use super::significance::mann_whitney_p;
 use super::window::Source;
@@ -53,18 +53,18 @@ pub fn noise_test(
     match metric {
         Metric::Percentile(percent) => {
             let q = percent / 100.0;
-            let error = |run: &Run, (value, source): (f64, Source)| {
-                let order = match hdr::intervals(run, entry, source, warmup_s) {
-                    Some(intervals) => hdr_quantile_error(&intervals, q)?,
-                    None => standard_error(&*distribution(run, entry, source, warmup_s)?, q)?,
+            let error =
+                |run: &Run, source: Source| match hdr::intervals(run, entry, source, warmup_s) {
+                    Some(intervals) => hdr_quantile_error(&intervals, q),
+                    None => standard_error(&*distribution(run, entry, source, warmup_s)?, q),
                 };
-                Some(with_rounding(order, value))
-            };
-            let delta = values.current.0 - values.baseline.0;
+            // Only the part of the change rounding cannot explain is evidence.
+            let (b, c) = (values.baseline.0, values.current.0);
+            let beyond_rounding = ((c - b).abs() - rounding_slack(b, c)).max(0.0);
             let p = difference_p(
-                delta,
-                error(baseline, values.baseline)?,
-                error(current, values.current)?,
+                beyond_rounding,
+                error(baseline, values.baseline.1)?,
+                error(current, values.current.1)?,
             )?;
             Some(Tested {
                 test: QUANTILE_TEST,

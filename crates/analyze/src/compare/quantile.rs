@@ -60,18 +60,20 @@ pub fn standard_error(distribution: &dyn LatencyDistribution, q: f64) -> Option<
     Some((high - low) / (2.0 * Z_95))
 }
 
-/// `standard_error` combined with the rounding of a value as Locust and captest write it in their
-/// CSV files (a uniform error over one step of [`locust_resolution_ms`]: step²/12).
-pub fn with_rounding(standard_error: f64, value_ms: f64) -> f64 {
-    let step = locust_resolution_ms(value_ms);
-    (standard_error * standard_error + step * step / 12.0).sqrt()
+/// How much of the difference between two percentiles as Locust and captest write them can be
+/// rounding alone: each value is within half a step of [`locust_resolution_ms`] of what it rounds
+/// (a bounded error, not a random one: two runs of the same service may round its p95 of 7.5 ms
+/// to 7 and 8 ms).
+pub fn rounding_slack(baseline_ms: f64, current_ms: f64) -> f64 {
+    (locust_resolution_ms(baseline_ms) + locust_resolution_ms(current_ms)) / 2.0
 }
 
 /// The two-sided p-value of a difference `delta` between two independent estimates with standard
-/// errors `se_a` and `se_b` (normal approximation); `None` when both are exact.
+/// errors `se_a` and `se_b` (normal approximation): 1 for no difference; `None` for a difference
+/// between two exact values.
 pub fn difference_p(delta: f64, se_a: f64, se_b: f64) -> Option<f64> {
     let se = (se_a * se_a + se_b * se_b).sqrt();
-    if se == f64::INFINITY {
+    if delta == 0.0 || se == f64::INFINITY {
         return Some(1.0);
     }
     if se.is_nan() || se == 0.0 {
@@ -102,12 +104,13 @@ mod tests {
         //   fr = [0,.5,.66,.75,.8,.9,.95,.98,.99,.999,.9999,1]
         //   def se(xs, n, q=.95):
         //       z = scipy.stats.norm.ppf(.975); h = z*np.sqrt(q*(1-q)/n)
-        //       lo, hi = np.interp([max(q-h,0), min(q+h,1)], fr, xs)
-        //       return np.sqrt(((hi-lo)/(2*z))**2 + 1/12)      # 1 ms steps below 100 ms
+        //       lo, hi = np.interp([q-h, q+h], fr, xs)
+        //       return (hi-lo)/(2*z)
         //   b = se([18.035173999578546,28,33,38,41,50,57,68,77,98,110,110], 1807)
         //   c = se([21.14995900001304,31,37,41,45,55,64,78,84,120,120,120], 1866)
-        //   b, c -> 1.3305461090884834, 1.6566733268358727
-        //   2*scipy.stats.norm.sf(7/np.hypot(b, c)) -> 0.0009864079884815253
+        //   b, c -> 1.2988531922727715, 1.6313286543538996
+        //   # 57 vs 64 ms, each rounded to 1 ms: at least 7 - 1 = 6 ms apart
+        //   2*scipy.stats.norm.sf(6/np.hypot(b, c)) -> 0.004010207053485265
         let b = run_cdf(
             [28., 33., 38., 41., 50., 57., 68., 77., 98., 110., 110.],
             18.035173999578546,
@@ -119,13 +122,15 @@ mod tests {
             1866.0,
         );
         let (se_b, se_c) = (
-            with_rounding(standard_error(&b, 0.95).expect("se"), 57.0),
-            with_rounding(standard_error(&c, 0.95).expect("se"), 64.0),
+            standard_error(&b, 0.95).expect("se"),
+            standard_error(&c, 0.95).expect("se"),
         );
-        assert!((se_b - 1.3305461090884834).abs() < 1e-9, "{se_b}");
-        assert!((se_c - 1.6566733268358727).abs() < 1e-9, "{se_c}");
-        let p = difference_p(7.0, se_b, se_c).expect("p");
-        assert!((p - 0.0009864079884815253).abs() < 1e-9, "{p}");
+        assert!((se_b - 1.2988531922727715).abs() < 1e-9, "{se_b}");
+        assert!((se_c - 1.6313286543538996).abs() < 1e-9, "{se_c}");
+        assert_eq!(rounding_slack(57.0, 64.0), 1.0);
+        let p = difference_p(7.0 - rounding_slack(57.0, 64.0), se_b, se_c).expect("p");
+        assert!((p - 0.004010207053485265).abs() < 1e-9, "{p}");
+        assert_eq!(rounding_slack(95.0, 130.0), 5.5);
     }
 
     #[test]
@@ -136,6 +141,7 @@ mod tests {
         assert!(few > 3.0 * many, "{few} vs {many}");
         assert_eq!(difference_p(0.0, few, few), Some(1.0));
         assert_eq!(difference_p(1.0, 0.0, 0.0), None);
+        assert_eq!(difference_p(0.0, 0.0, 0.0), Some(1.0));
         assert!(standard_error(&run_cdf(columns, 4.2, 0.0), 0.95).is_none());
         // 72 requests cannot bound p95 (73 can), 3 837 cannot bound p99.9.
         let cdf = |n| run_cdf(columns, 4.2, n);
