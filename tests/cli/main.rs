@@ -26,4 +26,5 @@ mod scenario_errors;
 mod scenario_examples;
 mod scenario_flows;
 mod shapes;
+mod steady_window;
 mod step;

@@ -22,6 +22,7 @@ pub mod steady;
 pub mod steps;
 pub mod summary;
 pub mod usl;
+pub mod window;
 pub mod window_percentiles;
 
 mod table;
@@ -34,3 +35,4 @@ pub use history::{History, HistoryRow, Percentiles};
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
+pub use window::{SteadyWindow, Warmup};

@@ -6,6 +6,7 @@ use captest_format::AGGREGATED;
 use crate::history::HistoryRow;
 use crate::run::Run;
 use crate::stats::StatsRow;
+use crate::window::Warmup;
 
 use super::rule::Metric;
 
@@ -111,20 +112,16 @@ pub(super) fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [History
         .map(|(_, rows)| rows.as_slice())
 }
 
-/// The history rows of `entry` in the steady window: from `warmup_s` after the first row, while
-/// users run; `None` when the history lacks the entry.
+/// The history rows of `entry` in the run's steady window for `warmup` (the one `analyze`
+/// uses, [`crate::window::SteadyWindow`]); `None` when the history lacks the entry.
 pub(super) fn steady_rows<'a>(
     run: &'a Run,
     entry: &str,
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<Vec<&'a HistoryRow>> {
     let rows = history_rows(run, entry)?;
-    let start = run.history.as_ref().map_or(0.0, |h| h.start()) + warmup_s;
-    Some(
-        rows.iter()
-            .filter(|r| r.timestamp >= start && r.user_count > 0.0)
-            .collect(),
-    )
+    let window = run.history.as_ref()?.window(warmup);
+    Some(window.rows(rows).iter().collect())
 }
 
 /// A current-window figure of `rows` every 10 s, so that the windows do not overlap.
@@ -142,12 +139,12 @@ fn window_samples(rows: &[&HistoryRow], figure: impl Fn(&HistoryRow) -> Option<f
         .collect()
 }
 
-/// Per-interval samples of `metric` for `entry` from `warmup_s` after the start: per second for
+/// Per-interval samples of `metric` for `entry` over the steady window for `warmup`: per second for
 /// avg, rps and errors; every 10 s for percentiles and max (non-overlapping current windows;
 /// max is Locust's 100 % column). Empty when the history lacks the entry or the metric has no
 /// per-interval form (counts, events).
-pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64> {
-    let Some(rows) = steady_rows(run, entry, warmup_s) else {
+pub fn samples(run: &Run, entry: &str, metric: Metric, warmup: Warmup) -> Vec<f64> {
+    let Some(rows) = steady_rows(run, entry, warmup) else {
         return Vec::new();
     };
     let pairs = rows

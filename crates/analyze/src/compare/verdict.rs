@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::measure::{entries, entries_of_both, samples, value};
 use super::rule::{Amount, FailOn, Threshold};
@@ -85,9 +86,8 @@ pub struct Comparison {
 /// Settings of a comparison.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
-    /// Warmup dropped from both runs' samples and (when their history carries the metric) values,
-    /// seconds.
-    pub warmup_s: f64,
+    /// Warmup dropped from both runs' samples and (when their history carries the metric) values.
+    pub warmup: Warmup,
     /// Significance level.
     pub alpha: f64,
     /// Fail on any change beyond the allowance, significant or not.
@@ -134,7 +134,7 @@ pub fn compare(
     for rule in rules {
         for entry in names.iter().filter(|e| rule.scope.covers(e)) {
             let measured = |run: &Run| {
-                compared_value(run, entry, rule.metric, &options.weights, options.warmup_s)
+                compared_value(run, entry, rule.metric, &options.weights, options.warmup)
             };
             let (b, c) = (measured(baseline), measured(current));
             let mut comparison = Comparison {
@@ -172,8 +172,8 @@ pub fn compare(
             comparison.delta = Some(delta);
             comparison.delta_pct = (b != 0.0).then(|| delta / b.abs() * 100.0);
             let p = mann_whitney_p(
-                &samples(baseline, entry, rule.metric, options.warmup_s),
-                &samples(current, entry, rule.metric, options.warmup_s),
+                &samples(baseline, entry, rule.metric, options.warmup),
+                &samples(current, entry, rule.metric, options.warmup),
             );
             if p.is_some() {
                 comparison.test = TEST_NAME.into();

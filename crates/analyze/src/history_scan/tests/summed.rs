@@ -2,7 +2,8 @@
 //! the polars reader, and what it sends to the general reader.
 
 use super::*;
-use crate::steady::{steady_figures, window, SteadyFigures};
+use crate::steady::{steady_figures, SteadyFigures};
+use crate::window::Warmup;
 
 /// Whether two figures agree: the same entry and source, numbers within 1e-12 relative (the
 /// sums of the byte ranges are added in another order than row by row).
@@ -43,9 +44,16 @@ fn assert_summed_as_polars(path: &Path, split: Split) {
         first_aggregated_timestamp(path, &header, header_bytes).expect("readable"),
         Some(start)
     );
-    for warmup in [0.0, 5.0, 30.0] {
-        let from = start + warmup;
-        let read = (Percentiles::Named, EntryRows::SummedFrom(from));
+    assert_eq!(
+        last_running_timestamp(path, &header, header_bytes).expect("readable"),
+        SteadyWindow::of_history(&aggregated, start, Warmup::ZERO)
+            .until
+            .into()
+    );
+    for warmup in ["0s", "5s", "30s"] {
+        let warmup: Warmup = warmup.parse().expect("warmup");
+        let window = SteadyWindow::of_history(&aggregated, start, warmup);
+        let read = (Percentiles::Named, EntryRows::Summed(window));
         let what = format!("{path:?} warmup {warmup} {split:?}");
         let scanned = scan_with(path, &header, header_bytes, read, split);
         let Ok(Scan::Summed((summed_aggregated, mut windows))) = scanned else {
@@ -56,12 +64,11 @@ fn assert_summed_as_polars(path: &Path, split: Split) {
         assert_eq!(windows.len(), entries.len(), "{what}");
         for ((entry, summed), (expected_entry, rows)) in windows.iter().zip(&entries) {
             assert_eq!(entry, expected_entry, "{what}");
-            let rows = window(rows, from);
-            assert_eq!(summed.rows(), rows.len(), "{what} {entry}");
+            assert_eq!(summed.rows(), window.rows(rows).len(), "{what} {entry}");
             let name = entry.to_string();
             assert_figures_agree(
                 &summed.figures(&name),
-                &steady_figures(&name, rows),
+                &steady_figures(&name, rows, &window),
                 &format!("{what} {entry}"),
             );
         }
@@ -95,7 +102,7 @@ fn a_summed_read_still_sends_unusual_files_to_the_general_reader() {
     ] {
         let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
         let (header, header_bytes) = read_header(file.path()).expect("header");
-        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+        let read = (Percentiles::Named, EntryRows::Summed(everything()));
         assert!(
             matches!(
                 scan_with(file.path(), &header, header_bytes, read, WHOLE),
@@ -142,7 +149,7 @@ fn summed_windows_do_not_depend_on_the_number_of_threads() {
     for path in [locust_histories()[0].clone(), file.path().to_owned()] {
         let (header, header_bytes) = read_header(&path).expect("header");
         let windows = |threads: usize| {
-            let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+            let read = (Percentiles::Named, EntryRows::Summed(everything()));
             let each = split((threads, 8, 100));
             match scan_with(&path, &header, header_bytes, read, each) {
                 Ok(Scan::Summed((_, mut windows))) => {
@@ -167,9 +174,10 @@ fn a_file_for_the_general_reader_is_summed_from_its_rows() {
     assert_ne!(plain, quoted);
     let summed = |text: &str| {
         let file = write(text);
-        let history = crate::history::History::read_steady(file.path(), 5.0).expect("readable");
+        let warmup = "5s".parse().expect("warmup");
+        let history = crate::history::History::read_steady(file.path(), warmup).expect("readable");
         let summed = history.entry_windows.expect("summed windows");
-        (summed.from, summed.windows)
+        (summed.window, summed.sums)
     };
     let (plain_from, plain) = summed(&plain);
     let (quoted_from, quoted) = summed(&quoted);
