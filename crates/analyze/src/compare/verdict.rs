@@ -138,7 +138,7 @@ pub fn compare(
             };
             let (b, c) = (measured(baseline), measured(current));
             let mut comparison = Comparison {
-                entry: entry.clone(),
+                entry: entry.to_string(),
                 rule: rule.text.clone(),
                 metric: rule.metric.name(),
                 baseline: b.map(|(v, _)| v),
@@ -241,7 +241,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                 }
             });
             all.push(Comparison {
-                entry: entry.clone(),
+                entry: entry.to_string(),
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),
                 baseline: Some(gate.bound),
@@ -271,8 +271,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         if !matched {
             all.push(Comparison {
                 entry: match &gate.scope {
-                    super::rule::Scope::Entry(p) => p.clone(),
-                    super::rule::Scope::All => "*".into(),
+                    super::scope::Scope::Entry(p) => p.to_string(),
+                    super::scope::Scope::All => "*".into(),
                 },
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),

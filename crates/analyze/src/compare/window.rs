@@ -2,7 +2,7 @@
 //! history (the entry's own rows of a full history; the Aggregated rows for Aggregated), so that
 //! the warmup counts neither in the samples nor in the values and deltas.
 
-use captest_format::AGGREGATED;
+use captest_format::Entry;
 use serde::Serialize;
 
 use crate::history::HistoryRow;
@@ -28,7 +28,7 @@ pub enum Source {
 /// the window, and `_stats.csv` has its exact figures.
 pub fn compared_value(
     run: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
     weights: &[(String, f64)],
     warmup: Warmup,
@@ -66,17 +66,17 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
 ///   100 % (slowest response) in the window, ms.
 pub fn steady_value(
     run: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
     weights: &[(String, f64)],
     warmup: Warmup,
 ) -> Option<f64> {
-    if metric == Metric::Events && entry == AGGREGATED {
+    if metric == Metric::Events && entry.is_aggregated() {
         let names = entries(run);
         let weights = weights_of(run, weights);
         return names
             .iter()
-            .filter(|e| *e != AGGREGATED)
+            .filter(|e| !e.is_aggregated())
             .map(|e| {
                 let rows = steady_rows(run, e, warmup)?;
                 Some(window_rps(&rows)? * weight(weights, e))
