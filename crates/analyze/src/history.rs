@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::error::AnalyzeError;
 use crate::history_scan::{
-    first_aggregated_timestamp, is_read, last_running_timestamp, scan, EntryRows, Rows, Scan,
-    COLUMNS, FIRST_PERCENTILE_SLOT,
+    first_timestamp, is_read, last_running_timestamp, scan, EntryRows, Rows, Scan, COLUMNS,
+    FIRST_PERCENTILE_SLOT,
 };
 use crate::steady::WindowSums;
 use crate::table::{read_header, CsvTable};
@@ -199,7 +199,7 @@ impl History {
     /// full history need not be kept to compute the entries' steady figures).
     pub fn read_steady(path: &Path, warmup: Warmup) -> Result<History, AnalyzeError> {
         let (header, header_bytes) = read_header(path)?;
-        let start = first_aggregated_timestamp(path, &header, header_bytes)?;
+        let start = first_timestamp(path, &header, header_bytes)?;
         let until = last_running_timestamp(path, &header, header_bytes)?;
         if let (Some(start), Some(until)) = (start, until) {
             let window = SteadyWindow::new(start, warmup, until);

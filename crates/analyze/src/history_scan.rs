@@ -39,14 +39,14 @@ use crate::error::AnalyzeError;
 use crate::history::{HistoryRow, Percentiles};
 use crate::steady::WindowSums;
 use crate::window::SteadyWindow;
-pub(crate) use first_aggregated::{first_aggregated_timestamp, last_running_timestamp};
+pub(crate) use ends::{first_timestamp, last_running_timestamp};
 use groups::{merge, Group, Part};
 pub(crate) use line::is_read;
 use line::{parse_line, Layout, Lines};
 use range::{read_range, Scratch};
 use separators::Separators;
 
-mod first_aggregated;
+mod ends;
 mod groups;
 mod line;
 mod range;

@@ -41,7 +41,7 @@ fn assert_summed_as_polars(path: &Path, split: Split) {
     let (header, header_bytes) = read_header(path).expect("header");
     let start = aggregated[0].timestamp;
     assert_eq!(
-        first_aggregated_timestamp(path, &header, header_bytes).expect("readable"),
+        first_timestamp(path, &header, header_bytes).expect("readable"),
         Some(start)
     );
     assert_eq!(
@@ -133,7 +133,7 @@ fn the_first_aggregated_row_is_found_after_many_entries_or_said_missing() {
     let found = |text: &str| {
         let file = write(text);
         let (header, header_bytes) = read_header(file.path()).expect("header");
-        first_aggregated_timestamp(file.path(), &header, header_bytes).expect("readable")
+        first_timestamp(file.path(), &header, header_bytes).expect("readable")
     };
     assert_eq!(found(&text), Some(1_700_000_000.0));
     assert_eq!(found(&format!("{text}\n")), Some(1_700_000_000.0));
@@ -193,4 +193,42 @@ fn a_file_for_the_general_reader_is_summed_from_its_rows() {
         let name = entry.to_string();
         assert_figures_agree(&a.figures(&name), &b.figures(&name), &name);
     }
+}
+
+#[test]
+fn the_window_ends_at_the_last_aggregated_row_with_users_whatever_follows() {
+    let stopped = |line: String| line.replacen(",10,", ",0,", 1);
+    let mut lines = vec![HEADER.to_owned()];
+    for ts in 1_700_000_000..1_700_000_030u64 {
+        lines.push(row(ts, "GET", "/items", "1.0", "12", "28.5"));
+        lines.push(row(ts, "", "Aggregated", "1.0", "12", "28.5"));
+    }
+    // A final second with no user, more than a block of entries' rows long.
+    for k in 0..3000 {
+        let name = format!("/e{k}");
+        lines.push(stopped(row(1_700_000_030, "GET", &name, "1.0", "3", "2.5")));
+    }
+    lines.push(stopped(row(
+        1_700_000_030,
+        "",
+        "Aggregated",
+        "1.0",
+        "3",
+        "2.5",
+    )));
+    let text = lines.join("\n");
+    assert!(text.len() > 300_000, "past the first block from the end");
+    let file = write(&text);
+    let (header, header_bytes) = read_header(file.path()).expect("header");
+    let until = last_running_timestamp(file.path(), &header, header_bytes).expect("readable");
+    assert_eq!(until, Some(1_700_000_029.0));
+    for each in [(1, 1, BLOCK), (2, 8, 300)] {
+        assert_summed_as_polars(file.path(), split(each));
+    }
+    // No row with users: the window runs to the last Aggregated row.
+    let idle: Vec<String> = lines[1..].iter().cloned().map(stopped).collect();
+    let file = write(&format!("{HEADER}\n{}\n", idle.join("\n")));
+    let (header, header_bytes) = read_header(file.path()).expect("header");
+    let until = last_running_timestamp(file.path(), &header, header_bytes).expect("readable");
+    assert_eq!(until, Some(1_700_000_030.0));
 }

@@ -26,7 +26,7 @@ const LAST_ROWS: u64 = 64 << 10;
 /// [`FIRST_ROWS`] bytes after the header; Locust writes it after every entry's row of the first
 /// second, rows in time order); `None` when it is not there or the lines are not plain (the fast
 /// path's files).
-pub(crate) fn first_aggregated_timestamp(
+pub(crate) fn first_timestamp(
     path: &Path,
     header: &[String],
     header_bytes: u64,
