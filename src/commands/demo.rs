@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run};
+use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run, Warmup};
 use captest_report::{Html, RunReport, Templates};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
@@ -151,7 +151,7 @@ fn demo_load(args: &Args) -> anyhow::Result<Load> {
 /// Analyzes the demo run at `prefix`, prints the summary and how far the knee found is from the
 /// server's true capacity, and writes `demo_report.html` beside the run.
 fn analyze_and_report(prefix: &Path, capacity_rps: f64, capacity: usize) -> anyhow::Result<()> {
-    let run = Run::load_for_analysis(prefix, AnalyzeOptions::default().warmup)?;
+    let run = Run::load_for_analysis(prefix, Warmup::ZERO)?;
     let analysis = analyze(&run, &AnalyzeOptions::default())?;
     println!("\n{}", Format::Text.render(&analysis)?);
     match &analysis.knee {

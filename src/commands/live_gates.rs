@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use captest_analyze::compare::{Metric, Threshold};
 use captest_analyze::totals::Totals;
-use captest_format::AGGREGATED;
+use captest_format::Entry;
 use captest_runner::aggregator::AbortCheck;
 use captest_runner::metrics::{EntryStats, RunStats};
 
@@ -58,8 +58,8 @@ pub fn abort_check(thresholds: Vec<Threshold>) -> AbortCheck {
         let entries = stats.sorted_entries();
         let all = entries
             .iter()
-            .map(|(key, entry)| (key.to_string(), *entry))
-            .chain(std::iter::once((AGGREGATED.to_owned(), stats.total())));
+            .map(|(key, entry)| (Entry::from(key.clone()), *entry))
+            .chain(std::iter::once((Entry::Aggregated, stats.total())));
         for (name, entry) in all {
             for gate in thresholds.iter().filter(|g| g.scope.covers(&name)) {
                 let Some(v) = value(stats, entry, gate.metric) else {

@@ -30,5 +30,6 @@ mod scenario_examples;
 mod scenario_flows;
 mod scenario_weights;
 mod shapes;
+mod steady_window;
 mod step;
 mod stop_rules;

@@ -24,6 +24,7 @@ pub mod steps;
 pub mod summary;
 pub mod totals;
 pub mod usl;
+pub mod window;
 pub mod window_percentiles;
 
 mod table;
@@ -38,3 +39,4 @@ pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
 pub use table::CsvSource;
+pub use window::{SteadyWindow, Warmup};

@@ -118,8 +118,6 @@ impl EventsFile {
 /// Settings of one analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyzeOptions {
-    /// Left out at the start of the run.
-    pub warmup: Duration,
     /// Left out at the start of each step found in the history (ramp and Locust's ≈10 s window).
     pub step_settle: Duration,
     /// Event weights from `--events` (override the events file and `_events.csv`).
@@ -140,7 +138,6 @@ pub struct AnalyzeOptions {
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         AnalyzeOptions {
-            warmup: Duration::ZERO,
             step_settle: Duration::from_secs(10),
             events: Vec::new(),
             events_file: None,

@@ -1,7 +1,6 @@
 //! A run's files, loaded: history, final stats, failures, steps, event weights and latency histograms.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use captest_format::files::{self, prefixed};
 use captest_format::RunTables;
@@ -15,6 +14,7 @@ use crate::stats::{
     FailureRow, StatsRow, StepFileRow,
 };
 use crate::table::CsvSource;
+use crate::window::{SteadyWindow, Warmup};
 
 /// Everything read from one run's files (from captest or from Locust).
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct Run {
     /// `_latency.hdr`'s per-second histograms (captest runs; `None` without the file, as for
     /// Locust's runs).
     pub latency: Option<LatencyLog>,
+    /// The warmup the run was loaded for ([`Run::steady_window`]).
+    warmup: Warmup,
 }
 
 impl Run {
@@ -47,25 +49,37 @@ impl Run {
 
     /// Like [`Run::load`], reading the history's current-window `percentiles` only.
     pub fn load_with(path: &Path, percentiles: Percentiles) -> Result<Run, AnalyzeError> {
-        Run::load_reading(path, |history, _| History::read_with(history, percentiles))
+        Run::load_with_warmup(path, percentiles, Warmup::ZERO)
     }
 
-    /// Loads the run for [`analyze`](crate::analyze) with `warmup`: the history is read with
-    /// [`History::read_steady`] (each entry's steady window summed as the file is read, its rows
-    /// not kept), unless `_failures.csv` holds 429s, whose split per step needs every entry's
-    /// rows.
-    pub fn load_for_analysis(path: &Path, warmup: Duration) -> Result<Run, AnalyzeError> {
-        Run::load_reading(path, |history, failures| {
+    /// Like [`Run::load_with`], every row kept, for [`analyze`](crate::analyze) with `warmup`.
+    pub fn load_with_warmup(
+        path: &Path,
+        percentiles: Percentiles,
+        warmup: Warmup,
+    ) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, warmup, |history, _| {
+            History::read_with(history, percentiles)
+        })
+    }
+
+    /// Loads the run for [`analyze`](crate::analyze) with `warmup`, the one place it is given:
+    /// the history is read with [`History::read_steady`] (each entry's rows summed over the
+    /// steady window as the file is read, not kept), unless `_failures.csv` holds 429s, whose
+    /// split per step needs every entry's rows.
+    pub fn load_for_analysis(path: &Path, warmup: Warmup) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, warmup, |history, failures| {
             if failures.iter().any(FailureRow::is_rate_limit) {
                 History::read_with(history, Percentiles::Named)
             } else {
-                History::read_steady(history, warmup.as_secs_f64())
+                History::read_steady(history, warmup)
             }
         })
     }
 
     fn load_reading(
         path: &Path,
+        warmup: Warmup,
         read_history: impl FnOnce(&Path, &[FailureRow]) -> Result<History, AnalyzeError>,
     ) -> Result<Run, AnalyzeError> {
         let files = RunFiles::locate(path)?;
@@ -108,6 +122,7 @@ impl Run {
                 .unwrap_or_default(),
             latency: files.latency.as_deref().map(LatencyLog::read).transpose()?,
             files,
+            warmup,
         })
     }
 
@@ -155,7 +170,19 @@ impl Run {
                 latency: None,
             },
             latency: None,
+            warmup: Warmup::default(),
         })
+    }
+
+    /// The warmup the run was loaded for (zero for [`Run::load`] and [`Run::load_with`]).
+    pub fn warmup(&self) -> Warmup {
+        self.warmup
+    }
+
+    /// The steady window of the run's history for the warmup it was loaded for; `None` without
+    /// a history.
+    pub fn steady_window(&self) -> Option<SteadyWindow> {
+        Some(self.history.as_ref()?.window(self.warmup))
     }
 
     /// The Aggregated row of `_stats.csv`.

@@ -299,20 +299,16 @@ fn metric_unit(metric: &str) -> &'static str {
     }
 }
 
-/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`]; an error if one
-/// of those rules does not parse.
-pub fn verdicts(
-    current: &Run,
-    baseline: &Run,
-    warmup_s: f64,
-) -> Result<TableView, captest_analyze::AnalyzeError> {
+/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`], over the steady
+/// window of the warmup `current` was loaded for; an error if one of those rules does not parse.
+pub fn verdicts(current: &Run, baseline: &Run) -> Result<TableView, captest_analyze::AnalyzeError> {
     use captest_analyze::compare::{compare, CompareOptions, FailOn};
     let rules: Vec<FailOn> = REPORT_RULES
         .iter()
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
     let options = CompareOptions {
-        warmup_s,
+        warmup: current.warmup(),
         alpha: 0.05,
         strict: false,
         weights: Vec::new(),

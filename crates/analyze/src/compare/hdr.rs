@@ -9,7 +9,10 @@ use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use captest_format::Entry;
+
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::distribution::LatencyDistribution;
 use super::measure::steady_rows;
@@ -53,15 +56,15 @@ impl LatencyDistribution for HdrDistribution {
 /// from the history, else every one; `None` without a log or without the entry in it.
 pub fn intervals<'a>(
     run: &'a Run,
-    entry: &str,
+    entry: &Entry,
     source: Source,
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<Vec<(f64, &'a Histogram<u64>)>> {
     let log = run.latency.as_ref()?;
-    let key = log.entries().into_iter().find(|e| e.to_string() == entry)?;
+    let key = log.entries().into_iter().find(|e| e == entry)?;
     let (from, to) = match source {
         Source::History => {
-            let rows = steady_rows(run, entry, warmup_s)?;
+            let rows = steady_rows(run, entry, warmup)?;
             (rows.first()?.timestamp, rows.last()?.timestamp)
         }
         Source::Stats => (f64::NEG_INFINITY, f64::INFINITY),

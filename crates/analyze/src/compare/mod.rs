@@ -9,11 +9,13 @@ pub mod noise;
 pub mod output;
 pub mod quantile;
 pub mod rule;
+pub mod scope;
 pub mod significance;
 pub mod verdict;
 pub mod window;
 
 pub use missing::require_matching_entries;
-pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
+pub use rule::{Amount, FailOn, Metric, Threshold};
+pub use scope::{EntryPattern, Scope};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
 pub use window::Source;

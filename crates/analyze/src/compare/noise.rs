@@ -6,7 +6,10 @@
 
 use hdrhistogram::Histogram;
 
+use captest_format::Entry;
+
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::hdr;
 use super::measure::samples;
@@ -45,19 +48,19 @@ pub struct Pair {
 pub fn noise_test(
     baseline: &Run,
     current: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
     values: Pair,
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<Tested> {
     match metric {
         Metric::Percentile(percent) => {
             let q = percent / 100.0;
-            let error =
-                |run: &Run, source: Source| match hdr::intervals(run, entry, source, warmup_s) {
-                    Some(intervals) => hdr_quantile_error(&intervals, q),
-                    None => standard_error(&*distribution(run, entry, source, warmup_s)?, q),
-                };
+            let error = |run: &Run, source: Source| match hdr::intervals(run, entry, source, warmup)
+            {
+                Some(intervals) => hdr_quantile_error(&intervals, q),
+                None => standard_error(&*distribution(run, entry, source, warmup)?, q),
+            };
             // Only the part of the change rounding cannot explain is evidence.
             let (b, c) = (values.baseline.0, values.current.0);
             let beyond_rounding = ((c - b).abs() - rounding_slack(b, c)).max(0.0);
@@ -72,17 +75,17 @@ pub fn noise_test(
             })
         }
         Metric::Avg => match (
-            hdr::intervals(baseline, entry, values.baseline.1, warmup_s),
-            hdr::intervals(current, entry, values.current.1, warmup_s),
+            hdr::intervals(baseline, entry, values.baseline.1, warmup),
+            hdr::intervals(current, entry, values.current.1, warmup),
         ) {
             (Some(b), Some(c)) => {
                 let delta = values.current.0 - values.baseline.0;
                 let p = difference_p(delta, hdr::mean_error(&b)?, hdr::mean_error(&c)?)?;
                 Some(Tested { test: MEAN_TEST, p })
             }
-            _ => per_interval(baseline, current, entry, metric, warmup_s),
+            _ => per_interval(baseline, current, entry, metric, warmup),
         },
-        _ => per_interval(baseline, current, entry, metric, warmup_s),
+        _ => per_interval(baseline, current, entry, metric, warmup),
     }
 }
 
@@ -100,13 +103,13 @@ fn hdr_quantile_error(intervals: &[(f64, &Histogram<u64>)], q: f64) -> Option<f6
 fn per_interval(
     baseline: &Run,
     current: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<Tested> {
     mann_whitney_p(
-        &samples(baseline, entry, metric, warmup_s),
-        &samples(current, entry, metric, warmup_s),
+        &samples(baseline, entry, metric, warmup),
+        &samples(current, entry, metric, warmup),
     )
     .map(|p| Tested {
         test: MANN_WHITNEY_TEST,

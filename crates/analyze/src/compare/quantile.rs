@@ -8,7 +8,10 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use captest_format::Entry;
+
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::distribution::{locust_resolution_ms, LatencyDistribution, PiecewiseCdf, WindowMixture};
 use super::measure::steady_rows;
@@ -25,14 +28,14 @@ const Z_95: f64 = 1.959_963_984_540_054;
 /// steady window's history rows when the value came from the history, else `_stats.csv`.
 pub fn distribution(
     run: &Run,
-    entry: &str,
+    entry: &Entry,
     source: Source,
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<Box<dyn LatencyDistribution>> {
-    let row = run.stats.iter().find(|r| r.entry.to_string() == entry);
+    let row = run.stats.iter().find(|r| r.entry == *entry);
     match source {
         Source::History => {
-            let rows = steady_rows(run, entry, warmup_s)?;
+            let rows = steady_rows(run, entry, warmup)?;
             let min_ms = row.and_then(|r| r.min_ms).unwrap_or(0.0);
             let mixture = WindowMixture::new(&rows, min_ms)?;
             Some(Box::new(mixture))

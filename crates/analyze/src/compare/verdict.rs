@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
+use captest_format::Entry;
+
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::measure::{entries, entries_of_both, value};
 use super::noise::{noise_test, Pair};
@@ -88,9 +91,8 @@ pub struct Comparison {
 /// Settings of a comparison.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
-    /// Warmup dropped from both runs' samples and (when their history carries the metric) values,
-    /// seconds.
-    pub warmup_s: f64,
+    /// Warmup dropped from both runs' samples and (when their history carries the metric) values.
+    pub warmup: Warmup,
     /// Significance level.
     pub alpha: f64,
     /// Fail on any change beyond the allowance, significant or not.
@@ -174,14 +176,14 @@ fn measure(
     baseline: &Run,
     current: &Run,
     rule: &FailOn,
-    entry: &str,
+    entry: &Entry,
     options: &CompareOptions,
 ) -> Option<Comparison> {
     let measured =
-        |run: &Run| compared_value(run, entry, rule.metric, &options.weights, options.warmup_s);
+        |run: &Run| compared_value(run, entry, rule.metric, &options.weights, options.warmup);
     let (b, c) = (measured(baseline), measured(current));
     let mut comparison = Comparison {
-        entry: entry.to_owned(),
+        entry: entry.to_string(),
         rule: rule.text.clone(),
         metric: rule.metric.name(),
         baseline: b.map(|(v, _)| v),
@@ -221,14 +223,7 @@ fn measure(
         baseline: b,
         current: c,
     };
-    if let Some(tested) = noise_test(
-        baseline,
-        current,
-        entry,
-        rule.metric,
-        pair,
-        options.warmup_s,
-    ) {
+    if let Some(tested) = noise_test(baseline, current, entry, rule.metric, pair, options.warmup) {
         comparison.test = tested.test.into();
         comparison.p_value = Some(tested.p);
     }
@@ -301,7 +296,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
             let v = value(run, entry, gate.metric, weights);
             let ok = v.is_some_and(|v| gate.passes(v));
             all.push(Comparison {
-                entry: entry.clone(),
+                entry: entry.to_string(),
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),
                 baseline: Some(gate.bound),
@@ -332,8 +327,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         if !matched {
             all.push(Comparison {
                 entry: match &gate.scope {
-                    super::rule::Scope::Entry(p) => p.clone(),
-                    super::rule::Scope::All => "*".into(),
+                    super::scope::Scope::Entry(p) => p.to_string(),
+                    super::scope::Scope::All => "*".into(),
                 },
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),
