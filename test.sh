@@ -11,6 +11,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   "chromium chromium"       # renders the HTML reports in the browser tests
   "/usr/sbin/nginx nginx"   # a real third-party server (TLS, HTTP/2, gzip) for the client tests
+  "pip3 python3-pip"        # installs pandas, below
 )
 
 missing=()
@@ -24,6 +25,13 @@ if ((${#missing[@]} > 0)); then
   echo "test.sh: installing ${missing[*]}" >&2
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# pandas, for the test that runs the seed recipe's script itself (tests/cli/steady_window.rs).
+if ! python3 -c 'import pandas' >/dev/null 2>&1; then
+  echo "test.sh: installing pandas" >&2
+  python3 -m pip install --quiet pandas 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages pandas
 fi
 
 # The formatter and the linter (.ci/run checks with them before the tests).

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use captest_analyze::options::EventsFile;
-use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo};
+use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo, Warmup};
+use captest_format::StopRule;
 
 use super::load::parse_duration;
 
@@ -16,8 +17,8 @@ pub struct Args {
     /// A `_stats_history.csv` file, any file of the run, or its prefix (`results/baseline`).
     pub path: PathBuf,
     /// Left out at the start of the run.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub warmup: Duration,
+    #[arg(long, default_value = "0s")]
+    pub warmup: Warmup,
     /// Left out at the start of each step found in the history.
     #[arg(long = "step-settle", default_value = "10s", value_parser = parse_duration)]
     pub step_settle: Duration,
@@ -38,6 +39,10 @@ pub struct Args {
     /// A planned user count: Little's law estimates its throughput (capacity.max_rps_for_users).
     #[arg(long, value_parser = parse_users)]
     pub users: Option<f64>,
+    /// Breaking-point rule checked on the steps, as `captest step --stop-on` takes it (repeatable;
+    /// replaces the defaults errors>1%, p95>5x, rps-growth<5%).
+    #[arg(long = "stop-on")]
+    pub stop_on: Vec<String>,
     /// Print JSON (stable keys, see README).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -64,7 +69,6 @@ impl Args {
     /// The analysis options these flags describe.
     pub fn options(&self) -> anyhow::Result<AnalyzeOptions> {
         Ok(AnalyzeOptions {
-            warmup: self.warmup,
             step_settle: self.step_settle,
             events: self
                 .events
@@ -79,6 +83,7 @@ impl Args {
             slo: self.slo.as_deref().map(str::parse::<Slo>).transpose()?,
             think_time: self.think_time,
             users: self.users,
+            stop_rules: StopRule::parse_or_default(&self.stop_on)?,
         })
     }
 }
@@ -92,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!(
             "warning: {}: no _stats_history.csv, so --warmup {} cannot be applied; the figures are _stats.csv's whole-run totals",
             run.files.prefix.display(),
-            humantime::format_duration(args.warmup)
+            args.warmup
         );
     }
     let analysis = analyze(&run, &options)?;

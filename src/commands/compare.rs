@@ -2,17 +2,15 @@
 //! from noise.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use captest_analyze::compare::{
     compare, compare_spread, require_matching_entries, CompareOptions, FailOn, GateReport,
     SpreadReport,
 };
-use captest_analyze::{Exporter, Format, Run};
+use captest_analyze::{Exporter, Format, Run, Warmup};
 
 use super::gate::{finish, load_run, weights, GateOutput};
-use super::load::parse_duration;
 use super::store::Store;
 
 /// Arguments of `captest compare`.
@@ -26,8 +24,8 @@ pub struct Args {
     #[arg(long = "fail-on", required = true)]
     pub fail_on: Vec<String>,
     /// Left out at the start of both runs for the noise test.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub warmup: Duration,
+    #[arg(long, default_value = "0s")]
+    pub warmup: Warmup,
     /// Significance level of the noise test.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -63,7 +61,7 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
         }
     }
     let options = CompareOptions {
-        warmup_s: args.warmup.as_secs_f64(),
+        warmup: args.warmup,
         alpha: args.alpha,
         strict: args.strict,
         weights: weights(&args.events)?,

@@ -3,22 +3,24 @@
 //! the server received, analyzes the run and writes the HTML report.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run};
+use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run, Warmup};
 use captest_report::{Html, RunReport, Templates};
-use captest_runner::client::Target;
+use captest_runner::client::{ClientSettings, Target};
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};
-use captest_runner::engine::{run_experiment, LoadModel, RunSettings, StepSettings};
+use captest_runner::engine::{LoadModel, SpawnRate, StepSettings};
 use captest_runner::metrics::EntryRegistry;
 use captest_runner::shape::Steps;
 use captest_runner::steps::DEFAULT_STOP_RULES;
 
-use super::load::{default_threads, parse_duration, print_steps};
+use super::experiment::{Engine, Experiment, Load, Outputs, Workload};
+use super::load::{default_threads, parse_at_least_one, parse_duration, print_steps};
 
 /// Arguments of `captest demo`.
 #[derive(Debug, clap::Args)]
@@ -45,8 +47,8 @@ pub struct Args {
     #[arg(long = "service-time", default_value = "20ms", value_parser = parse_duration)]
     pub service_time: Duration,
     /// Worker threads of the load generator (default: one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = parse_at_least_one)]
+    pub threads: Option<NonZeroUsize>,
     /// No live table.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -60,6 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.out.display()
         )
     })?;
+    let load = demo_load(&args)?;
     let config = DemoServerConfig {
         capacity: args.capacity,
         service_time: args.service_time,
@@ -76,38 +79,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let target = Target::parse(&server.url())?;
     let registry = EntryRegistry::new();
     let (scenario, event_weights) = demo_scenario(&target, &registry)?;
-    let shape = Steps::new(
-        args.start,
-        args.step,
-        args.every,
-        Some(args.max_users),
-        None,
-    )?;
-    let spawn_rate = args.start.max(args.step).max(1.0) * 2.0;
     let prefix = args.out.join("demo");
-    let settle = (Duration::from_secs(2)).min(args.every / 2);
-    let settings = RunSettings {
-        client: captest_runner::client::ClientSettings::default(),
-        target,
-        scenario: Arc::new(scenario),
-        registry,
-        shape: Arc::new(shape),
-        model: LoadModel::Closed { spawn_rate },
-        steps: Some(StepSettings {
-            settle,
-            rules: DEFAULT_STOP_RULES.to_vec(),
-        }),
-        run_time: None,
-        threads: args.threads.unwrap_or_else(default_threads),
-        request_timeout: Duration::from_secs(30),
-        stop_timeout: Duration::from_secs(10),
-        csv: Some((prefix.clone(), true)),
-        event_weights,
-        progress: super::console::progress(args.quiet),
-        abort_check: None,
-    };
-    let report = run_experiment(settings).context("the demo run could not start")?;
-    super::console::print_summary(&report, args.quiet);
+    let experiment = Experiment::new(
+        Workload {
+            target,
+            scenario,
+            registry,
+            event_weights,
+            client: ClientSettings::default(),
+        },
+        load,
+        Engine {
+            threads: args.threads.unwrap_or_else(default_threads),
+            request_timeout: Duration::from_secs(30),
+            stop_timeout: Duration::from_secs(10),
+            wait_for_target: None,
+        },
+        Outputs {
+            csv: Some((prefix.clone(), true)),
+            quiet: args.quiet,
+            ..Outputs::default()
+        },
+    )?;
+    let (report, _) = experiment.run()?;
     let counted = report.stats.total().total.requests;
     let received = server.counters().total;
     server.shutdown();
@@ -131,10 +125,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Steps of `--step` users every `--every` from `--start` up to `--max-users`, started at twice a
+/// step per second, each step's first 2 s left out, stopping at the default breaking-point rules.
+fn demo_load(args: &Args) -> anyhow::Result<Load> {
+    let shape = Steps::new(
+        args.start,
+        args.step,
+        args.every,
+        Some(args.max_users),
+        None,
+    )?;
+    let spawn_rate =
+        SpawnRate::new(args.start.max(args.step).max(1.0) * 2.0).context("--start/--step")?;
+    Ok(Load {
+        shape: Arc::new(shape),
+        model: LoadModel::Closed { spawn_rate },
+        steps: Some(StepSettings {
+            settle: Duration::from_secs(2).min(args.every / 2),
+            rules: DEFAULT_STOP_RULES.to_vec(),
+        }),
+        run_time: None,
+    })
+}
+
 /// Analyzes the demo run at `prefix`, prints the summary and how far the knee found is from the
 /// server's true capacity, and writes `demo_report.html` beside the run.
 fn analyze_and_report(prefix: &Path, capacity_rps: f64, capacity: usize) -> anyhow::Result<()> {
-    let run = Run::load_for_analysis(prefix, AnalyzeOptions::default().warmup)?;
+    let run = Run::load_for_analysis(prefix, Warmup::ZERO)?;
     let analysis = analyze(&run, &AnalyzeOptions::default())?;
     println!("\n{}", Format::Text.render(&analysis)?);
     match &analysis.knee {

@@ -1,28 +1,55 @@
 //! `--abort-on-fail`: the `--threshold` gates evaluated on the live statistics every second, so a
-//! run that has already failed its gate stops early (k6's `abortOnFail`).
+//! run that has already failed its gate stops early (k6's `abortOnFail`). A metric's value is
+//! the one `captest check` reads from `_stats.csv` ([`Metric::of_totals`]), over the totals so
+//! far.
 
 use std::sync::Arc;
 
 use captest_analyze::compare::{Metric, Threshold};
-use captest_format::AGGREGATED;
+use captest_analyze::totals::Totals;
+use captest_format::Entry;
 use captest_runner::aggregator::AbortCheck;
 use captest_runner::metrics::{EntryStats, RunStats};
 
-/// The value of `metric` for one entry's cumulative statistics.
+/// One entry's live totals, as its `_stats.csv` row would hold them now.
+struct Live<'a> {
+    stats: &'a RunStats,
+    entry: &'a EntryStats,
+}
+
+impl Totals for Live<'_> {
+    fn requests(&self) -> f64 {
+        self.entry.total.requests as f64
+    }
+
+    fn failures(&self) -> f64 {
+        self.entry.total.failures as f64
+    }
+
+    fn avg_ms(&self) -> f64 {
+        self.entry.avg_ms()
+    }
+
+    fn percentile_ms(&self, percentile: f64) -> Option<f64> {
+        Some(self.entry.percentile_ms(percentile) as f64)
+    }
+
+    fn max_ms(&self) -> Option<f64> {
+        self.entry.max_ms()
+    }
+
+    fn rps(&self) -> f64 {
+        self.stats.total_rps(self.entry)
+    }
+}
+
+/// The value of `metric` for one entry's statistics so far; `None` before its first request
+/// (nothing to judge yet) and for business events (their weights are the run's, not known here).
 fn value(stats: &RunStats, entry: &EntryStats, metric: Metric) -> Option<f64> {
-    let requests = entry.total.requests;
-    if requests == 0 {
+    if entry.total.requests == 0 {
         return None;
     }
-    Some(match metric {
-        Metric::Avg => entry.avg_ms(),
-        Metric::Percentile(p) => entry.percentile_ms(p) as f64,
-        Metric::Max => entry.max_ms()?,
-        Metric::Rps => stats.total_rps(entry),
-        Metric::Errors => entry.total.failures as f64 * 100.0 / requests as f64,
-        Metric::FailCount => entry.total.failures as f64,
-        Metric::Events => return None,
-    })
+    metric.of_totals(&Live { stats, entry }, None)
 }
 
 /// A check that names the first threshold the run has crossed so far.
@@ -31,19 +58,14 @@ pub fn abort_check(thresholds: Vec<Threshold>) -> AbortCheck {
         let entries = stats.sorted_entries();
         let all = entries
             .iter()
-            .map(|(key, entry)| (key.to_string(), *entry))
-            .chain(std::iter::once((AGGREGATED.to_owned(), stats.total())));
+            .map(|(key, entry)| (Entry::from(key.clone()), *entry))
+            .chain(std::iter::once((Entry::Aggregated, stats.total())));
         for (name, entry) in all {
             for gate in thresholds.iter().filter(|g| g.scope.covers(&name)) {
                 let Some(v) = value(stats, entry, gate.metric) else {
                     continue;
                 };
-                let passed = if gate.below {
-                    v < gate.bound
-                } else {
-                    v > gate.bound
-                };
-                if !passed {
+                if !gate.passes(v) {
                     return Some(format!(
                         "threshold {} crossed on {name} ({} is {v:.2}): --abort-on-fail",
                         gate.text,

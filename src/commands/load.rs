@@ -1,17 +1,15 @@
 //! Flags and helpers shared by the load commands (`run`, `step`, `rate`): target, scenario
 //! shortcut, outputs, and turning a finished run into an exit code.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use captest_runner::client::Target;
-use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
+use captest_runner::engine::RunReport;
 use captest_runner::metrics::{EntryRegistry, RequestKey};
-use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
-use captest_runner::shape::LoadShape;
 use captest_runner::steps::StepResult;
 use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, WaitTime};
 
@@ -19,6 +17,13 @@ use captest_runner::task::{Acceptance, RequestStep, Scenario, Task, UserClass, W
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|e| format!("expected a duration like 30s, 5m or 1h30m ({e})"))
+}
+
+/// Parses a count of 1 or more (`--threads`, `--max-in-flight`).
+pub fn parse_at_least_one(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map_err(|_| format!("expected a whole number of 1 or more, got {text:?}"))
 }
 
 /// Where to send load and what to request.
@@ -82,8 +87,8 @@ pub struct OutputArgs {
     #[arg(long = "csv-full-history", env = "CAPTEST_CSV_FULL_HISTORY")]
     pub csv_full_history: bool,
     /// Worker threads of the load generator (default: one per core).
-    #[arg(long, env = "CAPTEST_THREADS")]
-    pub threads: Option<usize>,
+    #[arg(long, env = "CAPTEST_THREADS", value_parser = parse_at_least_one)]
+    pub threads: Option<NonZeroUsize>,
     /// Time in-flight requests get to finish when the run stops.
     #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_STOP_TIMEOUT")]
     pub stop_timeout: Duration,
@@ -182,102 +187,8 @@ pub fn path_scenario(
 }
 
 /// Default worker threads: one per core.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-}
-
-/// A load experiment described by the command line, ready to run.
-pub struct Experiment {
-    /// Target and scenario flags.
-    pub target: TargetArgs,
-    /// Output flags.
-    pub output: OutputArgs,
-    /// The load over time.
-    pub shape: Arc<dyn LoadShape>,
-    /// Closed or open model.
-    pub model: LoadModel,
-    /// Step cutting and stop rules.
-    pub steps: Option<StepSettings>,
-    /// Time limit.
-    pub run_time: Option<Duration>,
-}
-
-impl Experiment {
-    /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
-    pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
-        let target = target_of(&self.target)?;
-        let (scenario_file, classes) = self.target.scenario_and_classes()?;
-        if let Some(limit) = self.target.wait_for_target {
-            wait_for(&target, limit)?;
-        }
-        // --html without --csv: the CSV files the report is made from go to a temporary directory.
-        let thresholds = super::check::parse_thresholds(&self.output.threshold)?;
-        let needs_files = self.output.html.is_some() || !thresholds.is_empty();
-        let scratch = match (needs_files, &self.output.csv) {
-            (true, None) => Some(tempfile::tempdir().context("a temporary directory for --html")?),
-            _ => None,
-        };
-        let csv = match (&self.output.csv, &scratch) {
-            (Some(prefix), _) => Some((prefix.clone(), self.output.csv_full_history)),
-            (None, Some(dir)) => Some((dir.path().join("run"), true)),
-            (None, None) => None,
-        };
-        let registry = EntryRegistry::new();
-        let (scenario, event_weights, scenario_client) = match &scenario_file {
-            Some(file) => {
-                let selection = Selection {
-                    classes,
-                    tags: self.target.tags.iter().cloned().collect(),
-                    exclude_tags: self.target.exclude_tags.iter().cloned().collect(),
-                };
-                let loaded = load_scenario(file, &target, &registry, &selection)?;
-                (loaded.scenario, loaded.event_weights, loaded.client)
-            }
-            None => (
-                path_scenario(&target, &self.target, &registry)?,
-                Vec::new(),
-                ScenarioClient::default(),
-            ),
-        };
-        let settings = RunSettings {
-            target,
-            client: self.target.client.settings(&scenario_client),
-            scenario: Arc::new(scenario),
-            registry,
-            shape: self.shape,
-            model: self.model,
-            steps: self.steps,
-            run_time: self.run_time,
-            threads: self.output.threads.unwrap_or_else(default_threads),
-            request_timeout: self.target.timeout,
-            stop_timeout: self.output.stop_timeout,
-            csv: csv.clone(),
-            event_weights,
-            progress: super::console::progress(self.output.quiet),
-            abort_check: (self.output.abort_on_fail && !thresholds.is_empty())
-                .then(|| super::live_gates::abort_check(thresholds.clone())),
-        };
-        let report = run_experiment(settings).context("the run could not start")?;
-        super::console::print_summary(&report, self.output.quiet);
-        let mut gates_passed = None;
-        if let Some((prefix, _)) = &csv {
-            if let Some(html) = &self.output.html {
-                write_html(prefix, html, self.output.quiet)?;
-            }
-            if !thresholds.is_empty() {
-                let run = captest_analyze::Run::load(prefix)?;
-                let gates = captest_analyze::compare::check(&run, &thresholds, &[]);
-                print!(
-                    "\n{}",
-                    captest_analyze::output::Format::Text.render(&gates)?
-                );
-                gates_passed = Some(gates.passed);
-            }
-        }
-        Ok((report, gates_passed))
-    }
+pub fn default_threads() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
 }
 
 /// Prints where the files went and maps the outcome to an exit code: with thresholds, 1 when one
@@ -343,14 +254,14 @@ pub fn print_steps(steps: &[StepResult]) {
     }
 }
 
-/// Renders the HTML report of the run written under `prefix` into `html`.
+/// Renders the HTML report of `run` into `html`.
 pub fn write_html(
-    prefix: &std::path::Path,
+    run: &captest_analyze::Run,
     html: &std::path::Path,
     quiet: bool,
 ) -> anyhow::Result<()> {
     let written =
-        captest_report::render_run_report(prefix, html, &captest_report::ReportOptions::default())
+        captest_report::render_loaded_run(run, html, &captest_report::ReportOptions::default())
             .with_context(|| format!("{}: cannot write the HTML report", html.display()))?;
     if !quiet {
         println!("wrote {}", written.display());

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod console;
 pub mod demo;
 pub mod demo_server;
+pub mod experiment;
 pub mod gate;
 pub mod live_gates;
 pub mod load;

@@ -1,6 +1,7 @@
 //! `captest rate`: the open model — requests start on schedule whatever the target does, and
 //! response times count from the intended start (coordinated-omission correction, as wrk2 does).
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,7 +11,10 @@ use anyhow::bail;
 use captest_runner::engine::LoadModel;
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
-use super::load::{finish, parse_duration, stages_text, Experiment, OutputArgs, TargetArgs};
+use super::experiment::{Experiment, Load};
+use super::load::{
+    finish, parse_at_least_one, parse_duration, stages_text, OutputArgs, TargetArgs,
+};
 
 /// Arguments of `captest rate`.
 #[derive(Debug, clap::Args)]
@@ -31,17 +35,18 @@ pub struct Args {
     /// Most requests in flight at once; as many more may wait, beyond that they are dropped.
     #[arg(
         long = "max-in-flight",
-        default_value_t = 1000,
-        env = "CAPTEST_MAX_IN_FLIGHT"
+        default_value = "1000",
+        env = "CAPTEST_MAX_IN_FLIGHT",
+        value_parser = parse_at_least_one
     )]
-    max_in_flight: usize,
+    max_in_flight: NonZeroUsize,
     /// Stop after this long; without it the run lasts until SIGINT/SIGTERM (or the stages end).
     #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
 }
 
-/// Runs `captest rate`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// The experiment `captest rate`'s flags describe, validated.
+fn experiment(args: &Args) -> anyhow::Result<Experiment> {
     let stages = stages_text(args.rps_stages.as_deref(), args.rps_stages_file.as_ref())?;
     let shape: Arc<dyn LoadShape> = match (args.rps, stages) {
         (Some(_), Some(_)) => bail!("give either --rps or --rps-stages, not both"),
@@ -50,17 +55,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, Some(text)) => Arc::new(Stages::parse(&text)?),
         (None, None) => bail!("give the arrival rate with --rps N or --rps-stages"),
     };
-    let quiet = args.output.quiet;
-    let (report, gates_passed) = Experiment {
-        target: args.target,
-        output: args.output,
+    let load = Load {
         shape,
         model: LoadModel::Open {
             max_in_flight: args.max_in_flight,
         },
         steps: None,
         run_time: args.run_time,
-    }
-    .run()?;
+    };
+    Experiment::from_flags(&args.target, &args.output, load)
+}
+
+/// Runs `captest rate`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let experiment = experiment(&args)?;
+    let quiet = experiment.quiet();
+    let (report, gates_passed) = experiment.run()?;
     Ok(finish(&report, gates_passed, quiet))
 }

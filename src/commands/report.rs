@@ -2,11 +2,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
+use captest_analyze::Warmup;
 use captest_report::{render_run_report, ReportOptions, Templates};
 
-use super::load::parse_duration;
 use super::store::Store;
 
 /// Arguments of `captest report`.
@@ -21,8 +20,8 @@ pub struct Args {
     #[arg(long)]
     pub baseline: Option<String>,
     /// Left out at the start of the run (shaded in the charts).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub warmup: Duration,
+    #[arg(long, default_value = "0s")]
+    pub warmup: Warmup,
     /// Directory with templates overriding the built-in ones (report.html, report.css).
     #[arg(long = "template-dir")]
     pub template_dir: Option<PathBuf>,

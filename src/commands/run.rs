@@ -5,11 +5,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
-use captest_runner::engine::LoadModel;
+use anyhow::{bail, Context};
+use captest_runner::engine::{LoadModel, SpawnRate};
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
-use super::load::{finish, parse_duration, stages_text, Experiment, OutputArgs, TargetArgs};
+use super::experiment::{Experiment, Load};
+use super::load::{finish, parse_duration, stages_text, OutputArgs, TargetArgs};
 
 /// Arguments of `captest run`.
 #[derive(Debug, clap::Args)]
@@ -45,8 +46,8 @@ pub struct Args {
     stages_file: Option<PathBuf>,
 }
 
-/// Runs `captest run`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// The experiment `captest run`'s flags describe, validated.
+fn experiment(args: &Args) -> anyhow::Result<Experiment> {
     if args.users == 0 {
         bail!("-u/--users must be at least 1");
     }
@@ -55,17 +56,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Some(text) => Arc::new(Stages::parse(&text)?),
             None => Arc::new(Constant(args.users as f64)),
         };
-    let quiet = args.output.quiet;
-    let (report, gates_passed) = Experiment {
-        target: args.target,
-        output: args.output,
+    let load = Load {
         shape,
         model: LoadModel::Closed {
-            spawn_rate: args.spawn_rate,
+            spawn_rate: SpawnRate::new(args.spawn_rate).context("-r/--spawn-rate")?,
         },
         steps: None,
         run_time: args.run_time,
-    }
-    .run()?;
+    };
+    Experiment::from_flags(&args.target, &args.output, load)
+}
+
+/// Runs `captest run`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let experiment = experiment(&args)?;
+    let quiet = experiment.quiet();
+    let (report, gates_passed) = experiment.run()?;
     Ok(finish(&report, gates_passed, quiet))
 }

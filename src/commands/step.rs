@@ -1,16 +1,20 @@
 //! `captest step`: step load that stops at the breaking point and says which limit it hit.
 
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 
-use captest_runner::engine::{LoadModel, StepSettings};
+use captest_runner::engine::{LoadModel, SpawnRate, StepSettings};
 use captest_runner::shape::Steps;
-use captest_runner::steps::{StopRule, DEFAULT_STOP_RULES};
+use captest_runner::steps::StopRule;
 
-use super::load::{finish, parse_duration, print_steps, Experiment, OutputArgs, TargetArgs};
+use super::experiment::{Experiment, Load};
+use super::load::{
+    finish, parse_at_least_one, parse_duration, print_steps, OutputArgs, TargetArgs,
+};
 
 /// Seconds added to each step's ramp before its figures count.
 const SETTLE_MARGIN: Duration = Duration::from_secs(2);
@@ -46,10 +50,11 @@ pub struct Args {
     /// Most requests in flight at once with --rate.
     #[arg(
         long = "max-in-flight",
-        default_value_t = 1000,
-        env = "CAPTEST_MAX_IN_FLIGHT"
+        default_value = "1000",
+        env = "CAPTEST_MAX_IN_FLIGHT",
+        value_parser = parse_at_least_one
     )]
-    max_in_flight: usize,
+    max_in_flight: NonZeroUsize,
     /// Stop after this long whatever the steps.
     #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
@@ -65,8 +70,18 @@ pub struct Args {
     settle: Option<Duration>,
 }
 
-/// Runs `captest step`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// The breaking-point rules the flags ask for: none with `--no-auto-stop`, the defaults without
+/// `--stop-on`.
+fn stop_rules(args: &Args) -> anyhow::Result<Vec<StopRule>> {
+    Ok(if args.no_auto_stop {
+        Vec::new()
+    } else {
+        StopRule::parse_or_default(&args.stop_on)?
+    })
+}
+
+/// The experiment `captest step`'s flags describe, validated.
+fn experiment(args: &Args) -> anyhow::Result<Experiment> {
     let shape = Steps::new(
         args.start,
         args.step,
@@ -77,20 +92,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spawn_rate = args
         .spawn_rate
         .unwrap_or_else(|| args.start.max(args.step).max(1.0));
-    let rules: Vec<StopRule> = if args.no_auto_stop {
-        Vec::new()
-    } else if args.stop_on.is_empty() {
-        DEFAULT_STOP_RULES.to_vec()
-    } else {
-        args.stop_on
-            .iter()
-            .map(|r| r.parse())
-            .collect::<Result<_, _>>()?
-    };
+    let spawn_rate = SpawnRate::new(spawn_rate).context("-r/--spawn-rate")?;
     let ramp = if args.rate {
         Duration::ZERO
     } else {
-        Duration::from_secs_f64(args.start.max(args.step) / spawn_rate)
+        Duration::from_secs_f64(args.start.max(args.step) / spawn_rate.per_second())
     };
     let settle = args
         .settle
@@ -109,16 +115,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         LoadModel::Closed { spawn_rate }
     };
-    let quiet = args.output.quiet;
-    let (report, gates_passed) = Experiment {
-        target: args.target,
-        output: args.output,
+    let load = Load {
         shape: Arc::new(shape),
         model,
-        steps: Some(StepSettings { settle, rules }),
+        steps: Some(StepSettings {
+            settle,
+            rules: stop_rules(args)?,
+        }),
         run_time: args.run_time,
-    }
-    .run()?;
+    };
+    Experiment::from_flags(&args.target, &args.output, load)
+}
+
+/// Runs `captest step`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let experiment = experiment(&args)?;
+    let quiet = experiment.quiet();
+    let (report, gates_passed) = experiment.run()?;
     if !quiet {
         print_steps(&report.steps);
     }

@@ -3,7 +3,9 @@
 
 use crate::support::analyze::*;
 use crate::support::*;
-use captest_format::columns::{ERROR, METHOD, NAME, OCCURRENCES, REQUEST_COUNT, TYPE};
+use captest_format::columns::{
+    ERROR, METHOD, NAME, OCCURRENCES, REQUEST_COUNT, TOTAL_REQUEST_COUNT, TYPE,
+};
 
 #[test]
 fn constant_run_says_why_there_is_no_knee_and_events_use_the_weights() {
@@ -306,5 +308,10 @@ fn terminal_and_markdown_outputs_show_steps_and_findings() {
     assert!(md.contains("\n### Findings\n\n"), "{md}");
     assert!(md.contains(&format!("\n- {knee_line}")), "{md}");
     assert!(md.contains(&format!("\n- {bp_line}")), "{md}");
-    assert!(md.contains("| Aggregated | 13303 |"), "{md}");
+    // The requests completed after the first row (the window is strictly after it).
+    let rows = aggregated_history("step");
+    let requests =
+        number(&rows[rows.len() - 1], TOTAL_REQUEST_COUNT) - number(&rows[1], TOTAL_REQUEST_COUNT);
+    assert_eq!(requests, 13273.0);
+    assert!(md.contains(&format!("| Aggregated | {requests} |")), "{md}");
 }

@@ -7,24 +7,30 @@ use crate::support::analyze::*;
 use crate::support::*;
 use captest_format::columns::{AVERAGE_RESPONSE_TIME, NAME, REQUESTS_PER_S, TOTAL_REQUEST_COUNT};
 
-/// Expected figures from the pandas recipe (pandas 3.1.1), computed once with (from the repo root):
-/// ```text
-/// cd tests/fixtures/locust && python3 -c "
-/// import pandas as pd
-/// for d in ['step', 'constant', 'baseline', 'current', 'failing', 'no-full-history']:
-///     df = pd.read_csv(f'{d}/{d}_stats_history.csv'); agg = df[df.Name == 'Aggregated']
-///     stable = agg[agg.Timestamp >= agg.Timestamp.min() + 10]
-///     print(repr(d), float(stable['Total Request Count'].diff().mean()),
-///           float(stable['Total Average Response Time'].mean()))
-/// "
-/// ```
+/// The seed recipe's script, as written (W = 10 s): rows strictly after the file's first
+/// Timestamp + W, then the Aggregated rows' mean of the diffs of `Total Request Count` and mean of
+/// `Total Average Response Time`, last row included.
+pub const RECIPE_SCRIPT: &str = "
+import sys
+import pandas as pd
+df = pd.read_csv(sys.argv[1])
+W = float(sys.argv[2])
+stable = df[df['Timestamp'] > df['Timestamp'].min() + W]
+stable = stable[stable['Name'] == 'Aggregated']
+print(repr(float(stable['Total Request Count'].diff().mean())),
+      repr(float(stable['Total Average Response Time'].mean())))
+";
+
+/// Expected figures from the recipe's script (pandas 3.1.1), computed once with (from the repo
+/// root) `python3 -c "$RECIPE_SCRIPT" RUN/RUN_stats_history.csv 10` in `tests/fixtures/locust`
+/// (`tests/cli/steady_window.rs` runs the script itself when pandas is installed).
 const RECIPE: [(&str, f64, f64); 6] = [
-    ("step", 100.05384615384615, 53.32247772474195),
-    ("constant", 88.81012658227849, 35.09492532039886),
-    ("baseline", 89.79591836734694, 35.96210557129089),
-    ("current", 89.14285714285714, 36.86868925428269),
-    ("failing", 60.68421052631579, 27.18469200692298),
-    ("no-full-history", 61.36842105263158, 29.487834620136084),
+    ("step", 100.6046511627907, 53.50111220113285),
+    ("constant", 88.78205128205128, 35.09580091186608),
+    ("baseline", 89.79166666666667, 35.958770047292916),
+    ("current", 89.1875, 36.856551947308446),
+    ("failing", 60.72222222222222, 27.133050660027887),
+    ("no-full-history", 61.55555555555556, 29.45880657899908),
 ];
 
 /// `figures` (steady or one of its entries) have the pandas recipe's `rps_recipe` and `avg_ms`.
@@ -64,8 +70,8 @@ fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
 /// ```text
 /// cd tests/fixtures/locust && python3 -c "
 /// import pandas as pd
-/// df = pd.read_csv('baseline/baseline_stats_history.csv'); agg = df[df.Name == 'Aggregated']
-/// e = df[(df.Name != 'Aggregated') & (df.Timestamp >= agg.Timestamp.min() + 10)]
+/// df = pd.read_csv('baseline/baseline_stats_history.csv')
+/// e = df[(df.Name != 'Aggregated') & (df.Timestamp > df.Timestamp.min() + 10)]
 /// keys = [e.Type, e.Name]
 /// rps = e.groupby(keys)['Total Request Count'].diff().groupby(keys).mean()
 /// avg = e.groupby(keys)['Total Average Response Time'].mean()
@@ -73,18 +79,18 @@ fn steady_state_equals_the_pandas_recipe_on_every_locust_history() {
 /// "
 /// ```
 const RECIPE_PER_ENTRY: [(&str, f64, f64); 8] = [
-    ("DELETE /item/[id]", 3.142857142857143, 30.172678621434894),
-    ("GET /health", 3.183673469387755, 3.0681333404662303),
-    ("GET /item/[id]", 31.224489795918366, 32.65877213095262),
-    ("GET /items", 12.775510204081632, 52.565533331092475),
-    ("POST /api/v1/event", 19.979591836734695, 23.032898081179574),
+    ("DELETE /item/[id]", 3.0833333333333335, 30.14438251733614),
+    ("GET /health", 3.125, 3.068648490270827),
+    ("GET /item/[id]", 31.25, 32.66591868390867),
+    ("GET /items", 12.875, 52.568591775474054),
+    ("POST /api/v1/event", 20.020833333333332, 23.044806859344913),
     (
         "POST /api/v1/event/batch",
-        6.285714285714286,
-        59.590231749051135,
+        6.229166666666667,
+        59.459589454875406,
     ),
-    ("POST /items", 6.714285714285714, 43.60024938446512),
-    ("PUT /item/[id]", 6.489795918367347, 43.391574860923676),
+    ("POST /items", 6.6875, 43.64363767873001),
+    ("PUT /item/[id]", 6.520833333333333, 43.394392611987485),
 ];
 
 #[test]

@@ -245,7 +245,7 @@ fn chromium_shows_the_baseline_overlays_delta_chart_and_verdicts() {
         "--baseline",
         baseline.to_str().expect("utf-8"),
         "--warmup",
-        "10s",
+        "9s",
     ]);
     let dom = String::from_utf8(chromium(&page, &["--dump-dom".to_owned()])).expect("utf-8 DOM");
     assert!(dom.contains("</html>"), "a whole DOM");

@@ -59,10 +59,11 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
         "--baseline",
         baseline.to_str().expect("utf-8"),
         "--warmup",
-        "10s",
+        "9s",
     ]);
+    // 9 s: the 10-s samples of the old `--warmup 10s` window (see compare_locust.rs).
     assert!(html.contains("id=\"chart-delta\"") && html.contains("id=\"table-baseline\""));
-    // The compare verdicts, as `captest compare --warmup 10s` finds them: GET /item/[id]'s p95
+    // The compare verdicts, as `captest compare --warmup 9s` finds them: GET /item/[id]'s p95
     // regressed; each row says the unit of its figures.
     let start = html
         .find("id=\"table-verdicts\"")

@@ -108,6 +108,17 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--host", "not a url", "-t", "1s"],
         vec!["run", "--host", "ftp://127.0.0.1:1", "-t", "1s"],
         vec!["run", "--host", &host, "-u", "0", "-t", "1s"],
+        vec!["run", "--host", &host, "-r", "0", "-t", "1s"],
+        vec!["run", "--host", &host, "--threads", "0", "-t", "1s"],
+        vec![
+            "rate",
+            "--host",
+            &host,
+            "--rps",
+            "5",
+            "--max-in-flight",
+            "0",
+        ],
         vec!["run", "--host", &host, "-t", "soon"],
         vec!["run", "--host", &host, "--no-such-flag"],
         vec![

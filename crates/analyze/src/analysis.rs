@@ -9,7 +9,7 @@ use crate::error::AnalyzeError;
 use crate::knee::{kneedle, CurveShape, DEFAULT_SENSITIVITY};
 use crate::options::AnalyzeOptions;
 use crate::run::Run;
-use crate::steady::{steady_figures, window, SteadyFigures};
+use crate::steady::{steady_figures, SteadyFigures};
 use crate::steps::{
     breaking_point, breaking_points, steps_from_file, steps_from_history, BreakingPoint, RuleCheck,
     StepFigures,
@@ -30,9 +30,9 @@ pub const MIN_STEPS_FOR_KNEE: usize = 4;
 /// The steady state: Aggregated figures (flattened) and each entry's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Steady {
-    /// Start of the window, unix seconds.
+    /// The first row of the window, unix seconds (the rows after it are counted).
     pub from: f64,
-    /// End of the window, unix seconds.
+    /// The last row of the window, unix seconds.
     pub to: f64,
     /// Aggregated figures.
     #[serde(flatten)]
@@ -95,7 +95,7 @@ pub struct Analysis {
     pub rate_limited: RateLimited,
 }
 
-fn no_history_steady(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeError> {
+fn no_history_steady(run: &Run) -> Result<Steady, AnalyzeError> {
     let from_stats = |row: &crate::stats::StatsRow, entry: String| SteadyFigures {
         entry,
         requests: row.requests,
@@ -124,13 +124,10 @@ fn no_history_steady(run: &Run, options: &AnalyzeOptions) -> Result<Steady, Anal
         to: 0.0,
         note: Some(format!(
             "no _stats_history.csv: every figure is _stats.csv's whole-run total (no warmup{} left out; rps_recipe = rps = its Requests/s; p50/p95/p99 cumulative)",
-            if options.warmup.is_zero() {
+            if run.warmup().is_zero() {
                 String::new()
             } else {
-                format!(
-                    ", the {} --warmup not applied",
-                    humantime::format_duration(options.warmup)
-                )
+                format!(", the {} --warmup not applied", run.warmup())
             }
         )),
         aggregated: from_stats(aggregated, Entry::Aggregated.to_string()),
@@ -141,51 +138,33 @@ fn no_history_steady(run: &Run, options: &AnalyzeOptions) -> Result<Steady, Anal
     })
 }
 
-fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeError> {
-    let Some(history) = &run.history else {
-        return no_history_steady(run, options);
+fn steady_state(run: &Run) -> Result<Steady, AnalyzeError> {
+    let (Some(history), Some(window)) = (&run.history, run.steady_window()) else {
+        return no_history_steady(run);
     };
-    let from = history.start() + options.warmup.as_secs_f64();
-    let rows = window(&history.aggregated, from);
+    let rows = window.rows(&history.aggregated);
     if rows.len() < 2 {
         return Err(AnalyzeError::TooFewRows {
             path: history.path.clone(),
             rows: rows.len(),
-            when: format!(
-                "after a {} warmup",
-                humantime::format_duration(options.warmup)
-            ),
+            when: format!("after a {} warmup", run.warmup()),
             hint: "use a shorter --warmup or a longer run",
         });
     }
     let mut entries: Vec<SteadyFigures> = if !history.is_full() {
         // Without full history, per-entry figures are the whole run's (from _stats.csv).
-        no_history_steady(run, options)
+        no_history_steady(run)
             .map(|s| s.entries)
             .unwrap_or_default()
     } else if let Some(summed) = &history.entry_windows {
-        if summed.from != from {
-            return Err(AnalyzeError::InvalidOption(format!(
-                "{}: the entries' windows were summed from {} s, the analysis asks for {} s (read the history again with the same --warmup)",
-                history.path.display(),
-                summed.from,
-                from
-            )));
-        }
-        summed
-            .windows
-            .iter()
-            .filter(|(_, window)| window.rows() >= 2)
-            .map(|(name, window)| window.figures(&name.to_string()))
+        (summed.sums.iter())
+            .filter(|(_, sums)| sums.rows() >= 2)
+            .map(|(name, sums)| sums.figures(&name.to_string()))
             .collect()
     } else {
-        history
-            .entries
-            .iter()
-            .filter_map(|(name, rows)| {
-                let rows = window(rows, from);
-                (rows.len() >= 2).then(|| steady_figures(&name.to_string(), rows))
-            })
+        (history.entries.iter())
+            .filter(|(_, rows)| window.rows(rows).len() >= 2)
+            .map(|(name, rows)| steady_figures(&name.to_string(), rows, &window))
             .collect()
     };
     let note = (!history.is_full()).then(|| {
@@ -195,7 +174,7 @@ fn steady_state(run: &Run, options: &AnalyzeOptions) -> Result<Steady, AnalyzeEr
     Ok(Steady {
         from: rows[0].timestamp,
         to: rows[rows.len() - 1].timestamp,
-        aggregated: steady_figures(AGGREGATED, rows),
+        aggregated: steady_figures(AGGREGATED, &history.aggregated, &window),
         entries,
         note,
     })
@@ -264,7 +243,7 @@ fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
 
 /// Analyzes a loaded run.
 pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
-    let steady = steady_state(run, options)?;
+    let steady = steady_state(run)?;
     let rows = run.history.as_ref().map_or(&[][..], |h| &h.aggregated[..]);
     let (mut steps, steps_source) = if !run.steps.is_empty() {
         (steps_from_file(&run.steps, rows), "steps_file")
@@ -283,12 +262,9 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
             fit_usl(&n, &x)
         })
         .flatten();
-    let users_running = run
-        .history
-        .as_ref()
-        .and_then(|h| {
-            window(&h.aggregated, steady.from)
-                .iter()
+    let users_running = (run.history.as_ref().zip(run.steady_window()))
+        .and_then(|(h, window)| {
+            (window.rows(&h.aggregated).iter())
                 .rev()
                 .find(|r| r.user_count > 0.0)
         })
@@ -316,9 +292,9 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
     let (events_per_s, events) = events(run, &steady, options);
     Ok(Analysis {
         run: run.files.name(),
-        warmup_s: options.warmup.as_secs_f64(),
-        breaking_point: breaking_point(&steps),
-        breaking_points: breaking_points(&steps),
+        warmup_s: run.warmup().seconds(),
+        breaking_point: breaking_point(&steps, &options.stop_rules),
+        breaking_points: breaking_points(&steps, &options.stop_rules),
         rate_limited: rate_limited(run),
         steady,
         steps,
@@ -337,11 +313,12 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::Percentiles;
+    use crate::window::Warmup;
     use std::path::Path;
-    use std::time::Duration;
 
     #[test]
-    fn windows_summed_for_another_warmup_are_refused() {
+    fn summed_and_kept_rows_give_the_same_analysis() {
         // The history alone (the run's _failures.csv has 429s, for which every row is kept).
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("constant_stats_history.csv");
@@ -351,23 +328,33 @@ mod tests {
             &path,
         )
         .expect("copy the history");
-        let run = Run::load_for_analysis(&path, Duration::from_secs(10)).expect("readable");
-        assert!(run
-            .history
-            .as_ref()
-            .is_some_and(|h| h.entry_windows.is_some()));
-        let same = AnalyzeOptions {
-            warmup: Duration::from_secs(10),
-            ..AnalyzeOptions::default()
-        };
-        assert!(analyze(&run, &same).is_ok());
-        let other = AnalyzeOptions {
-            warmup: Duration::from_secs(20),
-            ..AnalyzeOptions::default()
-        };
-        let error = analyze(&run, &other)
-            .expect_err("another warmup")
-            .to_string();
-        assert!(error.contains("summed from"), "{error}");
+        for warmup in ["0s", "10s", "20s"] {
+            let warmup: Warmup = warmup.parse().expect("warmup");
+            let summed = Run::load_for_analysis(&path, warmup).expect("readable");
+            assert!(summed
+                .history
+                .as_ref()
+                .is_some_and(|h| h.entry_windows.is_some()));
+            let kept = Run::load_with_warmup(&path, Percentiles::Named, warmup).expect("readable");
+            let options = AnalyzeOptions::default();
+            let (summed, kept) = (
+                analyze(&summed, &options).expect("analyzed"),
+                analyze(&kept, &options).expect("analyzed"),
+            );
+            assert_eq!(summed.warmup_s, warmup.seconds());
+            assert_eq!(summed.steady.entries.len(), kept.steady.entries.len());
+            for (a, b) in summed.steady.entries.iter().zip(&kept.steady.entries) {
+                assert_eq!(a.entry, b.entry);
+                assert_eq!(
+                    (a.requests, a.rps, a.rps_recipe),
+                    (b.requests, b.rps, b.rps_recipe)
+                );
+                assert!(
+                    (a.avg_ms - b.avg_ms).abs() <= 1e-12 * b.avg_ms,
+                    "{a:?} {b:?}"
+                );
+            }
+            assert_eq!(summed.steady.aggregated, kept.steady.aggregated);
+        }
     }
 }

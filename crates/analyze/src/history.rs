@@ -14,11 +14,12 @@ use serde::Serialize;
 
 use crate::error::AnalyzeError;
 use crate::history_scan::{
-    first_aggregated_timestamp, is_read, scan, EntryRows, Rows, Scan, COLUMNS,
+    first_timestamp, is_read, last_running_timestamp, scan, EntryRows, Rows, Scan, COLUMNS,
     FIRST_PERCENTILE_SLOT,
 };
-use crate::steady::SteadyWindow;
-use crate::table::{read_header, CsvTable};
+use crate::steady::WindowSums;
+use crate::table::{read_header, CsvSource, CsvTable};
+use crate::window::{SteadyWindow, Warmup};
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const KIND: &str = "Locust _stats_history.csv";
@@ -78,19 +79,20 @@ pub struct History {
     /// Each entry's rows in file order (empty without full history, and when read with
     /// [`History::read_steady`]).
     pub entries: BTreeMap<Entry, Vec<HistoryRow>>,
-    /// Each entry's steady window, summed as the file was read, when read with
+    /// Each entry's rows summed over the steady window as the file was read, when read with
     /// [`History::read_steady`] (`None` otherwise).
     #[serde(skip)]
     pub entry_windows: Option<EntryWindows>,
 }
 
-/// Each entry's steady window, summed as the history was read instead of keeping its rows.
+/// Each entry's rows summed over one steady window as the history was read, instead of keeping
+/// them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryWindows {
-    /// Start of the windows, unix seconds: the first Aggregated timestamp plus the warmup.
-    pub from: f64,
-    /// Each entry's window (an entry whose rows all came before `from` has an empty one).
-    pub windows: BTreeMap<Entry, SteadyWindow>,
+    /// The window the rows were summed over.
+    pub window: SteadyWindow,
+    /// Each entry's sums (an entry whose rows all came before the window has empty ones).
+    pub sums: BTreeMap<Entry, WindowSums>,
 }
 
 /// Which current-window percentile columns a history is read with.
@@ -104,8 +106,8 @@ pub enum Percentiles {
 }
 
 /// Reads the history with polars (any CSV dialect polars accepts; exact errors).
-pub(crate) fn read_with_polars(
-    path: &Path,
+pub(crate) fn read_with_polars<'a>(
+    source: impl Into<CsvSource<'a>>,
     percentiles: Percentiles,
 ) -> Result<Rows, AnalyzeError> {
     let columns: Vec<&str> = COLUMNS
@@ -114,7 +116,7 @@ pub(crate) fn read_with_polars(
         .filter(|(slot, _)| is_read(*slot, percentiles))
         .map(|(_, c)| *c)
         .collect();
-    let table = CsvTable::read(path, &columns, &[], KIND)?;
+    let table = CsvTable::read(source, &columns, &[], KIND)?;
     let timestamps = table.numbers(TIMESTAMP)?;
     let users = table.numbers(USER_COUNT)?;
     let rps = table.numbers(REQUESTS_PER_S)?;
@@ -191,30 +193,35 @@ impl History {
         })
     }
 
-    /// Reads and checks a history file for the steady state after `warmup_s` seconds: the
-    /// Aggregated rows (current-window 50/95/99 % only) are kept, each entry's rows are summed
-    /// into its [`SteadyWindow`] as the file is read (a million rows of a full history need not
-    /// be kept to compute the entries' steady figures).
-    pub fn read_steady(path: &Path, warmup_s: f64) -> Result<History, AnalyzeError> {
+    /// Reads and checks a history file for the steady state after `warmup`: the Aggregated rows
+    /// (current-window 50/95/99 % only) are kept, each entry's rows are summed into its
+    /// [`WindowSums`] over the history's [`SteadyWindow`] as the file is read (a million rows of a
+    /// full history need not be kept to compute the entries' steady figures).
+    pub fn read_steady(path: &Path, warmup: Warmup) -> Result<History, AnalyzeError> {
         let (header, header_bytes) = read_header(path)?;
-        if let Some(start) = first_aggregated_timestamp(path, &header, header_bytes)? {
-            let from = start + warmup_s;
+        let start = first_timestamp(path, &header, header_bytes)?;
+        let until = last_running_timestamp(path, &header, header_bytes)?;
+        if let (Some(start), Some(until)) = (start, until) {
+            let window = SteadyWindow::new(start, warmup, until);
             let summed = scan(
                 path,
                 &header,
                 header_bytes,
                 Percentiles::Named,
-                EntryRows::SummedFrom(from),
+                EntryRows::Summed(window),
             )?;
-            if let Scan::Summed((aggregated, windows)) = summed {
-                if aggregated.first().map(|r| r.timestamp) == Some(start) {
+            if let Scan::Summed((aggregated, sums)) = summed {
+                // The window found from the file's ends is the one of the rows read.
+                if SteadyWindow::of_history(&aggregated, start, warmup) == window
+                    && aggregated.first().is_some_and(|r| r.timestamp >= start)
+                {
                     return History::checked(History {
                         path: path.to_owned(),
                         aggregated,
                         entries: BTreeMap::new(),
                         entry_windows: Some(EntryWindows {
-                            from,
-                            windows: windows.into_iter().collect(),
+                            window,
+                            sums: sums.into_iter().collect(),
                         }),
                     });
                 }
@@ -222,17 +229,40 @@ impl History {
         }
         // Not a file for the fast path: every row read, then summed.
         let mut history = History::read_with(path, Percentiles::Named)?;
-        let from = history.start() + warmup_s;
-        let windows = std::mem::take(&mut history.entries)
+        let window = history.window(warmup);
+        let sums = std::mem::take(&mut history.entries)
             .into_iter()
-            .map(|(entry, rows)| {
-                // The rows at or after `from`, as the fast path takes them.
-                let summed = rows.iter().filter(|r| r.timestamp >= from).collect();
-                (entry, summed)
-            })
+            .map(|(entry, rows)| (entry, WindowSums::of_rows(&rows, &window)))
             .collect();
-        history.entry_windows = Some(EntryWindows { from, windows });
+        history.entry_windows = Some(EntryWindows { window, sums });
         Ok(history)
+    }
+
+    /// Reads a history held in memory (the bytes of the file a run that wrote none would have
+    /// written, named `name` in errors) with the general reader, which gives the rows the file
+    /// would give.
+    pub fn from_bytes(
+        name: &Path,
+        bytes: &[u8],
+        percentiles: Percentiles,
+    ) -> Result<History, AnalyzeError> {
+        let (aggregated, entries) =
+            read_with_polars(CsvSource::Memory { name, bytes }, percentiles)?;
+        History::checked(History {
+            path: name.to_owned(),
+            aggregated,
+            entries: entries.into_iter().collect(),
+            entry_windows: None,
+        })
+    }
+
+    /// The steady window of this history for `warmup` (the one it was summed over, when read
+    /// with [`History::read_steady`] for the same warmup).
+    pub fn window(&self, warmup: Warmup) -> SteadyWindow {
+        match &self.entry_windows {
+            Some(summed) if summed.window.warmup == warmup => summed.window,
+            _ => SteadyWindow::of_history(&self.aggregated, self.start(), warmup),
+        }
     }
 
     fn checked(history: History) -> Result<History, AnalyzeError> {
@@ -253,11 +283,20 @@ impl History {
             || self
                 .entry_windows
                 .as_ref()
-                .is_some_and(|w| !w.windows.is_empty())
+                .is_some_and(|w| !w.sums.is_empty())
     }
 
-    /// The first Aggregated timestamp, seconds.
+    /// The smallest Timestamp of the file, seconds (the first Aggregated row's in the files
+    /// Locust and captest write, whose rows are in time order).
     pub fn start(&self) -> f64 {
-        self.aggregated.first().map_or(0.0, |r| r.timestamp)
+        let first = |rows: &[HistoryRow]| rows.first().map_or(f64::INFINITY, |r| r.timestamp);
+        let start = (self.entries.values())
+            .map(|rows| first(rows))
+            .fold(first(&self.aggregated), f64::min);
+        if start.is_finite() {
+            start
+        } else {
+            0.0
+        }
     }
 }

@@ -10,8 +10,9 @@
 //! else `fast-float2`, the parser polars itself uses). The ranges' rows are then joined per entry
 //! in file order ([`groups`]).
 //!
-//! For the steady state alone ([`EntryRows::SummedFrom`], what `captest analyze` needs), each
-//! entry's rows are summed into its [`SteadyWindow`] as they are parsed instead of being kept, and
+//! For the steady state alone ([`EntryRows::Summed`], what `captest analyze` needs), each
+//! entry's rows are summed into its [`WindowSums`] over one [`SteadyWindow`] as they are parsed
+//! instead of being kept, and
 //! the cells the window does not use are only checked to be numbers: a million-row file then costs
 //! a few MiB instead of a hundred. The averages are summed exactly as the decimals written (no
 //! rounding per row, [`crate::cell::Decimal`]; a cell that is not a plain decimal of up to 19
@@ -36,15 +37,16 @@ use captest_format::Entry;
 
 use crate::error::AnalyzeError;
 use crate::history::{HistoryRow, Percentiles};
-use crate::steady::SteadyWindow;
-pub(crate) use first_aggregated::first_aggregated_timestamp;
+use crate::steady::WindowSums;
+use crate::window::SteadyWindow;
+pub(crate) use ends::{first_timestamp, last_running_timestamp};
 use groups::{merge, Group, Part};
 pub(crate) use line::is_read;
 use line::{parse_line, Layout, Lines};
 use range::{read_range, Scratch};
 use separators::Separators;
 
-mod first_aggregated;
+mod ends;
 mod groups;
 mod line;
 mod range;
@@ -87,24 +89,24 @@ const PARALLEL_FROM: u64 = 8 << 20;
 pub(crate) type Rows = (Vec<HistoryRow>, Vec<(Entry, Vec<HistoryRow>)>);
 
 /// The rows of a history file whose entries' rows were summed: the Aggregated rows, and each
-/// entry's steady window.
-pub(crate) type Summed = (Vec<HistoryRow>, Vec<(Entry, SteadyWindow)>);
+/// entry's sums over the steady window.
+pub(crate) type Summed = (Vec<HistoryRow>, Vec<(Entry, WindowSums)>);
 
 /// How the rows of the entries (every row but Aggregated) are kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum EntryRows {
     /// Every row.
     Kept,
-    /// Summed into each entry's [`SteadyWindow`] from `from` (unix seconds: the rows at or after
-    /// it), without User Count, Requests/s and Failures/s, which the window does not use.
-    SummedFrom(f64),
+    /// Summed into each entry's [`WindowSums`] over this window, without User Count, Requests/s
+    /// and Failures/s, which the sums do not use.
+    Summed(SteadyWindow),
 }
 
 /// What the fast path made of a file.
 pub(crate) enum Scan {
     /// Every row, read ([`EntryRows::Kept`]).
     Read(Rows),
-    /// The Aggregated rows and the entries' windows ([`EntryRows::SummedFrom`]).
+    /// The Aggregated rows and the entries' sums ([`EntryRows::Summed`]).
     Summed(Summed),
     /// The file has something the fast path does not handle; read it with the general reader.
     NeedsGeneralReader,
@@ -170,39 +172,7 @@ fn scan_with(
     let bounds: Vec<u64> = (0..=ranges as u64)
         .map(|k| header_bytes + body * k / ranges as u64)
         .collect();
-    // Each thread takes the next range not yet taken, with one scratch.
-    let next_range = AtomicUsize::new(0);
-    let read_every = || {
-        let mut scratch = Scratch::new(split.block);
-        std::iter::from_fn(|| {
-            let k = next_range.fetch_add(1, Ordering::Relaxed);
-            (k < ranges).then(|| {
-                let range = (bounds[k], bounds[k + 1]);
-                (k, read_range(&file, &layout, range, k == 0, &mut scratch))
-            })
-        })
-        .collect::<Vec<_>>()
-    };
-    let mut parts: Vec<(usize, std::io::Result<Option<Part>>)> = if threads == 1 {
-        read_every()
-    } else {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(read_every)).collect();
-            let mut parts = Vec::with_capacity(ranges);
-            for worker in workers {
-                match worker.join() {
-                    Ok(done) => parts.extend(done),
-                    Err(_) => parts.push((
-                        0,
-                        Err(std::io::Error::other(
-                            "a reader thread stopped unexpectedly",
-                        )),
-                    )),
-                }
-            }
-            parts
-        })
-    };
+    let mut parts = read_parts(&file, &layout, &bounds, threads, split.block);
     parts.sort_by_key(|(k, _)| *k);
     let mut read = Vec::with_capacity(parts.len());
     for (_, part) in parts {
@@ -211,13 +181,62 @@ fn scan_with(
             None => return Ok(Scan::NeedsGeneralReader),
         }
     }
-    let merged = merge(read, threads);
+    Ok(into_scan(merge(read, threads), entry_rows))
+}
+
+/// Reads the byte ranges between consecutive `bounds` of `file` on `threads` threads (each takes
+/// the next range not yet taken, with one scratch of `block` bytes): each range's number and its
+/// part, in the order they were read.
+fn read_parts(
+    file: &File,
+    layout: &Layout,
+    bounds: &[u64],
+    threads: usize,
+    block: usize,
+) -> Vec<(usize, std::io::Result<Option<Part>>)> {
+    let ranges = bounds.len() - 1;
+    let next_range = AtomicUsize::new(0);
+    let read_every = || {
+        let mut scratch = Scratch::new(block);
+        std::iter::from_fn(|| {
+            let k = next_range.fetch_add(1, Ordering::Relaxed);
+            (k < ranges).then(|| {
+                let range = (bounds[k], bounds[k + 1]);
+                (k, read_range(file, layout, range, k == 0, &mut scratch))
+            })
+        })
+        .collect::<Vec<_>>()
+    };
+    if threads == 1 {
+        return read_every();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(read_every)).collect();
+        let mut parts = Vec::with_capacity(ranges);
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => parts.extend(done),
+                Err(_) => parts.push((
+                    0,
+                    Err(std::io::Error::other(
+                        "a reader thread stopped unexpectedly",
+                    )),
+                )),
+            }
+        }
+        parts
+    })
+}
+
+/// The scan of the groups of a whole file: Aggregated's rows apart, the entries' rows or sums as
+/// `entry_rows` says.
+fn into_scan(merged: Vec<(groups::RawKey, Group)>, entry_rows: EntryRows) -> Scan {
     let mut aggregated = Vec::new();
     let mut entries = Vec::with_capacity(merged.len());
     let mut windows = Vec::with_capacity(merged.len());
     for ((kind, name), group) in merged {
         let (Ok(kind), Ok(name)) = (String::from_utf8(kind), String::from_utf8(name)) else {
-            return Ok(Scan::NeedsGeneralReader);
+            return Scan::NeedsGeneralReader;
         };
         let entry = Entry::from_owned_row(kind, name);
         match group {
@@ -228,10 +247,10 @@ fn scan_with(
             Group::Window(window) => windows.push((entry, *window)),
         }
     }
-    Ok(match entry_rows {
+    match entry_rows {
         EntryRows::Kept => Scan::Read((aggregated, entries)),
-        EntryRows::SummedFrom(_) => Scan::Summed((aggregated, windows)),
-    })
+        EntryRows::Summed(_) => Scan::Summed((aggregated, windows)),
+    }
 }
 
 /// Parses whole lines (`text` ends with a line end, or is empty) into `lines`; `false` when

@@ -22,7 +22,9 @@ pub mod stats;
 pub mod steady;
 pub mod steps;
 pub mod summary;
+pub mod totals;
 pub mod usl;
+pub mod window;
 pub mod window_percentiles;
 
 mod table;
@@ -36,3 +38,5 @@ pub use latency::LatencyLog;
 pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
+pub use table::CsvSource;
+pub use window::{SteadyWindow, Warmup};

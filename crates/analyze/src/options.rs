@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use captest_format::{StopRule, DEFAULT_STOP_RULES};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
@@ -117,8 +118,6 @@ impl EventsFile {
 /// Settings of one analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyzeOptions {
-    /// Left out at the start of the run.
-    pub warmup: Duration,
     /// Left out at the start of each step found in the history (ramp and Locust's ≈10 s window).
     pub step_settle: Duration,
     /// Event weights from `--events` (override the events file and `_events.csv`).
@@ -131,18 +130,21 @@ pub struct AnalyzeOptions {
     pub think_time: Duration,
     /// A planned user count whose throughput Little's law estimates (`--users`).
     pub users: Option<f64>,
+    /// The breaking-point rules checked on the steps (`--stop-on`; default: the rules `captest
+    /// step` stops at, [`DEFAULT_STOP_RULES`]).
+    pub stop_rules: Vec<StopRule>,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         AnalyzeOptions {
-            warmup: Duration::ZERO,
             step_settle: Duration::from_secs(10),
             events: Vec::new(),
             events_file: None,
             slo: None,
             think_time: Duration::ZERO,
             users: None,
+            stop_rules: DEFAULT_STOP_RULES.to_vec(),
         }
     }
 }

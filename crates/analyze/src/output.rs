@@ -154,7 +154,7 @@ mod tests {
             .map(|r| r.parse().expect("a rule"))
             .collect();
         let options = CompareOptions {
-            warmup_s: 10.0,
+            warmup: "10s".parse().expect("a warmup"),
             alpha: 0.05,
             strict: false,
             weights: Vec::new(),

@@ -1,7 +1,9 @@
 //! A run's files, loaded: history, final stats, failures, steps, event weights and latency histograms.
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+
+use captest_format::files::{self, prefixed};
+use captest_format::RunTables;
 
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
@@ -11,6 +13,8 @@ use crate::stats::{
     read_event_weights, read_exceptions, read_failures, read_stats, read_steps, ExceptionRow,
     FailureRow, StatsRow, StepFileRow,
 };
+use crate::table::CsvSource;
+use crate::window::{SteadyWindow, Warmup};
 
 /// Everything read from one run's files (from captest or from Locust).
 #[derive(Debug, Clone)]
@@ -32,6 +36,8 @@ pub struct Run {
     /// `_latency.hdr`'s per-second histograms (captest runs; `None` without the file, as for
     /// Locust's runs).
     pub latency: Option<LatencyLog>,
+    /// The warmup the run was loaded for ([`Run::steady_window`]).
+    warmup: Warmup,
 }
 
 impl Run {
@@ -43,25 +49,37 @@ impl Run {
 
     /// Like [`Run::load`], reading the history's current-window `percentiles` only.
     pub fn load_with(path: &Path, percentiles: Percentiles) -> Result<Run, AnalyzeError> {
-        Run::load_reading(path, |history, _| History::read_with(history, percentiles))
+        Run::load_with_warmup(path, percentiles, Warmup::ZERO)
     }
 
-    /// Loads the run for [`analyze`](crate::analyze) with `warmup`: the history is read with
-    /// [`History::read_steady`] (each entry's steady window summed as the file is read, its rows
-    /// not kept), unless `_failures.csv` holds 429s, whose split per step needs every entry's
-    /// rows.
-    pub fn load_for_analysis(path: &Path, warmup: Duration) -> Result<Run, AnalyzeError> {
-        Run::load_reading(path, |history, failures| {
+    /// Like [`Run::load_with`], every row kept, for [`analyze`](crate::analyze) with `warmup`.
+    pub fn load_with_warmup(
+        path: &Path,
+        percentiles: Percentiles,
+        warmup: Warmup,
+    ) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, warmup, |history, _| {
+            History::read_with(history, percentiles)
+        })
+    }
+
+    /// Loads the run for [`analyze`](crate::analyze) with `warmup`, the one place it is given:
+    /// the history is read with [`History::read_steady`] (each entry's rows summed over the
+    /// steady window as the file is read, not kept), unless `_failures.csv` holds 429s, whose
+    /// split per step needs every entry's rows.
+    pub fn load_for_analysis(path: &Path, warmup: Warmup) -> Result<Run, AnalyzeError> {
+        Run::load_reading(path, warmup, |history, failures| {
             if failures.iter().any(FailureRow::is_rate_limit) {
                 History::read_with(history, Percentiles::Named)
             } else {
-                History::read_steady(history, warmup.as_secs_f64())
+                History::read_steady(history, warmup)
             }
         })
     }
 
     fn load_reading(
         path: &Path,
+        warmup: Warmup,
         read_history: impl FnOnce(&Path, &[FailureRow]) -> Result<History, AnalyzeError>,
     ) -> Result<Run, AnalyzeError> {
         let files = RunFiles::locate(path)?;
@@ -104,7 +122,67 @@ impl Run {
                 .unwrap_or_default(),
             latency: files.latency.as_deref().map(LatencyLog::read).transpose()?,
             files,
+            warmup,
         })
+    }
+
+    /// The run whose files' contents are `tables` (a run handed over in memory by the runner),
+    /// read by the readers of [`Run::load_with`], so its figures are those of its files: `prefix`
+    /// names it, and its `files` name the tables it has under that prefix (nothing is read from
+    /// disk). The tables hold no `_latency.hdr`: its `latency` is `None`.
+    pub fn from_tables(
+        prefix: &Path,
+        tables: &RunTables,
+        percentiles: Percentiles,
+    ) -> Result<Run, AnalyzeError> {
+        let table = |suffix: &str| {
+            tables
+                .table(suffix)
+                .map(|bytes| (prefixed(prefix, suffix), bytes))
+        };
+        let named = |suffix: &str| table(suffix).map(|(name, _)| name);
+        fn read<T>(
+            table: Option<(PathBuf, &[u8])>,
+            reader: impl FnOnce(CsvSource<'_>) -> Result<Vec<T>, AnalyzeError>,
+        ) -> Result<Vec<T>, AnalyzeError> {
+            match table {
+                Some((name, bytes)) => reader(CsvSource::Memory { name: &name, bytes }),
+                None => Ok(Vec::new()),
+            }
+        }
+        Ok(Run {
+            history: table(files::HISTORY)
+                .map(|(name, bytes)| History::from_bytes(&name, bytes, percentiles))
+                .transpose()?,
+            stats: read(table(files::STATS), |source| read_stats(source))?,
+            failures: read(table(files::FAILURES), |source| read_failures(source))?,
+            exceptions: read(table(files::EXCEPTIONS), |source| read_exceptions(source))?,
+            steps: read(table(files::STEPS), |source| read_steps(source))?,
+            event_weights: read(table(files::EVENTS), |source| read_event_weights(source))?,
+            files: RunFiles {
+                prefix: prefix.to_owned(),
+                history: named(files::HISTORY),
+                stats: named(files::STATS),
+                failures: named(files::FAILURES),
+                exceptions: named(files::EXCEPTIONS),
+                steps: named(files::STEPS),
+                events: named(files::EVENTS),
+                latency: None,
+            },
+            latency: None,
+            warmup: Warmup::default(),
+        })
+    }
+
+    /// The warmup the run was loaded for (zero for [`Run::load`] and [`Run::load_with`]).
+    pub fn warmup(&self) -> Warmup {
+        self.warmup
+    }
+
+    /// The steady window of the run's history for the warmup it was loaded for; `None` without
+    /// a history.
+    pub fn steady_window(&self) -> Option<SteadyWindow> {
+        Some(self.history.as_ref()?.window(self.warmup))
     }
 
     /// The Aggregated row of `_stats.csv`.

@@ -1,7 +1,5 @@
 //! `_stats.csv` (final totals per entry), `_failures.csv`, `_steps.csv` and `_events.csv`.
 
-use std::path::Path;
-
 use captest_format::columns::{
     AVERAGE_CONTENT_SIZE, AVERAGE_RESPONSE_TIME, COUNT, END, ERROR, ERROR_PCT, EVENTS,
     FAILURES_PER_S, FAILURE_COUNT, MAX_RESPONSE_TIME, MEDIAN_RESPONSE_TIME, MESSAGE, METHOD,
@@ -12,7 +10,7 @@ use captest_format::Entry;
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
-use crate::table::CsvTable;
+use crate::table::{CsvSource, CsvTable};
 
 /// One row of `_stats.csv`: an entry's totals over the whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,7 +40,7 @@ pub struct StatsRow {
 }
 
 /// Reads `_stats.csv`.
-pub fn read_stats(path: &Path) -> Result<Vec<StatsRow>, AnalyzeError> {
+pub fn read_stats<'a>(source: impl Into<CsvSource<'a>>) -> Result<Vec<StatsRow>, AnalyzeError> {
     let mut required = vec![
         TYPE,
         NAME,
@@ -57,7 +55,7 @@ pub fn read_stats(path: &Path) -> Result<Vec<StatsRow>, AnalyzeError> {
         FAILURES_PER_S,
     ];
     required.extend(PERCENTILE_COLUMNS);
-    let table = CsvTable::read(path, &required, &[], "Locust _stats.csv")?;
+    let table = CsvTable::read(source, &required, &[], "Locust _stats.csv")?;
     let types = table.strings(TYPE)?;
     let names = table.strings(NAME)?;
     let requests = table.numbers(REQUEST_COUNT)?;
@@ -113,9 +111,11 @@ impl FailureRow {
 }
 
 /// Reads `_failures.csv`.
-pub fn read_failures(path: &Path) -> Result<Vec<FailureRow>, AnalyzeError> {
+pub fn read_failures<'a>(
+    source: impl Into<CsvSource<'a>>,
+) -> Result<Vec<FailureRow>, AnalyzeError> {
     let table = CsvTable::read(
-        path,
+        source,
         &[METHOD, NAME, ERROR, OCCURRENCES],
         &[],
         "Locust _failures.csv",
@@ -157,9 +157,9 @@ pub struct StepFileRow {
 }
 
 /// Reads captest's `_steps.csv`.
-pub fn read_steps(path: &Path) -> Result<Vec<StepFileRow>, AnalyzeError> {
+pub fn read_steps<'a>(source: impl Into<CsvSource<'a>>) -> Result<Vec<StepFileRow>, AnalyzeError> {
     let table = CsvTable::read(
-        path,
+        source,
         &[
             STEP,
             USER_COUNT,
@@ -200,8 +200,15 @@ pub fn read_steps(path: &Path) -> Result<Vec<StepFileRow>, AnalyzeError> {
 }
 
 /// Reads captest's `_events.csv` into (entry as `METHOD name`, events per request).
-pub fn read_event_weights(path: &Path) -> Result<Vec<(String, f64)>, AnalyzeError> {
-    let table = CsvTable::read(path, &[NAME, REQUESTS, EVENTS], &[], "captest _events.csv")?;
+pub fn read_event_weights<'a>(
+    source: impl Into<CsvSource<'a>>,
+) -> Result<Vec<(String, f64)>, AnalyzeError> {
+    let table = CsvTable::read(
+        source,
+        &[NAME, REQUESTS, EVENTS],
+        &[],
+        "captest _events.csv",
+    )?;
     let names = table.strings(NAME)?;
     let requests = table.numbers(REQUESTS)?;
     let events = table.numbers(EVENTS)?;
@@ -223,9 +230,11 @@ pub struct ExceptionRow {
 }
 
 /// Reads `_exceptions.csv`.
-pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRow>, AnalyzeError> {
+pub fn read_exceptions<'a>(
+    source: impl Into<CsvSource<'a>>,
+) -> Result<Vec<ExceptionRow>, AnalyzeError> {
     let table = CsvTable::read(
-        path,
+        source,
         &[COUNT, MESSAGE, TRACEBACK],
         &[],
         "Locust _exceptions.csv",

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::cell::{Decimal, FRACTION_DIGITS, POWERS_OF_TEN};
 use crate::history::HistoryRow;
+use crate::window::SteadyWindow;
 
 /// Figures of one entry (or Aggregated) over the steady window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,12 +33,6 @@ pub struct SteadyFigures {
     pub error_pct: f64,
     /// Where the figures come from: `history` (steady window) or `stats` (whole run).
     pub source: &'static str,
-}
-
-/// The rows at or after `from` (unix seconds).
-pub fn window(rows: &[HistoryRow], from: f64) -> &[HistoryRow] {
-    let start = rows.partition_point(|r| r.timestamp < from);
-    &rows[start..]
 }
 
 /// A running mean: a sum and a count (sums of consecutive parts of a file are added together).
@@ -130,7 +125,7 @@ impl Average {
     }
 }
 
-/// The cumulative figures of one history row: what a [`SteadyWindow`] keeps of its first and
+/// The cumulative figures of one history row: what [`WindowSums`] keep of their first and
 /// last rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct WindowRow {
@@ -144,60 +139,86 @@ pub(crate) struct WindowRow {
     pub(crate) total_avg_ms: Average,
 }
 
-/// An entry's rows in the steady window, summed in time order: everything [`SteadyFigures`] are
-/// computed from, without the rows (a full history holds a million of them). Rows are
-/// [added](SteadyWindow::add) one by one, or windows of consecutive parts of a file
-/// [joined](SteadyWindow::join).
+/// An entry's recipe rows (strictly after the warmup, [`SteadyWindow`]) summed in time order,
+/// those in the window apart: everything [`SteadyFigures`] are computed from, without the rows
+/// (a full history holds a million of them). Rows are [added](WindowSums::add) one by one, or
+/// the sums of consecutive parts of a file [joined](WindowSums::join).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SteadyWindow {
+pub struct WindowSums {
     /// The first row (its cumulative figures are the window's start).
     first: Option<WindowRow>,
-    /// The last row.
+    /// The last row in the window.
     last: Option<WindowRow>,
+    /// Rows in the window.
     rows: usize,
-    /// Of `Total Average Response Time`.
-    averages: AverageSum,
-    /// Of the current-window 50th, 95th and 99th percentiles (N/A cells left out).
+    /// Of the current-window 50th, 95th and 99th percentiles in the window (N/A cells left out).
     percentiles: [Mean; 3],
+    /// The last recipe row.
+    recipe_last: Option<WindowRow>,
+    /// Recipe rows.
+    recipe_rows: usize,
+    /// Of `Total Average Response Time` over the recipe rows.
+    averages: AverageSum,
 }
 
-impl SteadyWindow {
-    /// Adds the next row of the window. Reads its timestamp, cumulative figures and the
-    /// current-window 50/95/99 % only.
-    pub fn add(&mut self, row: &HistoryRow) {
+impl WindowSums {
+    /// Adds the next row if `window` takes it (as a recipe row, and as a window row when it is in
+    /// the window). Reads its timestamp, cumulative figures and the current-window 50/95/99 % only.
+    pub fn add(&mut self, row: &HistoryRow, window: &SteadyWindow) {
+        if !window.is_after_warmup(row.timestamp) {
+            return;
+        }
         let cumulative = WindowRow {
             timestamp: row.timestamp,
             total_requests: row.total_requests,
             total_failures: row.total_failures,
             total_avg_ms: Average::Float(row.total_avg_ms),
         };
-        self.add_row(&cumulative, [row.p50_ms(), row.p95_ms(), row.p99_ms()]);
+        let in_window = window.contains_time(row.timestamp);
+        self.add_row(
+            &cumulative,
+            [row.p50_ms(), row.p95_ms(), row.p99_ms()],
+            in_window,
+        );
     }
 
-    /// Adds the next row of the window, given as its cumulative figures and its current-window
-    /// 50th, 95th and 99th percentiles, ms (`None` for N/A).
+    /// Adds the next recipe row, given as its cumulative figures and its current-window 50th, 95th
+    /// and 99th percentiles, ms (`None` for N/A); `in_window`: it is in the window too.
     #[inline(always)]
-    pub(crate) fn add_row(&mut self, row: &WindowRow, percentiles_ms: [Option<f64>; 3]) {
+    pub(crate) fn add_row(
+        &mut self,
+        row: &WindowRow,
+        percentiles_ms: [Option<f64>; 3],
+        in_window: bool,
+    ) {
         self.first.get_or_insert(*row);
-        self.last = Some(*row);
-        self.rows += 1;
+        self.recipe_last = Some(*row);
+        self.recipe_rows += 1;
         self.averages.add(row.total_avg_ms);
-        for (mean, value) in self.percentiles.iter_mut().zip(percentiles_ms) {
-            if let Some(value) = value {
-                mean.add(value);
+        if in_window {
+            self.last = Some(*row);
+            self.rows += 1;
+            for (mean, value) in self.percentiles.iter_mut().zip(percentiles_ms) {
+                if let Some(value) = value {
+                    mean.add(value);
+                }
             }
         }
     }
 
-    /// Joins the window of the rows that follow this window's in the file.
-    pub fn join(&mut self, later: &SteadyWindow) {
+    /// Joins the sums of the rows that follow these sums' in the file.
+    pub fn join(&mut self, later: &WindowSums) {
         if self.first.is_none() {
             self.first = later.first;
         }
         if later.last.is_some() {
             self.last = later.last;
         }
+        if later.recipe_last.is_some() {
+            self.recipe_last = later.recipe_last;
+        }
         self.rows += later.rows;
+        self.recipe_rows += later.recipe_rows;
         self.averages.join(later.averages);
         for (mean, later) in self.percentiles.iter_mut().zip(later.percentiles) {
             mean.join(later);
@@ -225,7 +246,16 @@ impl SteadyWindow {
             error_pct: 0.0,
             source: "history",
         };
-        let (Some(first), Some(last)) = (self.first, self.last) else {
+        let (Some(first), Some(recipe_last)) = (self.first, self.recipe_last) else {
+            return figures;
+        };
+        // pandas: `diff().mean()` over the recipe rows' n-1 differences, whose sum is last - first
+        // (exactly so for request counts, which are whole numbers).
+        if self.recipe_rows > 1 {
+            figures.rps_recipe =
+                (recipe_last.total_requests - first.total_requests) / (self.recipe_rows - 1) as f64;
+        }
+        let Some(last) = self.last else {
             return figures;
         };
         let requests = last.total_requests - first.total_requests;
@@ -234,11 +264,6 @@ impl SteadyWindow {
         figures.requests = requests;
         if seconds > 0.0 {
             figures.rps = requests / seconds;
-        }
-        // pandas: `diff().mean()` over the rows' n-1 differences, whose sum is last - first
-        // (exactly so for request counts, which are whole numbers).
-        if self.rows > 1 {
-            figures.rps_recipe = requests / (self.rows - 1) as f64;
         }
         if requests > 0.0 {
             let time_weighted = last.total_avg_ms.value() * last.total_requests
@@ -250,125 +275,21 @@ impl SteadyWindow {
     }
 }
 
-impl<'a> FromIterator<&'a HistoryRow> for SteadyWindow {
-    /// The window of `rows`, in time order.
-    fn from_iter<I: IntoIterator<Item = &'a HistoryRow>>(rows: I) -> SteadyWindow {
-        let mut window = SteadyWindow::default();
-        for row in rows {
-            window.add(row);
+impl WindowSums {
+    /// The sums of the rows of `rows` (one entry's, in time order) that `window` takes.
+    pub fn of_rows(rows: &[HistoryRow], window: &SteadyWindow) -> WindowSums {
+        let mut sums = WindowSums::default();
+        for row in window.recipe_rows(rows) {
+            sums.add(row, window);
         }
-        window
+        sums
     }
 }
 
-/// The figures of `rows` (at least two, in time order) for `entry`.
-pub fn steady_figures(entry: &str, rows: &[HistoryRow]) -> SteadyFigures {
-    rows.iter().collect::<SteadyWindow>().figures(entry)
+/// The figures of `rows` (one entry's, in time order) over `window`, for `entry`.
+pub fn steady_figures(entry: &str, rows: &[HistoryRow], window: &SteadyWindow) -> SteadyFigures {
+    WindowSums::of_rows(rows, window).figures(entry)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A window of averages only (every other figure the same), as written or as floats.
-    fn averages(values: &[(u64, u8)], written: bool) -> SteadyWindow {
-        let mut window = SteadyWindow::default();
-        for (k, &(mantissa, fraction)) in values.iter().enumerate() {
-            let decimal = Decimal {
-                mantissa,
-                fraction,
-                negative: false,
-            };
-            let row = WindowRow {
-                timestamp: k as f64,
-                total_requests: k as f64,
-                total_failures: 0.0,
-                total_avg_ms: if written {
-                    Average::Written(decimal)
-                } else {
-                    Average::Float(decimal.value())
-                },
-            };
-            window.add_row(&row, [None; 3]);
-        }
-        window
-    }
-
-    #[test]
-    fn written_averages_are_summed_exactly_in_any_grouping() {
-        // Locust-like averages with 13 to 16 fraction digits, and a run of 0.1s whose float sum
-        // drifts.
-        let mut values: Vec<(u64, u8)> = (0..3000u64)
-            .map(|k| (11_250_526_598_471_949 + k * 7_919_937, 13 + (k % 4) as u8))
-            .collect();
-        values.extend(std::iter::repeat_n((1, 1), 1000));
-        let whole = averages(&values, true);
-        for parts in [2, 3, 7, 64] {
-            let mut joined = SteadyWindow::default();
-            for chunk in values.chunks(values.len().div_ceil(parts)) {
-                joined.join(&averages(chunk, true));
-            }
-            assert_eq!(joined.figures("e").avg_ms, whole.figures("e").avg_ms);
-        }
-        // The exact mean, from integers: every mantissa scaled to 16 fraction digits.
-        let scaled: u128 = (values.iter())
-            .map(|&(m, f)| u128::from(m) * 10u128.pow(16 - u32::from(f)))
-            .sum();
-        let exact = scaled as f64 / 1e16 / values.len() as f64;
-        let got = whole.figures("e").avg_ms;
-        assert!(
-            (got - exact).abs() <= 4.0 * f64::EPSILON * exact,
-            "{got} vs {exact}"
-        );
-        // Floats agree to rounding.
-        let floats = averages(&values, false).figures("e").avg_ms;
-        assert!((floats - got).abs() <= 1e-13 * got, "{floats} vs {got}");
-        // The window's last average, as written, gives the window's own average.
-        let last = values.last().map(|&(m, f)| Decimal {
-            mantissa: m,
-            fraction: f,
-            negative: false,
-        });
-        assert_eq!(
-            whole.last.map(|row| row.total_avg_ms.value()),
-            last.map(Decimal::value)
-        );
-    }
-
-    fn row(timestamp: f64, total: f64, avg: f64) -> HistoryRow {
-        HistoryRow {
-            timestamp,
-            user_count: 10.0,
-            rps: 0.0,
-            failures_per_s: 0.0,
-            window_percentiles_ms: crate::window_percentiles::WindowPercentiles::new(
-                std::array::from_fn(|k| match k {
-                    0 => Some(10.0),
-                    5 => Some(20.0),
-                    _ => None,
-                }),
-            ),
-            total_requests: total,
-            total_failures: total / 100.0,
-            total_avg_ms: avg,
-        }
-    }
-
-    #[test]
-    fn recipe_and_honest_figures_differ_when_rows_are_missing() {
-        // A missing row at t=3: the recipe averages per-row diffs, the honest figure divides by time.
-        let rows = [
-            row(1.0, 100.0, 10.0),
-            row(2.0, 200.0, 10.0),
-            row(4.0, 400.0, 20.0),
-        ];
-        let figures = steady_figures(captest_format::AGGREGATED, &rows);
-        assert_eq!(figures.rps_recipe, 150.0);
-        assert_eq!(figures.rps, 100.0);
-        assert!((figures.avg_ms - 40.0 / 3.0).abs() < 1e-12);
-        // (400×20 − 100×10) / 300 requests.
-        assert!((figures.avg_ms_window.unwrap() - 7000.0 / 300.0).abs() < 1e-12);
-        assert!((figures.error_pct - 1.0).abs() < 1e-12);
-        assert_eq!(window(&rows, 2.0).len(), 2);
-    }
-}
+mod tests;

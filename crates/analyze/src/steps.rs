@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use std::collections::BTreeMap;
 
-use captest_format::Entry;
+use captest_format::stop_rule::{Firing, StepFigures as RuleFigures};
+use captest_format::{Entry, StopRule};
 
 use crate::history::HistoryRow;
 use crate::stats::StepFileRow;
@@ -167,11 +168,35 @@ pub fn exclude_rate_limits(
     }
 }
 
+impl RuleFigures for StepFigures {
+    fn level(&self) -> f64 {
+        self.users
+    }
+
+    fn rps(&self) -> f64 {
+        self.rps
+    }
+
+    /// Failures other than 429 when the run tells them apart, else every failure.
+    fn error_pct(&self) -> f64 {
+        self.error_pct_excl_429.unwrap_or(self.error_pct)
+    }
+
+    fn percentile_ms(&self, percentile: u8) -> Option<f64> {
+        match percentile {
+            50 => self.p50_ms,
+            95 => self.p95_ms,
+            99 => self.p99_ms,
+            _ => None,
+        }
+    }
+}
+
 /// A breaking-point rule that fired on a step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BreakingPoint {
     /// The rule, e.g. `rps-growth<5%`.
-    pub rule: String,
+    pub rule: StopRule,
     /// Users of the step where it fired.
     pub users: f64,
     /// Requests per second of that step.
@@ -183,8 +208,8 @@ pub struct BreakingPoint {
 /// One breaking-point rule checked on every step: where it fires first, or `null`s.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleCheck {
-    /// The rule: `errors>1%`, `p95>5x` or `rps-growth<5%`.
-    pub rule: String,
+    /// The rule, e.g. `errors>1%`, `p95>5x` or `rps-growth<5%`.
+    pub rule: StopRule,
     /// Users of the first step where it fires (`None` if it never does).
     pub users: Option<f64>,
     /// Requests per second of that step.
@@ -193,59 +218,51 @@ pub struct RuleCheck {
     pub detail: String,
 }
 
-/// The breaking-point rules in the order they are checked on a step.
-pub const RULES: [&str; 3] = ["errors>1%", "p95>5x", "rps-growth<5%"];
-
-/// Whether rule `RULES[rule]` fires on `steps[index]`, and what was seen.
-fn fires(rule: usize, steps: &[StepFigures], index: usize) -> Option<String> {
-    let step = &steps[index];
-    match rule {
-        0 => {
-            let (pct, what) = match step.error_pct_excl_429 {
-                Some(pct) => (pct, "errors other than 429"),
-                None => (step.error_pct, "errors (429s not told apart)"),
+/// What a rule saw on `step`, in words: `1.20% errors other than 429`.
+fn describe(step: &StepFigures, firing: Firing) -> String {
+    match firing {
+        Firing::Errors { pct } => {
+            let what = match step.error_pct_excl_429 {
+                Some(_) => "errors other than 429",
+                None => "errors (429s not told apart)",
             };
-            (pct > 1.0).then(|| format!("{pct:.2}% {what}"))
+            format!("{pct:.2}% {what}")
         }
-        1 => {
-            let base = steps.first()?.p95_ms?;
-            let p95 = step.p95_ms?;
-            (base > 0.0 && p95 > 5.0 * base)
-                .then(|| format!("p95 {p95:.0} ms vs {base:.0} ms at the first step"))
-        }
-        _ => {
-            let previous = steps.get(index.checked_sub(1)?)?;
-            if step.users <= previous.users || previous.rps <= 0.0 {
-                return None;
-            }
-            let growth = (step.rps / previous.rps - 1.0) * 100.0;
-            (growth < 5.0).then(|| {
-                format!(
-                    "throughput grew {growth:.1}% ({:.1} -> {:.1} req/s) while users went {} -> {}",
-                    previous.rps, step.rps, previous.users, step.users
-                )
-            })
-        }
+        Firing::Latency {
+            percentile,
+            now_ms,
+            base_ms,
+        } => format!("p{percentile} {now_ms:.0} ms vs {base_ms:.0} ms at the first step"),
+        Firing::RpsGrowth {
+            growth_pct,
+            previous_rps,
+            current_rps,
+            previous_level,
+            current_level,
+        } => format!(
+            "throughput grew {growth_pct:.1}% ({previous_rps:.1} -> {current_rps:.1} req/s) while users went {previous_level} -> {current_level}"
+        ),
     }
 }
 
-/// Every rule with the first step where it fires: errors > 1 % (failures other than 429 when the
-/// run tells them apart), p95 above 5× the first step's, throughput growing < 5 % while users grew.
-pub fn breaking_points(steps: &[StepFigures]) -> Vec<RuleCheck> {
-    RULES
+/// Every rule of `rules` with the first step where it fires. The default rules
+/// ([`captest_format::DEFAULT_STOP_RULES`]): errors above 1 % (failures other than 429 when the
+/// run tells them apart), p95 above 5× the first step's, throughput growing less than 5 % while
+/// users grew.
+pub fn breaking_points(steps: &[StepFigures], rules: &[StopRule]) -> Vec<RuleCheck> {
+    rules
         .iter()
-        .enumerate()
-        .map(|(rule, name)| {
-            let first = (0..steps.len()).find_map(|i| fires(rule, steps, i).map(|d| (i, d)));
+        .map(|rule| {
+            let first = (0..steps.len()).find_map(|i| rule.evaluate(steps, i).map(|f| (i, f)));
             match first {
-                Some((i, detail)) => RuleCheck {
-                    rule: (*name).to_owned(),
+                Some((i, firing)) => RuleCheck {
+                    rule: *rule,
                     users: Some(steps[i].users),
                     rps: Some(steps[i].rps),
-                    detail,
+                    detail: describe(&steps[i], firing),
                 },
                 None => RuleCheck {
-                    rule: (*name).to_owned(),
+                    rule: *rule,
                     users: None,
                     rps: None,
                     detail: format!("did not fire on {} steps", steps.len()),
@@ -255,16 +272,15 @@ pub fn breaking_points(steps: &[StepFigures]) -> Vec<RuleCheck> {
         .collect()
 }
 
-/// The first breaking-point rule to fire, step by step (on one step in the order of [`RULES`]).
-pub fn breaking_point(steps: &[StepFigures]) -> Option<BreakingPoint> {
+/// The first of `rules` to fire, step by step (on one step in the order of `rules`) — the step
+/// where the runner, applying the same rules live, would have stopped.
+pub fn breaking_point(steps: &[StepFigures], rules: &[StopRule]) -> Option<BreakingPoint> {
     (0..steps.len()).find_map(|i| {
-        (0..RULES.len()).find_map(|rule| {
-            fires(rule, steps, i).map(|detail| BreakingPoint {
-                rule: RULES[rule].to_owned(),
-                users: steps[i].users,
-                rps: steps[i].rps,
-                detail,
-            })
+        StopRule::first_firing(rules, steps, i).map(|(rule, firing)| BreakingPoint {
+            rule,
+            users: steps[i].users,
+            rps: steps[i].rps,
+            detail: describe(&steps[i], firing),
         })
     })
 }

@@ -25,6 +25,48 @@ fn is_text(column: &str) -> bool {
     TEXT_COLUMNS.contains(&column)
 }
 
+/// Where a CSV table is read from: a file, or its bytes in memory (a run that wrote no files),
+/// named by the path it would have (for errors).
+#[derive(Debug, Clone, Copy)]
+pub enum CsvSource<'a> {
+    /// A file.
+    File(&'a Path),
+    /// The bytes a file would hold.
+    Memory {
+        /// The file's would-be path.
+        name: &'a Path,
+        /// Its bytes, header included.
+        bytes: &'a [u8],
+    },
+}
+
+impl<'a> CsvSource<'a> {
+    /// The file's path (or would-be path), for errors.
+    pub fn path(&self) -> &'a Path {
+        match *self {
+            CsvSource::File(path) => path,
+            CsvSource::Memory { name, .. } => name,
+        }
+    }
+
+    /// The header's column names.
+    fn header(&self) -> Result<Vec<String>, AnalyzeError> {
+        match *self {
+            CsvSource::File(path) => Ok(read_header(path)?.0),
+            CsvSource::Memory { bytes, .. } => {
+                let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+                Ok(header_columns(&String::from_utf8_lossy(line)))
+            }
+        }
+    }
+}
+
+impl<'a> From<&'a Path> for CsvSource<'a> {
+    fn from(path: &'a Path) -> Self {
+        CsvSource::File(path)
+    }
+}
+
 /// A CSV file's columns, as read (only the columns asked for).
 pub struct CsvTable {
     path: PathBuf,
@@ -32,7 +74,11 @@ pub struct CsvTable {
     kind: &'static str,
 }
 
-fn read_frame(path: &Path, wanted: &[PlSmallStr], typed: bool) -> PolarsResult<DataFrame> {
+fn read_frame(
+    source: CsvSource<'_>,
+    wanted: &[PlSmallStr],
+    typed: bool,
+) -> PolarsResult<DataFrame> {
     let mut options = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -49,21 +95,28 @@ fn read_frame(path: &Path, wanted: &[PlSmallStr], typed: bool) -> PolarsResult<D
                 p.with_null_values(Some(NullValues::AllColumnsSingle("N/A".into())))
             });
     }
-    options
-        .try_into_reader_with_file_path(Some(path.to_owned()))
-        .and_then(|reader| reader.finish())
+    match source {
+        CsvSource::File(path) => options
+            .try_into_reader_with_file_path(Some(path.to_owned()))
+            .and_then(|reader| reader.finish()),
+        CsvSource::Memory { bytes, .. } => options
+            .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+            .finish(),
+    }
 }
 
 impl CsvTable {
-    /// Reads `columns` of `path` (all must exist) and `optional` ones when present; `kind`
+    /// Reads `columns` of `source` (all must exist) and `optional` ones when present; `kind`
     /// names the file type in errors.
-    pub fn read(
-        path: &Path,
+    pub fn read<'a>(
+        source: impl Into<CsvSource<'a>>,
         columns: &[&str],
         optional: &[&str],
         kind: &'static str,
     ) -> Result<CsvTable, AnalyzeError> {
-        let (header, _) = read_header(path)?;
+        let source = source.into();
+        let path = source.path();
+        let header = source.header()?;
         for column in columns {
             if !header.iter().any(|h| h == column) {
                 return Err(AnalyzeError::MissingColumn {
@@ -78,7 +131,7 @@ impl CsvTable {
             .chain(optional.iter().filter(|c| header.iter().any(|h| h == *c)))
             .map(|c| PlSmallStr::from(*c))
             .collect();
-        match read_frame(path, &wanted, true) {
+        match read_frame(source, &wanted, true) {
             Ok(frame) => Ok(CsvTable {
                 path: path.to_owned(),
                 frame,
@@ -87,7 +140,7 @@ impl CsvTable {
             Err(typed_error) => {
                 // Find the cell that is not a number, with its line.
                 let text =
-                    read_frame(path, &wanted, false).map_err(|e| AnalyzeError::read(path, e))?;
+                    read_frame(source, &wanted, false).map_err(|e| AnalyzeError::read(path, e))?;
                 for column in wanted.iter().filter(|c| !is_text(c)) {
                     let cells = text.column(column).and_then(|c| c.str().cloned());
                     if let Ok(cells) = cells {
@@ -180,10 +233,13 @@ pub(crate) fn read_header(path: &Path) -> Result<(Vec<String>, u64), AnalyzeErro
     let length = std::io::BufReader::new(file)
         .read_line(&mut line)
         .map_err(|e| AnalyzeError::read(path, e))?;
-    let columns = line
-        .trim_end_matches(['\r', '\n'])
+    Ok((header_columns(&line), length as u64))
+}
+
+/// The column names of a header line.
+fn header_columns(line: &str) -> Vec<String> {
+    line.trim_end_matches(['\r', '\n'])
         .split(',')
         .map(|c| c.trim_matches('"').to_owned())
-        .collect();
-    Ok((columns, length as u64))
+        .collect()
 }

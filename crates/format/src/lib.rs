@@ -9,6 +9,9 @@
 //! - [`files`]: the files' suffixes and the prefix ↔ path helpers (`results/run` ↔
 //!   `results/run_stats.csv`).
 //! - [`entry`]: the key of a statistics row, a request (method + name) or the Aggregated row.
+//! - [`tables`]: a run's CSV files' contents in memory, for a run that wrote no files.
+//! - [`stop_rule`]: the breaking-point rules of a stepped run (`errors>1%`, `p95>5x`,
+//!   `rps-growth<5%`), their grammar and their evaluation on a step's figures.
 //! - [`hdr_tag`]: an entry ↔ the tag of its histograms in `_latency.hdr`.
 //!
 //! It sits at the bottom of the workspace: it depends on no other captest crate.
@@ -17,6 +20,10 @@ pub mod columns;
 pub mod entry;
 pub mod files;
 pub mod hdr_tag;
+pub mod stop_rule;
+pub mod tables;
 
 pub use entry::{Entry, RequestKey, AGGREGATED};
 pub use hdr_tag::TagError;
+pub use stop_rule::{StopRule, StopRuleError, DEFAULT_STOP_RULES};
+pub use tables::RunTables;

@@ -13,7 +13,7 @@ pub mod page;
 pub mod render;
 pub mod tables;
 
-pub use build::{build_page, render_run_report, ReportOptions};
+pub use build::{build_page, render_loaded_run, render_run_report, ReportOptions};
 pub use error::ReportError;
 pub use html::{Html, RunReport};
 pub use page::ReportPage;

@@ -299,20 +299,16 @@ fn metric_unit(metric: &str) -> &'static str {
     }
 }
 
-/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`]; an error if one
-/// of those rules does not parse.
-pub fn verdicts(
-    current: &Run,
-    baseline: &Run,
-    warmup_s: f64,
-) -> Result<TableView, captest_analyze::AnalyzeError> {
+/// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`], over the steady
+/// window of the warmup `current` was loaded for; an error if one of those rules does not parse.
+pub fn verdicts(current: &Run, baseline: &Run) -> Result<TableView, captest_analyze::AnalyzeError> {
     use captest_analyze::compare::{compare, CompareOptions, FailOn};
     let rules: Vec<FailOn> = REPORT_RULES
         .iter()
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
     let options = CompareOptions {
-        warmup_s,
+        warmup: current.warmup(),
         alpha: 0.05,
         strict: false,
         weights: Vec::new(),
@@ -321,8 +317,11 @@ pub fn verdicts(
     let mut table = TableView::new(
         "verdicts",
         &format!(
-            "Regression check ({}; Mann-Whitney U, α=0.05): {}",
+            "Regression check ({}; {}): {}",
             REPORT_RULES.join(", "),
+            report
+                .significance
+                .map_or_else(|| "α=0.05".to_owned(), |family| family.to_string()),
             if report.passed { "passed" } else { "FAILED" }
         ),
         &[
@@ -345,7 +344,9 @@ pub fn verdicts(
                 number(c.baseline),
                 number(c.current),
                 c.delta_pct.map_or("—".to_owned(), |d| format!("{d:+.1}")),
-                c.p_value.map_or("—".to_owned(), |p| format!("{p:.3}")),
+                c.p_adjusted
+                    .or(c.p_value)
+                    .map_or("—".to_owned(), |p| format!("{p:.3}")),
                 if c.within_noise {
                     "~ within noise".to_owned()
                 } else {

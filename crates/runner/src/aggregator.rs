@@ -48,6 +48,9 @@ pub struct AggregatorSettings {
     pub open_model: bool,
     /// Checked after every second, with where to raise the stop.
     pub abort: Option<(AbortCheck, Arc<StopRequest>)>,
+    /// Keep the history in memory for [`AggregatorOutcome::history`] (every entry when there
+    /// is no `csv`).
+    pub keep_history: bool,
 }
 
 /// What the aggregator hands back when the run is over.
@@ -61,6 +64,8 @@ pub struct AggregatorOutcome {
     pub write_error: Option<RunnerError>,
     /// Per-step results of a stepped run (empty otherwise).
     pub steps: Vec<StepResult>,
+    /// The `_stats_history.csv` bytes, when kept ([`AggregatorSettings::keep_history`]).
+    pub history: Option<Vec<u8>>,
 }
 
 /// The aggregator's state.
@@ -91,9 +96,13 @@ impl Aggregator {
         clock: RunClock,
     ) -> Result<Self, RunnerError> {
         let stats = RunStats::new(registry, clock);
-        let mut files = match &settings.csv {
-            Some((prefix, full_history)) => Some(LocustCsvFiles::create(prefix, *full_history)?),
-            None => None,
+        let mut files = match (&settings.csv, settings.keep_history) {
+            (Some((prefix, full_history)), keep) => {
+                let files = LocustCsvFiles::create(prefix, *full_history)?;
+                Some(if keep { files.keeping_history() } else { files })
+            }
+            (None, true) => Some(LocustCsvFiles::in_memory(true)),
+            (None, false) => None,
         };
         if let Some(files) = files.as_mut() {
             files.write_interval(&stats, stats.start().floor() as i64, 0)?;
@@ -230,12 +239,12 @@ impl Aggregator {
             steps = tracker.finish(self.stats.clock().now(), reason).to_vec();
             self.write_steps(&steps);
         }
-        let mut files_written = Vec::new();
-        if let Some(open) = &self.files {
-            for suffix in files::LOCUST_SUFFIXES {
-                files_written.push(open.path(suffix));
-            }
-        }
+        let mut files_written = self
+            .files
+            .as_ref()
+            .and_then(LocustCsvFiles::paths)
+            .unwrap_or_default();
+        let history = self.files.as_mut().and_then(LocustCsvFiles::take_history);
         if let Some(mut log) = self.latency_log.take() {
             match log.finish(&self.stats) {
                 Ok(()) => files_written.push(log.path().to_owned()),
@@ -259,6 +268,7 @@ impl Aggregator {
             files: files_written,
             write_error: self.write_error,
             steps,
+            history,
         }
     }
 

@@ -2,10 +2,13 @@
 //! the run on its time limit, the shape's end, a stop rule or a signal, lets in-flight requests
 //! finish, and hands everything to the aggregator for the final files.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+
+use captest_format::RunTables;
 
 use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
@@ -18,9 +21,32 @@ use crate::scheduler::{
 };
 use crate::shape::LoadShape;
 use crate::signals::ShutdownSignals;
+use crate::sink::run_tables;
 use crate::steps::{StepResult, StepTracker, StopRequest, StopRule};
 use crate::task::Scenario;
 use crate::user::UserEnvironment;
+
+/// Users started per second: a positive, finite number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpawnRate(f64);
+
+impl SpawnRate {
+    /// `per_second` users per second, or an error if it is not a positive, finite number.
+    pub fn new(per_second: f64) -> Result<SpawnRate, RunnerError> {
+        if per_second > 0.0 && per_second.is_finite() {
+            Ok(SpawnRate(per_second))
+        } else {
+            Err(RunnerError::InvalidSetting(format!(
+                "the spawn rate must be a positive number of users per second, got {per_second}"
+            )))
+        }
+    }
+
+    /// Users per second.
+    pub fn per_second(self) -> f64 {
+        self.0
+    }
+}
 
 /// How load is applied.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,12 +55,12 @@ pub enum LoadModel {
     /// is a number of users, started at `spawn_rate` per second.
     Closed {
         /// Users started per second.
-        spawn_rate: f64,
+        spawn_rate: SpawnRate,
     },
     /// Iterations started on schedule; the shape's level is iterations per second.
     Open {
         /// Most iterations in flight at once (as many more may wait; beyond that they are dropped).
-        max_in_flight: usize,
+        max_in_flight: NonZeroUsize,
     },
 }
 
@@ -67,7 +93,7 @@ pub struct RunSettings {
     /// Stop after this long (`None`: until the shape ends, a rule fires or a signal arrives).
     pub run_time: Option<Duration>,
     /// Worker threads of the runtime (1: a single-threaded runtime).
-    pub threads: usize,
+    pub threads: NonZeroUsize,
     /// Per-request timeout.
     pub request_timeout: Duration,
     /// How long in-flight requests may take to finish once the run stops.
@@ -80,6 +106,9 @@ pub struct RunSettings {
     pub progress: Option<ProgressSink>,
     /// Checked after every second; a reason ends the run (`--abort-on-fail`).
     pub abort_check: Option<AbortCheck>,
+    /// Hand the run's tables back in [`RunReport::tables`] (the history is kept in memory while
+    /// the run lasts; every entry's when there is no `csv`).
+    pub keep_tables: bool,
 }
 
 /// The outcome of a run.
@@ -104,6 +133,9 @@ pub struct RunReport {
     /// Whether the load was an arrival rate (open model): then iterations were started and
     /// possibly dropped.
     pub open_model: bool,
+    /// The run's tables, byte for byte what its CSV files hold (or would hold), when
+    /// [`RunSettings::keep_tables`] asked for them.
+    pub tables: Option<RunTables>,
 }
 
 impl RunReport {
@@ -113,25 +145,9 @@ impl RunReport {
     }
 }
 
+/// The settings' types hold every limit (spawn rate, in-flight limit, threads); what is left is
+/// a scenario with users to run.
 fn validate(settings: &RunSettings) -> Result<(), RunnerError> {
-    match settings.model {
-        LoadModel::Closed { spawn_rate } if !(spawn_rate > 0.0 && spawn_rate.is_finite()) => {
-            return Err(RunnerError::InvalidSetting(format!(
-                "-r/--spawn-rate must be a positive number of users per second, got {spawn_rate}"
-            )));
-        }
-        LoadModel::Open { max_in_flight: 0 } => {
-            return Err(RunnerError::InvalidSetting(
-                "--max-in-flight must be at least 1".to_owned(),
-            ));
-        }
-        _ => {}
-    }
-    if settings.threads == 0 {
-        return Err(RunnerError::InvalidSetting(
-            "--threads must be at least 1".to_owned(),
-        ));
-    }
     if settings.scenario.classes.is_empty() {
         return Err(RunnerError::InvalidSetting(
             "the scenario has no user class".to_owned(),
@@ -140,12 +156,12 @@ fn validate(settings: &RunSettings) -> Result<(), RunnerError> {
     Ok(())
 }
 
-fn build_runtime(threads: usize) -> Result<tokio::runtime::Runtime, RunnerError> {
-    let mut builder = if threads == 1 {
+fn build_runtime(threads: NonZeroUsize) -> Result<tokio::runtime::Runtime, RunnerError> {
+    let mut builder = if threads.get() == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(threads);
+        builder.worker_threads(threads.get());
         builder
     };
     builder
@@ -220,6 +236,16 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     if let Some(error) = outcome.write_error {
         return Err(error);
     }
+    let open_model = matches!(settings.model, LoadModel::Open { .. });
+    let tables = outcome.history.map(|history| {
+        run_tables(
+            history,
+            &outcome.stats,
+            &outcome.steps,
+            open_model,
+            &settings.event_weights,
+        )
+    });
     let report = RunReport {
         stats: outcome.stats,
         files: outcome.files,
@@ -229,7 +255,8 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         iterations_started: counters.started.load(Ordering::Relaxed),
         iterations_dropped: counters.dropped.load(Ordering::Relaxed),
         protocol: client.counts.summary(),
-        open_model: matches!(settings.model, LoadModel::Open { .. }),
+        open_model,
+        tables,
     };
     Ok(report)
 }
@@ -255,6 +282,7 @@ fn aggregator(
                 .abort_check
                 .clone()
                 .map(|check| (check, stop_request.clone())),
+            keep_history: settings.keep_tables,
         },
         active.clone(),
         clock,
@@ -297,10 +325,17 @@ async fn apply_load(
     let mut signals = ShutdownSignals::new();
     match model {
         LoadModel::Closed { spawn_rate } => {
-            run_users(ctx, spawn_rate, stop_timeout, &mut signals).await
+            run_users(ctx, spawn_rate.per_second(), stop_timeout, &mut signals).await
         }
         LoadModel::Open { max_in_flight } => {
-            run_arrivals(ctx, max_in_flight, stop_timeout, counters, &mut signals).await
+            run_arrivals(
+                ctx,
+                max_in_flight.get(),
+                stop_timeout,
+                counters,
+                &mut signals,
+            )
+            .await
         }
     }
 }

@@ -9,7 +9,7 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::sync::Notify;
 
-use crate::client::{HttpClient, Outgoing, RequestOptions, Session, Target};
+use crate::client::{Exchange, HttpClient, Outgoing, RequestOptions, Session, Target};
 use crate::dynamic::{inspect, UserState};
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
@@ -73,6 +73,33 @@ fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
     });
 }
 
+/// The sample's content length and failure for `outcome`: a status the step does not accept, or a
+/// check or capture that failed on the body (captures store into `state`).
+fn judge(
+    step: &RequestStep,
+    outcome: Result<Exchange, FailureKind>,
+    state: &mut UserState,
+) -> (u64, Option<FailureKind>) {
+    let exchange = match outcome {
+        Ok(exchange) => exchange,
+        Err(failure) => return (0, Some(failure)),
+    };
+    let status = exchange.status.as_u16();
+    let mut failure = (!step.accept.accepts(status)).then_some(FailureKind::Status(status));
+    if failure.is_none() && step.needs_body() {
+        if let Err(message) = inspect(
+            &step.checks,
+            &step.captures,
+            &exchange.headers,
+            exchange.body.as_ref(),
+            state,
+        ) {
+            failure = Some(FailureKind::Other(message.into()));
+        }
+    }
+    (exchange.content_length, failure)
+}
+
 /// Sends one step's request in the user's `session` and records the sample. Templated parts are rendered
 /// with `state`'s variables; captures store into them. The response time runs from
 /// `intended_start` when given (the open model's schedule, so a stalled target shows in the
@@ -129,25 +156,7 @@ pub async fn execute_step(
     let outcome = session.send(target, request, options).await;
     let finished = Instant::now();
     let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
-    let (content_length, failure) = match outcome {
-        Ok(exchange) => {
-            let status = exchange.status.as_u16();
-            let mut failure = (!step.accept.accepts(status)).then_some(FailureKind::Status(status));
-            if failure.is_none() && step.needs_body() {
-                if let Err(message) = inspect(
-                    &step.checks,
-                    &step.captures,
-                    &exchange.headers,
-                    exchange.body.as_ref(),
-                    state,
-                ) {
-                    failure = Some(FailureKind::Other(message.into()));
-                }
-            }
-            (exchange.content_length, failure)
-        }
-        Err(failure) => (0, Some(failure)),
-    };
+    let (content_length, failure) = judge(step, outcome, state);
     let succeeded = failure.is_none();
     let events = match (&step.dynamic, succeeded) {
         (_, false) => 0.0,

@@ -1,11 +1,12 @@
 //! Metric values of a run per entry (from `_stats.csv`, the run's final totals) and per-interval
 //! samples over the steady window (from a full `_stats_history.csv`) for significance tests.
 
-use captest_format::AGGREGATED;
+use captest_format::Entry;
 
 use crate::history::HistoryRow;
 use crate::run::Run;
 use crate::stats::StatsRow;
+use crate::window::Warmup;
 
 use super::rule::Metric;
 
@@ -13,44 +14,29 @@ use super::rule::Metric;
 /// overlap for the samples to be independent.
 const PERCENTILE_SAMPLE_EVERY_S: f64 = 10.0;
 
-/// The entry names of a run (`METHOD name`, then `Aggregated`).
-pub fn entries(run: &Run) -> Vec<String> {
-    let mut names: Vec<String> = run.entry_stats().map(|r| r.entry.to_string()).collect();
-    names.sort();
-    names.push(AGGREGATED.into());
-    names
+/// The entries of a run's `_stats.csv` in the order of their labels (`METHOD name`), then
+/// Aggregated.
+pub fn entries(run: &Run) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = run.entry_stats().map(|r| r.entry.clone()).collect();
+    entries.sort_by_cached_key(Entry::to_string);
+    entries.push(Entry::Aggregated);
+    entries
 }
 
 /// The entries of either run: the baseline's, then those only the current run has, Aggregated
 /// last.
-pub fn entries_of_both(baseline: &Run, current: &Run) -> Vec<String> {
-    let mut names = entries(baseline);
-    for name in entries(current) {
-        if !names.contains(&name) {
-            names.insert(names.len() - 1, name);
+pub fn entries_of_both(baseline: &Run, current: &Run) -> Vec<Entry> {
+    let mut entries = entries(baseline);
+    for entry in self::entries(current) {
+        if !entries.contains(&entry) {
+            entries.insert(entries.len() - 1, entry);
         }
     }
-    names
+    entries
 }
 
-fn stats_row<'a>(run: &'a Run, entry: &str) -> Option<&'a StatsRow> {
-    run.stats.iter().find(|r| r.entry.to_string() == entry)
-}
-
-fn percentile_of(row: &StatsRow, p: f64) -> Option<f64> {
-    let label = format!("{p}%");
-    if p == 50.0 {
-        return row.median_ms.or_else(|| {
-            row.percentiles_ms
-                .iter()
-                .find(|(l, _)| *l == label)
-                .and_then(|(_, v)| *v)
-        });
-    }
-    row.percentiles_ms
-        .iter()
-        .find(|(l, _)| *l == label)
-        .and_then(|(_, v)| *v)
+fn stats_row<'a>(run: &'a Run, entry: &Entry) -> Option<&'a StatsRow> {
+    run.stats.iter().find(|r| r.entry == *entry)
 }
 
 /// `--events` weights when given, else the run's own `_events.csv`.
@@ -62,11 +48,15 @@ pub(super) fn weights_of<'a>(run: &'a Run, given: &'a [(String, f64)]) -> &'a [(
     }
 }
 
-/// Events per request of `entry` from (pattern, weight) pairs (`--events` or `_events.csv`).
-pub(super) fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
+/// Events per request of `entry` from (entry, weight) pairs (`--events` or `_events.csv`: an
+/// entry's label, `METHOD name`, or its name alone).
+pub(super) fn weight(weights: &[(String, f64)], entry: &Entry) -> f64 {
+    let label = entry.to_string();
     weights
         .iter()
-        .filter(|(p, _)| p == entry || entry.split_once(' ').is_some_and(|(_, n)| n == p))
+        .filter(|(given, _)| {
+            *given == label || (!entry.method().is_empty() && given == entry.name())
+        })
         .map(|(_, w)| *w)
         .next()
         .unwrap_or(0.0)
@@ -74,57 +64,36 @@ pub(super) fn weight(weights: &[(String, f64)], entry: &str) -> f64 {
 
 /// The value of `metric` for `entry` over the whole run; `None` when the run lacks it. Events per
 /// request come from `weights` (`--events`) when given, else from the run's own `_events.csv`.
-pub fn value(run: &Run, entry: &str, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
+pub fn value(run: &Run, entry: &Entry, metric: Metric, weights: &[(String, f64)]) -> Option<f64> {
     let weights = weights_of(run, weights);
-    if metric == Metric::Events && entry == AGGREGATED {
+    if metric == Metric::Events && entry.is_aggregated() {
         let total: f64 = run
             .entry_stats()
-            .map(|r| r.rps * weight(weights, &r.entry.to_string()))
+            .map(|r| r.rps * weight(weights, &r.entry))
             .sum();
         return Some(total);
     }
-    let row = stats_row(run, entry)?;
-    match metric {
-        Metric::Avg => Some(row.avg_ms),
-        Metric::Percentile(p) => percentile_of(row, p),
-        Metric::Max => row.max_ms,
-        Metric::Rps => Some(row.rps),
-        Metric::Events => Some(row.rps * weight(weights, entry)),
-        Metric::Errors => Some(if row.requests > 0.0 {
-            row.failures * 100.0 / row.requests
-        } else {
-            0.0
-        }),
-        Metric::FailCount => Some(row.failures),
-    }
+    metric.of_totals(stats_row(run, entry)?, Some(weight(weights, entry)))
 }
 
-pub(super) fn history_rows<'a>(run: &'a Run, entry: &str) -> Option<&'a [HistoryRow]> {
+pub(super) fn history_rows<'a>(run: &'a Run, entry: &Entry) -> Option<&'a [HistoryRow]> {
     let history = run.history.as_ref()?;
-    if entry == AGGREGATED {
+    if entry.is_aggregated() {
         return Some(&history.aggregated);
     }
-    history
-        .entries
-        .iter()
-        .find(|(name, _)| name.to_string() == entry)
-        .map(|(_, rows)| rows.as_slice())
+    history.entries.get(entry).map(Vec::as_slice)
 }
 
-/// The history rows of `entry` in the steady window: from `warmup_s` after the first row, while
-/// users run; `None` when the history lacks the entry.
+/// The history rows of `entry` in the run's steady window for `warmup` (the one `analyze`
+/// uses, [`crate::window::SteadyWindow`]); `None` when the history lacks the entry.
 pub(super) fn steady_rows<'a>(
     run: &'a Run,
-    entry: &str,
-    warmup_s: f64,
+    entry: &Entry,
+    warmup: Warmup,
 ) -> Option<Vec<&'a HistoryRow>> {
     let rows = history_rows(run, entry)?;
-    let start = run.history.as_ref().map_or(0.0, |h| h.start()) + warmup_s;
-    Some(
-        rows.iter()
-            .filter(|r| r.timestamp >= start && r.user_count > 0.0)
-            .collect(),
-    )
+    let window = run.history.as_ref()?.window(warmup);
+    Some(window.rows(rows).iter().collect())
 }
 
 /// A current-window figure of `rows` every 10 s, so that the windows do not overlap.
@@ -142,12 +111,12 @@ fn window_samples(rows: &[&HistoryRow], figure: impl Fn(&HistoryRow) -> Option<f
         .collect()
 }
 
-/// Per-interval samples of `metric` for `entry` from `warmup_s` after the start: per second for
+/// Per-interval samples of `metric` for `entry` over the steady window for `warmup`: per second for
 /// avg, rps and errors; every 10 s for percentiles and max (non-overlapping current windows;
 /// max is Locust's 100 % column). Empty when the history lacks the entry or the metric has no
 /// per-interval form (counts, events).
-pub fn samples(run: &Run, entry: &str, metric: Metric, warmup_s: f64) -> Vec<f64> {
-    let Some(rows) = steady_rows(run, entry, warmup_s) else {
+pub fn samples(run: &Run, entry: &Entry, metric: Metric, warmup: Warmup) -> Vec<f64> {
+    let Some(rows) = steady_rows(run, entry, warmup) else {
         return Vec::new();
     };
     let pairs = rows

@@ -2,8 +2,11 @@
 //! since the baseline) would compare nothing and pass; it is bad input instead, unless the user
 //! says such rules may pass (`--allow-missing-entries`).
 
+use captest_format::Entry;
+
 use super::measure::entries_of_both;
-use super::rule::{FailOn, Scope};
+use super::rule::FailOn;
+use super::scope::Scope;
 use crate::error::AnalyzeError;
 use crate::Run;
 
@@ -14,16 +17,18 @@ pub fn require_matching_entries(
     baseline: &Run,
     current: &Run,
 ) -> Result<(), AnalyzeError> {
-    let names = entries_of_both(baseline, current);
+    let entries = entries_of_both(baseline, current);
     for rule in rules {
         let Scope::Entry(pattern) = &rule.scope else {
             continue;
         };
-        if !names.iter().any(|name| rule.scope.covers(name)) {
+        if !entries.iter().any(|entry| pattern.matches(entry)) {
+            let labels: Vec<String> = entries.iter().map(Entry::to_string).collect();
             return Err(AnalyzeError::InvalidOption(format!(
-                "--fail-on {:?}: no entry of either run matches {pattern:?} (entries: {}); --allow-missing-entries lets such a rule pass",
+                "--fail-on {:?}: no entry of either run matches {:?} (entries: {}); --allow-missing-entries lets such a rule pass",
                 rule.text,
-                names.join(", ")
+                pattern.to_string(),
+                labels.join(", ")
             )));
         }
     }

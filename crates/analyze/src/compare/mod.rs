@@ -1,17 +1,23 @@
 //! Regression gates: `compare` a run with a baseline under `--fail-on` rules, telling real
 //! changes from noise, and `check` one run against absolute `--threshold`s.
 
+pub mod distribution;
+pub mod hdr;
 pub mod measure;
 pub mod missing;
+pub mod noise;
 pub mod output;
+pub mod quantile;
 pub mod rule;
+pub mod scope;
 pub mod significance;
 pub mod spread;
 pub mod verdict;
 pub mod window;
 
 pub use missing::require_matching_entries;
-pub use rule::{Amount, FailOn, Metric, Scope, Threshold};
+pub use rule::{Amount, FailOn, Metric, Threshold};
+pub use scope::{EntryPattern, Scope};
 pub use spread::{compare_spread, Spread, SpreadReport};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
 pub use window::Source;

@@ -14,8 +14,10 @@ fn signed_pct(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:+.1}%"))
 }
 
+/// The p-value compared with α: adjusted for the family (compare), as is otherwise.
 fn p_value(c: &Comparison) -> String {
-    c.p_value
+    c.p_adjusted
+        .or(c.p_value)
         .map_or_else(|| "—".to_owned(), |p| format!("{p:.3}"))
 }
 
@@ -60,16 +62,56 @@ fn cells(c: &Comparison) -> Vec<String> {
 /// How a change beyond a rule that is not significant is shown.
 const WITHIN_NOISE: &str = "~ within noise";
 
-/// The noise test, its level and what `~ within noise` means (compare only).
+/// Each noise test as the note names it, in the order it lists them.
+const TEST_LABELS: [(&str, &str); 3] = [
+    (
+        "price-bonett",
+        "Price–Bonett z on order-statistic standard errors of each run's quantile",
+    ),
+    (
+        "welch-z",
+        "Welch z on the runs' HDR histograms, block-bootstrapped over seconds",
+    ),
+    (
+        "mann-whitney-u",
+        "Mann-Whitney U on per-interval samples of the steady window",
+    ),
+];
+
+/// The tests the comparisons used, each with the metrics it tested, e.g. `Mann-Whitney U on
+/// per-interval samples of the steady window (avg, rps)`.
+fn tests_used(report: &GateReport) -> String {
+    let used: Vec<String> = TEST_LABELS
+        .iter()
+        .filter_map(|(test, label)| {
+            let mut metrics: Vec<&str> = Vec::new();
+            for c in report.entries.iter().filter(|c| c.test == *test) {
+                if !metrics.contains(&c.metric.as_str()) {
+                    metrics.push(&c.metric);
+                }
+            }
+            (!metrics.is_empty()).then(|| format!("{label} ({})", metrics.join(", ")))
+        })
+        .collect();
+    if used.is_empty() {
+        "none".to_owned()
+    } else {
+        used.join("; ")
+    }
+}
+
+/// The noise tests, the family-wise control and what `~ within noise` means (compare only).
 fn noise_note(report: &GateReport) -> Option<String> {
-    let alpha = report.alpha?;
+    let family = report.significance?;
     let consequence = if report.strict {
         "--strict: changes beyond a rule fail even within noise"
     } else {
         "`~ within noise` = beyond a rule but not significant: not a failure unless --strict"
     };
     Some(format!(
-        "noise test: Mann-Whitney U on per-interval samples of the steady window, two-sided, α={alpha}; {consequence}"
+        "noise tests, two-sided: {}\nsignificance: {family} (column p: adjusted p-values); \
+         {consequence}",
+        tests_used(report)
     ))
 }
 
@@ -152,7 +194,7 @@ fn markdown(report: &GateReport) -> String {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     if let Some(note) = noise_note(report) {
-        let _ = writeln!(out, "\n{note}");
+        let _ = writeln!(out, "\n{}", note.replace('\n', "\n\n"));
     }
     let noise = within_noise_lines(report);
     if !noise.is_empty() {
@@ -188,6 +230,13 @@ fn junit(report: &GateReport) -> String {
         report.entries.len(),
         report.failures.len()
     );
+    if let Some(family) = report.significance {
+        let _ = writeln!(
+            out,
+            "  <properties><property name=\"significance\" value=\"{}\"/></properties>",
+            xml(&family.to_string())
+        );
+    }
     for c in &report.entries {
         let name = xml(&format!("{} [{}]", c.rule, c.entry));
         let _ = write!(

@@ -8,6 +8,7 @@ use captest_format::columns::PERCENTILES;
 use captest_format::AGGREGATED;
 use serde::Serialize;
 
+use super::scope::{EntryPattern, Scope};
 use crate::error::AnalyzeError;
 
 /// What is measured.
@@ -89,51 +90,6 @@ pub enum Amount {
     Absolute(f64),
 }
 
-/// Which entries a rule applies to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub enum Scope {
-    /// Every entry and Aggregated.
-    All,
-    /// Entries whose `METHOD name` or name matches the glob.
-    Entry(String),
-}
-
-impl Scope {
-    /// Whether `entry` (`METHOD name` or `Aggregated`) is in scope.
-    pub fn covers(&self, entry: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Entry(pattern) => {
-                let name = entry.split_once(' ').map_or(entry, |(_, n)| n);
-                glob(pattern, entry) || glob(pattern, name)
-            }
-        }
-    }
-}
-
-/// `*` matches any run of characters, `?` one; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 /// A regression rule: fail when the metric moved by more than `amount` in the bad direction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailOn {
@@ -171,9 +127,11 @@ fn error(flag: &str, text: &str, at: usize, what: &str) -> AnalyzeError {
 /// Splits `SCOPE:REST` (the scope may itself hold ':'; the metric part never does).
 fn split_scope(text: &str) -> (Scope, &str, usize) {
     match text.rsplit_once(':') {
-        Some((scope, rest)) if !scope.trim().is_empty() => {
-            (Scope::Entry(scope.trim().to_owned()), rest, scope.len() + 1)
-        }
+        Some((scope, rest)) if !scope.trim().is_empty() => (
+            Scope::Entry(EntryPattern::new(scope.trim())),
+            rest,
+            scope.len() + 1,
+        ),
         _ => (Scope::All, text, 0),
     }
 }
@@ -300,7 +258,7 @@ impl std::str::FromStr for Threshold {
             amount_at,
         } = head(flag, text, ['<', '>'])?;
         let scope = match scope {
-            Scope::All => Scope::Entry(AGGREGATED.into()),
+            Scope::All => Scope::Entry(EntryPattern::new(AGGREGATED)),
             other => other,
         };
         let below = operator == b'<';
@@ -337,7 +295,7 @@ mod tests {
             (Metric::Percentile(95.0), 1.0, Amount::Percent(10.0))
         );
         let rule: FailOn = "POST /cart:p99+50ms".parse().unwrap();
-        assert_eq!(rule.scope, Scope::Entry("POST /cart".into()));
+        assert_eq!(rule.scope, Scope::Entry(EntryPattern::new("POST /cart")));
         assert_eq!(rule.amount, Amount::Absolute(50.0));
         let rule: FailOn = "rps-5%".parse().unwrap();
         assert_eq!(rule.direction, -1.0);
@@ -351,7 +309,7 @@ mod tests {
         );
         let gate: Threshold = "errors<1%".parse().unwrap();
         assert_eq!((gate.bound, gate.below), (1.0, true));
-        assert_eq!(gate.scope, Scope::Entry(AGGREGATED.into()));
+        assert_eq!(gate.scope, Scope::Entry(EntryPattern::new(AGGREGATED)));
     }
 
     #[test]
@@ -369,14 +327,5 @@ mod tests {
             "{}",
             message("p95+5kg")
         );
-    }
-
-    #[test]
-    fn scopes_match_exactly_or_by_glob() {
-        let scope = Scope::Entry("GET /item/[id]".into());
-        assert!(scope.covers("GET /item/[id]"));
-        assert!(!scope.covers("PUT /item/[id]"));
-        assert!(Scope::Entry("/item/*".into()).covers("DELETE /item/[id]"));
-        assert!(!Scope::Entry("/item/*".into()).covers("GET /items"));
     }
 }

@@ -1,7 +1,67 @@
 //! Is a change real or noise? The Mann-Whitney U test (two-sided, normal approximation with tie
-//! correction and continuity correction) on per-interval samples.
+//! correction and continuity correction) on per-interval samples, and Holm's step-down control of
+//! the family-wise error rate over every test of one comparison.
 
+use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
+
+/// How the p-values of one comparison's tests are adjusted for their number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FamilyMethod {
+    /// Holm (1979), "A simple sequentially rejective multiple test procedure": the family-wise
+    /// error rate stays at most α under any dependence between the tests.
+    #[serde(rename = "holm-bonferroni")]
+    Holm,
+}
+
+impl FamilyMethod {
+    /// The method's name for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            FamilyMethod::Holm => "Holm–Bonferroni",
+        }
+    }
+}
+
+/// The family-wise error control applied to one comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FamilyControl {
+    /// The adjustment.
+    pub method: FamilyMethod,
+    /// How many tests the family holds (every rule × entry with a test).
+    pub tests: usize,
+    /// The family-wise significance level.
+    pub alpha: f64,
+}
+
+impl std::fmt::Display for FamilyControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.tests == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} over {} test{plural}, α = {}",
+            self.method.label(),
+            self.tests,
+            self.alpha
+        )
+    }
+}
+
+/// Holm's adjusted p-values, in the order given: with p₍₁₎ ≤ … ≤ p₍ₘ₎, the i-th smallest becomes
+/// max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎). A test is significant at family-wise level α when
+/// its adjusted p-value is below α.
+pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|a, b| p[*a].total_cmp(&p[*b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 0.0_f64;
+    for (rank, index) in order.into_iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[index]).min(1.0));
+        adjusted[index] = running;
+    }
+    adjusted
+}
 
 /// Fewest samples per side for a test.
 pub const MIN_SAMPLES: usize = 5;
@@ -76,5 +136,27 @@ mod tests {
         )
         .unwrap();
         assert!((p - 0.03637858037213116).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn holm_matches_statsmodels() {
+        // statsmodels 0.15: multipletests([0.01, 0.04, 0.03, 0.005, 0.5], method="holm")[1]
+        //   -> [0.04, 0.09, 0.09, 0.025, 0.5]; ([0.9, 0.6]) -> [1.0, 1.0]
+        let adjusted = holm_adjusted(&[0.01, 0.04, 0.03, 0.005, 0.5]);
+        let expected = [0.04, 0.09, 0.09, 0.025, 0.5];
+        for (a, e) in adjusted.iter().zip(expected) {
+            assert!((a - e).abs() < 1e-12, "{adjusted:?}");
+        }
+        assert_eq!(holm_adjusted(&[0.9, 0.6]), vec![1.0, 1.0]);
+        assert!(holm_adjusted(&[]).is_empty());
+        let family = FamilyControl {
+            method: FamilyMethod::Holm,
+            tests: 27,
+            alpha: 0.05,
+        };
+        assert_eq!(
+            family.to_string(),
+            "Holm–Bonferroni over 27 tests, α = 0.05"
+        );
     }
 }

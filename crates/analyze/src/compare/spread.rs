@@ -90,6 +90,7 @@ pub fn compare_spread(
             passed: failures.is_empty(),
             kind: "compare",
             alpha: Some(options.alpha),
+            significance: reports.first().and_then(|r| r.significance),
             strict: options.strict,
             failures,
             entries,
@@ -159,6 +160,7 @@ mod tests {
             delta_pct: Some((30.0 - baseline) / baseline * 100.0),
             test: "mann-whitney-u".into(),
             p_value: Some(0.001),
+            p_adjusted: Some(0.001),
             verdict: if failed {
                 Verdict::Regressed
             } else {

@@ -2,15 +2,16 @@
 
 use serde::Serialize;
 
+use captest_format::Entry;
+
 use crate::run::Run;
+use crate::window::Warmup;
 
-use super::measure::{entries, entries_of_both, samples, value};
+use super::measure::{entries, entries_of_both, value};
+use super::noise::{noise_test, Pair};
 use super::rule::{Amount, FailOn, Threshold};
-use super::significance::mann_whitney_p;
+use super::significance::{holm_adjusted, FamilyControl, FamilyMethod};
 use super::window::{compared_value, Source};
-
-/// The name of the significance test, as reported.
-pub const TEST_NAME: &str = "mann-whitney-u";
 
 /// What a comparison concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,10 +68,15 @@ pub struct Comparison {
     pub delta: Option<f64>,
     /// (current − baseline) / baseline, percent.
     pub delta_pct: Option<f64>,
-    /// The test used, or `none` (no per-interval samples).
+    /// The test used: `price-bonett` (percentiles), `mann-whitney-u` (per-interval samples), or
+    /// `none` (nothing to test noise with); `threshold` for `check`.
     pub test: String,
-    /// Two-sided p-value of the test.
+    /// Two-sided p-value of the test, before adjustment for the number of tests.
     pub p_value: Option<f64>,
+    /// `p_value` adjusted over every test of the comparison (Holm); what is compared with α.
+    /// Absent from JSON when there is no test (and for `check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_adjusted: Option<f64>,
     /// The conclusion.
     pub verdict: Verdict,
     /// Beyond the rule's allowance but not significant (verdict `~`, shown as `~ within noise`):
@@ -85,9 +91,8 @@ pub struct Comparison {
 /// Settings of a comparison.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
-    /// Warmup dropped from both runs' samples and (when their history carries the metric) values,
-    /// seconds.
-    pub warmup_s: f64,
+    /// Warmup dropped from both runs' samples and (when their history carries the metric) values.
+    pub warmup: Warmup,
     /// Significance level.
     pub alpha: f64,
     /// Fail on any change beyond the allowance, significant or not.
@@ -105,6 +110,10 @@ pub struct GateReport {
     pub kind: &'static str,
     /// Significance level used (compare).
     pub alpha: Option<f64>,
+    /// The family-wise error control over the comparison's tests (compare; absent from JSON for
+    /// `check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub significance: Option<FamilyControl>,
     /// Whether changes within noise fail too (`--strict`).
     pub strict: bool,
     /// The comparisons that failed.
@@ -122,7 +131,10 @@ fn exceeded(rule: &FailOn, baseline: f64, delta: f64) -> bool {
     }
 }
 
-/// Applies every rule to every entry in its scope.
+/// Applies every rule to every entry in its scope: each change is tested for noise, the tests'
+/// p-values are adjusted together (Holm), and a change fails when it is beyond its rule and
+/// significant at the family-wise level `alpha` (or beyond its rule at all, with `--strict` or
+/// without a test).
 pub fn compare(
     baseline: &Run,
     current: &Run,
@@ -130,97 +142,146 @@ pub fn compare(
     options: &CompareOptions,
 ) -> GateReport {
     let names = entries_of_both(baseline, current);
-    let mut all = Vec::new();
+    let mut measured: Vec<(&FailOn, Comparison)> = Vec::new();
     for rule in rules {
         for entry in names.iter().filter(|e| rule.scope.covers(e)) {
-            let measured = |run: &Run| {
-                compared_value(run, entry, rule.metric, &options.weights, options.warmup_s)
-            };
-            let (b, c) = (measured(baseline), measured(current));
-            let mut comparison = Comparison {
-                entry: entry.clone(),
-                rule: rule.text.clone(),
-                metric: rule.metric.name(),
-                baseline: b.map(|(v, _)| v),
-                current: c.map(|(v, _)| v),
-                baseline_source: b.map(|(_, s)| s),
-                current_source: c.map(|(_, s)| s),
-                delta: None,
-                delta_pct: None,
-                test: "none".into(),
-                p_value: None,
-                verdict: Verdict::Noise,
-                within_noise: false,
-                failed: false,
-                reason: String::new(),
-            };
-            let (b, c) = match (comparison.baseline, comparison.current) {
-                (Some(b), Some(c)) => (b, c),
-                (None, Some(_)) => {
-                    comparison.verdict = Verdict::New;
-                    all.push(comparison);
-                    continue;
-                }
-                (Some(_), None) => {
-                    comparison.verdict = Verdict::Removed;
-                    all.push(comparison);
-                    continue;
-                }
-                (None, None) => continue,
-            };
-            let delta = c - b;
-            comparison.delta = Some(delta);
-            comparison.delta_pct = (b != 0.0).then(|| delta / b.abs() * 100.0);
-            let p = mann_whitney_p(
-                &samples(baseline, entry, rule.metric, options.warmup_s),
-                &samples(current, entry, rule.metric, options.warmup_s),
-            );
-            if p.is_some() {
-                comparison.test = TEST_NAME.into();
+            if let Some(comparison) = measure(baseline, current, rule, entry, options) {
+                measured.push((rule, comparison));
             }
-            comparison.p_value = p;
-            let significant = p.map(|p| p < options.alpha);
-            if exceeded(rule, b, delta) {
-                comparison.within_noise = significant == Some(false);
-                if comparison.within_noise && !options.strict {
-                    comparison.reason = format!(
-                        "beyond {} but within noise (p={:.3} ≥ α={})",
-                        rule.text,
-                        p.unwrap_or(1.0),
-                        options.alpha
-                    );
-                } else {
-                    comparison.verdict = Verdict::Regressed;
-                    comparison.failed = true;
-                    comparison.reason = match p {
-                        Some(p) if significant == Some(false) => format!(
-                            "beyond {} and within noise (p={p:.3} ≥ α={}), failed by --strict",
-                            rule.text, options.alpha
-                        ),
-                        Some(p) => format!("beyond {} (p={p:.2e})", rule.text),
-                        None => format!(
-                            "beyond {} (no per-interval samples to test noise)",
-                            rule.text
-                        ),
-                    };
-                }
-            } else if significant == Some(true)
-                && (delta < 0.0) == rule.metric.higher_is_worse()
-                && delta != 0.0
-            {
-                comparison.verdict = Verdict::Improved;
-            }
-            all.push(comparison);
         }
     }
+    let significance = control_family(&mut measured, options.alpha);
+    let all: Vec<Comparison> = measured
+        .into_iter()
+        .map(|(rule, mut comparison)| {
+            judge(rule, &mut comparison, options);
+            comparison
+        })
+        .collect();
     let failures: Vec<Comparison> = all.iter().filter(|c| c.failed).cloned().collect();
     GateReport {
         passed: failures.is_empty(),
         kind: "compare",
         alpha: Some(options.alpha),
+        significance: Some(significance),
         strict: options.strict,
         failures,
         entries: all,
+    }
+}
+
+/// The values of `rule`'s metric for `entry` in both runs, their change and its noise test
+/// (verdict `new`/`removed` when only one run has it); `None` when neither has it.
+fn measure(
+    baseline: &Run,
+    current: &Run,
+    rule: &FailOn,
+    entry: &Entry,
+    options: &CompareOptions,
+) -> Option<Comparison> {
+    let measured =
+        |run: &Run| compared_value(run, entry, rule.metric, &options.weights, options.warmup);
+    let (b, c) = (measured(baseline), measured(current));
+    let mut comparison = Comparison {
+        entry: entry.to_string(),
+        rule: rule.text.clone(),
+        metric: rule.metric.name(),
+        baseline: b.map(|(v, _)| v),
+        current: c.map(|(v, _)| v),
+        baseline_source: b.map(|(_, s)| s),
+        current_source: c.map(|(_, s)| s),
+        delta: None,
+        delta_pct: None,
+        test: "none".into(),
+        p_value: None,
+        p_adjusted: None,
+        verdict: Verdict::Noise,
+        within_noise: false,
+        failed: false,
+        reason: String::new(),
+    };
+    let (b, c) = match (b, c) {
+        (Some(b), Some(c)) => (b, c),
+        (None, Some(_)) => {
+            return Some(Comparison {
+                verdict: Verdict::New,
+                ..comparison
+            })
+        }
+        (Some(_), None) => {
+            return Some(Comparison {
+                verdict: Verdict::Removed,
+                ..comparison
+            })
+        }
+        (None, None) => return None,
+    };
+    let delta = c.0 - b.0;
+    comparison.delta = Some(delta);
+    comparison.delta_pct = (b.0 != 0.0).then(|| delta / b.0.abs() * 100.0);
+    let pair = Pair {
+        baseline: b,
+        current: c,
+    };
+    if let Some(tested) = noise_test(baseline, current, entry, rule.metric, pair, options.warmup) {
+        comparison.test = tested.test.into();
+        comparison.p_value = Some(tested.p);
+    }
+    Some(comparison)
+}
+
+/// Adjusts the p-value of every tested comparison for the size of the family (Holm).
+fn control_family(measured: &mut [(&FailOn, Comparison)], alpha: f64) -> FamilyControl {
+    let raw: Vec<f64> = measured.iter().filter_map(|(_, c)| c.p_value).collect();
+    let mut adjusted = holm_adjusted(&raw).into_iter();
+    for (_, comparison) in measured.iter_mut() {
+        if comparison.p_value.is_some() {
+            comparison.p_adjusted = adjusted.next();
+        }
+    }
+    FamilyControl {
+        method: FamilyMethod::Holm,
+        tests: raw.len(),
+        alpha,
+    }
+}
+
+/// The verdict of a measured change under its rule, from its Holm-adjusted p-value.
+fn judge(rule: &FailOn, comparison: &mut Comparison, options: &CompareOptions) {
+    let (Some(b), Some(delta)) = (comparison.baseline, comparison.delta) else {
+        return;
+    };
+    let p = comparison.p_adjusted;
+    let significant = p.map(|p| p < options.alpha);
+    if exceeded(rule, b, delta) {
+        comparison.within_noise = significant == Some(false);
+        if comparison.within_noise && !options.strict {
+            comparison.reason = format!(
+                "beyond {} but within noise (adjusted p={:.3} ≥ α={})",
+                rule.text,
+                p.unwrap_or(1.0),
+                options.alpha
+            );
+            return;
+        }
+        comparison.verdict = Verdict::Regressed;
+        comparison.failed = true;
+        comparison.reason = match p {
+            Some(p) if significant == Some(false) => format!(
+                "beyond {} and within noise (adjusted p={p:.3} ≥ α={}), failed by --strict",
+                rule.text, options.alpha
+            ),
+            Some(p) => format!("beyond {} (adjusted p={p:.2e})", rule.text),
+            None => format!(
+                "beyond {} (no samples or distribution to test noise)",
+                rule.text
+            ),
+        };
+    } else if significant == Some(true)
+        && (delta < 0.0) == rule.metric.higher_is_worse()
+        && delta != 0.0
+    {
+        comparison.verdict = Verdict::Improved;
     }
 }
 
@@ -233,15 +294,9 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         for entry in names.iter().filter(|e| gate.scope.covers(e)) {
             matched = true;
             let v = value(run, entry, gate.metric, weights);
-            let ok = v.is_some_and(|v| {
-                if gate.below {
-                    v < gate.bound
-                } else {
-                    v > gate.bound
-                }
-            });
+            let ok = v.is_some_and(|v| gate.passes(v));
             all.push(Comparison {
-                entry: entry.clone(),
+                entry: entry.to_string(),
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),
                 baseline: Some(gate.bound),
@@ -254,6 +309,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                     .map(|v| (v - gate.bound) / gate.bound * 100.0),
                 test: "threshold".into(),
                 p_value: None,
+                p_adjusted: None,
                 within_noise: false,
                 verdict: if ok {
                     Verdict::Noise
@@ -271,8 +327,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         if !matched {
             all.push(Comparison {
                 entry: match &gate.scope {
-                    super::rule::Scope::Entry(p) => p.clone(),
-                    super::rule::Scope::All => "*".into(),
+                    super::scope::Scope::Entry(p) => p.to_string(),
+                    super::scope::Scope::All => "*".into(),
                 },
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),
@@ -284,6 +340,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
                 delta_pct: None,
                 test: "threshold".into(),
                 p_value: None,
+                p_adjusted: None,
                 verdict: Verdict::Regressed,
                 within_noise: false,
                 failed: true,
@@ -296,6 +353,7 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         passed: failures.is_empty(),
         kind: "check",
         alpha: None,
+        significance: None,
         strict: false,
         failures,
         entries: all,

@@ -2,11 +2,12 @@
 //! history (the entry's own rows of a full history; the Aggregated rows for Aggregated), so that
 //! the warmup counts neither in the samples nor in the values and deltas.
 
-use captest_format::AGGREGATED;
+use captest_format::Entry;
 use serde::Serialize;
 
 use crate::history::HistoryRow;
 use crate::run::Run;
+use crate::window::Warmup;
 
 use super::measure::{entries, steady_rows, value, weight, weights_of};
 use super::rule::Metric;
@@ -21,18 +22,19 @@ pub enum Source {
     Stats,
 }
 
-/// The value of `metric` for `entry` over the steady window starting `warmup_s` after the run's
-/// start, when the history carries it (see [`steady_value`]); else the whole run's `_stats.csv`
-/// value. With no warmup the whole run is the window, and `_stats.csv` has its exact figures.
+/// The value of `metric` for `entry` over the run's steady window for `warmup`
+/// ([`crate::window::SteadyWindow`], the one `analyze` uses) when the history carries it (see
+/// [`steady_value`]); else the whole run's `_stats.csv` value. With no warmup the whole run is
+/// the window, and `_stats.csv` has its exact figures.
 pub fn compared_value(
     run: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
     weights: &[(String, f64)],
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<(f64, Source)> {
-    if warmup_s > 0.0 {
-        if let Some(v) = steady_value(run, entry, metric, weights, warmup_s) {
+    if !warmup.is_zero() {
+        if let Some(v) = steady_value(run, entry, metric, weights, warmup) {
             return Some((v, Source::History));
         }
     }
@@ -64,24 +66,24 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
 ///   100 % (slowest response) in the window, ms.
 pub fn steady_value(
     run: &Run,
-    entry: &str,
+    entry: &Entry,
     metric: Metric,
     weights: &[(String, f64)],
-    warmup_s: f64,
+    warmup: Warmup,
 ) -> Option<f64> {
-    if metric == Metric::Events && entry == AGGREGATED {
+    if metric == Metric::Events && entry.is_aggregated() {
         let names = entries(run);
         let weights = weights_of(run, weights);
         return names
             .iter()
-            .filter(|e| *e != AGGREGATED)
+            .filter(|e| !e.is_aggregated())
             .map(|e| {
-                let rows = steady_rows(run, e, warmup_s)?;
+                let rows = steady_rows(run, e, warmup)?;
                 Some(window_rps(&rows)? * weight(weights, e))
             })
             .sum();
     }
-    let rows = steady_rows(run, entry, warmup_s)?;
+    let rows = steady_rows(run, entry, warmup)?;
     let (first, last) = (rows.first()?, rows.last()?);
     if rows.len() < 2 {
         return None;

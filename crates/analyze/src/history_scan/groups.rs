@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::history::HistoryRow;
-use crate::steady::SteadyWindow;
+use crate::steady::WindowSums;
 
 /// An entry's type and name, as the bytes of the file.
 pub(super) type RawKey = (Vec<u8>, Vec<u8>);
@@ -14,8 +14,8 @@ pub(super) type RawKey = (Vec<u8>, Vec<u8>);
 pub(super) enum Group {
     /// Every row, in file order.
     Rows(Vec<HistoryRow>),
-    /// The rows of the steady window, summed (boxed: a window is larger than a `Vec`).
-    Window(Box<SteadyWindow>),
+    /// The rows the steady window takes, summed (boxed: the sums are larger than a `Vec`).
+    Window(Box<WindowSums>),
 }
 
 impl Group {

@@ -9,6 +9,7 @@ use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::{is_plain_number, parse_cell, parse_decimal, RepeatedCell};
 use crate::history::{HistoryRow, Percentiles};
 use crate::steady::{Average, WindowRow};
+use crate::window::SteadyWindow;
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const TIMESTAMP_SLOT: u8 = 0;
@@ -144,7 +145,7 @@ macro_rules! sum_line {
         $summed:expr,
         $checked:expr,
         ($kind:expr, $name:expr),
-        $from:expr,
+        $window:expr,
         $lines:expr
     ) => {{
         let lines: &mut Lines = $lines;
@@ -175,7 +176,7 @@ macro_rules! sum_line {
         };
         let numbers = is_number($checked[0]) && is_number($checked[1]) && is_number($checked[2]);
         let group = lines.grouper.group($kind, $name, new_window);
-        numbers && sum_row(cells, average, $from, group)
+        numbers && sum_row(cells, average, $window, group)
     }};
 }
 
@@ -189,8 +190,8 @@ pub(super) fn parse_line(
     layout: &Layout,
     lines: &mut Lines,
 ) -> bool {
-    if let (EntryRows::SummedFrom(from), true, Ok(ends)) = (
-        layout.entry_rows,
+    if let (EntryRows::Summed(window), true, Ok(ends)) = (
+        &layout.entry_rows,
         layout.locust_order,
         <&[u32; LOCUST_COLUMNS]>::try_from(ends),
     ) {
@@ -214,7 +215,7 @@ pub(super) fn parse_line(
                 LOCUST_SUMMED,
                 LOCUST_CHECKED,
                 (kind, name),
-                from,
+                window,
                 lines
             );
         }
@@ -234,17 +235,31 @@ pub(super) fn parse_line(
         (cell(layout.type_column), cell(layout.name_column));
     let (kind, name) = (&text[type_start..type_end], &text[name_start..name_end]);
     let is_aggregated = is_aggregated_row(kind, name);
-    if let (EntryRows::SummedFrom(from), false) = (layout.entry_rows, is_aggregated) {
+    if let (EntryRows::Summed(window), false) = (&layout.entry_rows, is_aggregated) {
         return sum_line!(
             text,
             cell,
             layout.summed,
             layout.checked,
             (kind, name),
-            from,
+            window,
             lines
         );
     }
+    keep_line(text, cell, layout, (kind, name), lines)
+}
+
+/// Parses the cells of a line that is kept whole (Aggregated, or every row with
+/// [`EntryRows::Kept`]; its cells found by `cell`) and appends the row to the group of (`kind`,
+/// `name`) in `lines`; `false` when the line needs the general reader.
+#[inline(always)]
+fn keep_line(
+    text: &[u8],
+    cell: impl Fn(usize) -> (usize, usize),
+    layout: &Layout,
+    (kind, name): (&[u8], &[u8]),
+    lines: &mut Lines,
+) -> bool {
     let mut numbers = [None; COLUMNS.len()];
     for &(column, slot) in &layout.read {
         let (start, end) = cell(column);
@@ -298,13 +313,13 @@ fn new_window() -> Group {
 }
 
 /// Adds the row of `cells` (the first six parsed [`SUMMED`] cells) and `total_avg_ms` (the
-/// seventh) to `group`'s window when it is at or after `from`; `false` when a cell is not a
-/// number (a percentile may be N/A).
+/// seventh) to `group`'s sums when `window` takes it; `false` when a cell is not a number (a
+/// percentile may be N/A).
 #[inline(always)]
 fn sum_row(
     cells: [Option<Option<f64>>; 6],
     total_avg_ms: Option<Average>,
-    from: f64,
+    window: &SteadyWindow,
     group: &mut Group,
 ) -> bool {
     let [timestamp, p50, p95, p99, total_requests, total_failures] = cells;
@@ -319,14 +334,14 @@ fn sum_row(
     ) else {
         return false;
     };
-    if let (Group::Window(window), true) = (group, timestamp >= from) {
+    if let (Group::Window(sums), true) = (group, window.is_after_warmup(timestamp)) {
         let row = WindowRow {
             timestamp,
             total_requests,
             total_failures,
             total_avg_ms,
         };
-        window.add_row(&row, [p50, p95, p99]);
+        sums.add_row(&row, [p50, p95, p99], window.contains_time(timestamp));
     }
     true
 }

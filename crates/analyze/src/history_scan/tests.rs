@@ -18,6 +18,11 @@ fn locust_histories() -> Vec<PathBuf> {
     files
 }
 
+/// A window taking every row (none is stamped at or before 0).
+fn everything() -> SteadyWindow {
+    SteadyWindow::new(0.0, crate::window::Warmup::ZERO, f64::INFINITY)
+}
+
 fn sorted((aggregated, mut entries): Rows) -> Rows {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     (aggregated, entries)
@@ -304,7 +309,7 @@ fn the_avx2_compilation_reads_lines_as_the_portable_one() {
                 .split(',')
                 .map(str::to_owned)
                 .collect();
-            for entry_rows in [EntryRows::Kept, EntryRows::SummedFrom(0.0)] {
+            for entry_rows in [EntryRows::Kept, EntryRows::Summed(everything())] {
                 let layout = Layout::from_header(&header, Percentiles::Named, entry_rows)
                     .expect("a history header");
                 let body = &text[header_end..];
@@ -323,7 +328,7 @@ fn the_avx2_compilation_reads_lines_as_the_portable_one() {
 #[test]
 fn locusts_header_is_read_in_locust_order_and_another_order_is_not() {
     let header: Vec<String> = HEADER.split(',').map(str::to_owned).collect();
-    let summed = EntryRows::SummedFrom(0.0);
+    let summed = EntryRows::Summed(everything());
     let layout = Layout::from_header(&header, Percentiles::Named, summed).expect("Locust's");
     assert!(layout.locust_order);
     // Requests/s and Failures/s swapped, or one column more: read by the header's order.
@@ -358,7 +363,7 @@ fn a_file_in_another_column_order_sums_to_the_same_windows() {
     let windows = |text: &str| {
         let file = write(text);
         let (header, header_bytes) = read_header(file.path()).expect("header");
-        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+        let read = (Percentiles::Named, EntryRows::Summed(everything()));
         match scan_with(file.path(), &header, header_bytes, read, WHOLE) {
             Ok(Scan::Summed((aggregated, windows))) => format!("{aggregated:?} {windows:?}"),
             _ => panic!("not summed"),

@@ -5,9 +5,8 @@ mod steps;
 mod time;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run};
+use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run, Warmup};
 
 use crate::html::{Html, RunReport};
 use crate::page::{Card, ChartView, ReportPage};
@@ -19,7 +18,7 @@ use crate::ReportError;
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     /// Warmup left out of the analysis (shaded in the time charts).
-    pub warmup: Duration,
+    pub warmup: Warmup,
     /// A baseline run (prefix or file) to overlay and compare with.
     pub baseline: Option<PathBuf>,
     /// Templates to render with.
@@ -29,7 +28,7 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
-            warmup: Duration::ZERO,
+            warmup: Warmup::ZERO,
             baseline: None,
             templates: Templates::embedded(),
         }
@@ -105,7 +104,7 @@ pub fn build_page(
         table_list.push(tables::steps(analysis));
     }
     if let Some((base_run, base)) = baseline {
-        table_list.push(tables::verdicts(run, base_run, analysis.warmup_s)?);
+        table_list.push(tables::verdicts(run, base_run)?);
         table_list.push(tables::versus_baseline(analysis, base));
     }
     table_list.push(tables::failures(run));
@@ -148,22 +147,30 @@ pub fn render_run_report(
     output: &Path,
     options: &ReportOptions,
 ) -> Result<PathBuf, ReportError> {
-    let analyze_options = AnalyzeOptions {
-        warmup: options.warmup,
-        ..AnalyzeOptions::default()
-    };
-    let run = Run::load_with(prefix, Percentiles::Named)?;
-    let analysis = analyze(&run, &analyze_options)?;
+    let run = Run::load_with_warmup(prefix, Percentiles::Named, options.warmup)?;
+    render_loaded_run(&run, output, options)
+}
+
+/// Analyzes and renders `run`, already loaded (e.g. from its tables in memory, with
+/// [`Percentiles::Named`] as [`render_run_report`] reads a prefix, and the report's warmup), and
+/// the baseline into `output`; returns it.
+pub fn render_loaded_run(
+    run: &Run,
+    output: &Path,
+    options: &ReportOptions,
+) -> Result<PathBuf, ReportError> {
+    let analyze_options = AnalyzeOptions::default();
+    let analysis = analyze(run, &analyze_options)?;
     let baseline = match &options.baseline {
         Some(path) => {
-            let base = Run::load_with(path, Percentiles::Named)?;
+            let base = Run::load_with_warmup(path, Percentiles::Named, options.warmup)?;
             let base_analysis = analyze(&base, &analyze_options)?;
             Some((base, base_analysis))
         }
         None => None,
     };
     let report = RunReport {
-        run: &run,
+        run,
         analysis: &analysis,
         baseline: baseline.as_ref().map(|(r, a)| (r, a)),
     };

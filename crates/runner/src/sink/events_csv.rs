@@ -45,10 +45,12 @@ fn number(value: f64) -> String {
 
 /// Rewrites `path` with the events so far.
 pub fn write_events_csv(path: &Path, stats: &RunStats, weights: &[f64]) -> Result<(), RunnerError> {
-    write_atomically(
-        path,
-        &render_csv(&EVENTS_HEADER, &event_rows(stats, weights)),
-    )
+    write_atomically(path, &events_table(stats, weights))
+}
+
+/// The bytes of `_events.csv` (header included), as [`write_events_csv`] writes them.
+pub fn events_table(stats: &RunStats, weights: &[f64]) -> Vec<u8> {
+    render_csv(&EVENTS_HEADER, &event_rows(stats, weights))
 }
 
 #[cfg(test)]

@@ -37,12 +37,15 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunnerEr
     std::fs::rename(&temporary, path).map_err(|e| RunnerError::io(path, e))
 }
 
-/// The open set of Locust CSV files of one run.
+/// The open set of Locust CSV files of one run, and the history kept in memory when asked for
+/// (the run's tables handed to the caller at the end, see [`LocustCsvFiles::in_memory`]).
 #[derive(Debug)]
 pub struct LocustCsvFiles {
-    prefix: PathBuf,
+    /// The prefix and the open history file; `None` when nothing is written to disk.
+    written: Option<(PathBuf, BufWriter<File>)>,
     full_history: bool,
-    history: BufWriter<File>,
+    /// The history's bytes (header included), when kept.
+    kept_history: Option<Vec<u8>>,
     last_history_second: Option<i64>,
 }
 
@@ -65,29 +68,56 @@ impl LocustCsvFiles {
             .and_then(|_| history.flush())
             .map_err(|e| RunnerError::io(&history_path, e))?;
         let created = LocustCsvFiles {
-            prefix: prefix.to_owned(),
+            written: Some((prefix.to_owned(), history)),
             full_history,
-            history,
+            kept_history: None,
             last_history_second: None,
         };
         write_atomically(
-            &created.path(files::STATS),
+            &prefixed(prefix, files::STATS),
             &render_csv::<&str>(&STATS_HEADER, &[]),
         )?;
         write_atomically(
-            &created.path(files::FAILURES),
+            &prefixed(prefix, files::FAILURES),
             &render_csv::<&str>(&FAILURES_HEADER, &[]),
         )?;
         write_atomically(
-            &created.path(files::EXCEPTIONS),
+            &prefixed(prefix, files::EXCEPTIONS),
             &render_csv::<&str>(&EXCEPTIONS_HEADER, &[]),
         )?;
         Ok(created)
     }
 
-    /// The path of one of the files (`suffix` one of `captest_format::files`' suffixes).
-    pub fn path(&self, suffix: &str) -> PathBuf {
-        prefixed(&self.prefix, suffix)
+    /// No file: the history (every entry when `full_history`) is only kept in memory.
+    pub fn in_memory(full_history: bool) -> Self {
+        LocustCsvFiles {
+            written: None,
+            full_history,
+            kept_history: None,
+            last_history_second: None,
+        }
+        .keeping_history()
+    }
+
+    /// Also keeps the history's bytes in memory, for [`LocustCsvFiles::take_history`].
+    pub fn keeping_history(mut self) -> Self {
+        self.kept_history = Some(render_csv::<&str>(&HISTORY_HEADER, &[]));
+        self
+    }
+
+    /// The history kept in memory (header and every batch so far), exactly the bytes of the file.
+    pub fn take_history(&mut self) -> Option<Vec<u8>> {
+        self.kept_history.take()
+    }
+
+    /// The paths of the four files, when they are written (`None` in memory).
+    pub fn paths(&self) -> Option<Vec<PathBuf>> {
+        self.written.as_ref().map(|(prefix, _)| {
+            files::LOCUST_SUFFIXES
+                .iter()
+                .map(|suffix| prefixed(prefix, suffix))
+                .collect()
+        })
     }
 
     /// Appends one history batch for epoch second `now` and rewrites the other three files.
@@ -101,29 +131,38 @@ impl LocustCsvFiles {
         if self.last_history_second != Some(now) {
             let rows = history_rows(stats, now, users, self.full_history);
             let bytes = render_csv::<String>(&[], &rows);
-            let path = self.path(files::HISTORY);
-            self.history
-                .write_all(&bytes)
-                .and_then(|_| self.history.flush())
-                .map_err(|e| RunnerError::io(&path, e))?;
+            if let Some(kept) = self.kept_history.as_mut() {
+                kept.extend_from_slice(&bytes);
+            }
+            if let Some((prefix, history)) = self.written.as_mut() {
+                history
+                    .write_all(&bytes)
+                    .and_then(|_| history.flush())
+                    .map_err(|e| RunnerError::io(&prefixed(prefix, files::HISTORY), e))?;
+            }
             self.last_history_second = Some(now);
         }
         self.write_snapshots(stats)
     }
 
-    /// Rewrites `_stats.csv`, `_failures.csv` and `_exceptions.csv` from `stats`.
+    /// Rewrites `_stats.csv`, `_failures.csv` and `_exceptions.csv` from `stats` (nothing in
+    /// memory: those are rendered once at the end, see [`snapshot_tables`]).
     pub fn write_snapshots(&self, stats: &RunStats) -> Result<(), RunnerError> {
-        write_atomically(
-            &self.path(files::STATS),
-            &render_csv(&STATS_HEADER, &stats_rows(stats)),
-        )?;
-        write_atomically(
-            &self.path(files::FAILURES),
-            &render_csv(&FAILURES_HEADER, &failure_rows(stats.failures())),
-        )?;
-        write_atomically(
-            &self.path(files::EXCEPTIONS),
-            &render_csv(&EXCEPTIONS_HEADER, &exception_rows(stats)),
-        )
+        let Some((prefix, _)) = &self.written else {
+            return Ok(());
+        };
+        let [stats_csv, failures_csv, exceptions_csv] = snapshot_tables(stats);
+        write_atomically(&prefixed(prefix, files::STATS), &stats_csv)?;
+        write_atomically(&prefixed(prefix, files::FAILURES), &failures_csv)?;
+        write_atomically(&prefixed(prefix, files::EXCEPTIONS), &exceptions_csv)
     }
+}
+
+/// `_stats.csv`, `_failures.csv` and `_exceptions.csv` of `stats`, as written.
+pub fn snapshot_tables(stats: &RunStats) -> [Vec<u8>; 3] {
+    [
+        render_csv(&STATS_HEADER, &stats_rows(stats)),
+        render_csv(&FAILURES_HEADER, &failure_rows(stats.failures())),
+        render_csv(&EXCEPTIONS_HEADER, &exception_rows(stats)),
+    ]
 }

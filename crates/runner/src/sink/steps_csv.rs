@@ -55,8 +55,10 @@ pub fn write_steps_csv(
     open_model: bool,
     with_events: bool,
 ) -> Result<(), RunnerError> {
-    write_atomically(
-        path,
-        &render_csv(&STEPS_HEADER, &step_rows(steps, open_model, with_events)),
-    )
+    write_atomically(path, &steps_table(steps, open_model, with_events))
+}
+
+/// The bytes of `_steps.csv` for `steps` (header included), as [`write_steps_csv`] writes them.
+pub fn steps_table(steps: &[StepResult], open_model: bool, with_events: bool) -> Vec<u8> {
+    render_csv(&STEPS_HEADER, &step_rows(steps, open_model, with_events))
 }

@@ -5,5 +5,5 @@ mod rule;
 mod tracker;
 
 pub use result::StepResult;
-pub use rule::{StopRule, DEFAULT_STOP_RULES};
+pub use rule::{breaking_reason, describe, StopRule, DEFAULT_STOP_RULES};
 pub use tracker::{StepTracker, StopRequest};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::result::StepResult;
-use super::rule::StopRule;
+use super::rule::{breaking_reason, StopRule};
 use crate::metrics::{new_latency_histogram, IntervalStats};
 use crate::shape::{LoadShape, StepWindow};
 
@@ -162,24 +162,21 @@ impl StepTracker {
             return false;
         }
         self.done.push(step);
-        for rule in &self.rules {
-            if let Some(reason) = rule.check(&self.done) {
-                let last = self.done.last_mut().map(|s| {
-                    let text = if self.offered_rate {
-                        format!(
-                            "{reason} (at {} iterations/s offered, {:.1} req/s)",
-                            s.level,
-                            s.rps()
-                        )
-                    } else {
-                        format!("{reason} (at {} users, {:.1} req/s)", s.users, s.rps())
-                    };
-                    s.stop_reason = Some(text.clone());
-                    text
-                });
-                self.stop.raise(last.unwrap_or(reason));
-                break;
-            }
+        if let Some(reason) = breaking_reason(&self.rules, &self.done) {
+            let last = self.done.last_mut().map(|s| {
+                let text = if self.offered_rate {
+                    format!(
+                        "{reason} (at {} iterations/s offered, {:.1} req/s)",
+                        s.level,
+                        s.rps()
+                    )
+                } else {
+                    format!("{reason} (at {} users, {:.1} req/s)", s.users, s.rps())
+                };
+                s.stop_reason = Some(text.clone());
+                text
+            });
+            self.stop.raise(last.unwrap_or(reason));
         }
         true
     }

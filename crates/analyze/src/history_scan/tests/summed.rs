@@ -2,7 +2,8 @@
 //! the polars reader, and what it sends to the general reader.
 
 use super::*;
-use crate::steady::{steady_figures, window, SteadyFigures};
+use crate::steady::{steady_figures, SteadyFigures};
+use crate::window::Warmup;
 
 /// Whether two figures agree: the same entry and source, numbers within 1e-12 relative (the
 /// sums of the byte ranges are added in another order than row by row).
@@ -40,12 +41,19 @@ fn assert_summed_as_polars(path: &Path, split: Split) {
     let (header, header_bytes) = read_header(path).expect("header");
     let start = aggregated[0].timestamp;
     assert_eq!(
-        first_aggregated_timestamp(path, &header, header_bytes).expect("readable"),
+        first_timestamp(path, &header, header_bytes).expect("readable"),
         Some(start)
     );
-    for warmup in [0.0, 5.0, 30.0] {
-        let from = start + warmup;
-        let read = (Percentiles::Named, EntryRows::SummedFrom(from));
+    assert_eq!(
+        last_running_timestamp(path, &header, header_bytes).expect("readable"),
+        SteadyWindow::of_history(&aggregated, start, Warmup::ZERO)
+            .until
+            .into()
+    );
+    for warmup in ["0s", "5s", "30s"] {
+        let warmup: Warmup = warmup.parse().expect("warmup");
+        let window = SteadyWindow::of_history(&aggregated, start, warmup);
+        let read = (Percentiles::Named, EntryRows::Summed(window));
         let what = format!("{path:?} warmup {warmup} {split:?}");
         let scanned = scan_with(path, &header, header_bytes, read, split);
         let Ok(Scan::Summed((summed_aggregated, mut windows))) = scanned else {
@@ -56,12 +64,11 @@ fn assert_summed_as_polars(path: &Path, split: Split) {
         assert_eq!(windows.len(), entries.len(), "{what}");
         for ((entry, summed), (expected_entry, rows)) in windows.iter().zip(&entries) {
             assert_eq!(entry, expected_entry, "{what}");
-            let rows = window(rows, from);
-            assert_eq!(summed.rows(), rows.len(), "{what} {entry}");
+            assert_eq!(summed.rows(), window.rows(rows).len(), "{what} {entry}");
             let name = entry.to_string();
             assert_figures_agree(
                 &summed.figures(&name),
-                &steady_figures(&name, rows),
+                &steady_figures(&name, rows, &window),
                 &format!("{what} {entry}"),
             );
         }
@@ -95,7 +102,7 @@ fn a_summed_read_still_sends_unusual_files_to_the_general_reader() {
     ] {
         let file = write(&format!("{HEADER}\n{good}\n{bad}\n"));
         let (header, header_bytes) = read_header(file.path()).expect("header");
-        let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+        let read = (Percentiles::Named, EntryRows::Summed(everything()));
         assert!(
             matches!(
                 scan_with(file.path(), &header, header_bytes, read, WHOLE),
@@ -126,7 +133,7 @@ fn the_first_aggregated_row_is_found_after_many_entries_or_said_missing() {
     let found = |text: &str| {
         let file = write(text);
         let (header, header_bytes) = read_header(file.path()).expect("header");
-        first_aggregated_timestamp(file.path(), &header, header_bytes).expect("readable")
+        first_timestamp(file.path(), &header, header_bytes).expect("readable")
     };
     assert_eq!(found(&text), Some(1_700_000_000.0));
     assert_eq!(found(&format!("{text}\n")), Some(1_700_000_000.0));
@@ -142,7 +149,7 @@ fn summed_windows_do_not_depend_on_the_number_of_threads() {
     for path in [locust_histories()[0].clone(), file.path().to_owned()] {
         let (header, header_bytes) = read_header(&path).expect("header");
         let windows = |threads: usize| {
-            let read = (Percentiles::Named, EntryRows::SummedFrom(0.0));
+            let read = (Percentiles::Named, EntryRows::Summed(everything()));
             let each = split((threads, 8, 100));
             match scan_with(&path, &header, header_bytes, read, each) {
                 Ok(Scan::Summed((_, mut windows))) => {
@@ -167,9 +174,10 @@ fn a_file_for_the_general_reader_is_summed_from_its_rows() {
     assert_ne!(plain, quoted);
     let summed = |text: &str| {
         let file = write(text);
-        let history = crate::history::History::read_steady(file.path(), 5.0).expect("readable");
+        let warmup = "5s".parse().expect("warmup");
+        let history = crate::history::History::read_steady(file.path(), warmup).expect("readable");
         let summed = history.entry_windows.expect("summed windows");
-        (summed.from, summed.windows)
+        (summed.window, summed.sums)
     };
     let (plain_from, plain) = summed(&plain);
     let (quoted_from, quoted) = summed(&quoted);
@@ -185,4 +193,42 @@ fn a_file_for_the_general_reader_is_summed_from_its_rows() {
         let name = entry.to_string();
         assert_figures_agree(&a.figures(&name), &b.figures(&name), &name);
     }
+}
+
+#[test]
+fn the_window_ends_at_the_last_aggregated_row_with_users_whatever_follows() {
+    let stopped = |line: String| line.replacen(",10,", ",0,", 1);
+    let mut lines = vec![HEADER.to_owned()];
+    for ts in 1_700_000_000..1_700_000_030u64 {
+        lines.push(row(ts, "GET", "/items", "1.0", "12", "28.5"));
+        lines.push(row(ts, "", "Aggregated", "1.0", "12", "28.5"));
+    }
+    // A final second with no user, more than a block of entries' rows long.
+    for k in 0..3000 {
+        let name = format!("/e{k}");
+        lines.push(stopped(row(1_700_000_030, "GET", &name, "1.0", "3", "2.5")));
+    }
+    lines.push(stopped(row(
+        1_700_000_030,
+        "",
+        "Aggregated",
+        "1.0",
+        "3",
+        "2.5",
+    )));
+    let text = lines.join("\n");
+    assert!(text.len() > 300_000, "past the first block from the end");
+    let file = write(&text);
+    let (header, header_bytes) = read_header(file.path()).expect("header");
+    let until = last_running_timestamp(file.path(), &header, header_bytes).expect("readable");
+    assert_eq!(until, Some(1_700_000_029.0));
+    for each in [(1, 1, BLOCK), (2, 8, 300)] {
+        assert_summed_as_polars(file.path(), split(each));
+    }
+    // No row with users: the window runs to the last Aggregated row.
+    let idle: Vec<String> = lines[1..].iter().cloned().map(stopped).collect();
+    let file = write(&format!("{HEADER}\n{}\n", idle.join("\n")));
+    let (header, header_bytes) = read_header(file.path()).expect("header");
+    let until = last_running_timestamp(file.path(), &header, header_bytes).expect("readable");
+    assert_eq!(until, Some(1_700_000_030.0));
 }

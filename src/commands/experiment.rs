@@ -1,0 +1,232 @@
+//! One validated value per load experiment, like ripgrep's `HiArgs`: `run`, `step`, `rate` and
+//! `demo` turn their flags into an [`Experiment`] through [`Experiment::new`], where every check
+//! happens (target, scenario, thresholds, spawn rate, limits) before any request; running it
+//! needs no further check.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use captest_analyze::compare::{check, Threshold};
+use captest_analyze::output::Format;
+use captest_analyze::{Percentiles, Run};
+use captest_format::RunTables;
+use captest_runner::client::{ClientSettings, Target};
+use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
+use captest_runner::metrics::EntryRegistry;
+use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
+use captest_runner::shape::LoadShape;
+use captest_runner::task::Scenario;
+
+use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
+
+/// The load of an experiment: its shape over time, the model that applies it, how steps are cut
+/// and when it ends.
+pub struct Load {
+    /// The load over time.
+    pub shape: Arc<dyn LoadShape>,
+    /// Closed or open model.
+    pub model: LoadModel,
+    /// Step cutting and stop rules (stepped shapes).
+    pub steps: Option<StepSettings>,
+    /// Time limit (`None`: until the shape ends, a rule fires or a signal arrives).
+    pub run_time: Option<Duration>,
+}
+
+/// What the users do, against which target: the scenario, loaded.
+pub struct Workload {
+    /// The service under test.
+    pub target: Target,
+    /// What users do.
+    pub scenario: Scenario,
+    /// The entries the scenario's requests are counted under.
+    pub registry: EntryRegistry,
+    /// Business events per request, by entry id (empty: none declared).
+    pub event_weights: Vec<f64>,
+    /// TLS, HTTP/2, cookies, keep-alive, proxy and default headers.
+    pub client: ClientSettings,
+}
+
+/// How the load generator runs and how long requests may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Engine {
+    /// Worker threads.
+    pub threads: NonZeroUsize,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Time in-flight requests get to finish when the run stops.
+    pub stop_timeout: Duration,
+    /// Before starting, wait up to this long for the target to accept connections.
+    pub wait_for_target: Option<Duration>,
+}
+
+/// What the run leaves behind and how it is judged.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// `--csv PREFIX` and whether the history holds every entry.
+    pub csv: Option<(PathBuf, bool)>,
+    /// `--html FILE`.
+    pub html: Option<PathBuf>,
+    /// `--threshold` gates, parsed.
+    pub thresholds: Vec<Threshold>,
+    /// Check the thresholds every second and stop at the first crossed.
+    pub abort_on_fail: bool,
+    /// No live view, no summary.
+    pub quiet: bool,
+}
+
+/// A load experiment, validated and ready to run.
+pub struct Experiment {
+    workload: Workload,
+    load: Load,
+    engine: Engine,
+    outputs: Outputs,
+}
+
+impl Experiment {
+    /// The one place an experiment is assembled; checks what the parts' types do not hold.
+    pub fn new(
+        workload: Workload,
+        load: Load,
+        engine: Engine,
+        outputs: Outputs,
+    ) -> anyhow::Result<Experiment> {
+        if workload.scenario.classes.is_empty() {
+            anyhow::bail!("the scenario has no user class");
+        }
+        if outputs.abort_on_fail && outputs.thresholds.is_empty() {
+            anyhow::bail!("--abort-on-fail needs at least one --threshold");
+        }
+        Ok(Experiment {
+            workload,
+            load,
+            engine,
+            outputs,
+        })
+    }
+
+    /// The experiment the load flags describe: target, scenario (loaded and checked), outputs
+    /// and engine from `target` and `output`, with the command's `load`.
+    pub fn from_flags(
+        target: &TargetArgs,
+        output: &OutputArgs,
+        load: Load,
+    ) -> anyhow::Result<Experiment> {
+        let outputs = Outputs {
+            csv: output
+                .csv
+                .clone()
+                .map(|prefix| (prefix, output.csv_full_history)),
+            html: output.html.clone(),
+            thresholds: super::check::parse_thresholds(&output.threshold)?,
+            abort_on_fail: output.abort_on_fail,
+            quiet: output.quiet,
+        };
+        let engine = Engine {
+            threads: output.threads.unwrap_or_else(default_threads),
+            request_timeout: target.timeout,
+            stop_timeout: output.stop_timeout,
+            wait_for_target: target.wait_for_target,
+        };
+        Experiment::new(workload_of(target)?, load, engine, outputs)
+    }
+
+    /// Whether nothing is printed while it runs.
+    pub fn quiet(&self) -> bool {
+        self.outputs.quiet
+    }
+
+    /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
+    pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
+        if let Some(limit) = self.engine.wait_for_target {
+            wait_for(&self.workload.target, limit)?;
+        }
+        let Experiment {
+            workload,
+            load,
+            engine,
+            outputs,
+        } = self;
+        let settings = RunSettings {
+            target: workload.target,
+            client: workload.client,
+            scenario: Arc::new(workload.scenario),
+            registry: workload.registry,
+            shape: load.shape,
+            model: load.model,
+            steps: load.steps,
+            run_time: load.run_time,
+            threads: engine.threads,
+            request_timeout: engine.request_timeout,
+            stop_timeout: engine.stop_timeout,
+            csv: outputs.csv.clone(),
+            event_weights: workload.event_weights,
+            progress: super::console::progress(outputs.quiet),
+            abort_check: outputs
+                .abort_on_fail
+                .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
+            keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
+        };
+        let report = run_experiment(settings).context("the run could not start")?;
+        super::console::print_summary(&report, outputs.quiet);
+        let gates_passed = match &report.tables {
+            Some(tables) => judge(tables, &outputs)?,
+            None => None,
+        };
+        Ok((report, gates_passed))
+    }
+}
+
+/// The HTML report and the gates of `--html` and `--threshold`, made from the run's `tables` in
+/// memory (the figures of its files, written or not); whether every gate passed.
+fn judge(tables: &RunTables, outputs: &Outputs) -> anyhow::Result<Option<bool>> {
+    // Without --csv the run is named `run`, as its files would be.
+    let prefix = match &outputs.csv {
+        Some((prefix, _)) => prefix.clone(),
+        None => PathBuf::from("run"),
+    };
+    if let Some(html) = &outputs.html {
+        let run = Run::from_tables(&prefix, tables, Percentiles::Named)?;
+        super::load::write_html(&run, html, outputs.quiet)?;
+    }
+    if outputs.thresholds.is_empty() {
+        return Ok(None);
+    }
+    let run = Run::from_tables(&prefix, tables, Percentiles::All)?;
+    let gates = check(&run, &outputs.thresholds, &[]);
+    print!("\n{}", Format::Text.render(&gates)?);
+    Ok(Some(gates.passed))
+}
+
+/// The target and the scenario the flags name, the scenario loaded (every mistake in it is an
+/// error here, before any request).
+fn workload_of(args: &TargetArgs) -> anyhow::Result<Workload> {
+    let target = target_of(args)?;
+    let (scenario_file, classes) = args.scenario_and_classes()?;
+    let registry = EntryRegistry::new();
+    let (scenario, event_weights, scenario_client) = match &scenario_file {
+        Some(file) => {
+            let selection = Selection {
+                classes,
+                tags: args.tags.iter().cloned().collect(),
+                exclude_tags: args.exclude_tags.iter().cloned().collect(),
+            };
+            let loaded = load_scenario(file, &target, &registry, &selection)?;
+            (loaded.scenario, loaded.event_weights, loaded.client)
+        }
+        None => (
+            path_scenario(&target, args, &registry)?,
+            Vec::new(),
+            ScenarioClient::default(),
+        ),
+    };
+    Ok(Workload {
+        client: args.client.settings(&scenario_client),
+        target,
+        scenario,
+        registry,
+        event_weights,
+    })
+}
