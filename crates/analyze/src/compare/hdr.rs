@@ -61,7 +61,6 @@ pub fn intervals<'a>(
     warmup: Warmup,
 ) -> Option<Vec<(f64, &'a Histogram<u64>)>> {
     let log = run.latency.as_ref()?;
-    let key = log.entries().into_iter().find(|e| e == entry)?;
     let (from, to) = match source {
         Source::History => {
             let rows = steady_rows(run, entry, warmup)?;
@@ -69,7 +68,7 @@ pub fn intervals<'a>(
         }
         Source::Stats => (f64::NEG_INFINITY, f64::INFINITY),
     };
-    let intervals = log.intervals(&key, from, to);
+    let intervals = log.intervals(entry, from, to);
     (!intervals.is_empty()).then_some(intervals)
 }
 

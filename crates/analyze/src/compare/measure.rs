@@ -35,7 +35,8 @@ pub fn entries_of_both(baseline: &Run, current: &Run) -> Vec<Entry> {
     entries
 }
 
-fn stats_row<'a>(run: &'a Run, entry: &Entry) -> Option<&'a StatsRow> {
+/// The `_stats.csv` row of `entry`.
+pub(super) fn stats_row<'a>(run: &'a Run, entry: &Entry) -> Option<&'a StatsRow> {
     run.stats.iter().find(|r| r.entry == *entry)
 }
 

@@ -14,7 +14,7 @@ use crate::run::Run;
 use crate::window::Warmup;
 
 use super::distribution::{locust_resolution_ms, LatencyDistribution, PiecewiseCdf, WindowMixture};
-use super::measure::steady_rows;
+use super::measure::{stats_row, steady_rows};
 use super::window::Source;
 
 /// The name of the percentile test, as reported.
@@ -32,7 +32,7 @@ pub fn distribution(
     source: Source,
     warmup: Warmup,
 ) -> Option<Box<dyn LatencyDistribution>> {
-    let row = run.stats.iter().find(|r| r.entry == *entry);
+    let row = stats_row(run, entry);
     match source {
         Source::History => {
             let rows = steady_rows(run, entry, warmup)?;
