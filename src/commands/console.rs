@@ -6,16 +6,17 @@ use captest_runner::engine::RunReport;
 use captest_runner::error::RunnerError;
 use captest_runner::progress::{Progress, ProgressSink};
 
-/// Prints the live view to stdout and write errors to stderr.
+/// Prints the live view to stdout and write errors to stderr as they happen (a warning: the run's
+/// one error line comes at its end, after its figures).
 pub struct Terminal;
 
 impl Progress for Terminal {
     fn live(&mut self, view: &str) {
-        print!("{view}");
+        out!("{view}");
     }
 
     fn write_failed(&mut self, error: &RunnerError) {
-        eprintln!("error: {error}");
+        eprintln!("warning: {error}; the run goes on, its figures are reported at the end");
     }
 }
 
@@ -39,15 +40,16 @@ pub fn print_summary(report: &RunReport, quiet: bool) {
     if quiet {
         return;
     }
-    print!("{}", final_summary(&report.stats, report.elapsed));
-    println!("Stopped: {}", report.stop_cause);
+    out!("{}", final_summary(&report.stats, report.elapsed));
+    outln!("Stopped: {}", report.stop_cause);
     if let Some(protocol) = &report.protocol {
-        println!("Protocol: {protocol}");
+        outln!("Protocol: {protocol}");
     }
     if report.open_model {
-        println!(
+        outln!(
             "Iterations: {} started, {} dropped (in-flight limit and waiting line full)",
-            report.iterations_started, report.iterations_dropped
+            report.iterations_started,
+            report.iterations_dropped
         );
     }
 }

@@ -91,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let slow = config.slow.clone();
     let scheme = if config.tls { "https" } else { "http" };
     let counters = run_until_signalled(config, args.bind, |address| {
-        println!("listening on {scheme}://{address}");
+        outln!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
         eprintln!("demo server: capacity {max:.0} req/s; GET /__counters tells what it received");
         for slow in &slow {

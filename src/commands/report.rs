@@ -60,6 +60,7 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
         Some(path) => path,
         None => default_output(&args.prefix)?,
     };
+    super::output_paths::check_file(&output, "-o/--output")?;
     let options = ReportOptions {
         warmup: args.warmup,
         baseline: args
@@ -69,7 +70,10 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
             .transpose()?,
         templates,
     };
+    for warning in captest_analyze::RunFiles::locate(&args.prefix)?.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let written = render_run_report(&args.prefix, &output, &options)?;
-    println!("wrote {}", written.display());
+    outln!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)
 }

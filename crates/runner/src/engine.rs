@@ -136,6 +136,9 @@ pub struct RunReport {
     /// The run's tables, byte for byte what its CSV files hold (or would hold), when
     /// [`RunSettings::keep_tables`] asked for them.
     pub tables: Option<RunTables>,
+    /// The first file that could not be written while the run went on (a full disk): the run's
+    /// figures here are complete, its files are not (each holds its last complete state).
+    pub write_error: Option<RunnerError>,
 }
 
 impl RunReport {
@@ -186,7 +189,9 @@ async fn drain<F: std::future::Future<Output = ()>>(
 }
 
 /// Runs one experiment to its end and returns its statistics. Files are written every second while
-/// it runs and once more at the end.
+/// it runs and once more at the end; an error writing them does not stop the run, it comes back
+/// in [`RunReport::write_error`] with the figures measured. An error before the first request
+/// (settings, a results file that cannot be created) is this function's error.
 pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
     let client = HttpClient::new(&settings.client)?;
@@ -233,9 +238,6 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let outcome = aggregator
         .join()
         .map_err(|_| RunnerError::InvalidSetting("the aggregator thread panicked".to_owned()))?;
-    if let Some(error) = outcome.write_error {
-        return Err(error);
-    }
     let open_model = matches!(settings.model, LoadModel::Open { .. });
     let tables = outcome.history.map(|history| {
         run_tables(
@@ -257,6 +259,7 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         protocol: client.counts.summary(),
         open_model,
         tables,
+        write_error: outcome.write_error,
     };
     Ok(report)
 }
