@@ -125,13 +125,11 @@ fn save(
     check_name(name)?;
     let files = RunFiles::locate(prefix)?;
     let target = store.join(name);
-    if target.exists() {
-        if !force {
-            bail!(
-                "{}: a baseline named {name:?} exists; pass --force to replace it or --append to add this run to it",
-                target.display()
-            );
-        }
+    if target.exists() && !force {
+        bail!(
+            "{}: a baseline named {name:?} exists; pass --force to replace it or --append to add this run to it",
+            target.display()
+        );
     }
     let staging = Staging::new(store, name)?;
     let copied = copy_run(&files.prefix, staging.dir(), name)?;

@@ -206,9 +206,11 @@ pub fn default_threads() -> NonZeroUsize {
 /// while the run went on (a full disk) is one error line and exit 2, after the figures.
 pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> ExitCode {
     if let Some(error) = &report.write_error {
-        eprintln!(
-            "error: {error}; the run's files end at their last complete second (the figures above are the whole run's)"
-        );
+        let figures = match quiet {
+            true => "",
+            false => " (the figures above are the whole run's)",
+        };
+        eprintln!("error: {error}; the run's files end at their last complete second{figures}");
         return ExitCode::from(2);
     }
     if !quiet {
