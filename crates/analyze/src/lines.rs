@@ -114,12 +114,18 @@ pub(crate) fn check_lines(file: &File, path: &Path, length: u64) -> Result<(), A
                     "rows of a CSV file (a history row is under 1 KiB)",
                 ));
             }
-            current.extend_from_slice(piece);
             if !ended {
+                current.extend_from_slice(piece);
                 return Ok(());
             }
-            records.line(&current, line, path)?;
-            current.clear();
+            // A line within the block is read where it is; one across blocks from `current`.
+            if current.is_empty() {
+                records.line(piece, line, path)?;
+            } else {
+                current.extend_from_slice(piece);
+                records.line(&current, line, path)?;
+                current.clear();
+            }
             line += 1;
             rest = &rest[piece.len()..];
         }
