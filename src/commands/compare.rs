@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use captest_analyze::compare::{
-    compare, compare_spread, require_matching_entries, CompareOptions, FailOn, GateReport,
-    SpreadReport,
+    compare, compare_spread, require_matching_entries, CompareOptions, GateReport, SpreadReport,
 };
-use captest_analyze::{Exporter, Format, Run, Warmup};
+use captest_analyze::{Exporter, Format, Run};
+use captest_format::{FailOn, Warmup};
 
 use super::gate::{finish, load_run, weights, GateOutput};
 use super::store::Store;

@@ -24,7 +24,6 @@ pub mod steps;
 pub mod summary;
 pub mod totals;
 pub mod usl;
-pub mod window;
 pub mod window_percentiles;
 
 mod table;
@@ -39,4 +38,3 @@ pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
 pub use table::CsvSource;
-pub use window::{SteadyWindow, Warmup};

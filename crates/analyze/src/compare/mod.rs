@@ -8,16 +8,12 @@ pub mod missing;
 pub mod noise;
 pub mod output;
 pub mod quantile;
-pub mod rule;
-pub mod scope;
 pub mod significance;
 pub mod spread;
 pub mod verdict;
 pub mod window;
 
 pub use missing::require_matching_entries;
-pub use rule::{Amount, FailOn, Metric, Threshold};
-pub use scope::{EntryPattern, Scope};
 pub use spread::{compare_spread, Spread, SpreadReport};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
 pub use window::Source;
