@@ -30,6 +30,9 @@ mod table;
 
 pub use analysis::{analyze, Analysis, Knee, Steady};
 pub use captest_format::Entry;
+/// The steady window and its warmup are defined in `captest-format` (one definition for every
+/// tool); re-exported for callers of this crate's API, which takes and returns them.
+pub use captest_format::{SteadyWindow, Warmup};
 pub use error::AnalyzeError;
 pub use files::RunFiles;
 pub use history::{History, HistoryRow, Percentiles};

@@ -13,6 +13,9 @@ pub mod spread;
 pub mod verdict;
 pub mod window;
 
+/// The rules the gates apply are defined in `captest-format` (one definition for every tool);
+/// re-exported for callers of [`compare()`] and [`check()`], which take them.
+pub use captest_format::{Amount, EntryPattern, FailOn, Metric, Scope, Threshold};
 pub use missing::require_matching_entries;
 pub use spread::{compare_spread, Spread, SpreadReport};
 pub use verdict::{check, compare, CompareOptions, Comparison, GateReport, Verdict};
