@@ -80,21 +80,22 @@ fn example_runs_without_unexpected_failures(dir: &Path, file: &Path) {
     }
 }
 
+/// The server's count of `route`'s answers with `status` (the route must have had some).
+fn answered(routes: &serde_json::Value, route: &str, status: &str) -> u64 {
+    routes[route]["status"][status]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{route} answered {status}: {routes}"))
+}
+
 /// items-crud: the created id flowed, every create was updated and deleted on the server.
 fn items_crud_flowed(server: &DemoServer) {
     let counters = server.counters();
     let routes = &counters["routes"];
-    let created = routes["POST /items"]["status"]["201"]
-        .as_u64()
-        .expect("creates");
+    let created = answered(routes, "POST /items", "201");
     assert!(created > 0);
     // Each of the 20 users may be stopped once between the steps of its flow.
-    let updated = routes["PUT /item/{id}"]["status"]["200"]
-        .as_u64()
-        .expect("updates");
-    let deleted = routes["DELETE /item/{id}"]["status"]["200"]
-        .as_u64()
-        .expect("deletes");
+    let updated = answered(routes, "PUT /item/{id}", "200");
+    let deleted = answered(routes, "DELETE /item/{id}", "200");
     assert!(
         updated + 20 >= created && deleted <= updated && updated <= created,
         "{created} created, {updated} updated, {deleted} deleted"
@@ -111,12 +112,8 @@ fn items_crud_flowed(server: &DemoServer) {
 fn scaling_system_flowed(server: &DemoServer, stats: &HashMap<String, (f64, f64)>) {
     let counters = server.counters();
     let routes = &counters["routes"];
-    let created = routes["POST /items"]["status"]["201"]
-        .as_u64()
-        .expect("creates");
-    let updated = routes["PUT /item/{id}"]["status"]["200"]
-        .as_u64()
-        .expect("updates");
+    let created = answered(routes, "POST /items", "201");
+    let updated = answered(routes, "PUT /item/{id}", "200");
     assert!(
         created > 0 && updated + 20 >= created && updated <= created,
         "{created} created, {updated} updated"
