@@ -118,7 +118,8 @@ pub struct RunReport {
     pub stats: RunStats,
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// How long the load ran.
+    /// How long the run took: from its start until the last request landed or was aborted
+    /// (the stop timeout included), as "Run finished after" prints it.
     pub elapsed: Duration,
     /// Why the run ended.
     pub stop_cause: StopCause,
@@ -315,7 +316,7 @@ fn step_tracker(
 }
 
 /// Applies the load of `model` until the run stops, then lets in-flight work finish; returns why
-/// it stopped and how long the load ran.
+/// it stopped and how long the run took (the stop timeout included).
 async fn apply_load(
     ctx: &ScheduleContext,
     model: LoadModel,
@@ -349,20 +350,31 @@ async fn run_users(
     signals: &mut ShutdownSignals,
 ) -> (StopCause, Duration) {
     let (cause, users) = schedule_users(ctx, spawn_rate, signals).await;
-    let elapsed = ctx.started.elapsed();
-    for (stop, _) in &users {
+    let (stops, mut handles): (Vec<_>, Vec<_>) = users.into_iter().unzip();
+    for stop in &stops {
         stop.stop();
     }
-    let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
     let all_done = async {
-        for (_, handle) in users {
+        for handle in handles.iter_mut() {
             let _ = handle.await;
         }
     };
     drain(all_done, stop_timeout, signals).await;
-    aborts.iter().for_each(|a| a.abort());
-    (cause, elapsed)
+    // Abort the users still in a request (each counts it as RunEnded when dropped) and wait for
+    // the aborts to land, so those samples are in before the run's last figures.
+    let left: Vec<_> = handles.into_iter().filter(|h| !h.is_finished()).collect();
+    left.iter().for_each(|h| h.abort());
+    let _ = tokio::time::timeout(ABORT_GRACE, async {
+        for handle in left {
+            let _ = handle.await;
+        }
+    })
+    .await;
+    (cause, ctx.started.elapsed())
 }
+
+/// How long aborted users and iterations get to be dropped (and count what they had in flight).
+const ABORT_GRACE: Duration = Duration::from_secs(1);
 
 /// Open model: starts iterations on schedule until the run stops, then waits for those in
 /// flight.
@@ -375,8 +387,13 @@ async fn run_arrivals(
 ) -> (StopCause, Duration) {
     let (cause, mut in_flight) =
         schedule_arrivals(ctx, max_in_flight, counters.clone(), signals).await;
-    let elapsed = ctx.started.elapsed();
     let all_done = async { while in_flight.join_next().await.is_some() {} };
     drain(all_done, stop_timeout, signals).await;
-    (cause, elapsed)
+    // Iterations still in a request count it as RunEnded when dropped.
+    in_flight.abort_all();
+    let _ = tokio::time::timeout(ABORT_GRACE, async {
+        while in_flight.join_next().await.is_some() {}
+    })
+    .await;
+    (cause, ctx.started.elapsed())
 }

@@ -87,6 +87,6 @@ async fn body_until_close_and_early_close() {
     wire.send(get_root(), b"").await.unwrap();
     assert!(matches!(
         wire.receive(&Method::GET, false, false).await,
-        Err(WireError::Closed { started: true })
+        Err(WireError::Truncated(Truncation::ShortOfLength))
     ));
 }
