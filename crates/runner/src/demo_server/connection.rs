@@ -52,6 +52,7 @@ pub async fn serve(
                     .local_addr()
                     .map_err(|e| RunnerError::InvalidSetting(format!("listener: {e}")))?;
                 drop(listener);
+                state.counters.note_fault(FaultKind::Refused.name());
                 listener = tokio::select! {
                     reopened = refusal.reopen(address) => reopened?,
                     _ = &mut shutdown => return Ok(()),

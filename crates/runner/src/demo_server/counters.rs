@@ -39,7 +39,8 @@ pub struct CountersSnapshot {
     pub tls_handshakes: TlsHandshakes,
     /// Injected faults by kind (`--fault`): requests read and answered with the fault (counted in
     /// `total` too, under the fault's name in their route's `status`), plus connections given
-    /// `tls-garbage` and responses followed by `unsolicited` bytes (not requests of their own).
+    /// `tls-garbage`, responses followed by `unsolicited` bytes (not requests of their own) and
+    /// the times the listener closed for `refused`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub faults: BTreeMap<String, u64>,
 }

@@ -19,7 +19,7 @@ pub const HUGE_BODY: u64 = 10 * 1024 * 1024 * 1024;
 pub const HUGE_HEADERS: usize = 1024 * 1024;
 
 /// How long a part-sent response lingers before its reset, so the client reads what was sent.
-const BEFORE_RESET: Duration = Duration::from_millis(50);
+const BEFORE_RESET: Duration = Duration::from_millis(200);
 
 /// One block of filler (body bytes or header value).
 const BLOCK: [u8; 16 * 1024] = [b'x'; 16 * 1024];
