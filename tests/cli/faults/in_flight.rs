@@ -38,6 +38,7 @@ fn run_against_silence(args: &[&str], in_flight: std::ops::RangeInclusive<u64>) 
         .args(["-t", "2s", "--timeout", "60s", "--stop-timeout", "2s"])
         .args(["--csv", prefix.to_str().expect("utf-8")])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("captest starts");
     let code = wait_for_exit(&mut child, Duration::from_secs(30)).code();
@@ -48,6 +49,11 @@ fn run_against_silence(args: &[&str], in_flight: std::ops::RangeInclusive<u64>) 
         .stdout
         .take()
         .map(|mut s| s.read_to_string(&mut stdout));
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
     assert_eq!(code, Some(1), "in-flight requests are failures: {stdout}");
     assert!(
         took >= Duration::from_secs(4),
@@ -70,6 +76,11 @@ fn run_against_silence(args: &[&str], in_flight: std::ops::RangeInclusive<u64>) 
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0][ERROR], RUN_ENDED);
     assert_eq!(failures[0][OCCURRENCES], total[REQUEST_COUNT]);
+    let warning = format!(
+        "warning: {} requests still in flight when the run stopped",
+        total[REQUEST_COUNT]
+    );
+    assert!(stderr.contains(&warning), "named on stderr: {stderr}");
 }
 
 #[test]
