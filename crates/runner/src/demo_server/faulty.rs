@@ -140,21 +140,17 @@ pub async fn serve<S: Socket>(mut io: S, state: Arc<DemoState>, tally: Arc<Conne
                 .headers()
                 .get(header::CONNECTION)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-        let fault = match route {
-            Route::Counters => None,
-            _ => state.faults.for_request(rand::random()),
-        };
-        let fault = match fault {
-            Some(FaultKind::Unsolicited) | None => fault,
-            Some(kind) => {
-                if let Some(pattern) = route.pattern() {
-                    state
-                        .counters
-                        .record_fault(pattern, kind.name(), Version::HTTP_11, &tally);
-                }
+        // Only counted routes misbehave (never `/__counters`): every fault is in the counts.
+        let pattern = route.pattern();
+        let fault = pattern.and_then(|_| state.faults.for_request(rand::random()));
+        if let (Some(kind), Some(pattern)) = (fault, pattern) {
+            if kind != FaultKind::Unsolicited {
+                state
+                    .counters
+                    .record_fault(pattern, kind.name(), Version::HTTP_11, &tally);
                 return fault_writers::write(kind, io).await;
             }
-        };
+        }
         let mut out = answer(&state, &tally, request, close).await;
         if fault == Some(FaultKind::Unsolicited) {
             state.counters.note_fault(FaultKind::Unsolicited.name());
