@@ -14,6 +14,7 @@ use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
 use crate::error::RunnerError;
+use crate::in_flight::{abort_iterations, abort_users};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
 use crate::scheduler::{
@@ -360,21 +361,9 @@ async fn run_users(
         }
     };
     drain(all_done, stop_timeout, signals).await;
-    // Abort the users still in a request (each counts it as RunEnded when dropped) and wait for
-    // the aborts to land, so those samples are in before the run's last figures.
-    let left: Vec<_> = handles.into_iter().filter(|h| !h.is_finished()).collect();
-    left.iter().for_each(|h| h.abort());
-    let _ = tokio::time::timeout(ABORT_GRACE, async {
-        for handle in left {
-            let _ = handle.await;
-        }
-    })
-    .await;
+    abort_users(handles).await;
     (cause, ctx.started.elapsed())
 }
-
-/// How long aborted users and iterations get to be dropped (and count what they had in flight).
-const ABORT_GRACE: Duration = Duration::from_secs(1);
 
 /// Open model: starts iterations on schedule until the run stops, then waits for those in
 /// flight.
@@ -389,11 +378,6 @@ async fn run_arrivals(
         schedule_arrivals(ctx, max_in_flight, counters.clone(), signals).await;
     let all_done = async { while in_flight.join_next().await.is_some() {} };
     drain(all_done, stop_timeout, signals).await;
-    // Iterations still in a request count it as RunEnded when dropped.
-    in_flight.abort_all();
-    let _ = tokio::time::timeout(ABORT_GRACE, async {
-        while in_flight.join_next().await.is_some() {}
-    })
-    .await;
+    abort_iterations(&mut in_flight).await;
     (cause, ctx.started.elapsed())
 }

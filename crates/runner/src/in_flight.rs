@@ -3,7 +3,9 @@
 //! is counted as a failure of its own kind, [`RUN_ENDED`] — it reached the target (or was on its
 //! way) and must not vanish from the counts.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::metrics::{EntryId, FailureKind, Recorder, Sample};
 
@@ -52,6 +54,32 @@ impl Drop for InFlight<'_> {
             events: 0.0,
         });
     }
+}
+
+/// How long aborted users and iterations get to be dropped (and count what they had in flight).
+const ABORT_GRACE: Duration = Duration::from_secs(1);
+
+/// Aborts the users still running (each counts the request it is in as [`RUN_ENDED`] when
+/// dropped) and waits for the aborts to land, so those samples are in before the run's last
+/// figures.
+pub async fn abort_users(handles: Vec<JoinHandle<()>>) {
+    let left: Vec<_> = handles.into_iter().filter(|h| !h.is_finished()).collect();
+    left.iter().for_each(JoinHandle::abort);
+    let _ = tokio::time::timeout(ABORT_GRACE, async {
+        for handle in left {
+            let _ = handle.await;
+        }
+    })
+    .await;
+}
+
+/// Aborts the open model's iterations still running, as [`abort_users`] does users.
+pub async fn abort_iterations(iterations: &mut JoinSet<()>) {
+    iterations.abort_all();
+    let _ = tokio::time::timeout(ABORT_GRACE, async {
+        while iterations.join_next().await.is_some() {}
+    })
+    .await;
 }
 
 #[cfg(test)]
