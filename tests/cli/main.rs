@@ -16,6 +16,7 @@ mod config;
 mod config_settings;
 mod demo;
 mod demo_server;
+mod faults;
 mod format_contract;
 mod gate_bench;
 mod golden;
