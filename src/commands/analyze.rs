@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use captest_analyze::options::EventsFile;
-use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo, Warmup};
-use captest_format::StopRule;
+use captest_analyze::{analyze, AnalyzeOptions, EventWeight, Format, Run, Slo};
+use captest_format::{StopRule, Warmup};
 
 use super::load::parse_duration;
 

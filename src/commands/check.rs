@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use captest_analyze::compare::{check, Threshold};
+use captest_analyze::compare::check;
+use captest_format::Threshold;
 
 use super::gate::{finish, load_run, weights, GateOutput};
 use super::store::Store;

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use captest_analyze::compare::{
-    compare, compare_spread, require_matching_entries, CompareOptions, FailOn, GateReport,
-    SpreadReport,
+    compare, compare_spread, require_matching_entries, CompareOptions, GateReport, SpreadReport,
 };
-use captest_analyze::{Exporter, Format, Run, Warmup};
+use captest_analyze::{Exporter, Format, Run};
+use captest_format::{FailOn, Warmup};
 
 use super::gate::{finish, load_run, weights, write_junit, GateOutput};
 use super::store::Store;

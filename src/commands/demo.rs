@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run, Warmup};
+use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run};
 use captest_format::atomic::write_atomically;
+use captest_format::Warmup;
 use captest_report::{Html, RunReport, Templates};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::demo_server::{demo_scenario, DemoServer, DemoServerConfig};

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_analyze::compare::{check, Threshold};
+use captest_analyze::compare::check;
 use captest_analyze::output::Format;
 use captest_analyze::{Percentiles, Run};
-use captest_format::RunTables;
+use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
 use captest_runner::metrics::EntryRegistry;

@@ -1,13 +1,12 @@
 //! `--abort-on-fail`: the `--threshold` gates evaluated on the live statistics every second, so a
 //! run that has already failed its gate stops early (k6's `abortOnFail`). A metric's value is
-//! the one `captest check` reads from `_stats.csv` ([`Metric::of_totals`]), over the totals so
+//! the one `captest check` reads from `_stats.csv` ([`of_totals`]), over the totals so
 //! far.
 
 use std::sync::Arc;
 
-use captest_analyze::compare::{Metric, Threshold};
-use captest_analyze::totals::Totals;
-use captest_format::Entry;
+use captest_analyze::totals::{of_totals, Totals};
+use captest_format::{Entry, Metric, Threshold};
 use captest_runner::aggregator::AbortCheck;
 use captest_runner::metrics::{EntryStats, RunStats};
 
@@ -49,7 +48,7 @@ fn value(stats: &RunStats, entry: &EntryStats, metric: Metric) -> Option<f64> {
     if entry.total.requests == 0 {
         return None;
     }
-    metric.of_totals(&Live { stats, entry }, None)
+    of_totals(metric, &Live { stats, entry }, None)
 }
 
 /// A check that names the first threshold the run has crossed so far.

@@ -99,7 +99,8 @@ pub struct OutputArgs {
     /// Worker threads of the load generator (default: one per core).
     #[arg(long, env = "CAPTEST_THREADS", value_parser = parse_at_least_one)]
     pub threads: Option<NonZeroUsize>,
-    /// Time in-flight requests get to finish when the run stops.
+    /// Time in-flight requests get to finish when the run stops; those still waiting then are
+    /// aborted and counted as `RunEnded` failures.
     #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_STOP_TIMEOUT")]
     pub stop_timeout: Duration,
     /// No live table, no final summary.

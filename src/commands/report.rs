@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use captest_analyze::Warmup;
+use captest_format::Warmup;
 use captest_report::{render_run_report, ReportOptions, Templates};
 
 use super::store::Store;

@@ -122,58 +122,68 @@ fn users_flag_estimates_throughput_by_littles_law_and_says_when_past_the_knee() 
     assert_eq!(output.status.code(), Some(2));
 }
 
-#[test]
-fn event_weights_come_from_events_over_events_file_over_the_runs_events_csv() {
-    // A run of Locust files plus the _events.csv captest writes (Name,Requests,Events): 2 000
-    // events over 100 batch requests = 20 per request.
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Writes in `dir` a run `run` of Locust files plus the _events.csv captest writes
+/// (Name,Requests,Events: 2 000 events over 100 batch requests = 20 per request), and an events
+/// file `weights.txt` (10 per batch, 1 per single event); returns the run's prefix and the file.
+fn write_run_with_events(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     for suffix in ["_stats_history.csv", "_stats.csv"] {
         std::fs::copy(
             locust_dir()
                 .join("constant")
                 .join(format!("constant{suffix}")),
-            dir.path().join(format!("run{suffix}")),
+            dir.join(format!("run{suffix}")),
         )
         .expect("copy a Locust file");
     }
     std::fs::write(
-        dir.path().join("run_events.csv"),
+        dir.join("run_events.csv"),
         "Name,Requests,Events\r\nPOST /api/v1/event/batch,100,2000\r\n",
     )
     .expect("write _events.csv");
-    let events_file = dir.path().join("weights.txt");
+    let events_file = dir.join("weights.txt");
     std::fs::write(
         &events_file,
         "# events per request\nPOST /api/v1/event/batch=10\n\n/api/v1/event=1  # single\n",
     )
     .expect("write the events file");
-    let prefix = dir.path().join("run");
+    (dir.join("run"), events_file)
+}
+
+/// The steady requests per second of entry `name` in an analysis's JSON.
+fn steady_rps_of(json: &serde_json::Value, name: &str) -> f64 {
+    json["steady"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["entry"] == name)
+        .and_then(|e| e["rps"].as_f64())
+        .expect("entry rps")
+}
+
+/// The analysis's events per second are its batch and single-event rates weighted by `batch` and
+/// `single`, and its weights came from `source`.
+fn assert_events_weighted(json: &serde_json::Value, source: &str, batch: f64, single: f64) {
+    assert_eq!(json["events_source"], source);
+    let expected = steady_rps_of(json, "POST /api/v1/event/batch") * batch
+        + steady_rps_of(json, "POST /api/v1/event") * single;
+    let got = json["events_per_s"].as_f64().expect("events_per_s");
+    assert!(close(got, expected), "{source}: {got} vs {expected}");
+}
+
+#[test]
+fn event_weights_come_from_events_over_events_file_over_the_runs_events_csv() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (prefix, events_file) = write_run_with_events(dir.path());
     let prefix = prefix.to_str().expect("utf-8");
     let file = events_file.to_str().expect("utf-8");
-    let rps_of = |json: &serde_json::Value, name: &str| {
-        json["steady"]["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .find(|e| e["entry"] == name)
-            .and_then(|e| e["rps"].as_f64())
-            .expect("entry rps")
-    };
-    let check = |json: &serde_json::Value, source: &str, batch: f64, single: f64| {
-        assert_eq!(json["events_source"], source);
-        let expected = rps_of(json, "POST /api/v1/event/batch") * batch
-            + rps_of(json, "POST /api/v1/event") * single;
-        let got = json["events_per_s"].as_f64().expect("events_per_s");
-        assert!(close(got, expected), "{source}: {got} vs {expected}");
-    };
-    check(&analyze_json(&[prefix]), "_events.csv", 20.0, 0.0);
-    check(
+    assert_events_weighted(&analyze_json(&[prefix]), "_events.csv", 20.0, 0.0);
+    assert_events_weighted(
         &analyze_json(&[prefix, "--events-file", file]),
         "--events-file",
         10.0,
         1.0,
     );
-    check(
+    assert_events_weighted(
         &analyze_json(&[
             prefix,
             "--events-file",

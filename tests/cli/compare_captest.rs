@@ -163,16 +163,12 @@ fn events_per_s(prefix: &str, entry: &str) -> f64 {
     number(&row[REQUESTS_PER_S]) * number(&counted[EVENTS]) / number(&counted[REQUESTS])
 }
 
-#[test]
-fn compare_reads_captest_runs_and_their_own_event_counts() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (first, second) = two_captest_runs(dir.path());
-
-    // A captest run compared with itself: exit 0, every delta 0, samples from its history.
+/// A captest run compared with itself: exit 0, every delta 0, samples from its history.
+fn a_captest_run_compared_with_itself_moves_nothing(first: &str) {
     let (code, json) = gate(&[
         "compare",
-        &first,
-        &first,
+        first,
+        first,
         "--fail-on",
         "p95+10%",
         "--fail-on",
@@ -213,9 +209,11 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
         }),
         "{entries:?}"
     );
+}
 
-    // The events metric uses each run's own _events.csv (no --events given).
-    let (_, json) = gate(&["compare", &first, &second, "--fail-on", "events-90%"]);
+/// The events metric uses each run's own _events.csv (no --events given).
+fn events_come_from_each_runs_events_csv(first: &str, second: &str) {
+    let (_, json) = gate(&["compare", first, second, "--fail-on", "events-90%"]);
     let entries = json["entries"].as_array().expect("entries");
     let find = |entry: &str| {
         entries
@@ -224,7 +222,7 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
             .unwrap_or_else(|| panic!("{entry}: {entries:?}"))
     };
     let batch = "POST /api/v1/event/batch";
-    for (key, prefix) in [("baseline", &first), ("current", &second)] {
+    for (key, prefix) in [("baseline", first), ("current", second)] {
         let expected = events_per_s(prefix, batch);
         assert!(expected > 0.0, "{prefix}: events were delivered");
         let reported = find(batch)[key].as_f64().expect("a value");
@@ -235,12 +233,15 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
         assert_eq!(find("Aggregated")[key].as_f64(), Some(reported));
         assert_eq!(find("GET /items")[key].as_f64(), Some(0.0));
     }
+}
 
-    // With --warmup the events come from the steady window of each run's full history.
+/// With --warmup the events come from the steady window of each run's full history.
+fn with_warmup_events_come_from_the_steady_window(first: &str, second: &str) {
+    let batch = "POST /api/v1/event/batch";
     let (_, json) = gate(&[
         "compare",
-        &first,
-        &second,
+        first,
+        second,
         "--fail-on",
         "events-90%",
         "--warmup",
@@ -262,7 +263,15 @@ fn compare_reads_captest_runs_and_their_own_event_counts() {
         .and_then(|e| e["baseline"].as_f64())
         .expect("Aggregated events");
     assert!(batch_events > 0.0 && aggregated_events == batch_events);
+}
 
+#[test]
+fn compare_reads_captest_runs_and_their_own_event_counts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (first, second) = two_captest_runs(dir.path());
+    a_captest_run_compared_with_itself_moves_nothing(&first);
+    events_come_from_each_runs_events_csv(&first, &second);
+    with_warmup_events_come_from_the_steady_window(&first, &second);
     // `check` uses the run's own events too.
     let (code, json) = gate(&["check", &first, "--threshold", "events>1"]);
     assert_eq!(code, 0, "{json}");

@@ -148,32 +148,56 @@ fn every_percentile_and_max_gets_a_noise_test() {
     );
 }
 
+/// The arguments of `compare` on the Locust pair under `DELETE /item/[id]:p95+5%` after a 9 s
+/// warmup, then `extra`.
+fn delete_p95_args(extra: &[&str]) -> Vec<String> {
+    [
+        &[
+            "compare",
+            &locust("baseline"),
+            &locust("current"),
+            "--fail-on",
+            "DELETE /item/[id]:p95+5%",
+            "--warmup",
+            "9s",
+        ][..],
+        extra,
+    ]
+    .concat()
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
+}
+
+fn as_str(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The text and Markdown outputs of [`delete_p95_args`] show DELETE's p95 row as `~ within
+/// noise`, and name the test, the family-wise control and α.
+fn within_noise_is_shown() {
+    for format in [None, Some("--markdown")] {
+        let output = run_captest(&as_str(&delete_p95_args(format.as_slice())));
+        assert_eq!(output.status.code(), Some(0), "{format:?}");
+        let shown = String::from_utf8_lossy(&output.stdout);
+        let row = shown
+            .lines()
+            .find(|l| l.contains("DELETE /item/[id]") && l.contains("p95"))
+            .unwrap_or_else(|| panic!("a DELETE row in {shown}"));
+        assert!(row.contains("~ within noise"), "{format:?}: {row}");
+        assert!(
+            shown.contains("Price–Bonett")
+                && shown.contains("Holm–Bonferroni over 1 test, α = 0.05")
+                && shown.contains("not a failure unless --strict"),
+            "{format:?} names the test and alpha: {shown}"
+        );
+    }
+}
+
 #[test]
 fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
-    let args = |extra: &[&str]| -> Vec<String> {
-        [
-            &[
-                "compare",
-                &locust("baseline"),
-                &locust("current"),
-                "--fail-on",
-                "DELETE /item/[id]:p95+5%",
-                "--warmup",
-                "9s",
-            ][..],
-            extra,
-        ]
-        .concat()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-    };
-    fn as_str(v: &[String]) -> Vec<&str> {
-        v.iter().map(String::as_str).collect()
-    }
-
     // DELETE /item/[id] is +7.5 % on p95 but not significant: `~`, within noise, exit 0.
-    let (code, json) = gate(&as_str(&args(&[])));
+    let (code, json) = gate(&as_str(&delete_p95_args(&[])));
     assert_eq!(code, 0, "{json}");
     let entries = json["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), 1, "{entries:?}");
@@ -191,23 +215,7 @@ fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
     assert_eq!(delete["verdict"], "~");
     assert_eq!(delete["within_noise"], true);
     assert_eq!(delete["failed"], false);
-
-    for format in [None, Some("--markdown")] {
-        let output = run_captest(&as_str(&args(format.as_slice())));
-        assert_eq!(output.status.code(), Some(0), "{format:?}");
-        let shown = String::from_utf8_lossy(&output.stdout);
-        let row = shown
-            .lines()
-            .find(|l| l.contains("DELETE /item/[id]") && l.contains("p95"))
-            .unwrap_or_else(|| panic!("a DELETE row in {shown}"));
-        assert!(row.contains("~ within noise"), "{format:?}: {row}");
-        assert!(
-            shown.contains("Price–Bonett")
-                && shown.contains("Holm–Bonferroni over 1 test, α = 0.05")
-                && shown.contains("not a failure unless --strict"),
-            "{format:?} names the test and alpha: {shown}"
-        );
-    }
+    within_noise_is_shown();
 
     // In the unscoped rule GET /item/[id] fails, DELETE /item/[id] stays within noise.
     let (code, json) = gate(&[
@@ -227,7 +235,7 @@ fn beyond_a_rule_but_not_significant_is_within_noise_unless_strict() {
     );
 
     // --strict fails it.
-    let (code, json) = gate(&as_str(&args(&["--strict"])));
+    let (code, json) = gate(&as_str(&delete_p95_args(&["--strict"])));
     assert_eq!(code, 1, "{json}");
     let failures = json["failures"].as_array().expect("failures");
     assert_eq!(failures.len(), 1);
@@ -324,8 +332,11 @@ fn with_warmup_the_values_come_from_the_steady_window_of_the_history() {
         assert_eq!(failures.len(), 1, "{failures:?}");
         assert_eq!(failures[0]["entry"], "GET /item/[id]");
     }
+    without_full_history_entries_fall_back_to_stats();
+}
 
-    // Without full history the entries fall back to _stats.csv; Aggregated has its rows.
+/// Without full history the entries' values fall back to _stats.csv; Aggregated has its rows.
+fn without_full_history_entries_fall_back_to_stats() {
     let plain = locust_dir().join("no-full-history").join("no-full-history");
     let plain = plain.to_str().expect("utf-8");
     let (code, json) = gate(&[

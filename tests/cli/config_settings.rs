@@ -17,12 +17,11 @@ fn stats_names(prefix: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn positional_class_names_select_classes_of_the_configured_scenario() {
-    let server = DemoServer::start(&["--service-time", "1ms"]);
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Writes `shop.toml` (classes Reader and HighVolumeUser) and a `captest.toml` naming it, with
+/// `server` as the host and a profile `stress` that writes `out/stress`.
+fn write_shop(dir: &Path, server: &DemoServer) {
     std::fs::write(
-        dir.path().join("shop.toml"),
+        dir.join("shop.toml"),
         r#"
 [[users]]
 name = "Reader"
@@ -43,13 +42,20 @@ name = "high volume items"
     )
     .expect("scenario");
     std::fs::write(
-        dir.path().join("captest.toml"),
+        dir.join("captest.toml"),
         format!(
             "host = \"{}\"\nscenario = \"shop.toml\"\nquiet = true\n\n[profiles.stress]\nusers = 2\nspawn-rate = 10\nrun-time = \"1s\"\ncsv = \"out/stress\"\n",
             server.url
         ),
     )
     .expect("config");
+}
+
+#[test]
+fn positional_class_names_select_classes_of_the_configured_scenario() {
+    let server = DemoServer::start(&["--service-time", "1ms"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_shop(dir.path(), &server);
     // Locust's `locust -f shop.py HighVolumeUser`: the scenario from the file, the class named.
     let selected = in_dir(
         dir.path(),
@@ -79,8 +85,14 @@ name = "high volume items"
         stats_names(&dir.path().join("out/stress")),
         vec!["reader health".to_owned()]
     );
+    class_name_mistakes_send_nothing(dir.path(), &server);
+}
+
+/// An unknown class, or a class name with no scenario anywhere, is a one-line error (exit 2) and
+/// sends no request.
+fn class_name_mistakes_send_nothing(dir: &Path, server: &DemoServer) {
     let sent_before_mistakes = server.counters()["total"].clone();
-    let unknown = in_dir(dir.path(), &["run", "--profile", "stress", "Nobody"], &[]);
+    let unknown = in_dir(dir, &["run", "--profile", "stress", "Nobody"], &[]);
     assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(
@@ -165,9 +177,30 @@ fn step_and_rate_settings_come_from_the_config() {
         "0.5",
     ]);
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("rates.txt"), "0s:20\n2s:20\n").expect("stages");
+    write_step_and_rate_profiles(dir.path(), &server);
+    let steprate = in_dir(dir.path(), &["step", "--profile", "steprate"], &[]);
+    assert_eq!(
+        steprate.status.code(),
+        Some(1),
+        "requests failed: {steprate:?}"
+    );
+    let steps = read_csv(&dir.path().join("out/steprate_steps.csv"));
+    // max_steps and no_auto_stop: two steps despite the errors; rate: offered rates 20 and 40.
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    let offered: Vec<&str> = steps.iter().map(|s| s[OFFERED_RATE].as_str()).collect();
+    assert_eq!(offered, ["20.0", "40.0"], "{steps:?}");
+    // settle = 0s: the whole 2 s step counts (the default would leave out its first second).
+    let counted: f64 = steps[0][REQUESTS].parse().expect("requests");
+    assert!(counted > 30.0, "{steps:?}");
+    stop_rules_and_rates_come_from_their_profiles(dir.path());
+}
+
+/// Writes `rates.txt` and a `captest.toml` for `server`'s `/items` with the profiles `steprate`,
+/// `stopon`, `rates` and `ratesfile`.
+fn write_step_and_rate_profiles(dir: &Path, server: &DemoServer) {
+    std::fs::write(dir.join("rates.txt"), "0s:20\n2s:20\n").expect("stages");
     std::fs::write(
-        dir.path().join("captest.toml"),
+        dir.join("captest.toml"),
         format!(
             r#"host = "{}"
 path = "/items"
@@ -205,24 +238,14 @@ csv = "out/ratesfile"
         ),
     )
     .expect("config");
-    let steprate = in_dir(dir.path(), &["step", "--profile", "steprate"], &[]);
-    assert_eq!(
-        steprate.status.code(),
-        Some(1),
-        "requests failed: {steprate:?}"
-    );
-    let steps = read_csv(&dir.path().join("out/steprate_steps.csv"));
-    // max_steps and no_auto_stop: two steps despite the errors; rate: offered rates 20 and 40.
-    assert_eq!(steps.len(), 2, "{steps:?}");
-    let offered: Vec<&str> = steps.iter().map(|s| s[OFFERED_RATE].as_str()).collect();
-    assert_eq!(offered, ["20.0", "40.0"], "{steps:?}");
-    // settle = 0s: the whole 2 s step counts (the default would leave out its first second).
-    let counted: f64 = steps[0][REQUESTS].parse().expect("requests");
-    assert!(counted > 30.0, "{steps:?}");
+}
 
-    let stopon = in_dir(dir.path(), &["step", "--profile", "stopon"], &[]);
+/// The `stopon` profile's rule stops a step run, and the `rates` and `ratesfile` profiles' rates
+/// are sent (the config of [`write_step_and_rate_profiles`] in `dir`).
+fn stop_rules_and_rates_come_from_their_profiles(dir: &Path) {
+    let stopon = in_dir(dir, &["step", "--profile", "stopon"], &[]);
     assert_eq!(stopon.status.code(), Some(1), "{stopon:?}");
-    let steps = read_csv(&dir.path().join("out/stopon_steps.csv"));
+    let steps = read_csv(&dir.join("out/stopon_steps.csv"));
     // The configured rule (not the default errors>1%) stops the run before its third step.
     assert!((1..3).contains(&steps.len()), "{steps:?}");
     assert!(
@@ -233,9 +256,9 @@ csv = "out/ratesfile"
     );
 
     for (profile, rps) in [("rates", 30.0), ("ratesfile", 20.0)] {
-        let output = in_dir(dir.path(), &["rate", "--profile", profile], &[]);
+        let output = in_dir(dir, &["rate", "--profile", profile], &[]);
         assert_eq!(output.status.code(), Some(1), "{profile}: {output:?}");
-        let prefix = dir.path().join("out").join(profile);
+        let prefix = dir.join("out").join(profile);
         let sent: f64 = read_csv(&with_suffix(&prefix, files::STATS))
             .iter()
             .find(|r| r[NAME] == "Aggregated")

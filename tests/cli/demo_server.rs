@@ -85,9 +85,13 @@ fn nothing_lost_counts_equal_what_the_server_received() {
     assert_eq!(occurrences, errors);
     assert!(failures.iter().any(|r| r[ERROR].contains("500")));
     assert!(failures.iter().any(|r| r[ERROR].contains("404")));
+    history_has_one_batch_a_second(&prefix, received);
+}
 
-    // One batch per second, each batch with the entry then Aggregated, timestamps increasing.
-    let history = read_csv(&with_suffix(&prefix, files::HISTORY));
+/// One batch per second in `prefix`'s history, each batch with the entry then Aggregated,
+/// timestamps increasing; the last Aggregated row counts every one of the `received` requests.
+fn history_has_one_batch_a_second(prefix: &std::path::Path, received: u64) {
+    let history = read_csv(&with_suffix(prefix, files::HISTORY));
     let aggregated_rows: Vec<_> = history.iter().filter(|r| r[NAME] == "Aggregated").collect();
     let stamps: Vec<i64> = aggregated_rows
         .iter()

@@ -5,7 +5,7 @@
 //! `_stats_history.csv`'s `Total Request Count`, and an interrupted run keeps a readable log.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -132,11 +132,10 @@ fn check_each_second(prefix: &Path) {
     }
 }
 
-#[test]
-fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
-    let server = DemoServer::start(&["--service-time", "2ms", "--not-found-rate", "0.05"]);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let scenario = dir.path().join("two.toml");
+/// Runs two weighted entries (5 % of them 404s) for 4 s against `server`, with a full history
+/// and a latency log, and returns the run's prefix.
+fn run_two_entries(server: &DemoServer, dir: &Path) -> PathBuf {
+    let scenario = dir.join("two.toml");
     std::fs::write(
         &scenario,
         "[[users]]\nname = \"Reader\"\nwait = { constant = \"5ms\" }\n\
@@ -144,7 +143,7 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
          [[users.tasks]]\nweight = 1\n[[users.tasks.requests]]\npath = \"/item/{{ random_int(1, 50) }}\"\nname = \"/item/[id]\"\n",
     )
     .expect("scenario");
-    let prefix = dir.path().join("two");
+    let prefix = dir.join("two");
     let output = run_captest(&[
         "run",
         scenario.to_str().expect("utf-8"),
@@ -166,10 +165,15 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let stats = read_csv(&with_suffix(&prefix, files::STATS));
-    let (entries, aggregated) = stats.split_at(stats.len() - 1);
-    let aggregated = &aggregated[0];
-    assert_eq!(entries.len(), 2, "{stats:?}");
+    prefix
+}
+
+/// `_stats.csv`'s Aggregated row is the sum of its `entries`' rows: counts summed, averages
+/// weighted by requests, min and max the entries' extremes.
+fn assert_aggregated_row_sums(
+    entries: &[HashMap<String, String>],
+    aggregated: &HashMap<String, String>,
+) {
     let sum = |column: &str| entries.iter().map(|r| number(r, column)).sum::<f64>();
     for column in [REQUEST_COUNT, FAILURE_COUNT] {
         assert_eq!(number(aggregated, column), sum(column), "{column}");
@@ -204,6 +208,47 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
         .fold(0.0, f64::max);
     assert_eq!(number(aggregated, MIN_RESPONSE_TIME), min);
     assert_eq!(number(aggregated, MAX_RESPONSE_TIME), max);
+}
+
+/// An entry's whole-run `histogram` holds its `_stats.csv` `row`'s count, max and percentiles.
+fn assert_histogram_matches_row(
+    key: &Entry,
+    histogram: &Histogram<u64>,
+    row: &HashMap<String, String>,
+) {
+    assert_eq!(histogram.len() as f64, number(row, REQUEST_COUNT), "{key}");
+    let max_ms = histogram.max() as f64 / 1000.0;
+    let stats_max = number(row, MAX_RESPONSE_TIME);
+    assert!(
+        (max_ms - stats_max).abs() <= stats_max * 0.002 + 0.01,
+        "{key}: hdr max {max_ms} ms vs {stats_max} ms"
+    );
+    // _stats.csv percentiles are Locust's rounded buckets (1 ms below 100 ms, 10 ms below
+    // 1 s): a direct computation from the full-resolution histogram lands in the same bucket.
+    for (column, quantile) in [("50%", 0.5), ("95%", 0.95), ("99%", 0.99)] {
+        let direct_ms = histogram.value_at_quantile(quantile) as f64 / 1000.0;
+        let reported = number(row, column);
+        let bucket = if direct_ms < 100.0 { 1.0 } else { 10.0 };
+        assert!(
+            (reported - direct_ms).abs() <= bucket,
+            "{key} {column}: {reported} ms in _stats.csv, {direct_ms} ms computed"
+        );
+    }
+}
+
+#[test]
+fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
+    let server = DemoServer::start(&["--service-time", "2ms", "--not-found-rate", "0.05"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prefix = run_two_entries(&server, dir.path());
+    let stats = read_csv(&with_suffix(&prefix, files::STATS));
+    let (entries, aggregated) = stats.split_at(stats.len() - 1);
+    assert_eq!(entries.len(), 2, "{stats:?}");
+    assert_aggregated_row_sums(entries, &aggregated[0]);
+    let requests = entries
+        .iter()
+        .map(|r| number(r, REQUEST_COUNT))
+        .sum::<f64>();
 
     // The HDR log: per entry the sum of its intervals, counts as in _stats.csv, and the
     // entries merge exactly into Aggregated.
@@ -215,24 +260,7 @@ fn hdr_log_reads_back_and_aggregated_is_the_sum_of_the_entries() {
         let histogram = histograms
             .get(&key)
             .unwrap_or_else(|| panic!("{key} in {:?}", histograms.keys()));
-        assert_eq!(histogram.len() as f64, number(row, REQUEST_COUNT), "{key}");
-        let max_ms = histogram.max() as f64 / 1000.0;
-        let stats_max = number(row, MAX_RESPONSE_TIME);
-        assert!(
-            (max_ms - stats_max).abs() <= stats_max * 0.002 + 0.01,
-            "{key}: hdr max {max_ms} ms vs {stats_max} ms"
-        );
-        // _stats.csv percentiles are Locust's rounded buckets (1 ms below 100 ms, 10 ms below
-        // 1 s): a direct computation from the full-resolution histogram lands in the same bucket.
-        for (column, quantile) in [("50%", 0.5), ("95%", 0.95), ("99%", 0.99)] {
-            let direct_ms = histogram.value_at_quantile(quantile) as f64 / 1000.0;
-            let reported = number(row, column);
-            let bucket = if direct_ms < 100.0 { 1.0 } else { 10.0 };
-            assert!(
-                (reported - direct_ms).abs() <= bucket,
-                "{key} {column}: {reported} ms in _stats.csv, {direct_ms} ms computed"
-            );
-        }
+        assert_histogram_matches_row(&key, histogram, row);
         merged.add(histogram).expect("same range");
     }
     let total = &histograms[&Entry::Aggregated];

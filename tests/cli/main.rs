@@ -18,6 +18,7 @@ mod config_settings;
 mod corrupt_inputs;
 mod demo;
 mod demo_server;
+mod faults;
 mod format_contract;
 mod gate_bench;
 mod golden;

@@ -48,10 +48,15 @@ fn renders_every_locust_run_with_its_tables_and_charts() {
         assert!(!html.to_lowercase().contains("<script"), "{run}: no script");
         assert!(html.len() < 2_000_000, "{run}: {} bytes", html.len());
     }
-    // With a baseline: overlays and the delta chart.
+    with_a_baseline_overlays_and_verdicts(dir.path());
+}
+
+/// With a baseline (the Locust pair, report written in `dir`): overlays, the delta chart and the
+/// compare verdicts.
+fn with_a_baseline_overlays_and_verdicts(dir: &std::path::Path) {
     let current = locust_dir().join("current").join("current");
     let baseline = locust_dir().join("baseline").join("baseline");
-    let out = dir.path().join("versus.html");
+    let out = dir.join("versus.html");
     let html = report(&[
         current.to_str().expect("utf-8"),
         "-o",

@@ -78,8 +78,13 @@ fn template_dir_overrides_the_templates_and_a_broken_one_is_one_line_exit_2() {
     ]);
     assert!(styled.contains("body { color: #123456; }") && !styled.contains("--ink:"));
     assert!(styled.contains("id=\"summary\""));
-    // A syntax error (line 2) and an unknown filter (line 3): the file and the line, exit 2.
-    let broken = dir.path().join("broken");
+    broken_templates_are_one_line_exit_2(dir.path(), prefix, out);
+}
+
+/// A syntax error (line 2) and an unknown filter (line 3) in a template of a directory in `dir`,
+/// and a template directory that does not exist: the file and the line, one line, exit 2.
+fn broken_templates_are_one_line_exit_2(dir: &Path, prefix: &str, out: &str) {
+    let broken = dir.join("broken");
     std::fs::create_dir(&broken).expect("mkdir");
     let file = broken.join("report.html");
     for (text, line) in [
@@ -100,7 +105,7 @@ fn template_dir_overrides_the_templates_and_a_broken_one_is_one_line_exit_2() {
         ]);
         assert_one_line_exit_2(&output, &[file.to_str().expect("utf-8"), line]);
     }
-    let missing = dir.path().join("no-such-dir");
+    let missing = dir.join("no-such-dir");
     let output = run_captest(&[
         "report",
         prefix,

@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use captest_analyze::compare::{check, Threshold};
+use captest_analyze::compare::check;
 use captest_analyze::{analyze, AnalyzeOptions, Percentiles, Run};
 use captest_format::files::{self, prefixed};
-use captest_format::RunTables;
+use captest_format::{RunTables, Threshold};
 use captest_runner::metrics::{
     EntryRegistry, FailureKind, Recorder, RequestKey, RunClock, RunStats, Sample,
 };

@@ -1,6 +1,8 @@
 //! Scenario files end to end: errors point at file:line:column before any request, and secrets
 //! never reach an output file.
 
+use std::path::Path;
+
 use crate::support::scenario::*;
 use crate::support::*;
 use captest_format::columns::{ERROR, NAME, OCCURRENCES};
@@ -86,39 +88,7 @@ headers = { X-Api-Key = "{{ env('CAPTEST_TEST_SECRET') }}" }
         let run_dir = dir.path().join(run);
         std::fs::create_dir(&run_dir).expect("run dir");
         let prefix = run_dir.join("secret");
-        let output = captest()
-            .args([
-                "run",
-                scenario.to_str().expect("utf-8"),
-                "--host",
-                &server.url,
-                "-u",
-                "2",
-                "-r",
-                "2",
-                "-t",
-                "2s",
-                "--csv",
-            ])
-            .arg(&prefix)
-            .env("CAPTEST_TEST_SECRET", secret)
-            .output()
-            .expect("runs");
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{run}: the requests fail: {output:?}"
-        );
-        let mut everything = String::from_utf8_lossy(&output.stdout).into_owned();
-        everything.push_str(&String::from_utf8_lossy(&output.stderr));
-        for entry in std::fs::read_dir(&run_dir).expect("dir") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "csv" || e == "hdr") {
-                everything.push_str(&String::from_utf8_lossy(
-                    &std::fs::read(&path).expect("read"),
-                ));
-            }
-        }
+        let everything = run_with_secret(&scenario, &server, &prefix, secret);
         assert!(
             everything.contains(expected),
             "{run}: the failures are listed"
@@ -155,4 +125,46 @@ headers = { X-Api-Key = "{{ env('CAPTEST_TEST_SECRET') }}" }
             );
         }
     }
+}
+
+/// Runs `scenario` against `server` with `CAPTEST_TEST_SECRET=secret` (its requests fail, exit 1)
+/// and returns everything it said and wrote: stdout, stderr, and every CSV and HDR file beside
+/// `prefix`.
+fn run_with_secret(scenario: &Path, server: &DemoServer, prefix: &Path, secret: &str) -> String {
+    let output = captest()
+        .args([
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--host",
+            &server.url,
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "--csv",
+        ])
+        .arg(prefix)
+        .env("CAPTEST_TEST_SECRET", secret)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}: the requests fail: {output:?}",
+        prefix.display()
+    );
+    let mut everything = String::from_utf8_lossy(&output.stdout).into_owned();
+    everything.push_str(&String::from_utf8_lossy(&output.stderr));
+    let run_dir = prefix.parent().expect("a directory");
+    for entry in std::fs::read_dir(run_dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "csv" || e == "hdr") {
+            everything.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).expect("read"),
+            ));
+        }
+    }
+    everything
 }

@@ -1,6 +1,7 @@
 //! Scenario files end to end: every example runs against the demo server without unexpected
 //! failures, and classes and tags select what runs.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::support::scenario::*;
@@ -71,61 +72,69 @@ fn example_runs_without_unexpected_failures(dir: &Path, file: &Path) {
     );
     let stats = stats_by_name(&prefix);
     assert!(stats["Aggregated"].0 >= 20.0, "{name}: {stats:?}");
-    if name == "items-crud" {
-        // The created id flowed: every create was updated and deleted on the server.
-        let counters = server.counters();
-        let routes = &counters["routes"];
-        let created = routes["POST /items"]["status"]["201"]
-            .as_u64()
-            .expect("creates");
-        assert!(created > 0);
-        // Each of the 20 users may be stopped once between the steps of its flow.
-        let updated = routes["PUT /item/{id}"]["status"]["200"]
-            .as_u64()
-            .expect("updates");
-        let deleted = routes["DELETE /item/{id}"]["status"]["200"]
-            .as_u64()
-            .expect("deletes");
-        assert!(
-            updated + 20 >= created && deleted <= updated && updated <= created,
-            "{created} created, {updated} updated, {deleted} deleted"
-        );
-        assert!(
-            deleted + 20 >= created,
-            "{created} created, {deleted} deleted"
-        );
-        assert!(routes.get("unknown route").is_none());
+    match name.as_str() {
+        "items-crud" => items_crud_flowed(&server),
+        "scaling-system" => scaling_system_flowed(&server, &stats),
+        "event-analytics" => events_were_counted_and_limited(&server, &prefix),
+        _ => {}
     }
-    if name == "scaling-system" {
-        // NormalUser's CRUD updates the item it created, and polls the services of the pool.
-        let counters = server.counters();
-        let routes = &counters["routes"];
-        let created = routes["POST /items"]["status"]["201"]
+}
+
+/// The server's count of `route`'s answers with `status` (the route must have had some).
+fn answered(routes: &serde_json::Value, route: &str, status: &str) -> u64 {
+    routes[route]["status"][status]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{route} answered {status}: {routes}"))
+}
+
+/// items-crud: the created id flowed, every create was updated and deleted on the server.
+fn items_crud_flowed(server: &DemoServer) {
+    let counters = server.counters();
+    let routes = &counters["routes"];
+    let created = answered(routes, "POST /items", "201");
+    assert!(created > 0);
+    // Each of the 20 users may be stopped once between the steps of its flow.
+    let updated = answered(routes, "PUT /item/{id}", "200");
+    let deleted = answered(routes, "DELETE /item/{id}", "200");
+    assert!(
+        updated + 20 >= created && deleted <= updated && updated <= created,
+        "{created} created, {updated} updated, {deleted} deleted"
+    );
+    assert!(
+        deleted + 20 >= created,
+        "{created} created, {deleted} deleted"
+    );
+    assert!(routes.get("unknown route").is_none());
+}
+
+/// scaling-system: NormalUser's CRUD updates the item it created, and polls the services of the
+/// pool.
+fn scaling_system_flowed(server: &DemoServer, stats: &HashMap<String, (f64, f64)>) {
+    let counters = server.counters();
+    let routes = &counters["routes"];
+    let created = answered(routes, "POST /items", "201");
+    let updated = answered(routes, "PUT /item/{id}", "200");
+    assert!(
+        created > 0 && updated + 20 >= created && updated <= created,
+        "{created} created, {updated} updated"
+    );
+    assert!(stats["GET /services/[name]/health"].0 > 0.0, "{stats:?}");
+}
+
+/// event-analytics: the batch's events are counted in `_events.csv`, and FREE keys are limited.
+fn events_were_counted_and_limited(server: &DemoServer, prefix: &Path) {
+    let events = read_csv(&with_suffix(prefix, files::EVENTS));
+    assert!(events.iter().any(|r| r[NAME] == "POST /api/v1/event/batch"));
+    let counters = server.counters();
+    let limited = |route: &str| {
+        counters["routes"][route]["status"]["429"]
             .as_u64()
-            .expect("creates");
-        let updated = routes["PUT /item/{id}"]["status"]["200"]
-            .as_u64()
-            .expect("updates");
-        assert!(
-            created > 0 && updated + 20 >= created && updated <= created,
-            "{created} created, {updated} updated"
-        );
-        assert!(stats["GET /services/[name]/health"].0 > 0.0, "{stats:?}");
-    }
-    if name == "event-analytics" {
-        let events = read_csv(&with_suffix(&prefix, files::EVENTS));
-        assert!(events.iter().any(|r| r[NAME] == "POST /api/v1/event/batch"));
-        let counters = server.counters();
-        let limited = |route: &str| {
-            counters["routes"][route]["status"]["429"]
-                .as_u64()
-                .unwrap_or(0)
-        };
-        assert!(
-            limited("POST /api/v1/event") + limited("POST /api/v1/event/batch") > 0,
-            "FREE keys are limited: {counters}"
-        );
-    }
+            .unwrap_or(0)
+    };
+    assert!(
+        limited("POST /api/v1/event") + limited("POST /api/v1/event/batch") > 0,
+        "FREE keys are limited: {counters}"
+    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! `captest step` against the demo server, whose capacity is known: the breaking point it finds is
 //! checked against the truth (capacity 8 slots × 20 ms = 400 req/s, reached at 8 users).
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use crate::support::*;
 use captest_format::columns::{REQUESTS_PER_S, STOP_REASON, USER_COUNT};
 use captest_format::files;
@@ -43,9 +46,34 @@ fn step_run_stops_at_the_known_capacity() {
     for (index, count) in users.iter().enumerate() {
         assert_eq!(*count, 2.0 * (index as f64 + 1.0), "{users:?}");
     }
-    // The history's User Count follows the shape second by second: it only rises, one step
-    // every 5 s, and holds each level for the step (4–6 rows at a 1-second cadence).
-    let history: Vec<f64> = read_csv(&with_suffix(&prefix, files::HISTORY))
+    history_follows_the_steps(&prefix, &users);
+    // The plateau is within 10 % of the theoretical 400 req/s.
+    let plateau = rps.iter().cloned().fold(0.0, f64::max);
+    assert!(
+        (360.0..=440.0).contains(&plateau),
+        "plateau {plateau} req/s, steps {rps:?}"
+    );
+    // The run stopped at the breaking point, and said why, on the last row.
+    last_step_says_why_it_stopped(steps.last().expect("a last step"));
+    assert!(users.len() < 10, "stopped before --max-users: {users:?}");
+    // Where RPS stops growing (< 5 % more) is within one step of 8 users.
+    let knee = rps
+        .windows(2)
+        .position(|w| w[1] < w[0] * 1.05)
+        .map(|i| users[i])
+        .expect("a step where throughput stopped growing");
+    assert!(
+        (6.0..=10.0).contains(&knee),
+        "knee at {knee} users, steps {rps:?}"
+    );
+    analyzer_finds_the_knee(&prefix);
+}
+
+/// The history's User Count follows the shape second by second: it only rises, one step every
+/// 5 s, and holds each level of `users` (but the last) for the step (4–6 rows at a 1-second
+/// cadence).
+fn history_follows_the_steps(prefix: &Path, users: &[f64]) {
+    let history: Vec<f64> = read_csv(&with_suffix(prefix, files::HISTORY))
         .iter()
         .map(|r| r[USER_COUNT].parse().expect("users"))
         .collect();
@@ -58,14 +86,10 @@ fn step_run_stops_at_the_known_capacity() {
             "{level} users for {seconds} s: {history:?}"
         );
     }
-    // The plateau is within 10 % of the theoretical 400 req/s.
-    let plateau = rps.iter().cloned().fold(0.0, f64::max);
-    assert!(
-        (360.0..=440.0).contains(&plateau),
-        "plateau {plateau} req/s, steps {rps:?}"
-    );
-    // The run stopped at the breaking point, and said why, on the last row.
-    let last = steps.last().expect("a last step");
+}
+
+/// The `last` step's Stop Reason names the rule that fired and where: its users and req/s.
+fn last_step_says_why_it_stopped(last: &HashMap<String, String>) {
     let reason = &last[STOP_REASON];
     assert!(
         ["errors>1%: ", "p95>5x: ", "rps-growth<5%: "]
@@ -81,18 +105,10 @@ fn step_run_stops_at_the_known_capacity() {
     let rps_said: f64 = place[2].parse().expect("rps");
     let rps_last: f64 = last[REQUESTS_PER_S].parse().expect("rps");
     assert!((rps_said - rps_last).abs() <= 0.051, "{reason} / {last:?}");
-    assert!(users.len() < 10, "stopped before --max-users: {users:?}");
-    // Where RPS stops growing (< 5 % more) is within one step of 8 users.
-    let knee = rps
-        .windows(2)
-        .position(|w| w[1] < w[0] * 1.05)
-        .map(|i| users[i])
-        .expect("a step where throughput stopped growing");
-    assert!(
-        (6.0..=10.0).contains(&knee),
-        "knee at {knee} users, steps {rps:?}"
-    );
-    // The analyzer finds the knee within 10 % of the known capacity.
+}
+
+/// The analyzer finds the knee of the run at `prefix` within 10 % of the known capacity.
+fn analyzer_finds_the_knee(prefix: &Path) {
     let output = run_captest(&["analyze", prefix.to_str().expect("utf-8"), "--json"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let analysis: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");

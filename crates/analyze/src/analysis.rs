@@ -314,7 +314,7 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
 mod tests {
     use super::*;
     use crate::history::Percentiles;
-    use crate::window::Warmup;
+    use captest_format::Warmup;
     use std::path::Path;
 
     #[test]

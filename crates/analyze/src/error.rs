@@ -98,3 +98,42 @@ impl AnalyzeError {
         }
     }
 }
+
+/// A `--fail-on` or `--threshold` rule that does not parse: an invalid option, said as the format
+/// crate says it.
+impl From<captest_format::RuleError> for AnalyzeError {
+    fn from(error: captest_format::RuleError) -> Self {
+        AnalyzeError::InvalidOption(error.to_string())
+    }
+}
+
+/// A `--warmup` that is not a duration: an invalid option, said as the format crate says it.
+impl From<captest_format::WarmupError> for AnalyzeError {
+    fn from(error: captest_format::WarmupError) -> Self {
+        AnalyzeError::InvalidOption(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use captest_format::{FailOn, Threshold, Warmup};
+
+    #[test]
+    fn format_parse_errors_become_invalid_options_said_the_same() {
+        let rule = "p95+5kg".parse::<FailOn>().expect_err("not a unit");
+        let said = rule.to_string();
+        assert_eq!(
+            said,
+            "--fail-on \"p95+5kg\": unit \"kg\" does not fit metric p95 at character 6"
+        );
+        assert!(matches!(AnalyzeError::from(rule), AnalyzeError::InvalidOption(m) if m == said));
+        let gate = "avg<fast".parse::<Threshold>().expect_err("not a number");
+        let said = gate.to_string();
+        assert_eq!(AnalyzeError::from(gate).to_string(), said);
+        let warmup = "soon".parse::<Warmup>().expect_err("not a duration");
+        let said = warmup.to_string();
+        assert!(said.starts_with("\"soon\": expected a duration like 30s, 5m or 1h30m ("));
+        assert!(matches!(AnalyzeError::from(warmup), AnalyzeError::InvalidOption(m) if m == said));
+    }
+}

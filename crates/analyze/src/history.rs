@@ -9,7 +9,7 @@ use captest_format::columns::{
     TOTAL_AVERAGE_RESPONSE_TIME, TOTAL_FAILURE_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
 };
 use captest_format::entry::is_aggregated_row;
-use captest_format::Entry;
+use captest_format::{Entry, SteadyWindow, Warmup, WindowRow};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
@@ -20,7 +20,6 @@ use crate::history_scan::{
 };
 use crate::steady::WindowSums;
 use crate::table::{read_header, CsvSource, CsvTable};
-use crate::window::{SteadyWindow, Warmup};
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const KIND: &str = "Locust _stats_history.csv";
@@ -45,6 +44,17 @@ pub struct HistoryRow {
     pub total_failures: f64,
     /// Average response time since the start, ms (cumulative).
     pub total_avg_ms: f64,
+}
+
+/// The steady window reads a history row's Timestamp and User Count.
+impl WindowRow for HistoryRow {
+    fn timestamp(&self) -> f64 {
+        self.timestamp
+    }
+
+    fn user_count(&self) -> f64 {
+        self.user_count
+    }
 }
 
 impl HistoryRow {

@@ -34,13 +34,12 @@ use captest_format::columns::{
     FAILURES_PER_S, NAME, PERCENTILE_COLUMNS, REQUESTS_PER_S, TIMESTAMP,
     TOTAL_AVERAGE_RESPONSE_TIME, TOTAL_FAILURE_COUNT, TOTAL_REQUEST_COUNT, TYPE, USER_COUNT,
 };
-use captest_format::Entry;
+use captest_format::{Entry, SteadyWindow};
 
 use crate::error::AnalyzeError;
 use crate::history::{HistoryRow, Percentiles};
 use crate::lines::complete_length;
 use crate::steady::WindowSums;
-use crate::window::SteadyWindow;
 pub(crate) use ends::{first_timestamp, last_running_timestamp};
 use groups::{merge, Group, Part};
 pub(crate) use line::is_read;

@@ -26,13 +26,15 @@ pub mod steps;
 pub mod summary;
 pub mod totals;
 pub mod usl;
-pub mod window;
 pub mod window_percentiles;
 
 mod table;
 
 pub use analysis::{analyze, Analysis, Knee, Steady};
 pub use captest_format::Entry;
+/// The steady window and its warmup are defined in `captest-format` (one definition for every
+/// tool); re-exported for callers of this crate's API, which takes and returns them.
+pub use captest_format::{SteadyWindow, Warmup};
 pub use error::AnalyzeError;
 pub use files::RunFiles;
 pub use history::{History, HistoryRow, Percentiles};
@@ -41,4 +43,3 @@ pub use options::{AnalyzeOptions, EventWeight, Slo};
 pub use output::{Exportable, Exporter, Format, OutputError};
 pub use run::Run;
 pub use table::CsvSource;
-pub use window::{SteadyWindow, Warmup};

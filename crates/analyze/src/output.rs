@@ -131,8 +131,9 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::compare::{compare, CompareOptions, FailOn, GateReport};
+    use crate::compare::{compare, CompareOptions, GateReport};
     use crate::{analyze, summary, Analysis, AnalyzeOptions, Run};
+    use captest_format::FailOn;
 
     fn fixture(run: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use captest_format::files::{self, prefixed};
-use captest_format::RunTables;
+use captest_format::{RunTables, SteadyWindow, Warmup};
 
 use crate::error::AnalyzeError;
 use crate::files::RunFiles;
@@ -14,7 +14,6 @@ use crate::stats::{
     FailureRow, StatsRow, StepFileRow,
 };
 use crate::table::CsvSource;
-use crate::window::{SteadyWindow, Warmup};
 
 /// Everything read from one run's files (from captest or from Locust).
 #[derive(Debug, Clone)]

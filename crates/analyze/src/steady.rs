@@ -1,11 +1,11 @@
 //! The steady state: what is left after the warmup, with the pandas recipe's figures and honest
 //! ones side by side.
 
+use captest_format::SteadyWindow;
 use serde::Serialize;
 
 use crate::cell::{Decimal, FRACTION_DIGITS, POWERS_OF_TEN};
 use crate::history::HistoryRow;
-use crate::window::SteadyWindow;
 
 /// Figures of one entry (or Aggregated) over the steady window.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,8 +1,9 @@
-//! A metric's value over one entry's whole-run totals, and whether a threshold passes it, written
-//! once for `captest check` (the rows of `_stats.csv`) and `--abort-on-fail` (the runner's live
-//! statistics, every second).
+//! A metric's value over one entry's whole-run totals, written once for `captest check` (the rows
+//! of `_stats.csv`) and `--abort-on-fail` (the runner's live statistics, every second); whether
+//! the value passes is [`captest_format::Threshold::passes`].
 
-use crate::compare::{Metric, Threshold};
+use captest_format::Metric;
+
 use crate::stats::StatsRow;
 
 /// An entry's totals over the run so far: what the `_stats.csv` row of the entry holds.
@@ -21,34 +22,25 @@ pub trait Totals {
     fn rps(&self) -> f64;
 }
 
-impl Metric {
-    /// The metric's value over `totals`; business events per second need `events_per_request`
-    /// (`None`: not known, so no value).
-    pub fn of_totals(self, totals: &impl Totals, events_per_request: Option<f64>) -> Option<f64> {
-        match self {
-            Metric::Avg => Some(totals.avg_ms()),
-            Metric::Percentile(p) => totals.percentile_ms(p),
-            Metric::Max => totals.max_ms(),
-            Metric::Rps => Some(totals.rps()),
-            Metric::Events => events_per_request.map(|weight| totals.rps() * weight),
-            Metric::Errors => Some(if totals.requests() > 0.0 {
-                totals.failures() * 100.0 / totals.requests()
-            } else {
-                0.0
-            }),
-            Metric::FailCount => Some(totals.failures()),
-        }
-    }
-}
-
-impl Threshold {
-    /// Whether `value` keeps to the threshold (strictly below or above its bound).
-    pub fn passes(&self, value: f64) -> bool {
-        if self.below {
-            value < self.bound
+/// The value of `metric` over `totals`; business events per second need `events_per_request`
+/// (`None`: not known, so no value).
+pub fn of_totals(
+    metric: Metric,
+    totals: &impl Totals,
+    events_per_request: Option<f64>,
+) -> Option<f64> {
+    match metric {
+        Metric::Avg => Some(totals.avg_ms()),
+        Metric::Percentile(p) => totals.percentile_ms(p),
+        Metric::Max => totals.max_ms(),
+        Metric::Rps => Some(totals.rps()),
+        Metric::Events => events_per_request.map(|weight| totals.rps() * weight),
+        Metric::Errors => Some(if totals.requests() > 0.0 {
+            totals.failures() * 100.0 / totals.requests()
         } else {
-            value > self.bound
-        }
+            0.0
+        }),
+        Metric::FailCount => Some(totals.failures()),
     }
 }
 
@@ -117,9 +109,7 @@ mod tests {
     fn each_metric_reads_its_figure() {
         let row = row();
         let value = |metric: &str, weight| {
-            Metric::parse(metric)
-                .expect("a metric")
-                .of_totals(&row, weight)
+            of_totals(Metric::parse(metric).expect("a metric"), &row, weight)
         };
         assert_eq!(value("avg", None), Some(14.5));
         assert_eq!(value("median", None), Some(12.0), "the median column first");
@@ -131,15 +121,5 @@ mod tests {
         assert_eq!(value("events", Some(3.0)), Some(60.0));
         assert_eq!(value("errors", None), Some(2.5));
         assert_eq!(value("fail_count", None), Some(5.0));
-    }
-
-    #[test]
-    fn a_threshold_passes_strictly() {
-        let below: Threshold = "p95<40ms".parse().expect("a threshold");
-        assert!(below.passes(39.9));
-        assert!(!below.passes(40.0));
-        let above: Threshold = "rps>20".parse().expect("a threshold");
-        assert!(above.passes(20.1));
-        assert!(!above.passes(20.0));
     }
 }

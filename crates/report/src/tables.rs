@@ -288,7 +288,7 @@ pub const REPORT_RULES: [&str; 3] = ["p95+10%", "rps-5%", "errors+1pp"];
 
 /// The unit of a compared metric's values (`ms`, `req/s`, …); empty when unknown.
 fn metric_unit(metric: &str) -> &'static str {
-    use captest_analyze::compare::Metric;
+    use captest_format::Metric;
     match Metric::parse(metric) {
         Some(Metric::Avg | Metric::Percentile(_) | Metric::Max) => "ms",
         Some(Metric::Rps) => "req/s",
@@ -302,7 +302,8 @@ fn metric_unit(metric: &str) -> &'static str {
 /// The `compare` verdicts of `current` against `baseline` under [`REPORT_RULES`], over the steady
 /// window of the warmup `current` was loaded for; an error if one of those rules does not parse.
 pub fn verdicts(current: &Run, baseline: &Run) -> Result<TableView, captest_analyze::AnalyzeError> {
-    use captest_analyze::compare::{compare, CompareOptions, FailOn};
+    use captest_analyze::compare::{compare, CompareOptions};
+    use captest_format::FailOn;
     let rules: Vec<FailOn> = REPORT_RULES
         .iter()
         .map(|r| r.parse())

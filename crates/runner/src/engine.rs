@@ -14,6 +14,7 @@ use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
 use crate::error::RunnerError;
+use crate::in_flight::{abort_iterations, abort_users};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
 use crate::scheduler::{
@@ -118,7 +119,8 @@ pub struct RunReport {
     pub stats: RunStats,
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// How long the load ran.
+    /// How long the run took: from its start until the last request landed or was aborted
+    /// (the stop timeout included), as "Run finished after" prints it.
     pub elapsed: Duration,
     /// Why the run ended.
     pub stop_cause: StopCause,
@@ -318,7 +320,7 @@ fn step_tracker(
 }
 
 /// Applies the load of `model` until the run stops, then lets in-flight work finish; returns why
-/// it stopped and how long the load ran.
+/// it stopped and how long the run took (the stop timeout included).
 async fn apply_load(
     ctx: &ScheduleContext,
     model: LoadModel,
@@ -352,19 +354,18 @@ async fn run_users(
     signals: &mut ShutdownSignals,
 ) -> (StopCause, Duration) {
     let (cause, users) = schedule_users(ctx, spawn_rate, signals).await;
-    let elapsed = ctx.started.elapsed();
-    for (stop, _) in &users {
+    let (stops, mut handles): (Vec<_>, Vec<_>) = users.into_iter().unzip();
+    for stop in &stops {
         stop.stop();
     }
-    let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
     let all_done = async {
-        for (_, handle) in users {
+        for handle in handles.iter_mut() {
             let _ = handle.await;
         }
     };
     drain(all_done, stop_timeout, signals).await;
-    aborts.iter().for_each(|a| a.abort());
-    (cause, elapsed)
+    abort_users(handles).await;
+    (cause, ctx.started.elapsed())
 }
 
 /// Open model: starts iterations on schedule until the run stops, then waits for those in
@@ -378,8 +379,8 @@ async fn run_arrivals(
 ) -> (StopCause, Duration) {
     let (cause, mut in_flight) =
         schedule_arrivals(ctx, max_in_flight, counters.clone(), signals).await;
-    let elapsed = ctx.started.elapsed();
     let all_done = async { while in_flight.join_next().await.is_some() {} };
     drain(all_done, stop_timeout, signals).await;
-    (cause, elapsed)
+    abort_iterations(&mut in_flight).await;
+    (cause, ctx.started.elapsed())
 }

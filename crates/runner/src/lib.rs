@@ -14,6 +14,7 @@ pub mod demo_server;
 pub mod dynamic;
 pub mod engine;
 pub mod error;
+pub mod in_flight;
 pub mod locust;
 pub mod metrics;
 pub mod progress;

@@ -2,81 +2,35 @@
 
 use super::*;
 
-#[test]
-fn proxies_from_the_environment_and_the_flag() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = DemoServer::start(&[]);
-    let proxy = TestProxy::start(Some("pu:pp"));
-    let prefix = dir.path().join("proxied");
-    let proxied_url = proxy.url.replace("http://", "http://pu:pp@");
-    let output = captest()
+/// `captest run` of `users` users (50 ms wait) for 1 s against `host`, `--csv prefix`, with
+/// `env` set and `unset` removed from its environment.
+fn run_with_env(
+    host: &str,
+    users: &str,
+    prefix: &Path,
+    env: &[(&str, &str)],
+    unset: &[&str],
+) -> std::process::Output {
+    let mut command = captest();
+    command
         .args([
-            "run",
-            "--host",
-            &server.url,
-            "-u",
-            "2",
-            "--wait",
-            "50ms",
-            "-t",
-            "1s",
-            "-q",
-            "--csv",
+            "run", "--host", host, "-u", users, "--wait", "50ms", "-t", "1s", "-q", "--csv",
         ])
-        .arg(&prefix)
-        .env("HTTP_PROXY", &proxied_url)
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .env_remove("http_proxy")
-        .output()
-        .expect("captest runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
-    let forwarded = proxy
-        .counts
-        .forwarded
-        .load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(forwarded, count);
-    assert_eq!(
-        proxy
-            .counts
-            .authorized
-            .load(std::sync::atomic::Ordering::Relaxed),
-        count
-    );
-    // NO_PROXY exempts the host.
-    let before = forwarded;
-    let prefix = dir.path().join("bypassed");
-    let output = captest()
-        .args([
-            "run",
-            "--host",
-            &server.url,
-            "-u",
-            "1",
-            "--wait",
-            "50ms",
-            "-t",
-            "1s",
-            "-q",
-            "--csv",
-        ])
-        .arg(&prefix)
-        .env("HTTP_PROXY", &proxy.url)
-        .env("NO_PROXY", "localhost,127.0.0.1")
-        .output()
-        .expect("captest runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert_eq!(
-        proxy
-            .counts
-            .forwarded
-            .load(std::sync::atomic::Ordering::Relaxed),
-        before
-    );
-    // HTTPS through a CONNECT tunnel, from --proxy.
-    let (tls, cert) = tls_server(dir.path(), &[]);
-    let prefix = dir.path().join("tunnel");
+        .arg(prefix);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    for name in unset {
+        command.env_remove(name);
+    }
+    command.output().expect("captest runs")
+}
+
+/// HTTPS through a CONNECT tunnel of `proxy`, from `--proxy`: one tunnel per user, every request
+/// counted by the server.
+fn tunnels_https_through(proxy: &TestProxy, dir: &Path) {
+    let (tls, cert) = tls_server(dir, &[]);
+    let prefix = dir.join("tunnel");
     let (code, out) = load(
         &[
             "--host", &tls.url, "--cacert", &cert, "--proxy", &proxy.url, "-u", "2", "--wait",
@@ -86,17 +40,47 @@ fn proxies_from_the_environment_and_the_flag() {
         "1s",
     );
     assert_eq!(code, 0, "{out}");
-    assert_eq!(
-        proxy
-            .counts
-            .tunnels
-            .load(std::sync::atomic::Ordering::Relaxed),
-        2,
-        "one tunnel per user"
-    );
+    assert_eq!(proxy.counts.tunnels(), 2, "one tunnel per user");
     let counters = tls.stop();
     let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(counters["total"].as_u64(), Some(count));
+}
+
+#[test]
+fn proxies_from_the_environment_and_the_flag() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = DemoServer::start(&[]);
+    let proxy = TestProxy::start(Some("pu:pp"));
+    let prefix = dir.path().join("proxied");
+    let proxied_url = proxy.url.replace("http://", "http://pu:pp@");
+    let output = run_with_env(
+        &server.url,
+        "2",
+        &prefix,
+        &[("HTTP_PROXY", &proxied_url)],
+        &["NO_PROXY", "no_proxy", "http_proxy"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let count: u64 = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
+    let forwarded = proxy.counts.forwarded();
+    assert_eq!(forwarded, count);
+    assert_eq!(proxy.counts.authorized(), count);
+    // NO_PROXY exempts the host.
+    let before = forwarded;
+    let prefix = dir.path().join("bypassed");
+    let output = run_with_env(
+        &server.url,
+        "1",
+        &prefix,
+        &[
+            ("HTTP_PROXY", &proxy.url),
+            ("NO_PROXY", "localhost,127.0.0.1"),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(proxy.counts.forwarded(), before);
+    tunnels_https_through(&proxy, dir.path());
     // --http2 to an http:// host through a proxy cannot work: refused before any request.
     let output = run_captest(&[
         "run",
@@ -175,9 +159,13 @@ requests = [{ path = "/headers", name = "agent", headers = { user-agent = "mine/
         "1s",
     );
     assert_eq!(code, 0, "{out}");
-    // A templated password (a secret from the environment) is rendered per request.
+    templated_password_is_rendered(dir.path(), &server);
+}
+
+/// A templated password (a secret from the environment) is rendered per request.
+fn templated_password_is_rendered(dir: &Path, server: &DemoServer) {
     let templated = write(
-        dir.path(),
+        dir,
         "env-auth.toml",
         r#"
 [[users]]
@@ -187,7 +175,7 @@ wait = { constant = "50ms" }
 requests = [{ path = "/headers", auth = { basic = ["ann", "{{ env('CAPTEST_TEST_SECRET') }}"] }, contains = "Basic YW5uOnBAc3M=" }]
 "#,
     );
-    let prefix = dir.path().join("env-auth");
+    let prefix = dir.join("env-auth");
     let output = captest()
         .args([
             "run",

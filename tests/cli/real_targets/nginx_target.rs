@@ -40,37 +40,7 @@ requests = [{ path = "/cart", contains = "your cart" }]
         args.extend(extra.iter().copied());
         let (code, out) = load(&args, &prefix, "3s");
         assert_eq!(code, 0, "{protocol}: {out}");
-        let stats = stats_by_name(&prefix);
-        let log = nginx.access_log();
-        let lines = &log[before..];
-        assert!(
-            lines.iter().all(|l| l.contains(protocol)),
-            "{protocol}: {:?}",
-            &lines[..3]
-        );
-        assert!(
-            lines.iter().all(|l| l.contains(" captest/")),
-            "{:?}",
-            &lines[..1]
-        );
-        let samples: f64 = stats.values().map(|s| s.0).sum::<f64>() - stats["Aggregated"].0;
-        // /old is two requests on the wire (301, then /hello) and one sample.
-        assert_eq!(
-            lines.len() as f64,
-            samples + stats["GET old"].0,
-            "{protocol}"
-        );
-        assert_eq!(stats["Aggregated"].1, 0.0, "{protocol}: {stats:?}");
-        let rows = read_csv(&with_suffix(&prefix, files::STATS));
-        let page = rows.iter().find(|r| r[NAME] == "page").expect("page row");
-        assert_eq!(
-            number(page, AVERAGE_CONTENT_SIZE),
-            nginx::PAGE_BYTES as f64,
-            "decoded length"
-        );
-        assert!(lines
-            .iter()
-            .any(|l| l.starts_with("GET /static/page.txt 200")));
+        nginx_logged_the_run(&nginx, before, protocol, &prefix);
     }
     // Plain HTTP to the same nginx; every request in its log.
     let before = nginx.access_log().len();
@@ -92,4 +62,40 @@ requests = [{ path = "/cart", contains = "your cart" }]
     assert_eq!(code, 0, "{out}");
     let count: usize = aggregated(&prefix)[REQUEST_COUNT].parse().expect("count");
     assert_eq!(nginx.access_log().len() - before, count);
+}
+
+/// nginx's access log from line `before` on holds the run at `prefix` in `protocol`: every
+/// request (a redirect is two on the wire, one sample), captest's user agent, the decoded page.
+fn nginx_logged_the_run(nginx: &Nginx, before: usize, protocol: &str, prefix: &Path) {
+    let stats = stats_by_name(prefix);
+    let log = nginx.access_log();
+    let lines = &log[before..];
+    assert!(
+        lines.iter().all(|l| l.contains(protocol)),
+        "{protocol}: {:?}",
+        &lines[..3]
+    );
+    assert!(
+        lines.iter().all(|l| l.contains(" captest/")),
+        "{:?}",
+        &lines[..1]
+    );
+    let samples: f64 = stats.values().map(|s| s.0).sum::<f64>() - stats["Aggregated"].0;
+    // /old is two requests on the wire (301, then /hello) and one sample.
+    assert_eq!(
+        lines.len() as f64,
+        samples + stats["GET old"].0,
+        "{protocol}"
+    );
+    assert_eq!(stats["Aggregated"].1, 0.0, "{protocol}: {stats:?}");
+    let rows = read_csv(&with_suffix(prefix, files::STATS));
+    let page = rows.iter().find(|r| r[NAME] == "page").expect("page row");
+    assert_eq!(
+        number(page, AVERAGE_CONTENT_SIZE),
+        nginx::PAGE_BYTES as f64,
+        "decoded length"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("GET /static/page.txt 200")));
 }

@@ -18,6 +18,23 @@ pub struct ProxyCounts {
     pub authorized: AtomicU64,
 }
 
+impl ProxyCounts {
+    /// Absolute-form requests forwarded so far.
+    pub fn forwarded(&self) -> u64 {
+        self.forwarded.load(Ordering::Relaxed)
+    }
+
+    /// CONNECT tunnels opened so far.
+    pub fn tunnels(&self) -> u64 {
+        self.tunnels.load(Ordering::Relaxed)
+    }
+
+    /// Requests so far that carried the expected `Proxy-Authorization`.
+    pub fn authorized(&self) -> u64 {
+        self.authorized.load(Ordering::Relaxed)
+    }
+}
+
 /// A running proxy (its thread ends with the test process).
 pub struct TestProxy {
     /// `http://127.0.0.1:PORT`.

@@ -9,10 +9,9 @@ use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use captest_format::Entry;
+use captest_format::{Entry, Warmup};
 
 use crate::run::Run;
-use crate::window::Warmup;
 
 use super::distribution::LatencyDistribution;
 use super::measure::steady_rows;

@@ -1,14 +1,12 @@
 //! Metric values of a run per entry (from `_stats.csv`, the run's final totals) and per-interval
 //! samples over the steady window (from a full `_stats_history.csv`) for significance tests.
 
-use captest_format::Entry;
+use captest_format::{Entry, Metric, Warmup};
 
 use crate::history::HistoryRow;
 use crate::run::Run;
 use crate::stats::StatsRow;
-use crate::window::Warmup;
-
-use super::rule::Metric;
+use crate::totals::of_totals;
 
 /// Seconds between samples of Locust's current-window percentiles: their windows (≈10 s) must not
 /// overlap for the samples to be independent.
@@ -74,7 +72,7 @@ pub fn value(run: &Run, entry: &Entry, metric: Metric, weights: &[(String, f64)]
             .sum();
         return Some(total);
     }
-    metric.of_totals(stats_row(run, entry)?, Some(weight(weights, entry)))
+    of_totals(metric, stats_row(run, entry)?, Some(weight(weights, entry)))
 }
 
 pub(super) fn history_rows<'a>(run: &'a Run, entry: &Entry) -> Option<&'a [HistoryRow]> {
@@ -86,7 +84,7 @@ pub(super) fn history_rows<'a>(run: &'a Run, entry: &Entry) -> Option<&'a [Histo
 }
 
 /// The history rows of `entry` in the run's steady window for `warmup` (the one `analyze`
-/// uses, [`crate::window::SteadyWindow`]); `None` when the history lacks the entry.
+/// uses, [`captest_format::SteadyWindow`]); `None` when the history lacks the entry.
 pub(super) fn steady_rows<'a>(
     run: &'a Run,
     entry: &Entry,

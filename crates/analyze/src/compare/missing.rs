@@ -2,11 +2,9 @@
 //! since the baseline) would compare nothing and pass; it is bad input instead, unless the user
 //! says such rules may pass (`--allow-missing-entries`).
 
-use captest_format::Entry;
+use captest_format::{Entry, FailOn, Scope};
 
 use super::measure::entries_of_both;
-use super::rule::FailOn;
-use super::scope::Scope;
 use crate::error::AnalyzeError;
 use crate::Run;
 

@@ -6,15 +6,13 @@
 
 use hdrhistogram::Histogram;
 
-use captest_format::Entry;
+use captest_format::{Entry, Metric, Warmup};
 
 use crate::run::Run;
-use crate::window::Warmup;
 
 use super::hdr;
 use super::measure::samples;
 use super::quantile::{difference_p, distribution, rounding_slack, standard_error, QUANTILE_TEST};
-use super::rule::Metric;
 use super::significance::mann_whitney_p;
 use super::window::Source;
 

@@ -8,10 +8,9 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use captest_format::Entry;
+use captest_format::{Entry, Warmup};
 
 use crate::run::Run;
-use crate::window::Warmup;
 
 use super::distribution::{locust_resolution_ms, LatencyDistribution, PiecewiseCdf, WindowMixture};
 use super::measure::{stats_row, steady_rows};

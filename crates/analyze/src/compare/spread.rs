@@ -9,11 +9,11 @@
 //! each run. Run-to-run noise the baseline runs show (another machine, another hour) is tolerated;
 //! one baseline run is exactly `compare`.
 
+use captest_format::FailOn;
 use serde::Serialize;
 
 use crate::run::Run;
 
-use super::rule::FailOn;
 use super::verdict::{compare, CompareOptions, Comparison, GateReport, Verdict};
 
 /// The gate's outcome against a baseline of several runs: the report (one comparison per rule and

@@ -2,14 +2,12 @@
 
 use serde::Serialize;
 
-use captest_format::Entry;
+use captest_format::{Amount, Entry, FailOn, Scope, Threshold, Warmup};
 
 use crate::run::Run;
-use crate::window::Warmup;
 
 use super::measure::{entries, entries_of_both, value};
 use super::noise::{noise_test, Pair};
-use super::rule::{Amount, FailOn, Threshold};
 use super::significance::{holm_adjusted, FamilyControl, FamilyMethod};
 use super::window::{compared_value, Source};
 
@@ -327,8 +325,8 @@ pub fn check(run: &Run, gates: &[Threshold], weights: &[(String, f64)]) -> GateR
         if !matched {
             all.push(Comparison {
                 entry: match &gate.scope {
-                    super::scope::Scope::Entry(p) => p.to_string(),
-                    super::scope::Scope::All => "*".into(),
+                    Scope::Entry(p) => p.to_string(),
+                    Scope::All => "*".into(),
                 },
                 rule: gate.text.clone(),
                 metric: gate.metric.name(),

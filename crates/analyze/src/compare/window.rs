@@ -2,15 +2,13 @@
 //! history (the entry's own rows of a full history; the Aggregated rows for Aggregated), so that
 //! the warmup counts neither in the samples nor in the values and deltas.
 
-use captest_format::Entry;
+use captest_format::{Entry, Metric, Warmup};
 use serde::Serialize;
 
 use crate::history::HistoryRow;
 use crate::run::Run;
-use crate::window::Warmup;
 
 use super::measure::{entries, steady_rows, value, weight, weights_of};
-use super::rule::Metric;
 
 /// Where a compared value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,7 +21,7 @@ pub enum Source {
 }
 
 /// The value of `metric` for `entry` over the run's steady window for `warmup`
-/// ([`crate::window::SteadyWindow`], the one `analyze` uses) when the history carries it (see
+/// ([`captest_format::SteadyWindow`], the one `analyze` uses) when the history carries it (see
 /// [`steady_value`]); else the whole run's `_stats.csv` value. With no warmup the whole run is
 /// the window, and `_stats.csv` has its exact figures.
 pub fn compared_value(

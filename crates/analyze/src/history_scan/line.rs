@@ -3,13 +3,13 @@
 
 use captest_format::columns::HISTORY_HEADER;
 use captest_format::entry::is_aggregated_row;
+use captest_format::SteadyWindow;
 
 use super::groups::{Group, Grouper, Part};
 use super::{EntryRows, COLUMNS, FIRST_PERCENTILE_SLOT};
 use crate::cell::{is_plain_number, parse_cell, parse_decimal, RepeatedCell};
 use crate::history::{HistoryRow, Percentiles};
 use crate::steady::{Average, WindowRow};
-use crate::window::SteadyWindow;
 use crate::window_percentiles::{WindowPercentiles, P50, P95, P99};
 
 const TIMESTAMP_SLOT: u8 = 0;

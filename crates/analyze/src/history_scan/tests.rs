@@ -20,7 +20,7 @@ fn locust_histories() -> Vec<PathBuf> {
 
 /// A window taking every row (none is stamped at or before 0).
 fn everything() -> SteadyWindow {
-    SteadyWindow::new(0.0, crate::window::Warmup::ZERO, f64::INFINITY)
+    SteadyWindow::new(0.0, captest_format::Warmup::ZERO, f64::INFINITY)
 }
 
 fn sorted((aggregated, mut entries): Rows) -> Rows {

@@ -98,7 +98,7 @@ fn recipe_and_honest_figures_differ_when_rows_are_missing() {
         row(4.0, 400.0, 20.0),
         row(5.0, 420.0, 20.0),
     ];
-    let window = SteadyWindow::of_history(&rows, 0.0, crate::window::Warmup::ZERO);
+    let window = SteadyWindow::of_history(&rows, 0.0, captest_format::Warmup::ZERO);
     let figures = steady_figures(captest_format::AGGREGATED, &rows, &window);
     // Recipe: diffs 100, 200, 20 over the rows after t=0; averages 10, 10, 20, 20.
     assert_eq!(figures.rps_recipe, 320.0 / 3.0);

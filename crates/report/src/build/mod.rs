@@ -6,7 +6,8 @@ mod time;
 
 use std::path::{Path, PathBuf};
 
-use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run, Warmup};
+use captest_analyze::{analyze, Analysis, AnalyzeOptions, Exporter, Percentiles, Run};
+use captest_format::Warmup;
 
 use crate::html::{Html, RunReport};
 use crate::page::{Card, ChartView, ReportPage};

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::steady::{steady_figures, SteadyFigures};
-use crate::window::Warmup;
+use captest_format::Warmup;
 
 /// Whether two figures agree: the same entry and source, numbers within 1e-12 relative (the
 /// sums of the byte ranges are added in another order than row by row).

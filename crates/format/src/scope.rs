@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use captest_format::Entry;
-use serde::Serialize;
+use crate::entry::Entry;
 
 /// Which entries a rule applies to.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Scope {
     /// Every entry and Aggregated.
     All,
@@ -27,8 +27,9 @@ impl Scope {
 /// The ENTRY of a rule, `GET /item/[id]`, `/item/*` or `Aggregated`: a glob (`*` any run of
 /// characters, `?` one) matched against an entry's label (`METHOD name`, `Aggregated`) and
 /// against its name alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct EntryPattern(String);
 
 impl EntryPattern {
