@@ -27,13 +27,21 @@ pub fn progress(quiet: bool) -> Option<ProgressSink> {
 
 /// Prints the final table, why the run stopped, the protocol and, for arrival rates, the
 /// iterations; a warning about dropped iterations even with `-q` (the offered rate was not met,
-/// which changes what the figures mean).
+/// which changes what the figures mean), and one about template errors (a scenario mistake).
 pub fn print_summary(report: &RunReport, quiet: bool) {
     if report.iterations_dropped > 0 {
         eprintln!(
-            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, so the offered rate was not met",
+            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, or captest could not start them on time, so the offered rate was not met",
             report.iterations_dropped,
             report.iterations_started + report.iterations_dropped
+        );
+    }
+    let exceptions = report.stats.exceptions();
+    if let Some(first) = exceptions.first() {
+        let total: u64 = exceptions.iter().map(|e| e.count).sum();
+        eprintln!(
+            "warning: {total} template errors (nothing sent, not counted as requests; listed in _exceptions.csv), first: {}: {}",
+            first.traceback, first.message
         );
     }
     if quiet {

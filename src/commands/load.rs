@@ -192,7 +192,7 @@ pub fn default_threads() -> NonZeroUsize {
 }
 
 /// Prints where the files went and maps the outcome to an exit code: with thresholds, 1 when one
-/// was crossed; without, Locust's (1 if any request failed).
+/// was crossed; without, Locust's (1 if any request failed or a template error was counted).
 pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> ExitCode {
     if !quiet {
         for file in &report.files {
@@ -201,7 +201,7 @@ pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> Ex
     }
     let failed = match gates_passed {
         Some(passed) => !passed,
-        None => report.failures() > 0,
+        None => report.failures() > 0 || !report.stats.exceptions().is_empty(),
     };
     if failed {
         ExitCode::from(1)

@@ -19,6 +19,7 @@ mod demo_server;
 mod format_contract;
 mod gate_bench;
 mod golden;
+mod hostile_runs;
 mod latency_log;
 mod lifecycle;
 mod rate;
