@@ -109,4 +109,40 @@ mod tests {
         }
         assert!(checked >= 6, "{checked} histories");
     }
+
+    /// Found by the history_reader fuzz target: bytes that are not UTF-8 in a column the fast
+    /// reader does not read (Total Max Response Time) made it read a file polars refuses.
+    #[test]
+    fn a_line_that_is_not_utf8_goes_to_polars_which_refuses_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/locust");
+        let fixture = std::fs::read_dir(&root)
+            .expect("fixtures")
+            .flatten()
+            .flat_map(|run| {
+                std::fs::read_dir(run.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
+            .map(|f| f.path())
+            .find(|p| p.to_string_lossy().ends_with("_stats_history.csv"))
+            .expect("a Locust history");
+        let text = std::fs::read(&fixture).expect("read");
+        let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').take(6).collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, bad) in [("max", &b"77\xd2\xc1"[..]), ("name", &b"/caf\xe9"[..])] {
+            let mut file = lines[..5].join(&b'\n').to_vec();
+            let mut cells: Vec<Vec<u8>> =
+                lines[5].split(|b| *b == b',').map(<[u8]>::to_vec).collect();
+            let column = if name == "name" { 3 } else { cells.len() - 3 };
+            cells[column] = bad.to_vec();
+            file.push(b'\n');
+            file.extend(cells.join(&b',').iter());
+            file.push(b'\n');
+            let path = dir.path().join(format!("{name}_stats_history.csv"));
+            std::fs::write(&path, &file).expect("write");
+            history_agrees_with_polars(&path).expect("both refuse it");
+            assert!(crate::History::read(&path).is_err(), "{name}: refused");
+        }
+    }
 }
