@@ -92,10 +92,12 @@ headers = { X-Api-Key = "{{ env('CAPTEST_TEST_SECRET') }}" }
                 scenario.to_str().expect("utf-8"),
                 "--host",
                 &server.url,
+                // Eight users: an unsendable request backs its user off for 1 s, and each of
+                // the two tasks must be picked within the 2 s (about 20 picks).
                 "-u",
-                "2",
+                "8",
                 "-r",
-                "2",
+                "8",
                 "-t",
                 "2s",
                 "--csv",
