@@ -41,7 +41,7 @@ fn run_ended(report: &RunReport) -> u64 {
 /// Prints the final table, why the run stopped, the protocol and, for arrival rates, the
 /// iterations; warnings about dropped iterations and about requests aborted in flight even with
 /// `-q` (the offered rate was not met, the target did not answer: that changes what the figures
-/// mean).
+/// mean), and one about template errors (a scenario mistake).
 pub fn print_summary(report: &RunReport, quiet: bool) {
     let aborted = run_ended(report);
     if aborted > 0 {
@@ -51,9 +51,17 @@ pub fn print_summary(report: &RunReport, quiet: bool) {
     }
     if report.iterations_dropped > 0 {
         eprintln!(
-            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, so the offered rate was not met",
+            "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, or captest could not start them on time, so the offered rate was not met",
             report.iterations_dropped,
             report.iterations_started + report.iterations_dropped
+        );
+    }
+    let exceptions = report.stats.exceptions();
+    if let Some(first) = exceptions.first() {
+        let total: u64 = exceptions.iter().map(|e| e.count).sum();
+        eprintln!(
+            "warning: {total} template errors (nothing sent, not counted as requests; listed in _exceptions.csv), first: {}: {}",
+            first.traceback, first.message
         );
     }
     if quiet {

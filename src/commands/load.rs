@@ -203,8 +203,9 @@ pub fn default_threads() -> NonZeroUsize {
 }
 
 /// Prints where the files went and maps the outcome to an exit code: with thresholds, 1 when one
-/// was crossed; without, Locust's (1 if any request failed). A file that could not be written
-/// while the run went on (a full disk) is one error line and exit 2, after the figures.
+/// was crossed; without, Locust's (1 if any request failed or a template error was counted). A
+/// file that could not be written while the run went on (a full disk) is one error line and exit
+/// 2, after the figures.
 pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> ExitCode {
     if let Some(error) = &report.write_error {
         let figures = match quiet {
@@ -221,7 +222,7 @@ pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> Ex
     }
     let failed = match gates_passed {
         Some(passed) => !passed,
-        None => report.failures() > 0,
+        None => report.failures() > 0 || !report.stats.exceptions().is_empty(),
     };
     if failed {
         ExitCode::from(1)

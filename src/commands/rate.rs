@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 use captest_runner::engine::LoadModel;
+use captest_runner::scheduler::MAX_ARRIVAL_RATE;
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
@@ -23,10 +24,12 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
-    /// Requests (iterations) started per second.
+    /// Requests (iterations) started per second, at most 1000000 (what one dispatcher can start;
+    /// beyond, arrivals it cannot start on time are counted as dropped).
     #[arg(long, env = "CAPTEST_RPS")]
     rps: Option<f64>,
-    /// Rate over time: DURATION:RPS stages with linear ramps, e.g. 30s:100,2m:100,30s:500.
+    /// Rate over time: DURATION:RPS stages with linear ramps, e.g. 30s:100,2m:100,30s:500 (each
+    /// RPS at most 1000000).
     #[arg(long = "rps-stages", env = "CAPTEST_RPS_STAGES")]
     rps_stages: Option<String>,
     /// Read the rate stages from a file (one DURATION:RPS per line).
@@ -52,9 +55,18 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         (Some(_), Some(_)) => bail!("give either --rps or --rps-stages, not both"),
         (Some(rps), None) if rps > 0.0 && rps.is_finite() => Arc::new(Constant(rps)),
         (Some(rps), None) => bail!("--rps must be a positive number, got {rps}"),
-        (None, Some(text)) => Arc::new(Stages::parse(&text)?),
+        (None, Some(text)) => {
+            let stages = Stages::parse(&text)?;
+            for stage in stages.stages() {
+                check_rate("--rps-stages", stage.target)?;
+            }
+            Arc::new(stages)
+        }
         (None, None) => bail!("give the arrival rate with --rps N or --rps-stages"),
     };
+    if let Some(rps) = args.rps {
+        check_rate("--rps", rps)?;
+    }
     let load = Load {
         shape,
         model: LoadModel::Open {
@@ -64,6 +76,17 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         run_time: args.run_time,
     };
     Experiment::from_flags(&args.target, &args.output, load)
+}
+
+/// Refuses an arrival rate above [`MAX_ARRIVAL_RATE`]: the dispatcher could not start it, and a
+/// run that drops nearly every arrival would measure nothing of what was asked.
+pub fn check_rate(flag: &str, rps: f64) -> anyhow::Result<()> {
+    if rps > MAX_ARRIVAL_RATE {
+        bail!(
+            "{flag} {rps}: above the most captest can start, {MAX_ARRIVAL_RATE} requests per second per process; run several captest processes for more"
+        );
+    }
+    Ok(())
 }
 
 /// Runs `captest rate`.

@@ -16,6 +16,7 @@ use super::load::{
     finish, parse_at_least_one, parse_duration, parse_positive_duration, print_steps, OutputArgs,
     TargetArgs,
 };
+use super::rate::check_rate;
 
 /// Seconds added to each step's ramp before its figures count.
 const SETTLE_MARGIN: Duration = Duration::from_secs(2);
@@ -45,7 +46,8 @@ pub struct Args {
     /// Users started per second at each step boundary (default: the whole step in one second).
     #[arg(short = 'r', long = "spawn-rate", env = "CAPTEST_SPAWN_RATE")]
     spawn_rate: Option<f64>,
-    /// Steps in arrival rate (open model, requests per second) instead of users.
+    /// Steps in arrival rate (open model, requests per second, at most 1000000; steps beyond it
+    /// drop what the dispatcher cannot start) instead of users.
     #[arg(long, env = "CAPTEST_RATE")]
     rate: bool,
     /// Most requests in flight at once with --rate.
@@ -110,6 +112,8 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         );
     }
     let model = if args.rate {
+        check_rate("--start", args.start)?;
+        check_rate("--step", args.step)?;
         LoadModel::Open {
             max_in_flight: args.max_in_flight,
         }

@@ -23,6 +23,7 @@ mod format_contract;
 mod gate_bench;
 mod golden;
 mod hostile_files;
+mod hostile_runs;
 mod latency_log;
 mod lifecycle;
 mod rate;

@@ -137,10 +137,12 @@ fn run_with_secret(scenario: &Path, server: &DemoServer, prefix: &Path, secret: 
             scenario.to_str().expect("utf-8"),
             "--host",
             &server.url,
+            // Eight users: an unsendable request backs its user off for 1 s, and each of
+            // the two tasks must be picked within the 2 s (about 20 picks).
             "-u",
-            "2",
+            "8",
             "-r",
-            "2",
+            "8",
             "-t",
             "2s",
             "--csv",

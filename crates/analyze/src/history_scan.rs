@@ -48,6 +48,8 @@ use range::{read_range, Scratch};
 use separators::Separators;
 
 mod ends;
+#[doc(hidden)]
+pub mod fuzzing;
 mod groups;
 mod line;
 mod range;

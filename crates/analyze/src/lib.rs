@@ -10,6 +10,11 @@ pub mod capacity;
 mod cell;
 pub mod compare;
 pub mod error;
+/// Entry points for the fuzz targets in `fuzz/`: not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::history_scan::fuzzing::history_agrees_with_polars;
+}
 pub mod files;
 pub mod history;
 mod history_order;

@@ -201,5 +201,21 @@ pub fn final_summary(stats: &RunStats, elapsed: Duration) -> String {
             let _ = writeln!(out, "{count:<14} {text}");
         }
     }
+    let exceptions = stats.exceptions();
+    if !exceptions.is_empty() {
+        // Scenario mistakes found while running: nothing was sent, so they are not requests.
+        let _ = writeln!(
+            out,
+            "\nTemplate errors (nothing sent; not counted as requests; in _exceptions.csv)\n{:<14} Error",
+            "# occurrences"
+        );
+        for exception in exceptions {
+            let _ = writeln!(
+                out,
+                "{:<14} {}: {}",
+                exception.count, exception.traceback, exception.message
+            );
+        }
+    }
     out
 }

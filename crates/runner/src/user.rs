@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use tokio::sync::Notify;
 
 use crate::client::{Exchange, HttpClient, Outgoing, RequestOptions, Session, Target};
-use crate::dynamic::{inspect, UserState};
+use crate::dynamic::{inspect, RenderError, UserState};
 use crate::in_flight::InFlight;
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
@@ -74,6 +74,23 @@ fn record_failure(env: &UserEnvironment, step: &RequestStep, message: String) {
     });
 }
 
+/// The least a user waits after a step whose template failed before its next task, so a
+/// scenario mistake cannot spin through failures as fast as the CPU goes.
+pub const TEMPLATE_ERROR_BACKOFF: Duration = Duration::from_secs(1);
+
+/// What became of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The request was sent and met the step's expectations.
+    Succeeded,
+    /// The request was sent (or tried) and failed; counted as a failure.
+    Failed,
+    /// Nothing could be sent: a template failed (counted as an exception, not a request) or
+    /// rendered an invalid URL or header (counted as a failed request, as Locust does). A
+    /// scenario mistake: the user backs off before its next task.
+    NotSent,
+}
+
 /// The sample's content length and failure for `outcome`: a status the step does not accept, or a
 /// check or capture that failed on the body (captures store into `state`).
 fn judge(
@@ -104,21 +121,26 @@ fn judge(
 /// Sends one step's request in the user's `session` and records the sample. Templated parts are rendered
 /// with `state`'s variables; captures store into them. The response time runs from
 /// `intended_start` when given (the open model's schedule, so a stalled target shows in the
-/// percentiles), else from the moment the request is sent. Returns whether the request succeeded.
+/// percentiles), else from the moment the request is sent. A template that fails sends nothing:
+/// it is counted as an exception (`_exceptions.csv`), not as a request (see [`StepOutcome`]).
 pub async fn execute_step(
     env: &UserEnvironment,
     session: &mut Session,
     step: &RequestStep,
     state: &mut UserState,
     intended_start: Option<Instant>,
-) -> bool {
+) -> StepOutcome {
     let target: &Target = step.origin.as_deref().unwrap_or(&env.target);
     let rendered = match &step.dynamic {
         Some(dynamic) => match dynamic.render(state, target) {
             Ok(rendered) => Some(rendered),
-            Err(message) => {
+            Err(RenderError::Template(message)) => {
+                env.recorder.record_exception(message, &dynamic.label);
+                return StepOutcome::NotSent;
+            }
+            Err(RenderError::Invalid(message)) => {
                 record_failure(env, step, message);
-                return false;
+                return StepOutcome::NotSent;
             }
         },
         None => None,
@@ -174,7 +196,11 @@ pub async fn execute_step(
         failure,
         events,
     });
-    succeeded
+    if succeeded {
+        StepOutcome::Succeeded
+    } else {
+        StepOutcome::Failed
+    }
 }
 
 /// Runs one user of `class` until `stop` is raised.
@@ -193,17 +219,25 @@ pub async fn run_user(env: UserEnvironment, class: Arc<UserClass>, stop: Arc<Sto
             return;
         };
         let task_started = Instant::now();
+        let mut least_pause = Duration::ZERO;
         for step in &task.steps {
-            let succeeded = execute_step(&env, &mut session, step, &mut state, None).await;
+            let outcome = execute_step(&env, &mut session, step, &mut state, None).await;
             if stop.is_stopped() {
                 return;
             }
-            if !succeeded && !step.captures.is_empty() {
+            if outcome == StepOutcome::NotSent {
+                // A scenario mistake: back off instead of spinning through it.
+                least_pause = TEMPLATE_ERROR_BACKOFF;
+            }
+            if outcome != StepOutcome::Succeeded && !step.captures.is_empty() {
                 // Later steps of the flow need what this one should have captured.
                 break;
             }
         }
-        let pause = class.wait.pause(task_started.elapsed(), &mut rng);
+        let pause = class
+            .wait
+            .pause(task_started.elapsed(), &mut rng)
+            .max(least_pause);
         if !stop.sleep(pause).await {
             return;
         }

@@ -190,6 +190,13 @@ pub(super) fn parse_line(
     layout: &Layout,
     lines: &mut Lines,
 ) -> bool {
+    // Polars refuses a file with bytes that are not UTF-8 anywhere, even in a column not read:
+    // such a line is the general reader's, which names the problem.
+    let line_end = ends.last().map_or(line_start, |&end| end as usize);
+    let line = &text[line_start..line_end];
+    if !line.is_ascii() && std::str::from_utf8(line).is_err() {
+        return false;
+    }
     if let (EntryRows::Summed(window), true, Ok(ends)) = (
         &layout.entry_rows,
         layout.locust_order,

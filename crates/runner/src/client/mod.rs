@@ -6,6 +6,8 @@
 mod connection;
 mod cookies;
 mod decode;
+#[doc(hidden)]
+pub mod fuzzing;
 mod h2;
 mod head;
 mod proxy;

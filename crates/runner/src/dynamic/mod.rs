@@ -85,6 +85,27 @@ pub struct DynamicRequest {
     pub body_in_events: bool,
 }
 
+/// Why a request could not be rendered; the text is in the Locust style and names the request,
+/// never what it rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// A template failed (an error of the scenario's own logic): nothing to send, counted as an
+    /// exception, not a request.
+    Template(String),
+    /// It rendered into an invalid URL or header value: a failed request, as Locust counts the
+    /// `InvalidURL` that `requests` raises.
+    Invalid(String),
+}
+
+impl RenderError {
+    /// The error text.
+    pub fn message(&self) -> &str {
+        match self {
+            RenderError::Template(text) | RenderError::Invalid(text) => text,
+        }
+    }
+}
+
 /// A request ready to send.
 #[derive(Debug)]
 pub struct RenderedRequest {
@@ -97,15 +118,15 @@ pub struct RenderedRequest {
 }
 
 impl DynamicRequest {
-    fn render_one(&self, name: &str, context: &Value) -> Result<String, String> {
+    fn render_one(&self, name: &str, context: &Value) -> Result<String, RenderError> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(context))
             .map_err(|e| {
-                format!(
+                RenderError::Template(format!(
                     "TemplateError({:?})",
                     format!("{}: {}", self.label, template_problem(&e))
-                )
+                ))
             })
     }
 
@@ -129,21 +150,21 @@ impl DynamicRequest {
         &self,
         state: &mut UserState,
         target: &Target,
-    ) -> Result<RenderedRequest, String> {
+    ) -> Result<RenderedRequest, RenderError> {
         let context = state.context().clone();
         let uri = match &self.path {
             Some(name) => {
                 let path = self.render_one(name, &context)?;
                 // The error names the request and the problem; the rendered path stays out.
                 Some(target.request_uri(&path).map_err(|_| {
-                    format!(
+                    RenderError::Invalid(format!(
                         "InvalidURL({:?})",
                         format!(
                             "{}: the rendered path is not a valid URL: {}",
                             self.label,
                             crate::client::path_problem(&path)
                         )
-                    )
+                    ))
                 })?)
             }
             None => None,
@@ -162,14 +183,14 @@ impl DynamicRequest {
         for (header, name) in &self.headers {
             let value = self.render_one(name, &context)?;
             let value = HeaderValue::from_str(&value).map_err(|_| {
-                format!(
+                RenderError::Invalid(format!(
                     "InvalidHeader({:?})",
                     format!(
                         "{}: rendered header {} is not a valid header value",
                         self.label,
                         header.as_str()
                     )
-                )
+                ))
             })?;
             headers.insert(header.clone(), value);
         }
@@ -206,6 +227,8 @@ mod tests {
         request(path)
             .render(&mut state, &target)
             .expect_err("fails")
+            .message()
+            .to_owned()
     }
 
     #[test]

@@ -85,6 +85,9 @@ impl RunStats {
                     self.scratch[index] += interval;
                 }
             }
+            for ((message, traceback), count) in &shard.exceptions {
+                self.record_exception(message, traceback, *count);
+            }
             if let Some(finished) = shard.last_finished {
                 let epoch = self.clock.epoch_of(finished);
                 self.last_request = Some(self.last_request.map_or(epoch, |l| l.max(epoch)));

@@ -40,6 +40,9 @@ pub struct Shard {
     pub failures: HashMap<(EntryId, FailureKind), FailureTally>,
     /// Completion time of the latest request.
     pub last_finished: Option<Instant>,
+    /// Errors of the scenario's own logic (a template that failed, so nothing was sent), by
+    /// (message, where), with their count: `_exceptions.csv` rows, not requests.
+    pub exceptions: HashMap<(String, String), u64>,
 }
 
 impl Shard {
@@ -80,6 +83,7 @@ impl Shard {
         self.entries.iter_mut().for_each(IntervalStats::clear);
         self.failures.clear();
         self.last_finished = None;
+        self.exceptions.clear();
     }
 }
 
@@ -115,6 +119,12 @@ impl Recorder {
     /// Records one sample into the calling thread's shard.
     #[inline]
     pub fn record(&self, sample: Sample) {
+        self.with_shard(|shard| shard.record(sample));
+    }
+
+    /// Runs `update` on the calling thread's shard (registering one on first use).
+    #[inline]
+    fn with_shard(&self, update: impl FnOnce(&mut Shard)) {
         THREAD_SHARD.with(|cell| {
             let mut slot = cell.borrow_mut();
             if !matches!(slot.as_ref(), Some((id, _)) if *id == self.id) {
@@ -126,11 +136,19 @@ impl Recorder {
                 *slot = Some((self.id, shard));
             }
             if let Some((_, shard)) = slot.as_ref() {
-                shard
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .record(sample);
+                update(&mut shard.lock().unwrap_or_else(PoisonError::into_inner));
             }
+        });
+    }
+
+    /// Counts one error of the scenario's own logic (`message`, raised at `traceback`, e.g. the
+    /// request whose template failed) into the calling thread's shard: not a request.
+    pub fn record_exception(&self, message: String, traceback: &str) {
+        self.with_shard(|shard| {
+            *shard
+                .exceptions
+                .entry((message, traceback.to_owned()))
+                .or_insert(0) += 1;
         });
     }
 

@@ -58,6 +58,7 @@ pub fn load_scenario(
         templates: Vec::new(),
         weights: Vec::new(),
         auth: file.auth.clone(),
+        pools: file.data.keys().cloned().collect(),
     };
     check_class_selection(path, &source, &file, selection)?;
     // Build every class (so every template is checked), then keep the selected ones.

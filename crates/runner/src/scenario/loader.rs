@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use minijinja::Environment;
 
+use super::checks::check_calls;
 use super::error::ScenarioError;
 use super::model::{AuthFile, WaitFile};
 use super::text::env_names;
@@ -29,6 +30,8 @@ pub struct Loader<'a> {
     pub weights: Vec<f64>,
     /// The file's `auth`, for requests without their own.
     pub auth: Option<AuthFile>,
+    /// The names of the file's data pools, for `next_row("name")`.
+    pub pools: BTreeSet<String>,
 }
 
 impl Loader<'_> {
@@ -50,6 +53,7 @@ impl Loader<'_> {
                     ),
                 )
             })?;
+        check_calls(text, &self.pools).map_err(|m| self.error(offset, m))?;
         for variable in env_names(text) {
             if std::env::var(&variable).is_err() {
                 return Err(self.error(offset, format!("environment variable {variable} is not set (the template calls env(\"{variable}\"))")));

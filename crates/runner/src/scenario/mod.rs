@@ -1,9 +1,11 @@
 //! Scenario files: weighted user flows in TOML, like a locustfile but declarative. Templates are
 //! compiled once here, and every error (unknown key, wrong type, bad template, undefined variable,
-//! missing environment variable, unreadable data file) is reported with file:line:column before
+//! missing environment variable, unreadable data file, unknown data pool, JSON pointer
+//! without its `/`, a status `expect` can never see) is reported with file:line:column before
 //! any request is sent.
 
 mod build;
+mod checks;
 mod error;
 mod loader;
 mod model;

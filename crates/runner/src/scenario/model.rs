@@ -154,15 +154,14 @@ pub struct RequestFile {
     /// A raw body (a template).
     pub body: Option<Spanned<String>>,
     /// Statuses that count as success (default: any below 400).
-    #[serde(default)]
-    pub expect: Vec<u16>,
+    pub expect: Option<Spanned<Vec<u16>>>,
     /// The body must contain this text.
     pub contains: Option<String>,
     /// The body must be JSON with a value at this pointer.
-    pub json_exists: Option<String>,
+    pub json_exists: Option<Spanned<String>>,
     /// Values to capture into user variables: `{ token = { json = "/token" } }`.
     #[serde(default)]
-    pub capture: BTreeMap<String, CaptureFile>,
+    pub capture: BTreeMap<String, Spanned<CaptureFile>>,
     /// Business events this request carries: a number, or a template over the request (its
     /// rendered body is `body`), e.g. `"{{ (body | length) // 100 }}"`.
     pub events: Option<EventsFile>,

@@ -10,6 +10,7 @@ use http::header::{HeaderName, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use minijinja::Environment;
 
+use super::checks::{check_expect, check_pointer};
 use super::error::ScenarioError;
 use super::loader::Loader;
 use super::model::{AuthFile, CaptureFile, EventsFile, RequestFile};
@@ -59,12 +60,13 @@ impl Loader<'_> {
             }
         }
         let body = self.request_body(body_text, body_offset, &mut dynamic)?;
-        let mut step = RequestStep::fixed(method, uri, headers, body, entry, acceptance(request));
+        let accept = self.acceptance(request)?;
+        let mut step = RequestStep::fixed(method, uri, headers, body, entry, accept);
         step.origin = origin;
         step.events = fixed_events;
         step.follow_redirects = request.follow_redirects.unwrap_or(step.follow_redirects);
         step.decompress = request.decompress.unwrap_or(true);
-        step.checks.extend(response_checks(request));
+        step.checks.extend(self.response_checks(request)?);
         step.captures.extend(self.captures(request, offset)?);
         step.timeout = self.request_timeout(request, offset)?;
         if has_templates(&dynamic) {
@@ -268,8 +270,12 @@ impl Loader<'_> {
     ) -> Result<Vec<Capture>, ScenarioError> {
         let mut captures = Vec::new();
         for (var, source) in &request.capture {
-            let source = match source {
-                CaptureFile::Json(pointer) => CaptureSource::Json(pointer.clone()),
+            let source = match source.get_ref() {
+                CaptureFile::Json(pointer) => {
+                    check_pointer(&format!("capture {var}"), pointer)
+                        .map_err(|m| self.error(source.span().start, m))?;
+                    CaptureSource::Json(pointer.clone())
+                }
                 CaptureFile::Header(name) => CaptureSource::Header(name.to_ascii_lowercase()),
                 CaptureFile::Regex(pattern) => {
                     CaptureSource::Regex(regex::Regex::new(pattern).map_err(|e| {
@@ -306,25 +312,32 @@ impl Loader<'_> {
     }
 }
 
-/// The statuses the request accepts: its `expect` list, or any below 400.
-fn acceptance(request: &RequestFile) -> Acceptance {
-    if request.expect.is_empty() {
-        Acceptance::Below400
-    } else {
-        Acceptance::Statuses(request.expect.clone())
+impl Loader<'_> {
+    /// The statuses the request accepts: its `expect` list (each a status a server can send),
+    /// or any below 400.
+    fn acceptance(&self, request: &RequestFile) -> Result<Acceptance, ScenarioError> {
+        match &request.expect {
+            Some(expect) if !expect.get_ref().is_empty() => {
+                check_expect(expect.get_ref()).map_err(|m| self.error(expect.span().start, m))?;
+                Ok(Acceptance::Statuses(expect.get_ref().clone()))
+            }
+            _ => Ok(Acceptance::Below400),
+        }
     }
-}
 
-/// The request's `contains` and `json_exists` checks.
-fn response_checks(request: &RequestFile) -> Vec<ResponseCheck> {
-    let mut checks = Vec::new();
-    if let Some(text) = &request.contains {
-        checks.push(ResponseCheck::Contains(text.clone()));
+    /// The request's `contains` and `json_exists` checks (the pointer checked).
+    fn response_checks(&self, request: &RequestFile) -> Result<Vec<ResponseCheck>, ScenarioError> {
+        let mut checks = Vec::new();
+        if let Some(text) = &request.contains {
+            checks.push(ResponseCheck::Contains(text.clone()));
+        }
+        if let Some(pointer) = &request.json_exists {
+            check_pointer("json_exists", pointer.get_ref())
+                .map_err(|m| self.error(pointer.span().start, m))?;
+            checks.push(ResponseCheck::JsonExists(pointer.get_ref().clone()));
+        }
+        Ok(checks)
     }
-    if let Some(pointer) = &request.json_exists {
-        checks.push(ResponseCheck::JsonExists(pointer.clone()));
-    }
-    checks
 }
 
 /// Whether anything of the request is rendered per request.

@@ -12,6 +12,11 @@ use crate::signals::ShutdownSignals;
 use crate::task::ClassMix;
 use crate::user::{run_user, StopSignal};
 
+/// Most users one pass starts; the rest wait for the next pass, right after the time limit and
+/// signals were looked at (`-u 1000000 -r 1000000` starts a million users; one pass starting
+/// them all would hold the run for seconds past `-t`).
+const MAX_STARTS_PER_PASS: usize = 10_000;
+
 /// A running user.
 #[derive(Debug)]
 pub struct RunningUser {
@@ -42,18 +47,25 @@ pub async fn schedule_users(
             Ok(level) => level.round().max(0.0) as usize,
             Err(cause) => break cause,
         };
-        if running.len() < wanted {
+        // Whether this pass stopped at MAX_STARTS_PER_PASS with users still due.
+        let capped = if running.len() < wanted {
             if !ramping && next_spawn < now {
                 next_spawn = now;
             }
             ramping = true;
-            while running.len() < wanted && (immediate || next_spawn <= now) {
+            let mut started = 0;
+            while running.len() < wanted
+                && (immediate || next_spawn <= now)
+                && started < MAX_STARTS_PER_PASS
+            {
+                started += 1;
                 let class = Arc::new(ctx.scenario.classes[mix.next_class()].clone());
                 let stop = Arc::new(StopSignal::default());
                 let handle = tokio::spawn(run_user(ctx.env.clone(), class, stop.clone()));
                 running.push(RunningUser { stop, handle });
                 next_spawn += spawn_interval;
             }
+            started == MAX_STARTS_PER_PASS
         } else {
             ramping = false;
             while running.len() > wanted {
@@ -62,10 +74,15 @@ pub async fn schedule_users(
                     retiring.push(user);
                 }
             }
-        }
+            false
+        };
         retiring.retain(|u| !u.handle.is_finished());
         ctx.active.store(running.len(), Ordering::Relaxed);
-        let next_event = (running.len() < wanted).then_some(next_spawn);
+        let next_event = if capped {
+            Some(now)
+        } else {
+            (running.len() < wanted).then_some(next_spawn)
+        };
         let wake = ctx.wake_at(now, next_event);
         tokio::select! {
             _ = tokio::time::sleep_until(wake.into()) => {}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use closed::schedule_users;
-pub use open::{schedule_arrivals, OpenModelCounters};
+pub use open::{schedule_arrivals, OpenModelCounters, MAX_ARRIVAL_RATE};
 
 use crate::shape::LoadShape;
 use crate::steps::StopRequest;
