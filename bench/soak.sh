@@ -67,7 +67,16 @@ case "$ADDR" in
     https://127.0.0.1:*) ;;
     *) echo "the demo server did not start on 127.0.0.1: '$ADDR'" >&2; cat "$OUT/server.err" >&2; exit 1 ;;
 esac
-served() { curl -fsSk -m 5 "$ADDR/__counters" | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])'; }
+# The `refused` fault closes the listener for 1 % of each second: a refused read is tried again.
+counters() {
+    for _ in 1 2 3 4 5; do
+        curl -fsSk -m 5 "$ADDR/__counters" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    echo "the demo server's /__counters did not answer 5 times" >&2
+    return 1
+}
+served() { counters | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])'; }
 
 echo "soak: $BIN rate --rps $RPS for ${TOTAL_S}s against $ADDR, ${#KINDS[@]} fault kinds at $RATE each"
 timeout --signal=INT --kill-after=60 $((TOTAL_S + 120)) "$BIN" rate --host "$ADDR" --insecure \
@@ -99,7 +108,7 @@ done
 kill -INT "$CPID"
 rc=0
 wait "$RUN_PID" || rc=$?
-curl -fsSk -m 5 "$ADDR/__counters" >"$OUT/counters.json"
+counters >"$OUT/counters.json"
 echo "captest exit status: $rc (1 expected: the faults are failures)"
 
 python3 - "$OUT" "$WINDOW_MIN" <<'PY'
