@@ -23,6 +23,8 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    shard: super::shard::ShardArgs,
     /// Requests (iterations) started per second.
     #[arg(long, env = "CAPTEST_RPS")]
     rps: Option<f64>,
@@ -63,7 +65,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         steps: None,
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)
+    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
 }
 
 /// Runs `captest rate`.

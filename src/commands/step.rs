@@ -26,6 +26,8 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    shard: super::shard::ShardArgs,
     /// Users in the first step (with --rate: requests per second).
     #[arg(long, default_value_t = 10.0, env = "CAPTEST_START")]
     start: f64,
@@ -124,7 +126,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         }),
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)
+    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
 }
 
 /// Runs `captest step`.

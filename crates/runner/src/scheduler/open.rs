@@ -135,6 +135,11 @@ pub async fn schedule_arrivals(
         let mut arrival = before.floor() + 1.0;
         while arrival <= after {
             let intended = last + span.mul_f64((arrival - before) / arrived);
+            // A shard starts only its own arrivals of the whole schedule (1-based count).
+            if !ctx.slice.takes(arrival as u64 - 1) {
+                arrival += 1.0;
+                continue;
+            }
             if counters.waiting.load(Ordering::Acquire) >= max_in_flight {
                 counters.dropped.fetch_add(1, Ordering::Relaxed);
             } else {
