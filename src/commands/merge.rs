@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use captest_format::files::{self, prefixed};
-use captest_runner::distributed::{merge, read_bundle, MergeOptions, ShardPosition};
+use captest_runner::distributed::{merge, read_bundle, read_meta, MergeOptions, ShardPosition};
 
 /// `captest merge` flags.
 #[derive(Debug, clap::Args)]
@@ -34,18 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         allow_partial: args.allow_partial,
     };
     let outcome = merge(&bundles, &options)?;
-    if let ShardPosition::Merged {
-        merged,
-        count,
-        missing,
-        partial: true,
-    } = &outcome.meta.shard
-    {
-        eprintln!(
-            "warning: partial run: {} of {count} shards merged, missing {missing:?}",
-            merged.len()
-        );
-    }
+    warn_if_partial(&args.csv);
     for file in &outcome.files {
         println!("{}", file.display());
     }
@@ -85,5 +74,26 @@ fn shard_prefix(given: &Path) -> anyhow::Result<PathBuf> {
             given.display(),
             found.len()
         ),
+    }
+}
+
+/// Prints a warning when the run under `prefix` is a partial merge (`--allow-partial`): its
+/// figures are only those of the shards merged. Nothing for other runs.
+pub fn warn_if_partial(prefix: &Path) {
+    let Ok(meta) = read_meta(prefix) else {
+        return;
+    };
+    if let ShardPosition::Merged {
+        merged,
+        count,
+        missing,
+        partial: true,
+    } = &meta.shard
+    {
+        eprintln!(
+            "warning: {}: partial run, {} of {count} shards merged (missing {missing:?}): its figures are only theirs",
+            prefix.display(),
+            merged.len()
+        );
     }
 }

@@ -69,6 +69,9 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
             .transpose()?,
         templates,
     };
+    if let Ok(files) = captest_analyze::RunFiles::locate(&args.prefix) {
+        super::merge::warn_if_partial(&files.prefix);
+    }
     let written = render_run_report(&args.prefix, &output, &options)?;
     println!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)

@@ -18,7 +18,7 @@ pub use merge::{merge, MergeOptions, MergeOutcome};
 pub use meta::{
     scenario_hash, EventWeight, ExceptionLine, HdrSettings, ShardMeta, ShardPosition, BUNDLE_FORMAT,
 };
-pub use read::{read_bundle, ShardBundleData};
+pub use read::{read_bundle, read_meta, ShardBundleData};
 pub use record::{EntryRecord, FailureLine, SecondRecord};
 pub use slice::{Slice, SliceShape};
 pub use writer::ShardBundle;

@@ -22,6 +22,17 @@ pub struct ShardBundleData {
 /// Reads the bundle under `prefix`. A last line cut short (a shard killed while writing it) is
 /// left out; any other line that does not parse is an error naming the file and line.
 pub fn read_bundle(prefix: &Path) -> Result<ShardBundleData, BundleError> {
+    let meta = read_meta(prefix)?;
+    let seconds = read_seconds(prefix)?;
+    Ok(ShardBundleData {
+        prefix: prefix.to_owned(),
+        meta,
+        seconds,
+    })
+}
+
+/// The `_shard.json` under `prefix` (a shard's, or a merged run's).
+pub fn read_meta(prefix: &Path) -> Result<ShardMeta, BundleError> {
     let meta_path = prefixed(prefix, files::SHARD_META);
     let text = std::fs::read_to_string(&meta_path).map_err(|e| BundleError::io(&meta_path, e))?;
     let meta: ShardMeta = serde_json::from_str(&text).map_err(|e| BundleError::Parse {
@@ -39,6 +50,10 @@ pub fn read_bundle(prefix: &Path) -> Result<ShardBundleData, BundleError> {
             ),
         });
     }
+    Ok(meta)
+}
+
+fn read_seconds(prefix: &Path) -> Result<Vec<SecondRecord>, BundleError> {
     let seconds_path = prefixed(prefix, files::SHARD_SECONDS);
     let text =
         std::fs::read_to_string(&seconds_path).map_err(|e| BundleError::io(&seconds_path, e))?;
@@ -58,9 +73,5 @@ pub fn read_bundle(prefix: &Path) -> Result<ShardBundleData, BundleError> {
         })?;
         seconds.push(record);
     }
-    Ok(ShardBundleData {
-        prefix: prefix.to_owned(),
-        meta,
-        seconds,
-    })
+    Ok(seconds)
 }
