@@ -127,7 +127,10 @@ fn three_user_shards_merge_to_what_the_server_received() {
 /// Shard 1 left out: an error naming it, unless `--allow-partial`, which marks the run partial
 /// in its `_shard.json`, and `analyze` warns about it.
 fn partial_merge(dir: &Path, shards: &[PathBuf]) {
-    let (first, last) = (shards[0].display().to_string(), shards[2].display().to_string());
+    let (first, last) = (
+        shards[0].display().to_string(),
+        shards[2].display().to_string(),
+    );
     let partial = dir.join("partial/run").display().to_string();
     let output = run_captest(&["merge", &first, &last, "--csv", &partial]);
     assert_eq!(output.status.code(), Some(2));
@@ -135,12 +138,16 @@ fn partial_merge(dir: &Path, shards: &[PathBuf]) {
     assert!(stderr.contains("shard 1 of 3 missing"), "{stderr}");
     let output = run_captest(&["merge", &first, &last, "--csv", &partial, "--allow-partial"]);
     assert!(output.status.success(), "{output:?}");
-    let meta = std::fs::read_to_string(format!("{partial}{}", files::SHARD_META)).unwrap_or_default();
+    let meta =
+        std::fs::read_to_string(format!("{partial}{}", files::SHARD_META)).unwrap_or_default();
     assert!(meta.contains("\"partial\": true"), "{meta}");
     let output = run_captest(&["analyze", &partial]);
     assert!(output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("partial run, 2 of 3 shards merged"), "{stderr}");
+    assert!(
+        stderr.contains("partial run, 2 of 3 shards merged"),
+        "{stderr}"
+    );
 }
 
 #[test]
