@@ -16,14 +16,14 @@ use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::distributed::{
     scenario_hash, EventWeight, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape,
-    BUNDLE_FORMAT,
+    StepPlan, BUNDLE_FORMAT,
 };
 use captest_runner::engine::{
     run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
 };
 use captest_runner::metrics::{EntryId, EntryRegistry};
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
-use captest_runner::shape::LoadShape;
+use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
 
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
@@ -147,6 +147,8 @@ impl Experiment {
             event_weights: event_weights(&self.workload),
             exceptions: Vec::new(),
             ended: None,
+            ended_at: None,
+            steps: None,
         };
         if let LoadModel::Closed { spawn_rate } = self.load.model {
             self.load.shape = Arc::new(SliceShape::new(self.load.shape.clone(), slice));
@@ -182,6 +184,15 @@ impl Experiment {
             wait_for_target: target.wait_for_target,
         };
         Experiment::new(workload_of(target)?, load, engine, outputs)
+    }
+
+    /// Records a sharded `step` run's unsharded plan in its bundle, so a merge cuts the merged
+    /// figures into the same steps (nothing when the run is not a shard).
+    pub fn with_step_plan(mut self, shape: &Steps) -> Self {
+        if let (Some((_, meta)), Some(settings)) = (self.shard.as_mut(), &self.load.steps) {
+            meta.steps = Some(StepPlan::new(shape, settings));
+        }
+        self
     }
 
     /// Whether nothing is printed while it runs.

@@ -118,7 +118,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         LoadModel::Closed { spawn_rate }
     };
     let load = Load {
-        shape: Arc::new(shape),
+        shape: Arc::new(shape.clone()),
         model,
         steps: Some(StepSettings {
             settle,
@@ -126,7 +126,9 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         }),
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
+    Ok(Experiment::from_flags(&args.target, &args.output, load)?
+        .sharded(&args.shard, &args.target)?
+        .with_step_plan(&shape))
 }
 
 /// Runs `captest step`.

@@ -196,3 +196,30 @@ fn merge_refuses_a_missing_shard_and_a_late_shard_exits_3() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--shard needs --csv"), "{stderr}");
 }
+
+#[test]
+fn a_sharded_step_run_merges_into_the_unsharded_steps() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let command = [
+        "step",
+        "--start",
+        "3",
+        "--step",
+        "3",
+        "--every",
+        "3s",
+        "--max-steps",
+        "2",
+        "--no-auto-stop",
+    ];
+    let shards = run_shards(dir.path(), &server, &command);
+    let merged = merge(dir.path(), &shards);
+    check_merged(&server, &shards, &merged);
+    let steps = read_csv(&files::prefixed(&merged, files::STEPS));
+    let users: Vec<&str> = steps.iter().map(|r| r["User Count"].as_str()).collect();
+    assert_eq!(users, ["3", "6"], "the merged steps are the unsharded ones");
+    let first = read_csv(&files::prefixed(&shards[0], files::STEPS));
+    let users: Vec<&str> = first.iter().map(|r| r["User Count"].as_str()).collect();
+    assert_eq!(users, ["1", "2"], "shard 0 ran its share of each step");
+}

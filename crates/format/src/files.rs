@@ -23,7 +23,9 @@ pub const LATENCY_HDR: &str = "_latency.hdr";
 /// scenario), `load` (the unsharded load flags), `hdr` `{significant_digits, unit}`, `start`
 /// (the run's start, unix seconds, exact decimal text), `open_model`, `full_history`,
 /// `event_weights` `[{method, name, weight}]`, `exceptions` `[{count, message, traceback}]` (written
-/// when the shard ends) and `ended` (why it ended, `null` while it runs).
+/// when the shard ends), `ended` and `ended_at` (why and when it ended, `null` while it runs) and
+/// `steps` (a `step` run's unsharded plan: `start`, `step`, `every`, `max_level`, `max_steps`,
+/// `settle`, `rules`; `null` for other runs).
 pub const SHARD_META: &str = "_shard.json";
 /// A shard's measurements per aggregator tick (captest, `--shard I/N`), what a merge rebuilds the
 /// run from: one JSON object per line — `now` (the history Timestamp of the tick), `users`,

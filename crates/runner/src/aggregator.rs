@@ -90,6 +90,8 @@ pub struct Aggregator {
     steps: Option<StepTracker>,
     progress: Option<ProgressSink>,
     bundle: Option<ShardBundle>,
+    /// The end of a replayed run (a live one ends when it finishes).
+    ended_at: Option<f64>,
 }
 
 impl Aggregator {
@@ -161,6 +163,7 @@ impl Aggregator {
             steps: None,
             progress: None,
             bundle,
+            ended_at: None,
         })
     }
 
@@ -235,8 +238,10 @@ impl Aggregator {
         self.stats.record_exception(message, traceback, count);
     }
 
-    /// Ends a replayed run as [`run`](Self::run) ends a live one.
-    pub fn finish_replay(self, reason: &str) -> AggregatorOutcome {
+    /// Ends a replayed run as [`run`](Self::run) ends a live one, at `ended_at` (unix seconds;
+    /// `None`: now).
+    pub fn finish_replay(mut self, reason: &str, ended_at: Option<f64>) -> AggregatorOutcome {
+        self.ended_at = ended_at;
         self.finish(reason)
     }
 
@@ -303,16 +308,17 @@ impl Aggregator {
     }
 
     fn finish(mut self, reason: &str) -> AggregatorOutcome {
+        let ended_at = self.ended_at.unwrap_or_else(|| self.stats.clock().now());
         let mut bundle_files = Vec::new();
         if let Some(mut bundle) = self.bundle.take() {
-            match bundle.finish(&self.stats, reason) {
+            match bundle.finish(&self.stats, reason, ended_at) {
                 Ok(()) => bundle_files.extend(bundle.paths()),
                 Err(error) => self.note_error(error),
             }
         }
         let mut steps = Vec::new();
         if let Some(mut tracker) = self.steps.take() {
-            steps = tracker.finish(self.stats.clock().now(), reason).to_vec();
+            steps = tracker.finish(ended_at, reason).to_vec();
             self.write_steps(&steps);
         }
         let mut files_written = self

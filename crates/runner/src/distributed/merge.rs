@@ -4,15 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use captest_format::files::{self, prefixed};
 
 use super::error::BundleError;
-use super::meta::{ShardMeta, ShardPosition};
+use super::meta::{ShardMeta, ShardPosition, StepPlan};
 use super::read::ShardBundleData;
 use super::writer::write_meta;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats};
+use crate::steps::{StepTracker, StopRequest};
 
 /// What to merge into what.
 #[derive(Debug, Clone)]
@@ -65,6 +67,14 @@ pub fn merge(
         shard: None,
     };
     let mut aggregator = Aggregator::replaying(registry.clone(), settings, start)?;
+    if let Some(plan) = &first.steps {
+        aggregator =
+            aggregator.with_steps(step_tracker(plan, start, first.open_model, &shards[0])?);
+    }
+    let ended_at = shards
+        .iter()
+        .filter_map(|s| s.meta.ended_at.map(|t| t.0))
+        .reduce(f64::max);
     // Before the ticks, so the snapshot files written at the last one hold them.
     for shard in shards {
         for line in &shard.meta.exceptions {
@@ -76,7 +86,7 @@ pub fn merge(
         .iter()
         .find_map(|s| s.meta.ended.clone())
         .unwrap_or_else(|| "merged".to_owned());
-    let outcome = aggregator.finish_replay(&reason);
+    let outcome = aggregator.finish_replay(&reason, ended_at);
     if let Some(error) = outcome.write_error {
         return Err(error.into());
     }
@@ -90,6 +100,7 @@ pub fn merge(
         start: super::exact::ExactF64(start),
         exceptions: Vec::new(),
         ended: Some(reason),
+        ended_at: ended_at.map(super::exact::ExactF64),
         ..first.clone()
     };
     let meta_path = prefixed(&options.output, files::SHARD_META);
@@ -97,6 +108,32 @@ pub fn merge(
     let mut files = outcome.files;
     files.push(meta_path);
     Ok(MergeOutcome { meta, files })
+}
+
+/// The tracker that cuts the merged figures into the plan's (unsharded) steps.
+fn step_tracker(
+    plan: &StepPlan,
+    start: f64,
+    open_model: bool,
+    shard: &ShardBundleData,
+) -> Result<StepTracker, BundleError> {
+    let (shape, settings) = plan.parts().map_err(|message| BundleError::Parse {
+        path: prefixed(&shard.prefix, files::SHARD_META),
+        line: 1,
+        message,
+    })?;
+    let tracker = StepTracker::new(
+        Arc::new(shape),
+        start,
+        settings.settle,
+        settings.rules,
+        Arc::new(StopRequest::default()),
+    );
+    Ok(if open_model {
+        tracker.in_rate_terms()
+    } else {
+        tracker
+    })
 }
 
 /// The shards' indexes, and those missing; an error when they are not parts of one run, when

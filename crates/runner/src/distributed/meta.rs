@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::exact::ExactF64;
+use crate::engine::StepSettings;
 use crate::metrics::{ExceptionRecord, HDR_SIGNIFICANT_DIGITS};
+use crate::shape::Steps;
+use crate::steps::StopRule;
 
 /// The version of the bundle format written.
 pub const BUNDLE_FORMAT: u32 = 1;
@@ -36,6 +39,68 @@ pub struct ShardMeta {
     /// Why the shard ended (`None` while it runs, or when it was killed).
     #[serde(default)]
     pub ended: Option<String>,
+    /// When it ended, unix seconds (the end of its last step).
+    #[serde(default)]
+    pub ended_at: Option<ExactF64>,
+    /// The unsharded steps of a `step` run, so a merge cuts the merged figures into them.
+    #[serde(default)]
+    pub steps: Option<StepPlan>,
+}
+
+/// A step run's plan: the unsharded [`Steps`] shape, settle time and stop rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StepPlan {
+    /// Level of the first step.
+    pub start: f64,
+    /// Added at each step.
+    pub step: f64,
+    /// Length of each step, seconds.
+    pub every: ExactF64,
+    /// Highest level.
+    pub max_level: Option<f64>,
+    /// Number of steps.
+    pub max_steps: Option<usize>,
+    /// The first part of each step left out of its figures, seconds.
+    pub settle: ExactF64,
+    /// Breaking-point rules, as `--stop-on` takes them.
+    pub rules: Vec<String>,
+}
+
+impl StepPlan {
+    /// The plan of `shape` cut with `settings`.
+    pub fn new(shape: &Steps, settings: &StepSettings) -> Self {
+        StepPlan {
+            start: shape.start,
+            step: shape.step,
+            every: ExactF64(shape.every.as_secs_f64()),
+            max_level: shape.max_level,
+            max_steps: shape.max_steps,
+            settle: ExactF64(settings.settle.as_secs_f64()),
+            rules: settings.rules.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// The shape and settings back, or what is wrong.
+    pub fn parts(&self) -> Result<(Steps, StepSettings), String> {
+        let seconds = |value: ExactF64| {
+            std::time::Duration::try_from_secs_f64(value.0).map_err(|e| e.to_string())
+        };
+        let shape = Steps::new(
+            self.start,
+            self.step,
+            seconds(self.every)?,
+            self.max_level,
+            self.max_steps,
+        )
+        .map_err(|e| e.to_string())?;
+        let rules = self
+            .rules
+            .iter()
+            .map(|rule| rule.parse().map_err(|e| format!("stop rule {rule:?}: {e}")))
+            .collect::<Result<Vec<StopRule>, String>>()?;
+        let settle = seconds(self.settle)?;
+        Ok((shape, StepSettings { settle, rules }))
+    }
 }
 
 /// A shard's place among the others, or what a merge holds.

@@ -16,7 +16,8 @@ pub use error::BundleError;
 pub use exact::ExactF64;
 pub use merge::{merge, MergeOptions, MergeOutcome};
 pub use meta::{
-    scenario_hash, EventWeight, ExceptionLine, HdrSettings, ShardMeta, ShardPosition, BUNDLE_FORMAT,
+    scenario_hash, EventWeight, ExceptionLine, HdrSettings, ShardMeta, ShardPosition, StepPlan,
+    BUNDLE_FORMAT,
 };
 pub use read::{read_bundle, read_meta, ShardBundleData};
 pub use record::{EntryRecord, FailureLine, SecondRecord};

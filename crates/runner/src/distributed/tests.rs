@@ -51,7 +51,34 @@ fn meta(slice: Slice) -> ShardMeta {
         }],
         exceptions: Vec::new(),
         ended: None,
+        ended_at: None,
+        steps: Some(plan()),
     }
+}
+
+/// Five steps of 5 s (10, 20, … users), with rules that may fire on the random figures.
+fn plan() -> StepPlan {
+    StepPlan {
+        start: 10.0,
+        step: 10.0,
+        every: ExactF64(5.0),
+        max_level: None,
+        max_steps: Some(5),
+        settle: ExactF64(1.0),
+        rules: vec!["errors>5%".to_owned(), "rps-growth<5%".to_owned()],
+    }
+}
+
+/// The step tracker of `plan` for a run that started at `start`.
+fn tracker(start: f64) -> crate::steps::StepTracker {
+    let (shape, settings) = plan().parts().expect("a valid plan");
+    crate::steps::StepTracker::new(
+        Arc::new(shape),
+        start,
+        settings.settle,
+        settings.rules,
+        Arc::new(crate::steps::StopRequest::default()),
+    )
 }
 
 fn process(prefix: &Path, clock: RunClock, shard: Option<ShardMeta>) -> Process {
@@ -82,7 +109,8 @@ fn process(prefix: &Path, clock: RunClock, shard: Option<ShardMeta>) -> Process 
     let users = Arc::new(AtomicUsize::new(0));
     let stats = RunStats::starting_at(registry.clone(), clock, clock.anchor_epoch());
     let aggregator = Aggregator::with_stats(recorder.clone(), stats, settings, users.clone())
-        .expect("the aggregator's files are created");
+        .expect("the aggregator's files are created")
+        .with_steps(tracker(clock.anchor_epoch()));
     Process {
         aggregator,
         recorder,
@@ -173,9 +201,10 @@ fn run_all(dir: &Path, shards: usize, seed: u64) -> (PathBuf, Vec<PathBuf>) {
             .iter_mut()
             .for_each(|p| p.aggregator.tick(now - 1, now));
     }
-    single.aggregator.finish_replay("time limit reached");
+    let end = Some(first as f64 + SECONDS as f64 + 0.25);
+    single.aggregator.finish_replay("time limit reached", end);
     for part in parts {
-        part.aggregator.finish_replay("time limit reached");
+        part.aggregator.finish_replay("time limit reached", end);
     }
     (single_prefix, prefixes)
 }
@@ -208,6 +237,7 @@ fn a_merge_of_random_shards_writes_the_single_process_files_byte_for_byte() {
             captest_format::files::EXCEPTIONS,
             captest_format::files::LATENCY_HDR,
             captest_format::files::EVENTS,
+            captest_format::files::STEPS,
         ] {
             let want = std::fs::read(captest_format::files::prefixed(&single, suffix));
             let got = std::fs::read(captest_format::files::prefixed(&output, suffix));

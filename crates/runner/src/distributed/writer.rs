@@ -67,10 +67,17 @@ impl ShardBundle {
             .map_err(|e| RunnerError::io(&self.seconds_path, e))
     }
 
-    /// Rewrites `_shard.json` with the run's exceptions and why it ended.
-    pub fn finish(&mut self, stats: &RunStats, reason: &str) -> Result<(), RunnerError> {
+    /// Rewrites `_shard.json` with the run's exceptions and why and when it ended;
+    /// `ended_at` is the end the run's last step was cut at (unix seconds).
+    pub fn finish(
+        &mut self,
+        stats: &RunStats,
+        reason: &str,
+        ended_at: f64,
+    ) -> Result<(), RunnerError> {
         self.meta.exceptions = stats.exceptions().iter().map(Into::into).collect();
         self.meta.ended = Some(reason.to_owned());
+        self.meta.ended_at = Some(ExactF64(ended_at));
         write_meta(&self.meta_path, &self.meta)
     }
 
