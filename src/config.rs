@@ -57,6 +57,7 @@ pub const SETTINGS: &[&str] = &[
     "CAPTEST_NO_KEEPALIVE",
     "CAPTEST_PROXY",
     "CAPTEST_USER_AGENT",
+    "CAPTEST_MAX_BODY",
     "CAPTEST_BASELINES",
 ];
 

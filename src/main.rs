@@ -4,6 +4,9 @@
 //! library crates and maps the outcome to an exit code. Exit codes: 0 success, 1 the run or the gate
 //! found failures (like Locust's exit code on error), 2 bad input.
 
+// First: its macros (`out!`, `outln!`) are used by the commands.
+#[macro_use]
+mod out;
 mod commands;
 mod config;
 
@@ -69,10 +72,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let matches = defaults.apply(Cli::command()).get_matches_from(&args);
-    let cli = match Cli::from_arg_matches(&matches) {
+    let parsed = defaults
+        .apply(Cli::command())
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(error) => error.exit(),
+        Err(error) => return usage_error(error),
     };
     let store = commands::store::Store::new(cli.baselines);
     let outcome = match cli.command {
@@ -89,7 +95,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => commands::merge::run(args),
     };
     match outcome {
-        Ok(code) => code,
+        Ok(code) => out::finish(code),
         Err(error) => {
             eprintln!("error: {error:#}");
             if error.is::<commands::shard::LateStart>() {
@@ -99,4 +105,26 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A command line clap refused: `--help` and `--version` print as clap prints them; any other
+/// error is clap's first line alone (`error: invalid value 'x' for '--users <USERS>': …`), without
+/// the usage block and tips, and exit 2 — one line, like every other bad input.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let line = rendered
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("error: invalid command line");
+    eprintln!("{line}");
+    ExitCode::from(2)
 }

@@ -94,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let exporter = args.format().exporter()?;
     let run = Run::load_for_analysis(&args.path, args.warmup)?;
     super::merge::warn_if_partial(&run.files.prefix);
+    super::gate::warn_about(&run);
     if run.history.is_none() && !args.warmup.is_zero() {
         eprintln!(
             "warning: {}: no _stats_history.csv, so --warmup {} cannot be applied; the figures are _stats.csv's whole-run totals",
@@ -102,6 +103,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let analysis = analyze(&run, &options)?;
-    print!("{}", exporter.render(&analysis)?);
+    out!("{}", exporter.render(&analysis)?);
     Ok(ExitCode::SUCCESS)
 }

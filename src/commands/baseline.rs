@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use captest_analyze::RunFiles;
+use captest_format::atomic::write_atomically;
 use captest_format::files::{prefixed, META_JSON, SUFFIXES};
 
+use super::staging::Staging;
 use super::store::{appended_runs, Store};
 
 /// Arguments of `captest baseline`.
@@ -89,7 +91,8 @@ fn check_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Copies the files of the run at `prefix` into `target` as `NEW_PREFIX_*`; returns their names.
+/// Copies the files of the run at `prefix` into `target` as `NEW_PREFIX_*`, each synced to disk;
+/// returns their names.
 fn copy_run(prefix: &Path, target: &Path, new_prefix: &str) -> anyhow::Result<Vec<String>> {
     let mut copied = Vec::new();
     for suffix in SUFFIXES {
@@ -97,13 +100,15 @@ fn copy_run(prefix: &Path, target: &Path, new_prefix: &str) -> anyhow::Result<Ve
         if source.is_file() {
             let file = format!("{new_prefix}{suffix}");
             let destination = target.join(&file);
-            std::fs::copy(&source, &destination).with_context(|| {
-                format!(
-                    "{}: cannot copy to {}",
-                    source.display(),
-                    destination.display()
-                )
-            })?;
+            std::fs::copy(&source, &destination)
+                .and_then(|_| std::fs::File::open(&destination)?.sync_all())
+                .with_context(|| {
+                    format!(
+                        "{}: cannot copy to {}",
+                        source.display(),
+                        destination.display()
+                    )
+                })?;
             copied.push(file);
         }
     }
@@ -120,19 +125,14 @@ fn save(
     check_name(name)?;
     let files = RunFiles::locate(prefix)?;
     let target = store.join(name);
-    if target.exists() {
-        if !force {
-            bail!(
-                "{}: a baseline named {name:?} exists; pass --force to replace it or --append to add this run to it",
-                target.display()
-            );
-        }
-        std::fs::remove_dir_all(&target)
-            .with_context(|| format!("{}: cannot replace", target.display()))?;
+    if target.exists() && !force {
+        bail!(
+            "{}: a baseline named {name:?} exists; pass --force to replace it or --append to add this run to it",
+            target.display()
+        );
     }
-    std::fs::create_dir_all(&target)
-        .with_context(|| format!("{}: cannot create", target.display()))?;
-    let copied = copy_run(&files.prefix, &target, name)?;
+    let staging = Staging::new(store, name)?;
+    let copied = copy_run(&files.prefix, staging.dir(), name)?;
     let meta = serde_json::json!({
         "name": name,
         "saved_at": chrono_now(),
@@ -145,8 +145,9 @@ fn save(
         "captest_version": env!("CARGO_PKG_VERSION"),
         "files": copied,
     });
-    write_meta(&target, &meta)?;
-    println!(
+    write_meta(staging.dir(), &meta)?;
+    staging.publish(&target)?;
+    outln!(
         "saved baseline {name} in {} ({} files)",
         target.display(),
         copied.len()
@@ -154,10 +155,11 @@ fn save(
     Ok(())
 }
 
+/// Writes `meta.json` in `target`, whole or not at all.
 fn write_meta(target: &Path, meta: &serde_json::Value) -> anyhow::Result<()> {
-    let path = target.join(META_JSON);
-    std::fs::write(&path, serde_json::to_string_pretty(meta)?)
-        .with_context(|| format!("{}: cannot write", path.display()))
+    let text = serde_json::to_string_pretty(meta)?;
+    write_atomically(&target.join(META_JSON), text.as_bytes())
+        .map_err(|(path, e)| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
 }
 
 /// `baseline save NAME RUN --append`: adds the run as `NAME.runK_*` beside the baseline's first
@@ -192,7 +194,9 @@ fn append(store: &Path, name: &str, prefix: &Path, record: RunRecord) -> anyhow:
         index += 1;
     }
     let run_prefix = format!("{name}.run{index}");
-    let copied = copy_run(&files.prefix, &target, &run_prefix)?;
+    let staging = Staging::new(store, name)?;
+    let copied = copy_run(&files.prefix, staging.dir(), &run_prefix)?;
+    staging.move_files_into(&copied, &target)?;
     runs.push(serde_json::json!({
         "prefix": run_prefix,
         "source": files.prefix.display().to_string(),
@@ -204,8 +208,14 @@ fn append(store: &Path, name: &str, prefix: &Path, record: RunRecord) -> anyhow:
     }));
     let count = runs.len();
     meta["runs"] = serde_json::Value::Array(runs);
-    write_meta(&target, &meta)?;
-    println!(
+    if let Err(error) = write_meta(&target, &meta) {
+        // Not listed, the run's files are taken out again: the baseline stays as it was.
+        for file in &copied {
+            let _ = std::fs::remove_file(target.join(file));
+        }
+        return Err(error);
+    }
+    outln!(
         "appended {} to baseline {name} in {} ({} files; {count} runs)",
         run_prefix,
         target.display(),
@@ -221,16 +231,17 @@ fn chrono_now() -> String {
 
 fn list(store: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(store) else {
-        println!("no baselines in {}", store.display());
+        outln!("no baselines in {}", store.display());
         return Ok(());
     };
     let mut rows: Vec<(String, String, String)> = Vec::new();
     for entry in entries {
         let entry = entry.with_context(|| format!("{}: cannot list", store.display()))?;
-        if !entry.path().is_dir() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // A baseline being saved (or one left by a killed save) is hidden.
+        if !entry.path().is_dir() || name.starts_with('.') {
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
         let meta = read_meta(&entry.path()).unwrap_or_else(|error| {
             eprintln!("warning: baseline {name}: {error:#}");
             serde_json::Value::Null
@@ -243,9 +254,9 @@ fn list(store: &Path) -> anyhow::Result<()> {
         rows.push((name, saved, commit));
     }
     rows.sort();
-    println!("{:<24} {:<22} commit", "name", "saved at");
+    outln!("{:<24} {:<22} commit", "name", "saved at");
     for (name, saved, commit) in rows {
-        println!("{name:<24} {saved:<22} {commit}");
+        outln!("{name:<24} {saved:<22} {commit}");
     }
     Ok(())
 }

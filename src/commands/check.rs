@@ -31,6 +31,7 @@ pub fn parse_thresholds(texts: &[String]) -> anyhow::Result<Vec<Threshold>> {
 
 /// Runs `captest check`.
 pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
+    args.output.check_paths()?;
     let gates = parse_thresholds(&args.threshold)?;
     let run = load_run(&args.run, store)?;
     let report = check(&run, &gates, &weights(&args.events)?);

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use captest_runner::client::{ClientSettings, TlsSettings};
+use captest_runner::client::{ClientSettings, TlsSettings, DEFAULT_MAX_BODY};
 use captest_runner::scenario::ScenarioClient;
 
 /// Client flags shared by `run`, `step` and `rate`.
@@ -42,6 +42,11 @@ pub struct ClientArgs {
     /// User-Agent of requests that set none (default captest/VERSION).
     #[arg(long = "user-agent", env = "CAPTEST_USER_AGENT")]
     pub user_agent: Option<String>,
+    /// Bytes of a response body kept for checks and captures (they see only these); the rest
+    /// is read, counted and dropped, so a huge or endless body never fills memory.
+    #[arg(long = "max-body", value_name = "BYTES", env = "CAPTEST_MAX_BODY",
+          default_value_t = DEFAULT_MAX_BODY)]
+    pub max_body: usize,
 }
 
 impl ClientArgs {
@@ -64,6 +69,7 @@ impl ClientArgs {
             keepalive: !self.no_keepalive,
             proxy: self.proxy.clone(),
             user_agent: self.user_agent.clone(),
+            max_body: self.max_body,
         }
     }
 }

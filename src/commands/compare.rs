@@ -3,14 +3,13 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use captest_analyze::compare::{
     compare, compare_spread, require_matching_entries, CompareOptions, GateReport, SpreadReport,
 };
 use captest_analyze::{Exporter, Format, Run};
 use captest_format::{FailOn, Warmup};
 
-use super::gate::{finish, load_run, weights, GateOutput};
+use super::gate::{finish, load_run, weights, write_junit, GateOutput};
 use super::store::Store;
 
 /// Arguments of `captest compare`.
@@ -45,6 +44,7 @@ pub struct Args {
 
 /// Runs `captest compare`.
 pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
+    args.output.check_paths()?;
     let rules: Vec<FailOn> = args
         .fail_on
         .iter()
@@ -81,7 +81,11 @@ fn baseline_runs(given: &str, store: &Store) -> anyhow::Result<Vec<Run>> {
     match store.stored_runs(given)? {
         Some(prefixes) if prefixes.len() > 1 => prefixes
             .iter()
-            .map(|prefix| Run::load(prefix).map_err(anyhow::Error::from))
+            .map(|prefix| {
+                let run = Run::load(prefix)?;
+                super::gate::warn_about(&run);
+                Ok(run)
+            })
             .collect(),
         _ => Ok(vec![load_run(given, store)?]),
     }
@@ -99,16 +103,15 @@ fn spread_line(report: &SpreadReport) -> String {
 /// writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).
 fn finish_spread(report: &SpreadReport, out: &GateOutput) -> anyhow::Result<ExitCode> {
     match out.format() {
-        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(report)?),
         format => {
             let exporter: Box<dyn Exporter<GateReport>> = format.exporter()?;
-            print!("{}", exporter.render(&report.report)?);
-            println!("\n{}", spread_line(report));
+            out!("{}", exporter.render(&report.report)?);
+            outln!("\n{}", spread_line(report));
         }
     }
     if let Some(path) = &out.junit {
-        std::fs::write(path, Format::Junit.render(&report.report)?)
-            .with_context(|| format!("{}: cannot write the JUnit file", path.display()))?;
+        write_junit(path, &Format::Junit.render(&report.report)?)?;
     }
     Ok(match report.report.passed {
         true => ExitCode::SUCCESS,

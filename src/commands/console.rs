@@ -4,18 +4,21 @@
 use captest_runner::console::final_summary;
 use captest_runner::engine::RunReport;
 use captest_runner::error::RunnerError;
+use captest_runner::in_flight::RUN_ENDED;
+use captest_runner::metrics::FailureKind;
 use captest_runner::progress::{Progress, ProgressSink};
 
-/// Prints the live view to stdout and write errors to stderr.
+/// Prints the live view to stdout and write errors to stderr as they happen (a warning: the run's
+/// one error line comes at its end, after its figures).
 pub struct Terminal;
 
 impl Progress for Terminal {
     fn live(&mut self, view: &str) {
-        print!("{view}");
+        out!("{view}");
     }
 
     fn write_failed(&mut self, error: &RunnerError) {
-        eprintln!("error: {error}");
+        eprintln!("warning: {error}; the run goes on, its figures are reported at the end");
     }
 }
 
@@ -25,10 +28,27 @@ pub fn progress(quiet: bool) -> Option<ProgressSink> {
     (!quiet).then(|| ProgressSink(Box::new(Terminal)))
 }
 
+/// Requests aborted in flight when the run stopped (counted as [`RUN_ENDED`] failures).
+fn run_ended(report: &RunReport) -> u64 {
+    report
+        .stats
+        .failures()
+        .filter(|f| matches!(&f.kind, FailureKind::Other(text) if &**text == RUN_ENDED))
+        .map(|f| f.occurrences)
+        .sum()
+}
+
 /// Prints the final table, why the run stopped, the protocol and, for arrival rates, the
-/// iterations; a warning about dropped iterations even with `-q` (the offered rate was not met,
-/// which changes what the figures mean).
+/// iterations; warnings about dropped iterations and about requests aborted in flight even with
+/// `-q` (the offered rate was not met, the target did not answer: that changes what the figures
+/// mean).
 pub fn print_summary(report: &RunReport, quiet: bool) {
+    let aborted = run_ended(report);
+    if aborted > 0 {
+        eprintln!(
+            "warning: {aborted} requests still in flight when the run stopped (after --stop-timeout) were aborted and counted as failures: {RUN_ENDED}"
+        );
+    }
     if report.iterations_dropped > 0 {
         eprintln!(
             "warning: {} iterations dropped (of {} due): the in-flight limit (--max-in-flight) and its waiting line were full, so the offered rate was not met",
@@ -39,15 +59,16 @@ pub fn print_summary(report: &RunReport, quiet: bool) {
     if quiet {
         return;
     }
-    print!("{}", final_summary(&report.stats, report.elapsed));
-    println!("Stopped: {}", report.stop_cause);
+    out!("{}", final_summary(&report.stats, report.elapsed));
+    outln!("Stopped: {}", report.stop_cause);
     if let Some(protocol) = &report.protocol {
-        println!("Protocol: {protocol}");
+        outln!("Protocol: {protocol}");
     }
     if report.open_model {
-        println!(
+        outln!(
             "Iterations: {} started, {} dropped (in-flight limit and waiting line full)",
-            report.iterations_started, report.iterations_dropped
+            report.iterations_started,
+            report.iterations_dropped
         );
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use captest_analyze::{analyze, AnalyzeOptions, Exporter, Format, Run};
+use captest_format::atomic::write_atomically;
 use captest_format::Warmup;
 use captest_report::{Html, RunReport, Templates};
 use captest_runner::client::{ClientSettings, Target};
@@ -71,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let capacity_rps = config.max_throughput();
     let server = DemoServer::spawn_background(config, SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    println!(
+    outln!(
         "demo server on {} — capacity {} slots × {:?} = {capacity_rps:.0} req/s (the knee to find)",
         server.url(),
         args.capacity,
@@ -107,7 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let received = server.counters().total;
     server.shutdown();
     print_steps(&report.steps);
-    println!(
+    outln!(
         "\nrequests counted by captest: {counted}; received by the server: {received}{}",
         if counted == received {
             " (nothing lost)"
@@ -115,8 +116,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             " (MISMATCH)"
         }
     );
+    if let Some(error) = report.write_error {
+        anyhow::bail!("{error}; the run's files end at their last complete second");
+    }
     for file in &report.files {
-        println!("wrote {}", file.display());
+        outln!("wrote {}", file.display());
     }
     analyze_and_report(&prefix, capacity_rps, args.capacity)?;
     Ok(if report.failures() > 0 || counted != received {
@@ -154,14 +158,14 @@ fn demo_load(args: &Args) -> anyhow::Result<Load> {
 fn analyze_and_report(prefix: &Path, capacity_rps: f64, capacity: usize) -> anyhow::Result<()> {
     let run = Run::load_for_analysis(prefix, Warmup::ZERO)?;
     let analysis = analyze(&run, &AnalyzeOptions::default())?;
-    println!("\n{}", Format::Text.render(&analysis)?);
+    outln!("\n{}", Format::Text.render(&analysis)?);
     match &analysis.knee {
-        Some(knee) => println!(
+        Some(knee) => outln!(
             "truth: the server saturates at {capacity_rps:.0} req/s ({} users); the knee found is {:+.1}% off",
             capacity,
             (knee.rps / capacity_rps - 1.0) * 100.0
         ),
-        None => println!("truth: the server saturates at {capacity_rps:.0} req/s; {}", analysis.knee_note),
+        None => outln!("truth: the server saturates at {capacity_rps:.0} req/s; {}", analysis.knee_note),
     }
     let html = prefix.with_file_name("demo_report.html");
     let report_page = RunReport {
@@ -173,8 +177,9 @@ fn analyze_and_report(prefix: &Path, capacity_rps: f64, capacity: usize) -> anyh
     let exporter = Html {
         templates: &templates,
     };
-    std::fs::write(&html, exporter.render(&report_page)?)
-        .with_context(|| format!("{}: cannot write the report", html.display()))?;
-    println!("\nreport: {}", html.display());
+    let page = exporter.render(&report_page)?;
+    write_atomically(&html, page.as_bytes())
+        .map_err(|(path, e)| anyhow::anyhow!("{}: cannot write the report: {e}", path.display()))?;
+    outln!("\nreport: {}", html.display());
     Ok(())
 }

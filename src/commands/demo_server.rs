@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use captest_runner::demo_server::{run_until_signalled, DemoServerConfig, Slowdown, StallPlan};
+use captest_runner::demo_server::{
+    run_until_signalled, DemoServerConfig, Fault, Slowdown, StallPlan,
+};
 
 /// Arguments of `captest demo-server`.
 #[derive(Debug, clap::Args)]
@@ -54,6 +56,12 @@ pub struct Args {
     /// slept after the capacity slot is released (repeatable).
     #[arg(long, value_name = "ROUTE:+EXTRA[@SHARE]")]
     pub slow: Vec<String>,
+    /// Misbehave on a share of requests (default all), e.g. `reset-mid-body:0.2`: refused,
+    /// reset-before-response, reset-mid-body, close-without-response, malformed-status,
+    /// invalid-header, huge-headers, truncated-chunked, short-body, endless-body, slowloris,
+    /// huge-body, tls-garbage (with --tls; per connection), unsolicited (repeatable; HTTP/1.1).
+    #[arg(long, value_name = "KIND[:RATE]")]
+    pub fault: Vec<String>,
 }
 
 impl Args {
@@ -63,6 +71,11 @@ impl Args {
             .slow
             .iter()
             .map(|spec| spec.parse::<Slowdown>())
+            .collect::<Result<_, _>>()?;
+        let faults = self
+            .fault
+            .iter()
+            .map(|spec| spec.parse::<Fault>())
             .collect::<Result<_, _>>()?;
         Ok(DemoServerConfig {
             capacity: self.capacity,
@@ -79,6 +92,7 @@ impl Args {
             http2: self.http2,
             compress: self.compress,
             slow,
+            faults,
             ..DemoServerConfig::default()
         })
     }
@@ -89,13 +103,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let max = config.max_throughput();
     let slow = config.slow.clone();
+    let faults = config.faults.clone();
     let scheme = if config.tls { "https" } else { "http" };
     let counters = run_until_signalled(config, args.bind, |address| {
-        println!("listening on {scheme}://{address}");
+        outln!("listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
         eprintln!("demo server: capacity {max:.0} req/s; GET /__counters tells what it received");
         for slow in &slow {
             eprintln!("demo server: slowed {slow}");
+        }
+        for fault in &faults {
+            eprintln!("demo server: fault {fault}");
         }
     })
     .context("demo server")?;

@@ -27,6 +27,7 @@ use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
 
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
+use super::output_paths;
 use super::shard::{ShardArgs, StartBarrier};
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
@@ -95,7 +96,9 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// The one place an experiment is assembled; checks what the parts' types do not hold.
+    /// The one place an experiment is assembled; checks what the parts' types do not hold: a
+    /// time limit and a request timeout above zero, and every output writable (before the
+    /// first request).
     pub fn new(
         workload: Workload,
         load: Load,
@@ -107,6 +110,19 @@ impl Experiment {
         }
         if outputs.abort_on_fail && outputs.thresholds.is_empty() {
             anyhow::bail!("--abort-on-fail needs at least one --threshold");
+        }
+        if load.run_time.is_some_and(|t| t.is_zero()) {
+            anyhow::bail!("-t/--run-time must be longer than 0 (e.g. 30s, 5m)");
+        }
+        if engine.request_timeout.is_zero() {
+            anyhow::bail!("--timeout must be longer than 0 (e.g. 10s)");
+        }
+        // Every output is checked before the first request.
+        if let Some((prefix, _)) = &outputs.csv {
+            output_paths::prepare_prefix(prefix, "--csv")?;
+        }
+        if let Some(html) = &outputs.html {
+            output_paths::check_file(html, "--html")?;
         }
         Ok(Experiment {
             workload,
@@ -264,7 +280,7 @@ fn judge(tables: &RunTables, outputs: &Outputs) -> anyhow::Result<Option<bool>> 
     }
     let run = Run::from_tables(&prefix, tables, Percentiles::All)?;
     let gates = check(&run, &outputs.thresholds, &[]);
-    print!("\n{}", Format::Text.render(&gates)?);
+    out!("\n{}", Format::Text.render(&gates)?);
     Ok(Some(gates.passed))
 }
 

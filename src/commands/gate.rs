@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use captest_analyze::compare::GateReport;
 use captest_analyze::{Exporter, Format, Run};
+use captest_format::atomic::write_atomically;
 
 use super::store::Store;
 
@@ -25,9 +25,18 @@ pub struct GateOutput {
 
 /// Loads a run given as a baseline name stored in `store`, a prefix or a file.
 pub fn load_run(given: &str, store: &Store) -> anyhow::Result<Run> {
-    match store.stored(given) {
-        Some(path) => Ok(Run::load(&path)?),
-        None => Ok(Run::load(Path::new(given))?),
+    let run = match store.stored(given) {
+        Some(path) => Run::load(&path)?,
+        None => Run::load(Path::new(given))?,
+    };
+    warn_about(&run);
+    Ok(run)
+}
+
+/// Prints a warning for each thing the readers tolerated in `run`'s files (a cut last line).
+pub fn warn_about(run: &Run) {
+    for warning in run.files.warnings() {
+        eprintln!("warning: {warning}");
     }
 }
 
@@ -36,16 +45,29 @@ impl GateOutput {
     pub fn format(&self) -> Format {
         Format::from_flags(self.json, self.markdown)
     }
+
+    /// Checks, before any run is read, that the `--junit` file can be written.
+    pub fn check_paths(&self) -> anyhow::Result<()> {
+        match &self.junit {
+            Some(path) => super::output_paths::check_file(path, "--junit"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Writes the JUnit XML `junit` to `path`, whole or not at all.
+pub fn write_junit(path: &Path, junit: &str) -> anyhow::Result<()> {
+    write_atomically(path, junit.as_bytes()).map_err(|(path, e)| {
+        anyhow::anyhow!("{}: cannot write the JUnit file: {e}", path.display())
+    })
 }
 
 /// Prints `report` as asked, writes JUnit if asked, and maps it to an exit code (0 pass, 1 fail).
 pub fn finish(report: &GateReport, out: &GateOutput) -> anyhow::Result<ExitCode> {
     let exporter: Box<dyn Exporter<GateReport>> = out.format().exporter()?;
-    print!("{}", exporter.render(report)?);
+    out!("{}", exporter.render(report)?);
     if let Some(path) = &out.junit {
-        let junit = Format::Junit.render(report)?;
-        std::fs::write(path, junit)
-            .with_context(|| format!("{}: cannot write the JUnit file", path.display()))?;
+        write_junit(path, &Format::Junit.render(report)?)?;
     }
     Ok(if report.passed {
         ExitCode::SUCCESS

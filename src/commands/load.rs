@@ -19,6 +19,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("expected a duration like 30s, 5m or 1h30m ({e})"))
 }
 
+/// Parses a duration that must be longer than zero (`-t/--run-time`, `--timeout`): a run or a
+/// request given no time at all would end before it measured anything.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err("must be longer than 0 (e.g. 30s, 5m)".to_owned());
+    }
+    Ok(duration)
+}
+
 /// Parses a count of 1 or more (`--threads`, `--max-in-flight`).
 pub fn parse_at_least_one(text: &str) -> Result<NonZeroUsize, String> {
     text.trim()
@@ -70,7 +80,7 @@ pub struct TargetArgs {
     #[arg(long = "wait-for-target", value_parser = parse_duration, env = "CAPTEST_WAIT_FOR_TARGET")]
     pub wait_for_target: Option<Duration>,
     /// Per-request timeout (connect, send and whole body).
-    #[arg(long, default_value = "60s", value_parser = parse_duration, env = "CAPTEST_TIMEOUT")]
+    #[arg(long, default_value = "60s", value_parser = parse_positive_duration, env = "CAPTEST_TIMEOUT")]
     pub timeout: Duration,
     /// TLS, HTTP/2, cookies, keep-alive, proxy.
     #[command(flatten)]
@@ -89,7 +99,8 @@ pub struct OutputArgs {
     /// Worker threads of the load generator (default: one per core).
     #[arg(long, env = "CAPTEST_THREADS", value_parser = parse_at_least_one)]
     pub threads: Option<NonZeroUsize>,
-    /// Time in-flight requests get to finish when the run stops.
+    /// Time in-flight requests get to finish when the run stops; those still waiting then are
+    /// aborted and counted as `RunEnded` failures.
     #[arg(long = "stop-timeout", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_STOP_TIMEOUT")]
     pub stop_timeout: Duration,
     /// No live table, no final summary.
@@ -192,11 +203,20 @@ pub fn default_threads() -> NonZeroUsize {
 }
 
 /// Prints where the files went and maps the outcome to an exit code: with thresholds, 1 when one
-/// was crossed; without, Locust's (1 if any request failed).
+/// was crossed; without, Locust's (1 if any request failed). A file that could not be written
+/// while the run went on (a full disk) is one error line and exit 2, after the figures.
 pub fn finish(report: &RunReport, gates_passed: Option<bool>, quiet: bool) -> ExitCode {
+    if let Some(error) = &report.write_error {
+        let figures = match quiet {
+            true => "",
+            false => " (the figures above are the whole run's)",
+        };
+        eprintln!("error: {error}; the run's files end at their last complete second{figures}");
+        return ExitCode::from(2);
+    }
     if !quiet {
         for file in &report.files {
-            println!("wrote {}", file.display());
+            outln!("wrote {}", file.display());
         }
     }
     let failed = match gates_passed {
@@ -232,13 +252,19 @@ pub fn stages_text(inline: Option<&str>, file: Option<&PathBuf>) -> anyhow::Resu
 
 /// Prints the table of a stepped run's steps (steady part of each step).
 pub fn print_steps(steps: &[StepResult]) {
-    println!("\nSteps (steady part of each step):");
-    println!(
+    outln!("\nSteps (steady part of each step):");
+    outln!(
         "{:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8}",
-        "step", "users", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"
+        "step",
+        "users",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "errors"
     );
     for step in steps {
-        println!(
+        outln!(
             "{:>5} {:>8} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>7.2}%",
             step.index + 1,
             step.users,
@@ -250,7 +276,7 @@ pub fn print_steps(steps: &[StepResult]) {
         );
     }
     if let Some(reason) = steps.last().and_then(|s| s.stop_reason.as_deref()) {
-        println!("stopped: {reason}");
+        outln!("stopped: {reason}");
     }
 }
 
@@ -264,7 +290,7 @@ pub fn write_html(
         captest_report::render_loaded_run(run, html, &captest_report::ReportOptions::default())
             .with_context(|| format!("{}: cannot write the HTML report", html.display()))?;
     if !quiet {
-        println!("wrote {}", written.display());
+        outln!("wrote {}", written.display());
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ pub struct Args {
 
 /// Runs `captest merge`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    super::output_paths::prepare_prefix(&args.csv, "--csv")?;
     let mut bundles = Vec::new();
     for shard in &args.shards {
         let prefix = shard_prefix(shard)?;
@@ -36,7 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome = merge(&bundles, &options)?;
     warn_if_partial(&args.csv);
     for file in &outcome.files {
-        println!("{}", file.display());
+        outln!("{}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

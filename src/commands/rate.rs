@@ -13,7 +13,7 @@ use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
 use super::load::{
-    finish, parse_at_least_one, parse_duration, stages_text, OutputArgs, TargetArgs,
+    finish, parse_at_least_one, parse_positive_duration, stages_text, OutputArgs, TargetArgs,
 };
 
 /// Arguments of `captest rate`.
@@ -43,7 +43,7 @@ pub struct Args {
     )]
     max_in_flight: NonZeroUsize,
     /// Stop after this long; without it the run lasts until SIGINT/SIGTERM (or the stages end).
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
+    #[arg(short = 't', long = "run-time", value_parser = parse_positive_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
 }
 

@@ -60,6 +60,7 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
         Some(path) => path,
         None => default_output(&args.prefix)?,
     };
+    super::output_paths::check_file(&output, "-o/--output")?;
     let options = ReportOptions {
         warmup: args.warmup,
         baseline: args
@@ -69,10 +70,12 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
             .transpose()?,
         templates,
     };
-    if let Ok(files) = captest_analyze::RunFiles::locate(&args.prefix) {
-        super::merge::warn_if_partial(&files.prefix);
+    let files = captest_analyze::RunFiles::locate(&args.prefix)?;
+    for warning in files.warnings() {
+        eprintln!("warning: {warning}");
     }
+    super::merge::warn_if_partial(&files.prefix);
     let written = render_run_report(&args.prefix, &output, &options)?;
-    println!("wrote {}", written.display());
+    outln!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)
 }

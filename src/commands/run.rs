@@ -10,7 +10,7 @@ use captest_runner::engine::{LoadModel, SpawnRate};
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
-use super::load::{finish, parse_duration, stages_text, OutputArgs, TargetArgs};
+use super::load::{finish, parse_positive_duration, stages_text, OutputArgs, TargetArgs};
 
 /// Arguments of `captest run`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +38,7 @@ pub struct Args {
     )]
     spawn_rate: f64,
     /// Stop after this long (30s, 5m, 1h30m); without it the run lasts until SIGINT/SIGTERM.
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
+    #[arg(short = 't', long = "run-time", value_parser = parse_positive_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
     /// Users over time instead of -u: DURATION:USERS stages with linear ramps, e.g. 30s:1,10s:50,1m:50,10s:1.
     #[arg(long, env = "CAPTEST_STAGES")]

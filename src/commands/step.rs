@@ -13,7 +13,8 @@ use captest_runner::steps::StopRule;
 
 use super::experiment::{Experiment, Load};
 use super::load::{
-    finish, parse_at_least_one, parse_duration, print_steps, OutputArgs, TargetArgs,
+    finish, parse_at_least_one, parse_duration, parse_positive_duration, print_steps, OutputArgs,
+    TargetArgs,
 };
 
 /// Seconds added to each step's ramp before its figures count.
@@ -58,7 +59,7 @@ pub struct Args {
     )]
     max_in_flight: NonZeroUsize,
     /// Stop after this long whatever the steps.
-    #[arg(short = 't', long = "run-time", value_parser = parse_duration, env = "CAPTEST_RUN_TIME")]
+    #[arg(short = 't', long = "run-time", value_parser = parse_positive_duration, env = "CAPTEST_RUN_TIME")]
     run_time: Option<Duration>,
     /// Breaking-point rule checked at the end of each step (repeatable; replaces the defaults
     /// errors>1%, p95>5x, rps-growth<5%); from the environment, separated by ';'.

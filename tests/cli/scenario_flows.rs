@@ -297,7 +297,7 @@ name = "patient"
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0][NAME], "impatient");
     assert!(
-        failures[0][ERROR].starts_with("TimeoutError") && failures[0][ERROR].contains("50 ms"),
+        failures[0][ERROR].starts_with("ReadTimeout") && failures[0][ERROR].contains("50 ms"),
         "{failures:?}"
     );
 }

@@ -176,7 +176,7 @@ fn run_timeout_fails_slow_requests_as_timeouts() {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(
         failures[0][ERROR],
-        "TimeoutError('request timed out after 50 ms for url: /items')"
+        "ReadTimeout('Read timed out after 50 ms for url: /items')"
     );
 }
 

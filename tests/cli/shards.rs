@@ -166,7 +166,8 @@ fn three_rate_shards_interleave_into_one_schedule() {
 #[test]
 fn merge_refuses_a_missing_shard_and_a_late_shard_exits_3() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let output = run_captest(&["merge", "/nonexistent/shard-0/run", "--csv", "out/run"]);
+    let out = dir.path().join("out/run").display().to_string();
+    let output = run_captest(&["merge", "/nonexistent/shard-0/run", "--csv", &out]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

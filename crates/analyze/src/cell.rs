@@ -141,7 +141,12 @@ fn is_plain_number_in_words(text: &[u8], start: usize, end: usize) -> bool {
         // A `.` (0x2E) + 2 is a `0`.
         all_digits(word + (is_dot >> 7) * 2).then_some(is_dot.count_ones())
     };
-    let digits_start = start + usize::from(text.get(start) == Some(&b'-'));
+    // A count, a time or a rate is never negative: a sign sends the file to the general reader,
+    // which names the cell.
+    if text.get(start) == Some(&b'-') {
+        return false;
+    }
+    let digits_start = start;
     let length = end.saturating_sub(digits_start);
     let high = length.saturating_sub(8);
     let dots = match (
@@ -221,7 +226,8 @@ pub(crate) fn parse_slice(cell: &[u8]) -> Option<Option<f64>> {
         return Some(None);
     }
     match fast_float2::parse_partial::<f64, _>(cell) {
-        Ok((value, used)) if used == cell.len() => Some(Some(value)),
+        // NaN and infinities are not figures: the general reader names the cell.
+        Ok((value, used)) if used == cell.len() && value.is_finite() => Some(Some(value)),
         _ => None,
     }
 }

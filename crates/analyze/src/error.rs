@@ -71,6 +71,19 @@ pub enum AnalyzeError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A line of a CSV file cannot be read (too long, not UTF-8, not the header's cells) or
+    /// breaks the file's order (a second Aggregated row, a timestamp going back).
+    #[error("{path}: line {line}: {problem}; expected {expected}")]
+    BadLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line in the file.
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// An option given on the command line is not valid.
     #[error("{0}")]
     InvalidOption(String),

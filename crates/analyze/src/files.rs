@@ -80,6 +80,30 @@ impl RunFiles {
         Ok((prefixes.len() == 1).then(|| prefixes.remove(0)))
     }
 
+    /// What the readers tolerate in these files and leave out, one sentence each naming the file
+    /// and line: a last line without line end (a run killed while writing it), which is not read.
+    pub fn warnings(&self) -> Vec<String> {
+        let files = [
+            &self.history,
+            &self.stats,
+            &self.failures,
+            &self.exceptions,
+            &self.steps,
+            &self.events,
+        ];
+        files
+            .into_iter()
+            .flatten()
+            .filter_map(|path| {
+                let line = crate::lines::incomplete_last_line(path).ok()??;
+                Some(format!(
+                    "{}: line {line}: the last line has no line end (a run killed while writing?); it is left out",
+                    path.display()
+                ))
+            })
+            .collect()
+    }
+
     /// A short name for the run: the prefix's file name.
     pub fn name(&self) -> String {
         self.prefix

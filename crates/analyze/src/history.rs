@@ -13,6 +13,7 @@ use captest_format::{Entry, SteadyWindow, Warmup, WindowRow};
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
+use crate::history_order::check_time_order;
 use crate::history_scan::{
     first_timestamp, is_read, last_running_timestamp, scan, EntryRows, Rows, Scan, COLUMNS,
     FIRST_PERCENTILE_SLOT,
@@ -195,12 +196,15 @@ impl History {
                 Scan::Read(rows) => rows,
                 Scan::Summed(_) | Scan::NeedsGeneralReader => read_with_polars(path, percentiles)?,
             };
-        History::checked(History {
-            path: path.to_owned(),
-            aggregated,
-            entries: entries.into_iter().collect(),
-            entry_windows: None,
-        })
+        History::checked(
+            History {
+                path: path.to_owned(),
+                aggregated,
+                entries: entries.into_iter().collect(),
+                entry_windows: None,
+            },
+            CsvSource::File(path),
+        )
     }
 
     /// Reads and checks a history file for the steady state after `warmup`: the Aggregated rows
@@ -225,15 +229,18 @@ impl History {
                 if SteadyWindow::of_history(&aggregated, start, warmup) == window
                     && aggregated.first().is_some_and(|r| r.timestamp >= start)
                 {
-                    return History::checked(History {
-                        path: path.to_owned(),
-                        aggregated,
-                        entries: BTreeMap::new(),
-                        entry_windows: Some(EntryWindows {
-                            window,
-                            sums: sums.into_iter().collect(),
-                        }),
-                    });
+                    return History::checked(
+                        History {
+                            path: path.to_owned(),
+                            aggregated,
+                            entries: BTreeMap::new(),
+                            entry_windows: Some(EntryWindows {
+                                window,
+                                sums: sums.into_iter().collect(),
+                            }),
+                        },
+                        CsvSource::File(path),
+                    );
                 }
             }
         }
@@ -258,12 +265,15 @@ impl History {
     ) -> Result<History, AnalyzeError> {
         let (aggregated, entries) =
             read_with_polars(CsvSource::Memory { name, bytes }, percentiles)?;
-        History::checked(History {
-            path: name.to_owned(),
-            aggregated,
-            entries: entries.into_iter().collect(),
-            entry_windows: None,
-        })
+        History::checked(
+            History {
+                path: name.to_owned(),
+                aggregated,
+                entries: entries.into_iter().collect(),
+                entry_windows: None,
+            },
+            CsvSource::Memory { name, bytes },
+        )
     }
 
     /// The steady window of this history for `warmup` (the one it was summed over, when read
@@ -275,7 +285,10 @@ impl History {
         }
     }
 
-    fn checked(history: History) -> Result<History, AnalyzeError> {
+    /// `history`, read from `source`, if it can be analyzed: two Aggregated rows at least, in
+    /// time order ([`check_time_order`]).
+    fn checked(history: History, source: CsvSource<'_>) -> Result<History, AnalyzeError> {
+        check_time_order(source, &history.aggregated)?;
         if history.aggregated.len() < 2 {
             return Err(AnalyzeError::TooFewRows {
                 path: history.path,

@@ -21,7 +21,8 @@
 //! from these in the last bits.
 //!
 //! It handles the files Locust and captest write (LF or CRLF, `N/A` percentiles, no quoting). Anything
-//! else — a quoted cell, a cell that is not a number, a short row, a missing column — makes it give
+//! else — a quoted cell, a cell that is not a number or is negative, NaN or infinite, a short row,
+//! a missing column, a line over [`crate::lines::MAX_LINE`] bytes — makes it give
 //! up ([`Scan::NeedsGeneralReader`]) so that the polars reader reads the file and reports the exact
 //! problem with its line.
 
@@ -37,6 +38,7 @@ use captest_format::{Entry, SteadyWindow};
 
 use crate::error::AnalyzeError;
 use crate::history::{HistoryRow, Percentiles};
+use crate::lines::complete_length;
 use crate::steady::WindowSums;
 pub(crate) use ends::{first_timestamp, last_running_timestamp};
 use groups::{merge, Group, Part};
@@ -161,10 +163,9 @@ fn scan_with(
         return Ok(Scan::NeedsGeneralReader);
     };
     let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
-    let length = file
-        .metadata()
-        .map_err(|e| AnalyzeError::read(path, e))?
-        .len();
+    // A last line without line end (a run killed while writing) is left out, as the general
+    // reader leaves it out.
+    let length = complete_length(&file, path)?;
     let body = length.saturating_sub(header_bytes);
     let ranges = split.ranges.max(1);
     let threads = split.threads.clamp(1, ranges);

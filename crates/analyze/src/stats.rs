@@ -10,6 +10,7 @@ use captest_format::Entry;
 use serde::Serialize;
 
 use crate::error::AnalyzeError;
+use crate::lines::bad_line;
 use crate::table::{CsvSource, CsvTable};
 
 /// One row of `_stats.csv`: an entry's totals over the whole run.
@@ -71,6 +72,20 @@ pub fn read_stats<'a>(source: impl Into<CsvSource<'a>>) -> Result<Vec<StatsRow>,
         .iter()
         .map(|c| table.optional_numbers(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let aggregated: Vec<usize> = (0..table.rows())
+        .filter(|&i| Entry::from_row(&types[i], &names[i]).is_aggregated())
+        .collect();
+    if let [first, second, ..] = aggregated[..] {
+        return Err(bad_line(
+            table.path(),
+            second + 2,
+            format!(
+                "a second Aggregated row (the first is on line {})",
+                first + 2
+            ),
+            "one Aggregated row, the whole run's totals",
+        ));
+    }
     Ok((0..table.rows())
         .map(|i| StatsRow {
             entry: Entry::from_row(&types[i], &names[i]),

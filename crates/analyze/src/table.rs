@@ -8,6 +8,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::error::AnalyzeError;
+use crate::lines::{bad_line, check_lines, complete_length, BOM, MAX_LINE};
+use std::os::unix::fs::FileExt;
 
 /// Columns that hold text; every other column is numeric.
 const TEXT_COLUMNS: [&str; 8] = [
@@ -107,7 +109,9 @@ fn read_frame(
 
 impl CsvTable {
     /// Reads `columns` of `source` (all must exist) and `optional` ones when present; `kind`
-    /// names the file type in errors.
+    /// names the file type in errors. A file's lines are checked first ([`crate::lines`]: a
+    /// last line without line end left out, a BOM skipped, long lines and non-UTF-8 refused with
+    /// their line); the CSV parser's own errors are translated into the line they come from.
     pub fn read<'a>(
         source: impl Into<CsvSource<'a>>,
         columns: &[&str],
@@ -116,6 +120,14 @@ impl CsvTable {
     ) -> Result<CsvTable, AnalyzeError> {
         let source = source.into();
         let path = source.path();
+        let checked = match source {
+            CsvSource::File(path) => checked_bytes(path)?,
+            CsvSource::Memory { .. } => None,
+        };
+        let source = match &checked {
+            Some(bytes) => CsvSource::Memory { name: path, bytes },
+            None => source,
+        };
         let header = source.header()?;
         for column in columns {
             if !header.iter().any(|h| h == column) {
@@ -137,30 +149,13 @@ impl CsvTable {
                 frame,
                 kind,
             }),
-            Err(typed_error) => {
-                // Find the cell that is not a number, with its line.
-                let text =
-                    read_frame(source, &wanted, false).map_err(|e| AnalyzeError::read(path, e))?;
-                for column in wanted.iter().filter(|c| !is_text(c)) {
-                    let cells = text.column(column).and_then(|c| c.str().cloned());
-                    if let Ok(cells) = cells {
-                        for (index, cell) in cells.iter().enumerate() {
-                            let cell = cell.unwrap_or("").trim();
-                            if !cell.is_empty() && cell != "N/A" && cell.parse::<f64>().is_err() {
-                                return Err(AnalyzeError::BadCell {
-                                    path: path.to_owned(),
-                                    line: index + 2,
-                                    column: column.to_string(),
-                                    value: cell.to_owned(),
-                                    expected: "a number or N/A",
-                                });
-                            }
-                        }
-                    }
-                }
-                Err(AnalyzeError::read(path, typed_error))
-            }
+            Err(_) => Err(refused(source, &wanted, kind)),
         }
+    }
+
+    /// The file read (or the would-be file of a table in memory).
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Number of data rows.
@@ -202,15 +197,25 @@ impl CsvTable {
         Ok(self.str_cells(column)?.map(str::to_owned).collect())
     }
 
-    /// A numeric column; empty and `N/A` cells are `None`.
+    /// A numeric column; empty and `N/A` cells are `None`. Every number must be finite and not
+    /// negative (every number in these files is a count, a time, a rate or a size).
     pub fn optional_numbers(&self, column: &str) -> Result<Vec<Option<f64>>, AnalyzeError> {
-        Ok(self.floats(column)?.iter().collect())
-    }
-
-    /// A numeric column where every cell must hold a number.
-    pub fn numbers(&self, column: &str) -> Result<Vec<f64>, AnalyzeError> {
         self.floats(column)?
             .iter()
+            .enumerate()
+            .map(|(index, value)| match value {
+                Some(number) if !(number >= 0.0 && number.is_finite()) => {
+                    Err(self.bad_number(index, column, number))
+                }
+                value => Ok(value),
+            })
+            .collect()
+    }
+
+    /// A numeric column where every cell must hold a finite number, not negative.
+    pub fn numbers(&self, column: &str) -> Result<Vec<f64>, AnalyzeError> {
+        self.optional_numbers(column)?
+            .into_iter()
             .enumerate()
             .map(|(index, value)| {
                 value.ok_or_else(|| AnalyzeError::BadCell {
@@ -223,23 +228,113 @@ impl CsvTable {
             })
             .collect()
     }
+
+    /// The error of a number that is NaN, infinite or negative, on data row `index`.
+    fn bad_number(&self, index: usize, column: &str, number: f64) -> AnalyzeError {
+        AnalyzeError::BadCell {
+            path: self.path.clone(),
+            line: index + 2,
+            column: column.to_owned(),
+            value: number.to_string(),
+            expected: "a finite number, 0 or more (a count, a time, a rate or a size)",
+        }
+    }
 }
 
-/// The header line's column names, and the header line's length in bytes with its line end.
+/// The header line's column names, and the header line's length in bytes with its line end (a
+/// BOM before it included). A header over [`MAX_LINE`] bytes or not UTF-8 is an error of line 1.
 pub(crate) fn read_header(path: &Path) -> Result<(Vec<String>, u64), AnalyzeError> {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let file = std::fs::File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
-    let mut line = String::new();
-    let length = std::io::BufReader::new(file)
-        .read_line(&mut line)
+    let mut line = Vec::new();
+    let length = std::io::BufReader::new(file.take(MAX_LINE as u64 + 1))
+        .read_until(b'\n', &mut line)
         .map_err(|e| AnalyzeError::read(path, e))?;
-    Ok((header_columns(&line), length as u64))
+    if length > MAX_LINE {
+        return Err(bad_line(
+            path,
+            1,
+            format!("the header is longer than {} MiB", MAX_LINE >> 20),
+            "a CSV header line",
+        ));
+    }
+    let text = std::str::from_utf8(line.strip_prefix(BOM).unwrap_or(&line)).map_err(|_| {
+        bad_line(
+            path,
+            1,
+            "the header is not UTF-8 text".to_owned(),
+            "a CSV file in UTF-8, as Locust and captest write",
+        )
+    })?;
+    if text.trim_end_matches(['\r', '\n']).contains('\r') {
+        return Err(bad_line(
+            path,
+            1,
+            "the lines end with a carriage return alone (CR)".to_owned(),
+            "LF or CRLF line ends",
+        ));
+    }
+    Ok((header_columns(text), length as u64))
 }
 
 /// The column names of a header line.
 fn header_columns(line: &str) -> Vec<String> {
-    line.trim_end_matches(['\r', '\n'])
+    line.trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n'])
         .split(',')
         .map(|c| c.trim_matches('"').to_owned())
         .collect()
+}
+
+/// The bytes to read `path` from when they are not the file as it is: without its BOM, without
+/// an incomplete last line ([`crate::lines`]); `None` when the file is read as it is. Every line
+/// is checked first (length, UTF-8).
+fn checked_bytes(path: &Path) -> Result<Option<Vec<u8>>, AnalyzeError> {
+    let file = std::fs::File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
+    let complete = complete_length(&file, path)?;
+    check_lines(&file, path, complete)?;
+    let length = file
+        .metadata()
+        .map_err(|e| AnalyzeError::read(path, e))?
+        .len();
+    let mut start = [0u8; 3];
+    let has_bom = file.read_exact_at(&mut start, 0).is_ok() && start == BOM;
+    if complete == length && !has_bom {
+        return Ok(None);
+    }
+    let skip = if has_bom { BOM.len() as u64 } else { 0 };
+    let mut bytes = vec![0u8; usize::try_from(complete - skip).unwrap_or(0)];
+    file.read_exact_at(&mut bytes, skip)
+        .map_err(|e| AnalyzeError::read(path, e))?;
+    Ok(Some(bytes))
+}
+
+/// Why the CSV parser refused `source`, as one line of ours (never the parser's own words): the
+/// line of a cell that is not a number, else what the file should be (rows with the wrong number
+/// of cells were found before, by [`check_lines`]).
+fn refused(source: CsvSource<'_>, wanted: &[PlSmallStr], kind: &'static str) -> AnalyzeError {
+    let path = source.path();
+    if let Ok(text) = read_frame(source, wanted, false) {
+        for column in wanted.iter().filter(|c| !is_text(c)) {
+            let Ok(cells) = text.column(column).and_then(|c| c.str().cloned()) else {
+                continue;
+            };
+            for (index, cell) in cells.iter().enumerate() {
+                let cell = cell.unwrap_or("").trim();
+                if !cell.is_empty() && cell != "N/A" && cell.parse::<f64>().is_err() {
+                    return AnalyzeError::BadCell {
+                        path: path.to_owned(),
+                        line: index + 2,
+                        column: column.to_string(),
+                        value: cell.to_owned(),
+                        expected: "a number or N/A",
+                    };
+                }
+            }
+        }
+    }
+    AnalyzeError::read(
+        path,
+        format!("the CSV reader cannot parse it; expected a {kind} (comma-separated, one row per line, quotes closed)"),
+    )
 }

@@ -15,6 +15,7 @@
 //! - [`stop_rule`]: the breaking-point rules of a stepped run (`errors>1%`, `p95>5x`,
 //!   `rps-growth<5%`), their grammar and their evaluation on a step's figures.
 //! - [`hdr_tag`]: an entry ↔ the tag of its histograms in `_latency.hdr`.
+//! - [`atomic`]: files replaced whole or not at all (temp file, fsync, rename).
 //! - [`window`]: the typed [`Warmup`] and the [`SteadyWindow`] of a history, the one window every
 //!   figure of `analyze`, `compare` and `report` is taken over, read through [`WindowRow`].
 //! - [`metric`]: the [`Metric`]s a rule measures (`avg`, `p95`, `rps`, `errors`, …).
@@ -27,6 +28,7 @@
 //!
 //! It sits at the bottom of the workspace: it depends on no other captest crate.
 
+pub mod atomic;
 pub mod columns;
 pub mod entry;
 pub mod files;

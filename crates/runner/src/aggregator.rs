@@ -66,7 +66,8 @@ pub struct AggregatorOutcome {
     pub stats: RunStats,
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// The first error met while writing files (the run went on).
+    /// The first error met while writing files (the run went on, its figures complete in
+    /// `stats`).
     pub write_error: Option<RunnerError>,
     /// Per-step results of a stepped run (empty otherwise).
     pub steps: Vec<StepResult>,
@@ -329,7 +330,8 @@ impl Aggregator {
         let history = self.files.as_mut().and_then(LocustCsvFiles::take_history);
         if let Some(mut log) = self.latency_log.take() {
             match log.finish(&self.stats) {
-                Ok(()) => files_written.push(log.path().to_owned()),
+                Ok(()) if !log.failed() => files_written.push(log.path().to_owned()),
+                Ok(()) => {}
                 Err(error) => self.note_error(error),
             }
         }

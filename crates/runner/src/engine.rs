@@ -15,6 +15,7 @@ use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
 use crate::distributed::{ShardMeta, Slice};
 use crate::error::RunnerError;
+use crate::in_flight::{abort_iterations, abort_users};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
 use crate::scheduler::{
@@ -122,7 +123,8 @@ pub struct RunReport {
     pub stats: RunStats,
     /// Files written.
     pub files: Vec<PathBuf>,
-    /// How long the load ran.
+    /// How long the run took: from its start until the last request landed or was aborted
+    /// (the stop timeout included), as "Run finished after" prints it.
     pub elapsed: Duration,
     /// Why the run ended.
     pub stop_cause: StopCause,
@@ -140,6 +142,9 @@ pub struct RunReport {
     /// The run's tables, byte for byte what its CSV files hold (or would hold), when
     /// [`RunSettings::keep_tables`] asked for them.
     pub tables: Option<RunTables>,
+    /// The first file that could not be written while the run went on (a full disk): the run's
+    /// figures here are complete, its files are not (each holds its last complete state).
+    pub write_error: Option<RunnerError>,
 }
 
 impl RunReport {
@@ -190,7 +195,9 @@ async fn drain<F: std::future::Future<Output = ()>>(
 }
 
 /// Runs one experiment to its end and returns its statistics. Files are written every second while
-/// it runs and once more at the end.
+/// it runs and once more at the end; an error writing them does not stop the run, it comes back
+/// in [`RunReport::write_error`] with the figures measured. An error before the first request
+/// (settings, a results file that cannot be created) is this function's error.
 pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerError> {
     validate(&settings)?;
     let client = HttpClient::new(&settings.client)?;
@@ -242,9 +249,6 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let outcome = aggregator
         .join()
         .map_err(|_| RunnerError::InvalidSetting("the aggregator thread panicked".to_owned()))?;
-    if let Some(error) = outcome.write_error {
-        return Err(error);
-    }
     let open_model = matches!(settings.model, LoadModel::Open { .. });
     let tables = outcome.history.map(|history| {
         run_tables(
@@ -266,6 +270,7 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         protocol: client.counts.summary(),
         open_model,
         tables,
+        write_error: outcome.write_error,
     };
     Ok(report)
 }
@@ -325,7 +330,7 @@ fn step_tracker(
 }
 
 /// Applies the load of `model` until the run stops, then lets in-flight work finish; returns why
-/// it stopped and how long the load ran.
+/// it stopped and how long the run took (the stop timeout included).
 async fn apply_load(
     ctx: &ScheduleContext,
     model: LoadModel,
@@ -359,19 +364,18 @@ async fn run_users(
     signals: &mut ShutdownSignals,
 ) -> (StopCause, Duration) {
     let (cause, users) = schedule_users(ctx, spawn_rate, signals).await;
-    let elapsed = ctx.started.elapsed();
-    for (stop, _) in &users {
+    let (stops, mut handles): (Vec<_>, Vec<_>) = users.into_iter().unzip();
+    for stop in &stops {
         stop.stop();
     }
-    let aborts: Vec<_> = users.iter().map(|(_, h)| h.abort_handle()).collect();
     let all_done = async {
-        for (_, handle) in users {
+        for handle in handles.iter_mut() {
             let _ = handle.await;
         }
     };
     drain(all_done, stop_timeout, signals).await;
-    aborts.iter().for_each(|a| a.abort());
-    (cause, elapsed)
+    abort_users(handles).await;
+    (cause, ctx.started.elapsed())
 }
 
 /// Open model: starts iterations on schedule until the run stops, then waits for those in
@@ -385,8 +389,8 @@ async fn run_arrivals(
 ) -> (StopCause, Duration) {
     let (cause, mut in_flight) =
         schedule_arrivals(ctx, max_in_flight, counters.clone(), signals).await;
-    let elapsed = ctx.started.elapsed();
     let all_done = async { while in_flight.join_next().await.is_some() {} };
     drain(all_done, stop_timeout, signals).await;
-    (cause, elapsed)
+    abort_iterations(&mut in_flight).await;
+    (cause, ctx.started.elapsed())
 }

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use crate::client::{Exchange, HttpClient, Outgoing, RequestOptions, Session, Target};
 use crate::dynamic::{inspect, UserState};
+use crate::in_flight::InFlight;
 use crate::metrics::{FailureKind, Recorder, Sample};
 use crate::task::{RequestStep, UserClass};
 
@@ -153,7 +154,9 @@ pub async fn execute_step(
         decompress: step.decompress,
         timeout: step.timeout.unwrap_or(env.request_timeout),
     };
+    let in_flight = InFlight::new(&env.recorder, step.entry, started);
     let outcome = session.send(target, request, options).await;
+    in_flight.landed();
     let finished = Instant::now();
     let elapsed_ns = finished.saturating_duration_since(started).as_nanos() as u64;
     let (content_length, failure) = judge(step, outcome, state);

@@ -110,7 +110,7 @@ fn tls_failures_are_rows_named_by_their_cause() {
     let rows = failures(&prefix);
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(
-        rows[0].0, "ConnectionError(TLS to a plain-HTTP port?)",
+        rows[0].0, "SSLError('[SSL: WRONG_VERSION_NUMBER] wrong version number: not TLS (a plain-HTTP port?)')",
         "{rows:?}"
     );
 }

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Output, Stdio};
 pub mod analyze;
 pub mod compare;
 pub mod cores;
+pub mod disk;
+pub mod faults;
 pub mod nginx;
 pub mod proxy;
 pub mod report;

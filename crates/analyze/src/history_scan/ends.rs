@@ -14,6 +14,7 @@ use super::EntryRows;
 use crate::cell::parse_slice;
 use crate::error::AnalyzeError;
 use crate::history::Percentiles;
+use crate::lines::complete_length;
 
 /// Bytes after the header in which the first Aggregated row is looked for (Locust writes it
 /// after every entry's row of the first second).
@@ -93,10 +94,7 @@ pub(crate) fn last_running_timestamp(
         return Ok(None);
     };
     let file = File::open(path).map_err(|e| AnalyzeError::read(path, e))?;
-    let length = file
-        .metadata()
-        .map_err(|e| AnalyzeError::read(path, e))?
-        .len();
+    let length = complete_length(&file, path)?;
     // `text` holds the bytes from `start` to `end` (complete lines only, the first excepted while
     // `start` is not the header's end).
     let mut end = length;

@@ -268,6 +268,10 @@ fn keep_line(
             None => return false,
         }
     }
+    // Nothing in a history is negative: the general reader names such a cell.
+    if numbers.iter().any(|value| value.is_some_and(|v| v < 0.0)) {
+        return false;
+    }
     // Every column but the percentiles must hold a number.
     let (
         Some(timestamp),
@@ -334,6 +338,17 @@ fn sum_row(
     ) else {
         return false;
     };
+    // Nothing in a history is negative: the general reader names such a cell.
+    let negative_average = match total_avg_ms {
+        Average::Written(decimal) => decimal.negative,
+        Average::Float(value) => value < 0.0,
+    };
+    if negative_average
+        || timestamp.min(total_requests).min(total_failures) < 0.0
+        || [p50, p95, p99].iter().any(|p| p.is_some_and(|v| v < 0.0))
+    {
+        return false;
+    }
     if let (Group::Window(sums), true) = (group, window.is_after_warmup(timestamp)) {
         let row = WindowRow {
             timestamp,

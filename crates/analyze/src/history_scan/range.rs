@@ -7,6 +7,7 @@ use super::groups::Part;
 use super::line::{Layout, Lines};
 use super::read_lines;
 use super::separators::Separators;
+use crate::lines::MAX_LINE;
 
 /// What a reader thread reuses from range to range: the block read and its separators.
 pub(super) struct Scratch {
@@ -45,6 +46,10 @@ pub(super) fn read_range(
     let mut buffer_offset = offset;
     loop {
         if filled == buffer.len() - 1 {
+            // A line longer than any history row: the general reader names it.
+            if buffer.len() > MAX_LINE * 2 {
+                return Ok(None);
+            }
             buffer.resize(buffer.len() * 2, 0);
         }
         let room = buffer.len() - 1;

@@ -158,7 +158,7 @@ fn history(line_end: &str, final_line_end: bool) -> String {
             pct,
             "28.940247888891058",
         ));
-        lines.push(row(ts, "POST", "/api/v1/event", "-0.5", "7", "1e-05"));
+        lines.push(row(ts, "POST", "/api/v1/event", "0.50", "7", "1e-05"));
         lines.push(row(
             ts,
             "",

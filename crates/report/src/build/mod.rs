@@ -179,9 +179,8 @@ pub fn render_loaded_run(
         templates: &options.templates,
     };
     let html = exporter.render(&report)?;
-    std::fs::write(output, html).map_err(|error| ReportError::Io {
-        path: output.to_owned(),
-        error,
-    })?;
+    // Whole or not at all: a full disk or a kill leaves no half report under `output`.
+    captest_format::atomic::write_atomically(output, html.as_bytes())
+        .map_err(|(path, error)| ReportError::Io { path, error })?;
     Ok(output.to_owned())
 }

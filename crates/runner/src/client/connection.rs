@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::h2::H2;
 use super::settings::HttpClient;
 use super::stream::{self, Dial, Stream};
-use super::wire::{RequestHead, Wire, WireError, WireResponse};
+use super::wire::{RequestHead, Wire, WireResponse};
 use crate::metrics::FailureKind;
 
 #[derive(Debug)]
@@ -22,20 +22,6 @@ enum Transport {
 #[derive(Debug, Default)]
 pub struct Connection {
     transport: Option<Transport>,
-}
-
-/// Maps a wire error to the failure Locust would report.
-fn wire_failure(error: &WireError) -> FailureKind {
-    match error {
-        WireError::Io(io) => stream::io_failure(io),
-        WireError::Closed { started: false } => FailureKind::Other(
-            "RemoteDisconnected('Remote end closed connection without response')".into(),
-        ),
-        WireError::Closed { started: true } => {
-            FailureKind::Other("ChunkedEncodingError('Connection broken: IncompleteRead')".into())
-        }
-        WireError::Malformed(what) => FailureKind::Other(format!("BadStatusLine({what:?})").into()),
-    }
 }
 
 impl Connection {
@@ -52,12 +38,14 @@ impl Connection {
         }
         let h2 = client.http2 && (stream.negotiated_h2() || (!tls && dial.proxy.is_none()));
         if h2 {
-            let connection = H2::handshake(stream).await?;
+            let connection = H2::handshake(stream, client.max_body).await?;
             client.counts.http2.fetch_add(1, Ordering::Relaxed);
             Ok(Transport::Http2(connection))
         } else {
             client.counts.http1.fetch_add(1, Ordering::Relaxed);
-            Ok(Transport::Http1(Wire::new(stream)))
+            Ok(Transport::Http1(
+                Wire::new(stream).keeping_at_most(client.max_body),
+            ))
         }
     }
 
@@ -89,8 +77,8 @@ impl Connection {
                 Ok(()) => wire
                     .receive(head.method, keep_body, decode)
                     .await
-                    .map_err(|e| wire_failure(&e)),
-                Err(error) => Err(wire_failure(&error)),
+                    .map_err(|e| e.failure()),
+                Err(error) => Err(error.failure()),
             },
             Transport::Http2(h2) => {
                 let authority = dial.origin.to_string();

@@ -16,6 +16,7 @@ use crate::metrics::FailureKind;
 #[derive(Debug)]
 pub struct H2 {
     sender: SendRequest<Full<Bytes>>,
+    max_body: usize,
 }
 
 fn failure(error: &hyper::Error) -> FailureKind {
@@ -30,8 +31,9 @@ fn failure(error: &hyper::Error) -> FailureKind {
 }
 
 impl H2 {
-    /// The HTTP/2 handshake on `stream`; the connection's task runs on the runtime.
-    pub async fn handshake(stream: Stream) -> Result<H2, FailureKind> {
+    /// The HTTP/2 handshake on `stream`; the connection's task runs on the runtime. At most
+    /// `max_body` bytes of a body asked for are kept.
+    pub async fn handshake(stream: Stream, max_body: usize) -> Result<H2, FailureKind> {
         let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
             .handshake(TokioIo::new(stream))
             .await
@@ -41,7 +43,7 @@ impl H2 {
             // requests in flight see the error.
             let _ = connection.await;
         });
-        Ok(H2 { sender })
+        Ok(H2 { sender, max_body })
     }
 
     /// Whether the connection can take another request.
@@ -88,7 +90,8 @@ impl H2 {
             if let Some(data) = frame.data_ref() {
                 length += data.len() as u64;
                 if let Some(kept) = kept.as_mut() {
-                    kept.extend_from_slice(data);
+                    let room = self.max_body.saturating_sub(kept.len()).min(data.len());
+                    kept.extend_from_slice(&data[..room]);
                 }
             }
         }

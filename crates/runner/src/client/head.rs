@@ -111,7 +111,7 @@ impl HeadFacts {
         }
         match self.content_length {
             Some(Some(length)) => Ok((BodyKind::Length(length), keep_alive)),
-            Some(None) => Err(WireError::Malformed("invalid content-length".into())),
+            Some(None) => Err(WireError::InvalidHeader("invalid content-length".into())),
             None => Ok((BodyKind::UntilClose, false)),
         }
     }

@@ -18,6 +18,7 @@ mod target;
 mod tests;
 mod tls;
 mod wire;
+mod wire_error;
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub use session::Session;
 pub use settings::{ClientError, ClientSettings, HttpClient, ProtocolCounts};
 pub use target::{basic_auth, mask_credentials, path_problem, Origin, Scheme, Target};
 pub use tls::TlsSettings;
+pub use wire::DEFAULT_MAX_BODY;
 
 /// What came back for one request (the last response of a redirect chain).
 #[derive(Debug)]

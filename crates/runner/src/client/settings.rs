@@ -47,6 +47,9 @@ pub struct ClientSettings {
     pub proxy: Option<String>,
     /// `User-Agent` of requests that do not set their own (default `captest/VERSION`).
     pub user_agent: Option<String>,
+    /// Body bytes kept of a response a check or capture reads (`--max-body`); the rest of the
+    /// body is still read (and counted), then dropped.
+    pub max_body: usize,
 }
 
 impl Default for ClientSettings {
@@ -58,6 +61,7 @@ impl Default for ClientSettings {
             keepalive: true,
             proxy: None,
             user_agent: None,
+            max_body: super::wire::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -108,6 +112,7 @@ pub struct HttpClient {
     pub(super) max_redirects: u32,
     pub(super) defaults: HeaderMap,
     pub(super) proxies: ProxyRules,
+    pub(super) max_body: usize,
     next_user: AtomicUsize,
     /// Connections opened so far, by kind.
     pub counts: ProtocolCounts,
@@ -137,6 +142,7 @@ impl HttpClient {
             max_redirects: MAX_REDIRECTS,
             defaults,
             proxies,
+            max_body: settings.max_body,
             next_user: AtomicUsize::new(0),
             counts: ProtocolCounts::default(),
         }))

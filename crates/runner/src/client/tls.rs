@@ -212,7 +212,7 @@ pub fn failure_text(error: &rustls::Error) -> String {
             format!("SSLError(certificate verify failed: {what})")
         }
         Error::InvalidMessage(_) | Error::InappropriateMessage { .. } => {
-            "ConnectionError(TLS to a plain-HTTP port?)".to_owned()
+            "SSLError('[SSL: WRONG_VERSION_NUMBER] wrong version number: not TLS (a plain-HTTP port?)')".to_owned()
         }
         other => format!("SSLError(handshake: {other})"),
     }

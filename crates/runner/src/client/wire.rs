@@ -16,26 +16,11 @@ const MAX_HEADERS: usize = 64;
 /// Largest response head accepted.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// What went wrong on the wire.
-#[derive(Debug)]
-pub enum WireError {
-    /// The socket failed.
-    Io(std::io::Error),
-    /// The server closed the connection before a whole response arrived; `started` tells
-    /// whether any byte of it had arrived.
-    Closed {
-        /// Whether part of the response had arrived.
-        started: bool,
-    },
-    /// The response is not valid HTTP/1.x.
-    Malformed(String),
-}
+pub use super::wire_error::{Phase, Truncation, WireError};
 
-impl From<std::io::Error> for WireError {
-    fn from(error: std::io::Error) -> Self {
-        WireError::Io(error)
-    }
-}
+/// Body bytes kept of one response by default (for checks and captures); the rest is read and
+/// dropped.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// A parsed response.
 #[derive(Debug)]
@@ -100,6 +85,7 @@ pub struct Wire {
     stream: Stream,
     input: BytesMut,
     output: Vec<u8>,
+    max_body: usize,
 }
 
 impl Wire {
@@ -109,7 +95,14 @@ impl Wire {
             stream,
             input: BytesMut::with_capacity(8 * 1024),
             output: Vec::with_capacity(1024),
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// Keeps at most `max_body` bytes of a body asked for; the rest is read and dropped.
+    pub fn keeping_at_most(mut self, max_body: usize) -> Self {
+        self.max_body = max_body;
+        self
     }
 
     /// Whether the server closed (or wrote to) this idle connection: a request must not be
@@ -171,22 +164,36 @@ impl Wire {
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
-        self.stream.write_all(&self.output).await?;
-        // TLS holds written records until flushed; plain TCP's flush does nothing.
-        self.stream.flush().await?;
-        Ok(())
+        let sent = async {
+            self.stream.write_all(&self.output).await?;
+            // TLS holds written records until flushed; plain TCP's flush does nothing.
+            self.stream.flush().await
+        };
+        sent.await.map_err(|e| WireError::Io(e, Phase::Waiting))
     }
 
-    /// Reads more input; `Closed` at end of stream.
-    async fn fill(&mut self, started: bool) -> Result<(), WireError> {
+    /// Reads more input in `phase`; `Closed` at end of stream.
+    async fn fill(&mut self, phase: Phase) -> Result<(), WireError> {
         if self.input.capacity() - self.input.len() < 4096 {
             self.input.reserve(8 * 1024);
         }
-        let read = self.stream.read_buf(&mut self.input).await?;
+        let read = self
+            .stream
+            .read_buf(&mut self.input)
+            .await
+            .map_err(|e| WireError::Io(e, phase))?;
         if read == 0 {
-            return Err(WireError::Closed { started });
+            return Err(WireError::Closed {
+                started: phase != Phase::Waiting,
+            });
         }
         Ok(())
+    }
+
+    /// The status line received so far (at most 80 bytes), for an error message.
+    fn status_line(&self) -> String {
+        let line = self.input[..].split(|&b| b == b'\r').next().unwrap_or(&[]);
+        String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned()
     }
 
     /// Reads one response to a request made with `method`, keeping its body when `keep_body`,
@@ -200,21 +207,22 @@ impl Wire {
         loop {
             let (status, headers, facts, head_len, version_minor) = loop {
                 if self.input.is_empty() {
-                    self.fill(false).await?; // nothing to parse yet
+                    self.fill(Phase::Waiting).await?; // nothing to parse yet
                 }
                 let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let mut response = httparse::Response::new(&mut slots);
                 match response.parse(&self.input) {
                     Ok(httparse::Status::Complete(head_len)) => {
                         let status = StatusCode::from_u16(response.code.unwrap_or(0))
-                            .map_err(|_| WireError::Malformed("invalid status code".into()))?;
+                            .map_err(|_| WireError::BadStatusLine(self.status_line()))?;
                         let mut headers = HeaderMap::with_capacity(response.headers.len());
                         let mut facts = HeadFacts::default();
                         for header in response.headers.iter() {
+                            let invalid = |what: &str| WireError::InvalidHeader(what.into());
                             let name = HeaderName::from_bytes(header.name.as_bytes())
-                                .map_err(|_| WireError::Malformed("invalid header name".into()))?;
+                                .map_err(|_| invalid("invalid header name"))?;
                             let value = HeaderValue::from_bytes(header.value)
-                                .map_err(|_| WireError::Malformed("invalid header value".into()))?;
+                                .map_err(|_| invalid("invalid header value"))?;
                             facts.note(header.name, header.value);
                             headers.append(name, value);
                         }
@@ -223,11 +231,14 @@ impl Wire {
                     }
                     Ok(httparse::Status::Partial) => {
                         if self.input.len() > MAX_HEAD_BYTES {
-                            return Err(WireError::Malformed("response head too large".into()));
+                            return Err(WireError::HeadTooLong(MAX_HEAD_BYTES));
                         }
-                        self.fill(true).await?; // part of the head has arrived
+                        self.fill(Phase::Head).await?; // part of the head has arrived
                     }
-                    Err(error) => return Err(WireError::Malformed(error.to_string())),
+                    Err(httparse::Error::Status | httparse::Error::Version) => {
+                        return Err(WireError::BadStatusLine(self.status_line()))
+                    }
+                    Err(error) => return Err(WireError::InvalidHeader(error.to_string())),
                 }
             };
             self.input.advance(head_len);
@@ -237,7 +248,18 @@ impl Wire {
             let (kind, keep_alive) = facts.body_kind(method, status, version_minor)?;
             let keep = keep_body || (decode && facts.encoded);
             let mut kept = keep.then(BytesMut::new);
-            let content_length = self.read_body(kind, kept.as_mut()).await?;
+            let content_length =
+                self.read_body(kind, kept.as_mut())
+                    .await
+                    .map_err(|error| match (error, kind) {
+                        (WireError::Closed { .. }, BodyKind::Length(_)) => {
+                            WireError::Truncated(Truncation::ShortOfLength)
+                        }
+                        (WireError::Closed { .. }, BodyKind::Chunked) => {
+                            WireError::Truncated(Truncation::Chunked)
+                        }
+                        (other, _) => other,
+                    })?;
             return Ok(WireResponse {
                 status,
                 headers,
@@ -250,18 +272,20 @@ impl Wire {
         }
     }
 
-    /// Takes up to `wanted` body bytes already buffered (reading more if none), keeping them if asked.
+    /// Takes up to `wanted` body bytes already buffered (reading more if none), keeping them if
+    /// asked (up to the wire's `max_body`; the rest is dropped).
     async fn take(
         &mut self,
         wanted: u64,
         kept: &mut Option<&mut BytesMut>,
     ) -> Result<u64, WireError> {
         if self.input.is_empty() {
-            self.fill(true).await?;
+            self.fill(Phase::Body).await?;
         }
         let n = (self.input.len() as u64).min(wanted) as usize;
         if let Some(kept) = kept.as_mut() {
-            kept.extend_from_slice(&self.input[..n]);
+            let room = self.max_body.saturating_sub(kept.len()).min(n);
+            kept.extend_from_slice(&self.input[..room]);
         }
         self.input.advance(n);
         Ok(n as u64)
@@ -275,9 +299,9 @@ impl Wire {
                 return Ok(line);
             }
             if self.input.len() > MAX_HEAD_BYTES {
-                return Err(WireError::Malformed("chunk line too long".into()));
+                return Err(WireError::BadChunk("a chunk line too long".into()));
             }
-            self.fill(true).await?;
+            self.fill(Phase::Body).await?;
         }
     }
 
@@ -299,9 +323,8 @@ impl Wire {
                 loop {
                     let line = self.line().await?;
                     let size_text = line.split(';').next().unwrap_or("").trim();
-                    let size = u64::from_str_radix(size_text, 16).map_err(|_| {
-                        WireError::Malformed(format!("invalid chunk size {size_text:?}"))
-                    })?;
+                    let size = u64::from_str_radix(size_text, 16)
+                        .map_err(|_| WireError::BadChunk(crate::locust::py_str_repr(size_text)))?;
                     if size == 0 {
                         // Trailers, up to the empty line.
                         while !self.line().await?.is_empty() {}
@@ -313,7 +336,7 @@ impl Wire {
                     }
                     total += size;
                     if !self.line().await?.is_empty() {
-                        return Err(WireError::Malformed("chunk without CRLF".into()));
+                        return Err(WireError::BadChunk("a chunk without CRLF".into()));
                     }
                 }
             }

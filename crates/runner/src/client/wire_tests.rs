@@ -87,6 +87,22 @@ async fn body_until_close_and_early_close() {
     wire.send(get_root(), b"").await.unwrap();
     assert!(matches!(
         wire.receive(&Method::GET, false, false).await,
-        Err(WireError::Closed { started: true })
+        Err(WireError::Truncated(Truncation::ShortOfLength))
     ));
+}
+
+#[tokio::test]
+async fn a_kept_body_stops_at_max_body_but_is_read_and_counted_whole() {
+    let (wire, _server) = serve_once(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 26\r\n\r\nabcdefghijklmnopqrstuvwxyzHTTP/1.1 204 No Content\r\n\r\n",
+    )
+    .await;
+    let mut wire = wire.keeping_at_most(10);
+    wire.send(get_root(), b"").await.unwrap();
+    let response = wire.receive(&Method::GET, true, false).await.unwrap();
+    assert_eq!(response.body.as_deref(), Some(&b"abcdefghij"[..]));
+    assert_eq!(response.content_length, 26);
+    // The rest of the body was read: the next response parses.
+    let next = wire.receive(&Method::GET, true, false).await.unwrap();
+    assert_eq!(next.status, StatusCode::NO_CONTENT);
 }

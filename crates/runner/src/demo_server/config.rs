@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::RunnerError;
 
+use super::fault::{Fault, FaultPlan};
 use super::slow::Slowdown;
 
 /// How the demo target behaves. Its throughput saturates at `capacity / service_time` requests
@@ -35,6 +36,8 @@ pub struct DemoServerConfig {
     pub compress: bool,
     /// Planted regressions (`--slow`): extra time on some routes' answers.
     pub slow: Vec<Slowdown>,
+    /// Injected wire faults (`--fault KIND[:RATE]`); HTTP/1.1 only.
+    pub faults: Vec<Fault>,
 }
 
 /// Periodic whole-server pauses: during `[k·every, k·every + length)` for k ≥ 1 (measured from the
@@ -62,6 +65,7 @@ impl Default for DemoServerConfig {
             http2: false,
             compress: false,
             slow: Vec::new(),
+            faults: Vec::new(),
         }
     }
 }
@@ -101,7 +105,10 @@ impl DemoServerConfig {
         if self.tls_cert_out.is_some() && !self.tls {
             return invalid("--tls-cert-out needs --tls".into());
         }
-        Ok(())
+        if !self.faults.is_empty() && self.http2 {
+            return invalid("--fault injects HTTP/1.1 faults: drop --http2".into());
+        }
+        FaultPlan::new(self.faults.clone(), self.tls).map(|_| ())
     }
 
     /// The theoretical maximum throughput in requests per second: capacity / service time.

@@ -37,6 +37,12 @@ pub struct CountersSnapshot {
     /// The TLS handshakes of those connections, by kind (zero without `--tls`).
     #[serde(default)]
     pub tls_handshakes: TlsHandshakes,
+    /// Injected faults by kind (`--fault`): requests read and answered with the fault (counted in
+    /// `total` too, under the fault's name in their route's `status`), plus connections given
+    /// `tls-garbage`, responses followed by `unsolicited` bytes (not requests of their own) and
+    /// the times the listener closed for `refused`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub faults: BTreeMap<String, u64>,
 }
 
 /// Completed TLS handshakes by kind.
@@ -97,6 +103,43 @@ impl Counters {
         version: Version,
         connection: &ConnectionTally,
     ) {
+        self.record_as(
+            pattern,
+            &status.to_string(),
+            events,
+            version,
+            connection,
+            None,
+        );
+    }
+
+    /// Records one request read and answered with the injected fault `fault` (its name stands
+    /// for the status).
+    pub fn record_fault(
+        &self,
+        pattern: &'static str,
+        fault: &'static str,
+        version: Version,
+        connection: &ConnectionTally,
+    ) {
+        self.record_as(pattern, fault, 0, version, connection, Some(fault));
+    }
+
+    /// Notes a fault that is not a request of its own (`tls-garbage`, `unsolicited`).
+    pub fn note_fault(&self, fault: &'static str) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        *inner.faults.entry(fault.to_owned()).or_default() += 1;
+    }
+
+    fn record_as(
+        &self,
+        pattern: &'static str,
+        status: &str,
+        events: u64,
+        version: Version,
+        connection: &ConnectionTally,
+        fault: Option<&'static str>,
+    ) {
         // A plain load first: after the first request the flag is only read.
         let first_on_connection = !connection.counted.load(Ordering::Relaxed)
             && !connection.counted.swap(true, Ordering::Relaxed);
@@ -105,7 +148,10 @@ impl Counters {
         inner.events += events;
         let route = inner.routes.entry(pattern.to_owned()).or_default();
         route.count += 1;
-        *route.status.entry(status.to_string()).or_default() += 1;
+        *route.status.entry(status.to_owned()).or_default() += 1;
+        if let Some(fault) = fault {
+            *inner.faults.entry(fault.to_owned()).or_default() += 1;
+        }
         let version = version_name(version);
         match inner.protocols.get_mut(version) {
             Some(count) => *count += 1,

@@ -16,6 +16,7 @@ pub use super::answer::DemoBody;
 use super::answer::{respond, Answer};
 use super::config::DemoServerConfig;
 use super::counters::{ConnectionTally, Counters};
+use super::fault::FaultPlan;
 use super::items::{ItemFields, ItemStore};
 use super::rate_limit::RateLimiter;
 use super::routes::Route;
@@ -41,6 +42,8 @@ pub struct DemoState {
     pub sessions: Sessions,
     /// The certificate and acceptor, with `--tls`.
     pub tls: Option<TlsIdentity>,
+    /// The injected faults (`--fault`).
+    pub faults: FaultPlan,
 }
 
 impl DemoState {
@@ -50,7 +53,9 @@ impl DemoState {
             true => Some(TlsIdentity::generate(config.http2)?),
             false => None,
         };
+        let faults = FaultPlan::new(config.faults.clone(), config.tls)?;
         Ok(DemoState {
+            faults,
             slots: Semaphore::new(config.capacity),
             config,
             started: Instant::now(),

@@ -1,6 +1,7 @@
 //! The demo target: a hyper server with a **known** capacity (`capacity / service_time` requests
 //! per second), an items API, an events API with per-key rate limits, fault switches, and
-//! `GET /__counters` telling what it received — the embedded default for the demo, the tests and
+//! `GET /__counters` telling what it received, and injected wire faults (`--fault`: resets,
+//! garbage, stalls, floods) — the embedded default for the demo, the tests and
 //! the benchmarks. Optionally HTTPS (self-signed), HTTP/2, compression, plus routes for testing
 //! clients: redirects, cookies, header echo, compressed and corrupt bodies. Bind it to loopback
 //! only.
@@ -10,11 +11,15 @@ mod compress;
 mod config;
 mod connection;
 mod counters;
+mod fault;
+mod fault_writers;
+mod faulty;
 mod handler;
 mod items;
 mod more_routes;
 mod rate_limit;
 mod redirects;
+mod refusal;
 mod routes;
 mod scenario;
 mod session;
@@ -34,6 +39,8 @@ pub use compress::{Encoding, CORRUPT_GZIP, DEFAULT_COMPRESSED_SIZE, MAX_COMPRESS
 pub use config::{DemoServerConfig, StallPlan};
 pub use connection::{serve, HANDSHAKE_TIMEOUT};
 pub use counters::{ConnectionTally, CountersSnapshot, RouteCount, TlsHandshakes};
+pub use fault::{Fault, FaultKind, FaultPlan, REFUSED_PERIOD};
+pub use fault_writers::{HUGE_BODY, HUGE_HEADERS, UNSOLICITED};
 pub use handler::DemoState;
 pub use items::{Item, SEEDED_ITEMS};
 pub use more_routes::{PRODUCTS, TOKEN_PREFIX};

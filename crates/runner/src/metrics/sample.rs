@@ -16,7 +16,8 @@ pub enum FailureKind {
     Status(u16),
     /// The connection failed with an OS error (`errno`, e.g. 111 for "connection refused").
     Os(i32),
-    /// The request did not complete within its timeout (whole milliseconds).
+    /// The request did not complete within its timeout (whole milliseconds): requests'
+    /// `ReadTimeout` (a body still arriving at the timeout is one too).
     Timeout(u64),
     /// Any other failure, with its text already in the Locust style (e.g. a failed check).
     Other(Arc<str>),
@@ -62,7 +63,7 @@ impl FailureKind {
             }
             FailureKind::Os(errno) => os_error_repr(*errno),
             FailureKind::Timeout(ms) => {
-                format!("TimeoutError('request timed out after {ms} ms for url: {name}')")
+                format!("ReadTimeout('Read timed out after {ms} ms for url: {name}')")
             }
             FailureKind::Other(text) => text.to_string(),
         }

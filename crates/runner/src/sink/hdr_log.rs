@@ -14,11 +14,10 @@
 //!   whole run is the sum of every interval. Seconds without requests have no line.
 //! - Each batch is appended with one `write` as it is measured, so a killed run keeps every
 //!   second already written; the final batch (the last, partial second) is written when the run
-//!   ends, as the history's.
+//!   ends, as the history's. A batch that cannot be written whole is cut off again and ends the
+//!   log ([`AppendOnly`]).
 //! - Values and the max column are microseconds. Tags: [`captest_format::hdr_tag`].
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -28,13 +27,14 @@ use hdrhistogram::Histogram;
 
 use captest_format::Entry;
 
+use super::append_only::AppendOnly;
 use crate::error::RunnerError;
 use crate::metrics::{new_latency_histogram, RunStats};
 
 /// The open `_latency.hdr` of a running run, appended at every history batch.
 pub struct HdrIntervalLog {
     path: PathBuf,
-    file: File,
+    file: AppendOnly,
     serializer: V2DeflateSerializer,
     buffer: Vec<u8>,
     base_second: i64,
@@ -61,7 +61,7 @@ impl HdrIntervalLog {
     pub fn create(path: &Path, start: f64) -> Result<Self, RunnerError> {
         let io = |e: std::io::Error| RunnerError::io(path, e);
         let base_second = start.floor() as i64;
-        let mut file = File::create(path).map_err(io)?;
+        let mut file = AppendOnly::create(path)?;
         let mut buffer = Vec::new();
         let mut serializer = V2DeflateSerializer::new();
         IntervalLogWriterBuilder::new()
@@ -72,7 +72,7 @@ impl HdrIntervalLog {
             .with_base_time(UNIX_EPOCH + Duration::from_secs(base_second.max(0) as u64))
             .begin_log_with(&mut buffer, &mut serializer)
             .map_err(io)?;
-        file.write_all(&buffer).map_err(io)?;
+        file.append(&buffer)?;
         Ok(HdrIntervalLog {
             path: path.to_owned(),
             file,
@@ -89,6 +89,11 @@ impl HdrIntervalLog {
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether a batch could not be written (the log ends at the last batch written whole).
+    pub fn failed(&self) -> bool {
+        self.file.failed()
     }
 
     /// Takes what `stats` merged last (its [`RunStats::last_second`]) and, when `end` is a new
@@ -149,9 +154,7 @@ impl HdrIntervalLog {
                 write(&self.pending_total, &Entry::Aggregated.hdr_tag())?;
             }
         }
-        self.file
-            .write_all(&self.buffer)
-            .map_err(|e| RunnerError::io(&self.path, e))?;
+        self.file.append(&self.buffer)?;
         self.pending.iter_mut().for_each(Histogram::reset);
         self.pending_total.reset();
         self.last_end = end;

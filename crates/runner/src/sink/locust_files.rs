@@ -1,15 +1,17 @@
 //! Writes Locust's four CSV files under a prefix: `_stats.csv`, `_failures.csv` and
-//! `_exceptions.csv` rewritten atomically (temp file + rename) at every interval, so a reader never
-//! sees half a file and a killed run keeps the last complete one; `_stats_history.csv` appended and
-//! flushed at every interval, so `kill -9` loses at most the last interval.
+//! `_exceptions.csv` rewritten atomically (temp file + fsync + rename) at every interval, so a
+//! reader never sees half a file and a killed run or a full disk keeps the last complete one;
+//! `_stats_history.csv` appended at every interval with one write, so `kill -9` loses at most the
+//! last interval. A batch that cannot be appended whole (a full disk) is cut off again, and the
+//! history is not appended any more: it ends at its last complete second, without a gap.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use captest_format::atomic;
 use captest_format::columns::{EXCEPTIONS_HEADER, FAILURES_HEADER, HISTORY_HEADER, STATS_HEADER};
 use captest_format::files::{self, prefixed};
 
+use super::append_only::AppendOnly;
 use crate::error::RunnerError;
 use crate::locust::{exception_rows, failure_rows, history_rows, stats_rows};
 use crate::metrics::RunStats;
@@ -30,11 +32,9 @@ pub fn render_csv<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<u8> {
     writer.into_inner().unwrap_or_default()
 }
 
-/// Replaces `path` with `bytes` atomically.
+/// Replaces `path` with `bytes` atomically (see [`atomic::write_atomically`]).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
-    let temporary = prefixed(path, ".tmp");
-    std::fs::write(&temporary, bytes).map_err(|e| RunnerError::io(&temporary, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| RunnerError::io(path, e))
+    atomic::write_atomically(path, bytes).map_err(|(path, e)| RunnerError::io(&path, e))
 }
 
 /// The open set of Locust CSV files of one run, and the history kept in memory when asked for
@@ -42,7 +42,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RunnerEr
 #[derive(Debug)]
 pub struct LocustCsvFiles {
     /// The prefix and the open history file; `None` when nothing is written to disk.
-    written: Option<(PathBuf, BufWriter<File>)>,
+    written: Option<(PathBuf, AppendOnly)>,
     full_history: bool,
     /// The history's bytes (header included), when kept.
     kept_history: Option<Vec<u8>>,
@@ -55,18 +55,8 @@ impl LocustCsvFiles {
         if let Some(dir) = prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| RunnerError::io(dir, e))?;
         }
-        let history_path = prefixed(prefix, files::HISTORY);
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&history_path)
-            .map_err(|e| RunnerError::io(&history_path, e))?;
-        let mut history = BufWriter::new(file);
-        history
-            .write_all(&render_csv::<&str>(&HISTORY_HEADER, &[]))
-            .and_then(|_| history.flush())
-            .map_err(|e| RunnerError::io(&history_path, e))?;
+        let mut history = AppendOnly::create(&prefixed(prefix, files::HISTORY))?;
+        history.append(&render_csv::<&str>(&HISTORY_HEADER, &[]))?;
         let created = LocustCsvFiles {
             written: Some((prefix.to_owned(), history)),
             full_history,
@@ -110,9 +100,11 @@ impl LocustCsvFiles {
         self.kept_history.take()
     }
 
-    /// The paths of the four files, when they are written (`None` in memory).
+    /// The paths of the four files, when they are written (`None` in memory, or when the
+    /// history could not be written whole).
     pub fn paths(&self) -> Option<Vec<PathBuf>> {
-        self.written.as_ref().map(|(prefix, _)| {
+        let written = self.written.as_ref().filter(|(_, h)| !h.failed());
+        written.map(|(prefix, _)| {
             files::LOCUST_SUFFIXES
                 .iter()
                 .map(|suffix| prefixed(prefix, suffix))
@@ -134,11 +126,8 @@ impl LocustCsvFiles {
             if let Some(kept) = self.kept_history.as_mut() {
                 kept.extend_from_slice(&bytes);
             }
-            if let Some((prefix, history)) = self.written.as_mut() {
-                history
-                    .write_all(&bytes)
-                    .and_then(|_| history.flush())
-                    .map_err(|e| RunnerError::io(&prefixed(prefix, files::HISTORY), e))?;
+            if let Some((_, history)) = self.written.as_mut() {
+                history.append(&bytes)?;
             }
             self.last_history_second = Some(now);
         }

@@ -1,6 +1,7 @@
 //! Where measurements go: Locust's CSV files, captest's step file and the HDR histogram log, or
 //! the same tables in memory.
 
+mod append_only;
 mod events_csv;
 mod hdr_log;
 mod locust_files;

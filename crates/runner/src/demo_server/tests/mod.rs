@@ -2,6 +2,7 @@
 //! (trusting the certificate the server made), HTTP/1.1 or HTTP/2.
 
 mod bodies;
+mod faults;
 mod protocols;
 mod routes;
 
