@@ -93,6 +93,8 @@ pub struct Aggregator {
     bundle: Option<ShardBundle>,
     /// The end of a replayed run (a live one ends when it finishes).
     ended_at: Option<f64>,
+    /// Fed by [`Aggregator::replay_second`]: the snapshot files are written once, at the end.
+    replaying: bool,
 }
 
 impl Aggregator {
@@ -117,7 +119,9 @@ impl Aggregator {
     ) -> Result<Self, RunnerError> {
         let stats = RunStats::starting_at(registry, RunClock::start(), start);
         let users = Arc::new(AtomicUsize::new(0));
-        Self::with_stats(Recorder::new(), stats, settings, users)
+        let mut aggregator = Self::with_stats(Recorder::new(), stats, settings, users)?;
+        aggregator.replaying = true;
+        Ok(aggregator)
     }
 
     pub(crate) fn with_stats(
@@ -165,6 +169,7 @@ impl Aggregator {
             progress: None,
             bundle,
             ended_at: None,
+            replaying: false,
         })
     }
 
@@ -249,7 +254,12 @@ impl Aggregator {
     /// Writes what the second merged into the statistics calls for.
     fn after_second(&mut self, second_ended: i64, now: i64, users: usize) {
         if let Some(files) = self.files.as_mut() {
-            if let Err(error) = files.write_interval(&self.stats, now, users) {
+            let written = if self.replaying {
+                files.append_history(&self.stats, now, users)
+            } else {
+                files.write_interval(&self.stats, now, users)
+            };
+            if let Err(error) = written {
                 self.note_error(error);
             }
         }
@@ -310,6 +320,14 @@ impl Aggregator {
 
     fn finish(mut self, reason: &str) -> AggregatorOutcome {
         let ended_at = self.ended_at.unwrap_or_else(|| self.stats.clock().now());
+        if let Some(Err(error)) = self
+            .files
+            .as_ref()
+            .filter(|_| self.replaying)
+            .map(|files| files.write_snapshots(&self.stats))
+        {
+            self.note_error(error);
+        }
         let mut bundle_files = Vec::new();
         if let Some(mut bundle) = self.bundle.take() {
             match bundle.finish(&self.stats, reason, ended_at) {
