@@ -59,6 +59,8 @@ enum Command {
     Check(commands::check::Args),
     /// Save and list stored baselines (baselines/NAME/).
     Baseline(commands::baseline::Args),
+    /// Merge the bundles of a sharded run (`--shard I/N`) into one run's files, exactly.
+    Merge(commands::merge::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,12 +92,17 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args, &store),
         Command::Check(args) => commands::check::run(args, &store),
         Command::Baseline(args) => commands::baseline::run(args, &store),
+        Command::Merge(args) => commands::merge::run(args),
     };
     match outcome {
         Ok(code) => out::finish(code),
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            if error.is::<commands::shard::LateStart>() {
+                ExitCode::from(commands::shard::LATE_START_EXIT)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

@@ -93,6 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = args.options()?;
     let exporter = args.format().exporter()?;
     let run = Run::load_for_analysis(&args.path, args.warmup)?;
+    super::merge::warn_if_partial(&run.files.prefix);
     super::gate::warn_about(&run);
     if run.history.is_none() && !args.warmup.is_zero() {
         eprintln!(

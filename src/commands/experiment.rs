@@ -8,20 +8,27 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use captest_analyze::compare::check;
 use captest_analyze::output::Format;
 use captest_analyze::{Percentiles, Run};
 use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
-use captest_runner::engine::{run_experiment, LoadModel, RunReport, RunSettings, StepSettings};
-use captest_runner::metrics::EntryRegistry;
+use captest_runner::distributed::{
+    scenario_hash, EventWeight, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape,
+    StepPlan, BUNDLE_FORMAT,
+};
+use captest_runner::engine::{
+    run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
+};
+use captest_runner::metrics::{EntryId, EntryRegistry};
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
-use captest_runner::shape::LoadShape;
+use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
 
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
+use super::shard::{ShardArgs, StartBarrier};
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
 /// and when it ends.
@@ -84,6 +91,8 @@ pub struct Experiment {
     load: Load,
     engine: Engine,
     outputs: Outputs,
+    shard: Option<(Slice, ShardMeta)>,
+    barrier: Option<StartBarrier>,
 }
 
 impl Experiment {
@@ -120,7 +129,51 @@ impl Experiment {
             load,
             engine,
             outputs,
+            shard: None,
+            barrier: None,
         })
+    }
+
+    /// The experiment cut to the shard `args` name, if any (its share of the users and spawn
+    /// rate, or of the arrivals; a bundle beside its `--csv` files), started at `--start-at`.
+    /// `target` names the scenario, whose hash the bundle carries.
+    pub fn sharded(mut self, args: &ShardArgs, target: &TargetArgs) -> anyhow::Result<Self> {
+        self.barrier = args.barrier();
+        let Some(slice) = args.slice()? else {
+            return Ok(self);
+        };
+        let Some((_, full_history)) = self.outputs.csv.clone() else {
+            bail!("--shard needs --csv PREFIX: the shard's bundle is written beside its files");
+        };
+        let meta = ShardMeta {
+            format: BUNDLE_FORMAT,
+            shard: ShardPosition::One {
+                index: slice.index(),
+                count: slice.count(),
+            },
+            scenario_hash: scenario_hash(&scenario_definition(target)?),
+            load: format!(
+                "{:?}; {:?}; run time {:?}; steps {:?}",
+                self.load.shape, self.load.model, self.load.run_time, self.load.steps
+            ),
+            hdr: HdrSettings::default(),
+            start: ExactF64(0.0),
+            open_model: matches!(self.load.model, LoadModel::Open { .. }),
+            full_history,
+            event_weights: event_weights(&self.workload),
+            exceptions: Vec::new(),
+            ended: None,
+            ended_at: None,
+            steps: None,
+        };
+        if let LoadModel::Closed { spawn_rate } = self.load.model {
+            self.load.shape = Arc::new(SliceShape::new(self.load.shape.clone(), slice));
+            self.load.model = LoadModel::Closed {
+                spawn_rate: SpawnRate::new(slice.share_of_rate(spawn_rate.per_second()))?,
+            };
+        }
+        self.shard = Some((slice, meta));
+        Ok(self)
     }
 
     /// The experiment the load flags describe: target, scenario (loaded and checked), outputs
@@ -149,6 +202,15 @@ impl Experiment {
         Experiment::new(workload_of(target)?, load, engine, outputs)
     }
 
+    /// Records a sharded `step` run's unsharded plan in its bundle, so a merge cuts the merged
+    /// figures into the same steps (nothing when the run is not a shard).
+    pub fn with_step_plan(mut self, shape: &Steps) -> Self {
+        if let (Some((_, meta)), Some(settings)) = (self.shard.as_mut(), &self.load.steps) {
+            meta.steps = Some(StepPlan::new(shape, settings));
+        }
+        self
+    }
+
     /// Whether nothing is printed while it runs.
     pub fn quiet(&self) -> bool {
         self.outputs.quiet
@@ -159,11 +221,16 @@ impl Experiment {
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
+        if let Some(barrier) = self.barrier {
+            barrier.wait()?;
+        }
         let Experiment {
             workload,
             load,
             engine,
             outputs,
+            shard,
+            barrier: _,
         } = self;
         let settings = RunSettings {
             target: workload.target,
@@ -184,6 +251,7 @@ impl Experiment {
                 .abort_on_fail
                 .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
             keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
+            shard,
         };
         let report = run_experiment(settings).context("the run could not start")?;
         super::console::print_summary(&report, outputs.quiet);
@@ -245,4 +313,38 @@ fn workload_of(args: &TargetArgs) -> anyhow::Result<Workload> {
         registry,
         event_weights,
     })
+}
+
+/// What defines the scenario for a shard's bundle: the file's bytes and the selection, or the
+/// flags a path scenario is made of.
+fn scenario_definition(args: &TargetArgs) -> anyhow::Result<Vec<u8>> {
+    let (file, classes) = args.scenario_and_classes()?;
+    let mut definition = match &file {
+        Some(file) => std::fs::read(file).with_context(|| format!("{}", file.display()))?,
+        None => format!("path {:?} wait {:?}", args.path, args.wait).into_bytes(),
+    };
+    let selection = format!(
+        "\nclasses {classes:?} tags {:?} exclude {:?}",
+        args.tags, args.exclude_tags
+    );
+    definition.extend_from_slice(selection.as_bytes());
+    Ok(definition)
+}
+
+/// The workload's event weights by entry name (a bundle's form).
+fn event_weights(workload: &Workload) -> Vec<EventWeight> {
+    workload
+        .event_weights
+        .iter()
+        .enumerate()
+        .filter(|(_, weight)| **weight > 0.0)
+        .filter_map(|(id, weight)| {
+            let key = workload.registry.key(EntryId(id as u32))?;
+            Some(EventWeight {
+                method: key.method,
+                name: key.name,
+                weight: ExactF64(*weight),
+            })
+        })
+        .collect()
 }

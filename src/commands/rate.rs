@@ -24,6 +24,8 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    shard: super::shard::ShardArgs,
     /// Requests (iterations) started per second, at most 1000000 (what one dispatcher can start;
     /// beyond, arrivals it cannot start on time are counted as dropped).
     #[arg(long, env = "CAPTEST_RPS")]
@@ -75,7 +77,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         steps: None,
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)
+    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
 }
 
 /// Refuses an arrival rate above [`MAX_ARRIVAL_RATE`]: the dispatcher could not start it, and a

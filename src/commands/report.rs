@@ -70,9 +70,11 @@ pub fn run(args: Args, store: &Store) -> anyhow::Result<ExitCode> {
             .transpose()?,
         templates,
     };
-    for warning in captest_analyze::RunFiles::locate(&args.prefix)?.warnings() {
+    let files = captest_analyze::RunFiles::locate(&args.prefix)?;
+    for warning in files.warnings() {
         eprintln!("warning: {warning}");
     }
+    super::merge::warn_if_partial(&files.prefix);
     let written = render_run_report(&args.prefix, &output, &options)?;
     outln!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)

@@ -19,6 +19,8 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    shard: super::shard::ShardArgs,
     /// Number of concurrent users.
     #[arg(
         short = 'u',
@@ -64,7 +66,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         steps: None,
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)
+    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
 }
 
 /// Runs `captest run`.

@@ -28,6 +28,8 @@ pub struct Args {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    shard: super::shard::ShardArgs,
     /// Users in the first step (with --rate: requests per second).
     #[arg(long, default_value_t = 10.0, env = "CAPTEST_START")]
     start: f64,
@@ -121,7 +123,7 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         LoadModel::Closed { spawn_rate }
     };
     let load = Load {
-        shape: Arc::new(shape),
+        shape: Arc::new(shape.clone()),
         model,
         steps: Some(StepSettings {
             settle,
@@ -129,7 +131,9 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         }),
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)
+    Ok(Experiment::from_flags(&args.target, &args.output, load)?
+        .sharded(&args.shard, &args.target)?
+        .with_step_plan(&shape))
 }
 
 /// Runs `captest step`.

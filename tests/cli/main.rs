@@ -39,6 +39,7 @@ mod scenario_flows;
 mod scenario_weights;
 mod shapes;
 mod shapes_rate;
+mod shards;
 mod steady_window;
 mod step;
 mod stop_rules;

@@ -17,6 +17,24 @@ pub const STEPS: &str = "_steps.csv";
 pub const EVENTS: &str = "_events.csv";
 /// Full-resolution response-time histograms, HdrHistogram's interval log (captest).
 pub const LATENCY_HDR: &str = "_latency.hdr";
+/// A shard's description, or a merged run's (captest, `--shard I/N` and `captest merge`): one
+/// JSON object — `format` (1), `shard` `{index, count}` (a merge: `{merged, count, missing}`,
+/// `partial` true when `--allow-partial` left shards out), `scenario_hash` (SHA-256 of the
+/// scenario), `load` (the unsharded load flags), `hdr` `{significant_digits, unit}`, `start`
+/// (the run's start, unix seconds, exact decimal text), `open_model`, `full_history`,
+/// `event_weights` `[{method, name, weight}]`, `exceptions` `[{count, message, traceback}]` (written
+/// when the shard ends), `ended` and `ended_at` (why and when it ended, `null` while it runs) and
+/// `steps` (a `step` run's unsharded plan: `start`, `step`, `every`, `max_level`, `max_steps`,
+/// `settle`, `rules`; `null` for other runs).
+pub const SHARD_META: &str = "_shard.json";
+/// A shard's measurements per aggregator tick (captest, `--shard I/N`), what a merge rebuilds the
+/// run from: one JSON object per line — `now` (the history Timestamp of the tick), `users`,
+/// `last_request` (unix seconds, exact decimal text, or null), `entries` `[{method, name, requests,
+/// failures, sum_ns, min_ns, max_ns, content_bytes, events, buckets: [[index, count]…], hdr:
+/// base64 V2-deflate histogram of microseconds}]` (what completed in the second before `now`),
+/// `failures` `[{method, name, kind: {status|os|timeout|other: …}, occurrences, first_seen,
+/// last_seen}]`. Appended and flushed at every tick, like the history.
+pub const SHARD_SECONDS: &str = "_shard_seconds.jsonl";
 /// The file beside a saved baseline's run files that records how it was made (not a suffix: a
 /// baseline `NAME` is the directory `NAME/` holding `NAME_*.csv` and `meta.json`).
 pub const META_JSON: &str = "meta.json";

@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 use captest_format::files::{self, prefixed};
 
 use crate::console;
+use crate::distributed::{ShardBundle, ShardMeta};
 use crate::error::RunnerError;
-use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
+use crate::metrics::{
+    EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, Recorder, RunClock, RunStats,
+    Shard,
+};
 use crate::progress::ProgressSink;
 use crate::sink::{write_events_csv, write_steps_csv, HdrIntervalLog, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker, StopRequest};
@@ -51,6 +55,8 @@ pub struct AggregatorSettings {
     /// Keep the history in memory for [`AggregatorOutcome::history`] (every entry when there
     /// is no `csv`).
     pub keep_history: bool,
+    /// A shard of a distributed run: its bundle is written beside the `csv` files.
+    pub shard: Option<ShardMeta>,
 }
 
 /// What the aggregator hands back when the run is over.
@@ -84,6 +90,11 @@ pub struct Aggregator {
     ticks: u64,
     steps: Option<StepTracker>,
     progress: Option<ProgressSink>,
+    bundle: Option<ShardBundle>,
+    /// The end of a replayed run (a live one ends when it finishes).
+    ended_at: Option<f64>,
+    /// Fed by [`Aggregator::replay_second`]: the snapshot files are written once, at the end.
+    replaying: bool,
 }
 
 impl Aggregator {
@@ -96,7 +107,29 @@ impl Aggregator {
         users: Arc<AtomicUsize>,
         clock: RunClock,
     ) -> Result<Self, RunnerError> {
-        let stats = RunStats::new(registry, clock);
+        Self::with_stats(recorder, RunStats::new(registry, clock), settings, users)
+    }
+
+    /// An aggregator fed by [`replay_second`](Self::replay_second) instead of workers (a merge of
+    /// shards), for a run that started at `start` (unix seconds).
+    pub fn replaying(
+        registry: EntryRegistry,
+        settings: AggregatorSettings,
+        start: f64,
+    ) -> Result<Self, RunnerError> {
+        let stats = RunStats::starting_at(registry, RunClock::start(), start);
+        let users = Arc::new(AtomicUsize::new(0));
+        let mut aggregator = Self::with_stats(Recorder::new(), stats, settings, users)?;
+        aggregator.replaying = true;
+        Ok(aggregator)
+    }
+
+    pub(crate) fn with_stats(
+        recorder: Recorder,
+        stats: RunStats,
+        settings: AggregatorSettings,
+        users: Arc<AtomicUsize>,
+    ) -> Result<Self, RunnerError> {
         let mut files = match (&settings.csv, settings.keep_history) {
             (Some((prefix, full_history)), keep) => {
                 let files = LocustCsvFiles::create(prefix, *full_history)?;
@@ -115,6 +148,12 @@ impl Aggregator {
             )?),
             None => None,
         };
+        let bundle = match (&settings.csv, &settings.shard) {
+            (Some((prefix, _)), Some(meta)) => {
+                Some(ShardBundle::create(prefix, meta.clone(), stats.start())?)
+            }
+            _ => None,
+        };
         Ok(Aggregator {
             recorder,
             stats,
@@ -128,6 +167,9 @@ impl Aggregator {
             ticks: 0,
             steps: None,
             progress: None,
+            bundle,
+            ended_at: None,
+            replaying: false,
         })
     }
 
@@ -170,12 +212,54 @@ impl Aggregator {
     }
 
     /// Merges the shards and writes what is due. `second_ended` is the second the data belongs to.
-    fn tick(&mut self, second_ended: i64, now: i64) {
+    pub(crate) fn tick(&mut self, second_ended: i64, now: i64) {
         self.recorder.drain(&mut self.scratch);
         self.stats.absorb(second_ended, &self.scratch);
         let users = self.users.load(Ordering::Relaxed);
+        if let Some(bundle) = self.bundle.as_mut() {
+            if let Err(error) = bundle.append(&self.stats, now, users) {
+                self.note_error(error);
+            }
+        }
+        self.after_second(second_ended, now, users);
+    }
+
+    /// Merges one tick of a replayed run (see [`RunStats::absorb_second`]) and writes what is
+    /// due, as [`run`](Self::run) does after every second.
+    pub fn replay_second(
+        &mut self,
+        now: i64,
+        users: usize,
+        entries: &[IntervalStats],
+        failures: &[((EntryId, FailureKind), EpochTally)],
+        last_request: Option<f64>,
+    ) {
+        self.stats
+            .absorb_second(now - 1, entries, failures, last_request);
+        self.after_second(now - 1, now, users);
+    }
+
+    /// Counts a task-logic error (a replayed shard's `_exceptions.csv` rows).
+    pub fn record_exception(&mut self, message: &str, traceback: &str, count: u64) {
+        self.stats.record_exception(message, traceback, count);
+    }
+
+    /// Ends a replayed run as [`run`](Self::run) ends a live one, at `ended_at` (unix seconds;
+    /// `None`: now).
+    pub fn finish_replay(mut self, reason: &str, ended_at: Option<f64>) -> AggregatorOutcome {
+        self.ended_at = ended_at;
+        self.finish(reason)
+    }
+
+    /// Writes what the second merged into the statistics calls for.
+    fn after_second(&mut self, second_ended: i64, now: i64, users: usize) {
         if let Some(files) = self.files.as_mut() {
-            if let Err(error) = files.write_interval(&self.stats, now, users) {
+            let written = if self.replaying {
+                files.append_history(&self.stats, now, users)
+            } else {
+                files.write_interval(&self.stats, now, users)
+            };
+            if let Err(error) = written {
                 self.note_error(error);
             }
         }
@@ -235,9 +319,25 @@ impl Aggregator {
     }
 
     fn finish(mut self, reason: &str) -> AggregatorOutcome {
+        let ended_at = self.ended_at.unwrap_or_else(|| self.stats.clock().now());
+        if let Some(Err(error)) = self
+            .files
+            .as_ref()
+            .filter(|_| self.replaying)
+            .map(|files| files.write_snapshots(&self.stats))
+        {
+            self.note_error(error);
+        }
+        let mut bundle_files = Vec::new();
+        if let Some(mut bundle) = self.bundle.take() {
+            match bundle.finish(&self.stats, reason, ended_at) {
+                Ok(()) => bundle_files.extend(bundle.paths()),
+                Err(error) => self.note_error(error),
+            }
+        }
         let mut steps = Vec::new();
         if let Some(mut tracker) = self.steps.take() {
-            steps = tracker.finish(self.stats.clock().now(), reason).to_vec();
+            steps = tracker.finish(ended_at, reason).to_vec();
             self.write_steps(&steps);
         }
         let mut files_written = self
@@ -265,6 +365,7 @@ impl Aggregator {
                 }
             }
         }
+        files_written.extend(bundle_files);
         AggregatorOutcome {
             stats: self.stats,
             files: files_written,

@@ -13,6 +13,7 @@ use captest_format::RunTables;
 use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
+use crate::distributed::{ShardMeta, Slice};
 use crate::error::RunnerError;
 use crate::in_flight::{abort_iterations, abort_users};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
@@ -110,6 +111,9 @@ pub struct RunSettings {
     /// Hand the run's tables back in [`RunReport::tables`] (the history is kept in memory while
     /// the run lasts; every entry's when there is no `csv`).
     pub keep_tables: bool,
+    /// A shard of a distributed run: which one (an open model starts only its arrivals; a
+    /// closed model's shape and spawn rate are already its share) and its bundle's description.
+    pub shard: Option<(Slice, ShardMeta)>,
 }
 
 /// The outcome of a run.
@@ -226,6 +230,11 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         stop_request,
         started,
         deadline: settings.run_time.map(|t| started + t),
+        slice: settings
+            .shard
+            .as_ref()
+            .map(|(slice, _)| *slice)
+            .unwrap_or_default(),
     };
     let counters = Arc::new(OpenModelCounters::default());
     let (stop_cause, elapsed) = runtime.block_on(apply_load(
@@ -288,6 +297,7 @@ fn aggregator(
                 .clone()
                 .map(|check| (check, stop_request.clone())),
             keep_history: settings.keep_tables,
+            shard: settings.shard.as_ref().map(|(_, meta)| meta.clone()),
         },
         active.clone(),
         clock,

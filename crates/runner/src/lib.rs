@@ -11,6 +11,7 @@ pub mod client;
 pub mod coding;
 pub mod console;
 pub mod demo_server;
+pub mod distributed;
 pub mod dynamic;
 pub mod engine;
 pub mod error;

@@ -52,9 +52,9 @@ pub enum Read {
     },
     /// The socket failed.
     Io,
-    /// The server closed the connection.
+    /// The server closed the connection before the whole response.
     Closed,
-    /// Not HTTP/1.x.
+    /// Not HTTP/1.x: a bad status line, header or chunk, or a head too long.
     Malformed,
 }
 
@@ -133,9 +133,12 @@ async fn read_all(wire: &mut Wire, method: &Method, keep_body: bool, decode: boo
             }
             Err(error) => {
                 reads.push(match error {
-                    WireError::Io(_) => Read::Io,
-                    WireError::Closed { .. } => Read::Closed,
-                    WireError::Malformed(_) => Read::Malformed,
+                    WireError::Io(..) => Read::Io,
+                    WireError::Closed { .. } | WireError::Truncated(_) => Read::Closed,
+                    WireError::BadStatusLine(_)
+                    | WireError::InvalidHeader(_)
+                    | WireError::HeadTooLong(_)
+                    | WireError::BadChunk(_) => Read::Malformed,
                 });
                 break;
             }

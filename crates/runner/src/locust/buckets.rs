@@ -15,6 +15,9 @@ const BAND_100MS_START: usize = BAND_10MS_START + 90;
 /// Index of the first bucket of the 1 s band (keys 10 000, 11 000, …).
 const BAND_1S_START: usize = BAND_100MS_START + 90;
 
+/// The highest dense index read back from a file (the 1 s band up to one day).
+const MAX_INDEX: usize = BAND_1S_START + 86_400;
+
 /// Rounds `ns / unit_ns` to the nearest integer, ties to even (Python's `round`).
 fn round_half_even(ns: u64, unit_ns: u64) -> u64 {
     let quotient = ns / unit_ns;
@@ -114,6 +117,33 @@ impl LocustBuckets {
             .collect();
         let total = counts.iter().sum();
         LocustBuckets { counts, total }
+    }
+
+    /// The non-zero counts as (dense index, count) pairs, lowest first (a shard bundle's form).
+    pub fn index_counts(&self) -> Vec<(usize, u64)> {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(index, count)| (index, *count))
+            .collect()
+    }
+
+    /// The distribution of [`index_counts`](Self::index_counts); `None` when an index is beyond
+    /// any bucket a response time of a day could fall in.
+    pub fn from_index_counts(pairs: &[(usize, u64)]) -> Option<LocustBuckets> {
+        let mut buckets = LocustBuckets::default();
+        for (index, count) in pairs {
+            if *index > MAX_INDEX {
+                return None;
+            }
+            if *index >= buckets.counts.len() {
+                buckets.counts.resize(index + 1, 0);
+            }
+            buckets.counts[*index] += count;
+            buckets.total += count;
+        }
+        Some(buckets)
     }
 
     /// Empties the distribution, keeping its memory.

@@ -14,6 +14,6 @@ pub use clock::{epoch_now, RunClock};
 pub use entry::{EntryStats, Median, CURRENT_WINDOW_SECONDS};
 pub use interval::{new_latency_histogram, IntervalStats, HDR_SIGNIFICANT_DIGITS};
 pub use registry::EntryRegistry;
-pub use run_stats::{ExceptionRecord, FailureRecord, RunStats};
+pub use run_stats::{EpochTally, ExceptionRecord, FailureRecord, RunStats};
 pub use sample::{EntryId, FailureKind, Sample};
 pub use shard::{FailureTally, Recorder, Shard};

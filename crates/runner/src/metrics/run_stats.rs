@@ -53,6 +53,32 @@ pub struct RunStats {
     exceptions: Vec<ExceptionRecord>,
     scratch: Vec<IntervalStats>,
     last_total: IntervalStats,
+    last_failures: HashMap<(EntryId, FailureKind), EpochTally>,
+}
+
+/// Occurrences of one failure kind of one entry, first and last seen in epoch seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochTally {
+    /// How many times.
+    pub occurrences: u64,
+    /// First occurrence, epoch seconds.
+    pub first_seen: f64,
+    /// Last occurrence, epoch seconds.
+    pub last_seen: f64,
+}
+
+fn merge_tally(
+    into: &mut HashMap<(EntryId, FailureKind), EpochTally>,
+    key: (EntryId, FailureKind),
+    tally: EpochTally,
+) {
+    into.entry(key)
+        .and_modify(|t| {
+            t.occurrences += tally.occurrences;
+            t.first_seen = t.first_seen.min(tally.first_seen);
+            t.last_seen = t.last_seen.max(tally.last_seen);
+        })
+        .or_insert(tally);
 }
 
 impl RunStats {
@@ -70,7 +96,17 @@ impl RunStats {
             exceptions: Vec::new(),
             scratch: Vec::new(),
             last_total: IntervalStats::default(),
+            last_failures: HashMap::new(),
         }
+    }
+
+    /// Empty statistics of a run whose start was `start` (epoch seconds), as a merge of shards
+    /// rebuilds them.
+    pub fn starting_at(registry: EntryRegistry, clock: RunClock, start: f64) -> Self {
+        let mut stats = RunStats::new(registry, clock);
+        stats.start = start;
+        stats.total = EntryStats::new(start.floor() as i64);
+        stats
     }
 
     /// Merges what the shards recorded during wall-clock `second` (epoch seconds).
@@ -78,7 +114,8 @@ impl RunStats {
         let width = shards.iter().map(|s| s.entries.len()).max().unwrap_or(0);
         self.scratch.resize_with(width, IntervalStats::default);
         self.scratch.iter_mut().for_each(IntervalStats::clear);
-        self.last_total.clear();
+        self.last_failures.clear();
+        let mut last_finished: Option<f64> = None;
         for shard in shards {
             for (index, interval) in shard.entries.iter().enumerate() {
                 if !interval.is_empty() {
@@ -90,31 +127,70 @@ impl RunStats {
             }
             if let Some(finished) = shard.last_finished {
                 let epoch = self.clock.epoch_of(finished);
-                self.last_request = Some(self.last_request.map_or(epoch, |l| l.max(epoch)));
+                last_finished = Some(last_finished.map_or(epoch, |l| l.max(epoch)));
             }
             for ((entry, kind), tally) in &shard.failures {
-                let first = self.clock.epoch_of(tally.first_seen);
-                let last = self.clock.epoch_of(tally.last_seen);
-                let key = self
-                    .registry
-                    .key(*entry)
-                    .unwrap_or_else(|| RequestKey::new("", ""));
-                self.failures
-                    .entry((*entry, kind.clone()))
-                    .and_modify(|r| {
-                        r.occurrences += tally.occurrences;
-                        r.first_seen = r.first_seen.min(first);
-                        r.last_seen = r.last_seen.max(last);
-                    })
-                    .or_insert(FailureRecord {
-                        entry: key,
-                        kind: kind.clone(),
-                        occurrences: tally.occurrences,
-                        first_seen: first,
-                        last_seen: last,
-                    });
+                let tally = EpochTally {
+                    occurrences: tally.occurrences,
+                    first_seen: self.clock.epoch_of(tally.first_seen),
+                    last_seen: self.clock.epoch_of(tally.last_seen),
+                };
+                merge_tally(&mut self.last_failures, (*entry, kind.clone()), tally);
             }
         }
+        self.commit(second, last_finished);
+    }
+
+    /// Merges one second given as merged intervals (indexed by [`EntryId`]), failure tallies in
+    /// epoch seconds and the latest request's end: what [`absorb`](Self::absorb) computes from
+    /// worker shards, read back from shard bundles by a merge.
+    pub fn absorb_second(
+        &mut self,
+        second: i64,
+        entries: &[IntervalStats],
+        failures: &[((EntryId, FailureKind), EpochTally)],
+        last_finished: Option<f64>,
+    ) {
+        self.scratch
+            .resize_with(entries.len(), IntervalStats::default);
+        self.scratch.iter_mut().for_each(IntervalStats::clear);
+        for (target, interval) in self.scratch.iter_mut().zip(entries) {
+            *target += interval;
+        }
+        self.last_failures.clear();
+        for (key, tally) in failures {
+            merge_tally(&mut self.last_failures, key.clone(), *tally);
+        }
+        self.commit(second, last_finished);
+    }
+
+    /// Adds the merged second in `scratch` and `last_failures` to the run's figures.
+    fn commit(&mut self, second: i64, last_finished: Option<f64>) {
+        if let Some(epoch) = last_finished {
+            self.last_request = Some(self.last_request.map_or(epoch, |l| l.max(epoch)));
+        }
+        self.last_total.clear();
+        for ((entry, kind), tally) in &self.last_failures {
+            let key = self
+                .registry
+                .key(*entry)
+                .unwrap_or_else(|| RequestKey::new("", ""));
+            self.failures
+                .entry((*entry, kind.clone()))
+                .and_modify(|r| {
+                    r.occurrences += tally.occurrences;
+                    r.first_seen = r.first_seen.min(tally.first_seen);
+                    r.last_seen = r.last_seen.max(tally.last_seen);
+                })
+                .or_insert(FailureRecord {
+                    entry: key,
+                    kind: kind.clone(),
+                    occurrences: tally.occurrences,
+                    first_seen: tally.first_seen,
+                    last_seen: tally.last_seen,
+                });
+        }
+        let width = self.scratch.len();
         if self.entries.len() < width {
             self.entries.resize_with(width, || None);
         }
@@ -128,6 +204,16 @@ impl RunStats {
                 .absorb(second, interval);
         }
         self.total.absorb(second, &self.last_total);
+    }
+
+    /// The failures the last [`absorb`](Self::absorb) merged, per entry and kind, in epoch seconds.
+    pub fn last_failures(&self) -> impl Iterator<Item = (&(EntryId, FailureKind), &EpochTally)> {
+        self.last_failures.iter()
+    }
+
+    /// The registry the entry ids come from.
+    pub fn registry(&self) -> &EntryRegistry {
+        &self.registry
     }
 
     /// What the last [`absorb`](Self::absorb) merged: the Aggregated interval and the per-entry

@@ -60,6 +60,8 @@ pub struct ScheduleContext {
     pub started: Instant,
     /// When it must end.
     pub deadline: Option<Instant>,
+    /// The shard's part of the load (open model: the arrivals it starts).
+    pub slice: crate::distributed::Slice,
 }
 
 impl ScheduleContext {

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 
 use super::{ScheduleContext, StopCause};
 use crate::client::Session;
+use crate::distributed::Slice;
 use crate::dynamic::UserState;
 use crate::signals::ShutdownSignals;
 use crate::task::{ClassMix, UserClass};
@@ -80,22 +81,26 @@ impl ArrivalSpan {
 /// line has room for, at most [`MAX_STARTS_PER_PASS`], earliest first, and counts the rest as
 /// dropped in one addition: however far behind the dispatcher is, a pass does bounded work and
 /// keeps no list of missed start times.
+/// A shard ([`Slice`]) starts only its own arrivals of the single-process schedule (shard `I` of
+/// `N`: the 0-based arrivals `I`, `I+N`, …), and drops only its own.
 fn start_arrivals(
     arrivals: &ArrivalSpan,
+    slice: Slice,
     max_in_flight: usize,
     counters: &OpenModelCounters,
     mut spawn: impl FnMut(Instant),
 ) {
     let (first, crossed) = arrivals.whole_arrivals();
+    // `first` is the 1-based index of the first arrival crossed.
+    let (own, mine) = slice.arrivals_in(first as u64 - 1, crossed);
     let room = max_in_flight.saturating_sub(counters.waiting.load(Ordering::Acquire));
-    let started = crossed.min(room as u64).min(MAX_STARTS_PER_PASS);
+    let started = mine.min(room as u64).min(MAX_STARTS_PER_PASS);
+    let step = slice.count() as u64;
     for k in 0..started {
         counters.waiting.fetch_add(1, Ordering::AcqRel);
-        spawn(arrivals.intended(first + k as f64));
+        spawn(arrivals.intended((own + k * step + 1) as f64));
     }
-    counters
-        .dropped
-        .fetch_add(crossed - started, Ordering::Relaxed);
+    counters.dropped.fetch_add(mine - started, Ordering::Relaxed);
 }
 
 /// Idle sessions (their keep-alive connections) shared by iterations.
@@ -200,7 +205,7 @@ pub async fn schedule_arrivals(
             before,
             arrived,
         };
-        start_arrivals(&arrivals, max_in_flight, &counters, |intended| {
+        start_arrivals(&arrivals, ctx.slice, max_in_flight, &counters, |intended| {
             let iteration = Iteration {
                 env: ctx.env.clone(),
                 class: classes[mix.next_class()].clone(),
@@ -252,7 +257,7 @@ mod tests {
         let counters = OpenModelCounters::default();
         let mut intended = Vec::new();
         let started = Instant::now();
-        start_arrivals(&arrivals, usize::MAX, &counters, |at| intended.push(at));
+        start_arrivals(&arrivals, Slice::default(), usize::MAX, &counters, |at| intended.push(at));
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(intended.len() as u64, MAX_STARTS_PER_PASS);
         assert_eq!(
@@ -277,7 +282,7 @@ mod tests {
         let counters = OpenModelCounters::default();
         counters.waiting.store(8, Ordering::Relaxed);
         let mut count = 0;
-        start_arrivals(&arrivals, 10, &counters, |_| count += 1);
+        start_arrivals(&arrivals, Slice::default(), 10, &counters, |_| count += 1);
         assert_eq!(count, 2);
         assert_eq!(counters.dropped.load(Ordering::Relaxed), 3);
         assert_eq!(counters.waiting.load(Ordering::Relaxed), 10);
@@ -287,5 +292,38 @@ mod tests {
             ..arrivals
         };
         assert_eq!(idle.whole_arrivals().1, 0);
+    }
+
+    #[test]
+    fn shards_start_exactly_the_single_process_arrivals_between_them() {
+        let start = Instant::now();
+        let spans: Vec<ArrivalSpan> = [(0.0, 7.3), (7.3, 0.4), (7.7, 12.9), (20.6, 3.0)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(before, arrived))| ArrivalSpan {
+                last: start + Duration::from_millis(100 * i as u64),
+                span: Duration::from_millis(100),
+                before,
+                arrived,
+            })
+            .collect();
+        let starts = |slice: Slice| {
+            let counters = OpenModelCounters::default();
+            let mut at = Vec::new();
+            for span in &spans {
+                start_arrivals(span, slice, usize::MAX, &counters, |t| at.push(t));
+            }
+            at
+        };
+        let whole = starts(Slice::default());
+        assert_eq!(whole.len(), 23);
+        for count in [2, 3, 5] {
+            let mut union: Vec<Instant> = (0..count)
+                .filter_map(|i| Slice::new(i, count).ok())
+                .flat_map(starts)
+                .collect();
+            union.sort();
+            assert_eq!(union, whole, "{count} shards");
+        }
     }
 }

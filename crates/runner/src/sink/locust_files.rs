@@ -120,6 +120,18 @@ impl LocustCsvFiles {
         now: i64,
         users: usize,
     ) -> Result<(), RunnerError> {
+        self.append_history(stats, now, users)?;
+        self.write_snapshots(stats)
+    }
+
+    /// Appends one history batch for epoch second `now` (skipped when `now` repeats the last),
+    /// without rewriting the snapshot files (a merge of shards writes those once, at the end).
+    pub fn append_history(
+        &mut self,
+        stats: &RunStats,
+        now: i64,
+        users: usize,
+    ) -> Result<(), RunnerError> {
         if self.last_history_second != Some(now) {
             let rows = history_rows(stats, now, users, self.full_history);
             let bytes = render_csv::<String>(&[], &rows);
@@ -131,7 +143,7 @@ impl LocustCsvFiles {
             }
             self.last_history_second = Some(now);
         }
-        self.write_snapshots(stats)
+        Ok(())
     }
 
     /// Rewrites `_stats.csv`, `_failures.csv` and `_exceptions.csv` from `stats` (nothing in

@@ -1,0 +1,112 @@
+//! The shard flags of `run`, `step` and `rate` (`--shard I/N`, or `JOB_COMPLETION_INDEX` with
+//! `CAPTEST_SHARDS=N` as a Kubernetes Indexed Job sets them; `--start-at`, `--start-grace`) and
+//! the start barrier they describe.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context};
+use captest_runner::distributed::Slice;
+
+use super::load::parse_duration;
+
+/// The exit code of a shard that reached `--start-at` later than `--start-grace` allows: it sent
+/// nothing, so its share of the load can be re-run without counting anything twice.
+pub const LATE_START_EXIT: u8 = 3;
+
+/// Shard flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShardArgs {
+    /// Run shard I (from 0) of N: its exact share of the users, spawn rate and steps, or every
+    /// Nth arrival of `rate`; writes a bundle for `captest merge` beside the --csv files.
+    #[arg(long, value_name = "I/N", value_parser = parse_slice, env = "CAPTEST_SHARD")]
+    shard: Option<Slice>,
+    /// Start the load at this instant (RFC 3339, e.g. 2026-01-01T12:00:00Z), the shards' shared clock.
+    #[arg(long = "start-at", value_name = "RFC3339", value_parser = parse_start_at, env = "CAPTEST_START_AT")]
+    start_at: Option<SystemTime>,
+    /// How late after --start-at a shard may still start; later it exits with code 3, sending nothing.
+    #[arg(long = "start-grace", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_START_GRACE")]
+    start_grace: Duration,
+}
+
+/// The start barrier of a shard: wait until `at`, fail when later than `at + grace`.
+#[derive(Debug, Clone, Copy)]
+pub struct StartBarrier {
+    at: SystemTime,
+    grace: Duration,
+}
+
+/// The shard started after its grace period (exit code [`LATE_START_EXIT`]).
+#[derive(Debug)]
+pub struct LateStart {
+    late: Duration,
+    grace: Duration,
+}
+
+impl std::fmt::Display for LateStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "--start-at passed {:.1?} ago, more than --start-grace {:?}: this shard sent nothing (exit code {LATE_START_EXIT})",
+            self.late, self.grace
+        )
+    }
+}
+
+impl std::error::Error for LateStart {}
+
+impl ShardArgs {
+    /// The slice to run: `--shard`, else `JOB_COMPLETION_INDEX` of `CAPTEST_SHARDS`, else none.
+    pub fn slice(&self) -> anyhow::Result<Option<Slice>> {
+        if self.shard.is_some() {
+            return Ok(self.shard);
+        }
+        let index = std::env::var("JOB_COMPLETION_INDEX").ok();
+        let count = std::env::var("CAPTEST_SHARDS").ok();
+        match (index, count) {
+            (Some(index), Some(count)) => parse_slice(&format!("{index}/{count}"))
+                .map(Some)
+                .map_err(anyhow::Error::msg)
+                .context("JOB_COMPLETION_INDEX and CAPTEST_SHARDS"),
+            (None, Some(_)) => {
+                bail!("CAPTEST_SHARDS is set but JOB_COMPLETION_INDEX is not: give --shard I/N")
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The start barrier, when `--start-at` is given.
+    pub fn barrier(&self) -> Option<StartBarrier> {
+        self.start_at.map(|at| StartBarrier {
+            at,
+            grace: self.start_grace,
+        })
+    }
+}
+
+impl StartBarrier {
+    /// Sleeps until the start time; a [`LateStart`] error when it passed more than the grace ago.
+    pub fn wait(&self) -> Result<(), LateStart> {
+        let now = SystemTime::now();
+        match self.at.duration_since(now) {
+            Ok(ahead) => {
+                std::thread::sleep(ahead);
+                Ok(())
+            }
+            Err(passed) if passed.duration() <= self.grace => Ok(()),
+            Err(passed) => Err(LateStart {
+                late: passed.duration(),
+                grace: self.grace,
+            }),
+        }
+    }
+}
+
+fn parse_slice(text: &str) -> Result<Slice, String> {
+    text.parse()
+}
+
+fn parse_start_at(text: &str) -> Result<SystemTime, String> {
+    humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).map_err(|e| {
+        format!("expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got {text:?}: {e}")
+    })
+}
