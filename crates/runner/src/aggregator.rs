@@ -12,6 +12,7 @@ use captest_format::files::{self, prefixed};
 
 use crate::console;
 use crate::error::RunnerError;
+use crate::live::LiveFeed;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
 use crate::progress::ProgressSink;
 use crate::sink::{write_events_csv, write_steps_csv, HdrIntervalLog, LocustCsvFiles};
@@ -83,6 +84,7 @@ pub struct Aggregator {
     ticks: u64,
     steps: Option<StepTracker>,
     progress: Option<ProgressSink>,
+    live: Option<LiveFeed>,
 }
 
 impl Aggregator {
@@ -127,12 +129,19 @@ impl Aggregator {
             ticks: 0,
             steps: None,
             progress: None,
+            live: None,
         })
     }
 
     /// Shows the run's live view and write errors to `progress` as they happen.
     pub fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Publishes the run's live state through `feed` after every second and once at the end.
+    pub fn with_live(mut self, feed: Option<LiveFeed>) -> Self {
+        self.live = feed;
         self
     }
 
@@ -198,6 +207,10 @@ impl Aggregator {
             }
             self.steps = Some(tracker);
         }
+        if let Some(live) = self.live.as_mut() {
+            live.observe(&self.stats);
+            live.publish(&self.stats, users, None);
+        }
         self.ticks += 1;
         if let Some(ProgressSink(progress)) = &mut self.progress {
             let every = progress.every().max(1);
@@ -262,6 +275,13 @@ impl Aggregator {
                     Err(error) => self.note_error(error),
                 }
             }
+        }
+        if let Some(live) = &self.live {
+            live.publish(
+                &self.stats,
+                self.users.load(Ordering::Relaxed),
+                Some(reason),
+            );
         }
         AggregatorOutcome {
             stats: self.stats,

@@ -15,6 +15,7 @@ use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
 use crate::error::RunnerError;
 use crate::in_flight::{abort_iterations, abort_users};
+use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
 use crate::scheduler::{
@@ -110,6 +111,8 @@ pub struct RunSettings {
     /// Hand the run's tables back in [`RunReport::tables`] (the history is kept in memory while
     /// the run lasts; every entry's when there is no `csv`).
     pub keep_tables: bool,
+    /// Where the aggregator publishes the run's live state every second (`--metrics`).
+    pub live: Option<LiveState>,
 }
 
 /// The outcome of a run.
@@ -200,7 +203,9 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let active = Arc::new(AtomicUsize::new(0));
     let stop_request = Arc::new(StopRequest::default());
     let clock = RunClock::start();
-    let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?;
+    let counters = Arc::new(OpenModelCounters::default());
+    let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?
+        .with_live(LiveFeed::of_run(&settings, &counters));
     let runtime = build_runtime(settings.threads)?;
     let (finish, finished) = mpsc::channel::<String>();
     let aggregator = std::thread::Builder::new()
@@ -222,7 +227,6 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         started,
         deadline: settings.run_time.map(|t| started + t),
     };
-    let counters = Arc::new(OpenModelCounters::default());
     let (stop_cause, elapsed) = runtime.block_on(apply_load(
         &ctx,
         settings.model,
