@@ -22,6 +22,7 @@ mod gate_bench;
 mod golden;
 mod latency_log;
 mod lifecycle;
+mod metrics;
 mod rate;
 mod real_targets;
 mod report_chromium;

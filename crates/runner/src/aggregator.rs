@@ -140,7 +140,12 @@ impl Aggregator {
     }
 
     /// Publishes the run's live state through `feed` after every second and once at the end.
+    /// The first snapshot, published at once, has every entry at zero, so that counters start
+    /// from 0 for a scraper that comes before the first second ends.
     pub fn with_live(mut self, feed: Option<LiveFeed>) -> Self {
+        if let Some(feed) = &feed {
+            feed.publish(&self.stats, 0, None);
+        }
         self.live = feed;
         self
     }

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod cores;
 pub mod faults;
 pub mod nginx;
+pub mod prometheus;
 pub mod proxy;
 pub mod report;
 pub mod scenario;

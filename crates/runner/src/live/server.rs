@@ -196,3 +196,44 @@ fn answer<B>(request: &Request<B>, state: &LiveState, log: &ScrapeLog) -> Respon
     log.note(snapshot.is_final());
     reply(StatusCode::OK, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopping_waits_for_a_regular_scraper_to_take_the_final_figures_and_no_longer() {
+        let log = Arc::new(ScrapeLog::default());
+        let started = Instant::now();
+        log.wait_for_final();
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "nobody scrapes: no wait"
+        );
+        log.note(false);
+        std::thread::sleep(Duration::from_millis(100));
+        log.note(false);
+        let scraper = log.clone();
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(60));
+            scraper.note(true);
+        });
+        let started = Instant::now();
+        log.wait_for_final();
+        let waited = started.elapsed();
+        late.join().expect("scraper thread");
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        // A scraper that does not come back: the wait ends 1.5 intervals after its last visit.
+        let gone = ScrapeLog::default();
+        gone.note(false);
+        std::thread::sleep(Duration::from_millis(100));
+        gone.note(false);
+        let started = Instant::now();
+        gone.wait_for_final();
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(100) && waited < Duration::from_secs(1),
+            "{waited:?}"
+        );
+    }
+}
