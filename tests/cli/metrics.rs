@@ -265,3 +265,35 @@ fn a_metrics_address_that_cannot_serve_is_an_error_before_any_request() {
         "{said}"
     );
 }
+
+#[test]
+fn the_grafana_dashboard_is_json_and_queries_only_metrics_captest_serves() {
+    let served = [
+        "captest_run_info",
+        "captest_users",
+        "captest_requests_total",
+        "captest_request_failures_total",
+        "captest_request_duration_seconds_bucket",
+        "captest_events_total",
+        "captest_offered_rate",
+        "captest_dropped_iterations_total",
+    ];
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/captest.json");
+    let text = std::fs::read_to_string(&path).expect("the dashboard");
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let names = regex::Regex::new(r"captest_[a-z_]+").expect("regex");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 6, "{} panels", panels.len());
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("an expression");
+            for name in names.find_iter(expr) {
+                assert!(
+                    served.contains(&name.as_str()),
+                    "{expr}: {} is not served",
+                    name.as_str()
+                );
+            }
+        }
+    }
+}
