@@ -11,6 +11,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   "chromium chromium"       # renders the HTML reports in the browser tests
   "/usr/sbin/nginx nginx"   # a real third-party server (TLS, HTTP/2, gzip) for the client tests
+  "prometheus prometheus"   # scrapes --metrics in tests/cli/metrics.rs (promtool comes with it)
   "pip3 python3-pip"        # installs pandas, below
 )
 

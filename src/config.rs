@@ -59,6 +59,7 @@ pub const SETTINGS: &[&str] = &[
     "CAPTEST_USER_AGENT",
     "CAPTEST_MAX_BODY",
     "CAPTEST_BASELINES",
+    "CAPTEST_METRICS",
 ];
 
 /// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.

@@ -3,6 +3,7 @@
 //! happens (target, scenario, thresholds, spawn rate, limits) before any request; running it
 //! needs no further check.
 
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use captest_runner::engine::{
     run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
 };
 use captest_runner::metrics::{EntryId, EntryRegistry};
+use captest_runner::live::{LiveState, MetricsServer, RunInfo};
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
@@ -83,6 +85,8 @@ pub struct Outputs {
     pub abort_on_fail: bool,
     /// No live view, no summary.
     pub quiet: bool,
+    /// `--metrics ADDR`: serve the live state to Prometheus there while the run lasts.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// A load experiment, validated and ready to run.
@@ -192,6 +196,7 @@ impl Experiment {
             thresholds: super::check::parse_thresholds(&output.threshold)?,
             abort_on_fail: output.abort_on_fail,
             quiet: output.quiet,
+            metrics: output.metrics,
         };
         let engine = Engine {
             threads: output.threads.unwrap_or_else(default_threads),
@@ -216,8 +221,21 @@ impl Experiment {
         self.outputs.quiet
     }
 
-    /// Runs it and returns the report and, with `--threshold`, whether every gate passed.
+    /// Runs it and returns the report and, with `--threshold`, whether every gate passed. The
+    /// `--metrics` server starts first and stops once the run's files are written.
     pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
+        let live = self.outputs.metrics.map(|address| {
+            let info = RunInfo {
+                command: command_name(&self.load).to_owned(),
+                host: self.workload.target.url().to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            (address, LiveState::new(info))
+        });
+        let server = match &live {
+            Some((address, state)) => Some(MetricsServer::start(*address, state.clone())?),
+            None => None,
+        };
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
@@ -252,6 +270,7 @@ impl Experiment {
                 .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
             keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
             shard,
+            live: live.map(|(_, state)| state),
         };
         let report = run_experiment(settings).context("the run could not start")?;
         super::console::print_summary(&report, outputs.quiet);
@@ -259,7 +278,20 @@ impl Experiment {
             Some(tables) => judge(tables, &outputs)?,
             None => None,
         };
+        if let Some(server) = server {
+            server.stop();
+        }
         Ok((report, gates_passed))
+    }
+}
+
+/// The command a load is run by, as `captest_run_info` names it: stepped shapes are `step`'s,
+/// other arrival rates `rate`'s, other user counts `run`'s.
+fn command_name(load: &Load) -> &'static str {
+    match (&load.steps, load.model) {
+        (Some(_), _) => "step",
+        (None, LoadModel::Open { .. }) => "rate",
+        (None, LoadModel::Closed { .. }) => "run",
     }
 }
 

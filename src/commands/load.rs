@@ -1,6 +1,7 @@
 //! Flags and helpers shared by the load commands (`run`, `step`, `rate`): target, scenario
 //! shortcut, outputs, and turning a finished run into an exit code.
 
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,17 @@ pub fn parse_at_least_one(text: &str) -> Result<NonZeroUsize, String> {
     text.trim()
         .parse::<NonZeroUsize>()
         .map_err(|_| format!("expected a whole number of 1 or more, got {text:?}"))
+}
+
+/// Where `--metrics` given without an address listens (Prometheus' registry of exporter ports
+/// has no captest entry; 9646 is unassigned there).
+pub const DEFAULT_METRICS: &str = "127.0.0.1:9646";
+
+/// Parses `--metrics`' address (`IP:PORT`; port 0 picks a free one).
+pub fn parse_metrics_address(text: &str) -> Result<SocketAddr, String> {
+    text.trim().parse::<SocketAddr>().map_err(|_| {
+        format!("expected IP:PORT such as {DEFAULT_METRICS} or 0.0.0.0:9646, got {text:?}")
+    })
 }
 
 /// Where to send load and what to request.
@@ -120,6 +132,19 @@ pub struct OutputArgs {
         env = "CAPTEST_ABORT_ON_FAIL"
     )]
     pub abort_on_fail: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics while the run lasts (ADDR defaults to
+    /// 127.0.0.1:9646; put the flag after SCENARIO.toml or write --metrics=ADDR). Any address may
+    /// be given, e.g. 0.0.0.0:9646 for a Prometheus on another machine: whoever can reach it can
+    /// read the metrics (entry names, error texts, the host), with no authentication.
+    #[arg(
+        long,
+        env = "CAPTEST_METRICS",
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = DEFAULT_METRICS,
+        value_parser = parse_metrics_address
+    )]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The environment variable (also set from captest.toml) naming the scenario file.

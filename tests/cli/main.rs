@@ -26,6 +26,7 @@ mod hostile_files;
 mod hostile_runs;
 mod latency_log;
 mod lifecycle;
+mod metrics;
 mod rate;
 mod real_targets;
 mod report_chromium;

@@ -13,6 +13,7 @@ use captest_format::files::{self, prefixed};
 use crate::console;
 use crate::distributed::{ShardBundle, ShardMeta};
 use crate::error::RunnerError;
+use crate::live::LiveFeed;
 use crate::metrics::{
     EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, Recorder, RunClock, RunStats,
     Shard,
@@ -95,6 +96,7 @@ pub struct Aggregator {
     ended_at: Option<f64>,
     /// Fed by [`Aggregator::replay_second`]: the snapshot files are written once, at the end.
     replaying: bool,
+    live: Option<LiveFeed>,
 }
 
 impl Aggregator {
@@ -170,12 +172,24 @@ impl Aggregator {
             bundle,
             ended_at: None,
             replaying: false,
+            live: None,
         })
     }
 
     /// Shows the run's live view and write errors to `progress` as they happen.
     pub fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
         self.progress = progress;
+        self
+    }
+
+    /// Publishes the run's live state through `feed` after every second and once at the end.
+    /// The first snapshot, published at once, has every entry at zero, so that counters start
+    /// from 0 for a scraper that comes before the first second ends.
+    pub fn with_live(mut self, feed: Option<LiveFeed>) -> Self {
+        if let Some(feed) = &feed {
+            feed.publish(&self.stats, 0, None);
+        }
+        self.live = feed;
         self
     }
 
@@ -283,6 +297,10 @@ impl Aggregator {
             }
             self.steps = Some(tracker);
         }
+        if let Some(live) = self.live.as_mut() {
+            live.observe(&self.stats);
+            live.publish(&self.stats, users, None);
+        }
         self.ticks += 1;
         if let Some(ProgressSink(progress)) = &mut self.progress {
             let every = progress.every().max(1);
@@ -366,6 +384,13 @@ impl Aggregator {
             }
         }
         files_written.extend(bundle_files);
+        if let Some(live) = &self.live {
+            live.publish(
+                &self.stats,
+                self.users.load(Ordering::Relaxed),
+                Some(reason),
+            );
+        }
         AggregatorOutcome {
             stats: self.stats,
             files: files_written,

@@ -16,6 +16,7 @@ use crate::client::{ClientSettings, HttpClient, Target};
 use crate::distributed::{ShardMeta, Slice};
 use crate::error::RunnerError;
 use crate::in_flight::{abort_iterations, abort_users};
+use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
 use crate::scheduler::{
@@ -114,6 +115,8 @@ pub struct RunSettings {
     /// A shard of a distributed run: which one (an open model starts only its arrivals; a
     /// closed model's shape and spawn rate are already its share) and its bundle's description.
     pub shard: Option<(Slice, ShardMeta)>,
+    /// Where the aggregator publishes the run's live state every second (`--metrics`).
+    pub live: Option<LiveState>,
 }
 
 /// The outcome of a run.
@@ -209,7 +212,9 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let active = Arc::new(AtomicUsize::new(0));
     let stop_request = Arc::new(StopRequest::default());
     let clock = RunClock::start();
-    let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?;
+    let counters = Arc::new(OpenModelCounters::default());
+    let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?
+        .with_live(LiveFeed::of_run(&settings, &counters));
     let runtime = build_runtime(settings.threads)?;
     let (finish, finished) = mpsc::channel::<String>();
     let aggregator = std::thread::Builder::new()
@@ -236,7 +241,6 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
             .map(|(slice, _)| *slice)
             .unwrap_or_default(),
     };
-    let counters = Arc::new(OpenModelCounters::default());
     let (stop_cause, elapsed) = runtime.block_on(apply_load(
         &ctx,
         settings.model,

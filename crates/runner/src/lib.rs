@@ -16,6 +16,7 @@ pub mod dynamic;
 pub mod engine;
 pub mod error;
 pub mod in_flight;
+pub mod live;
 pub mod locust;
 pub mod metrics;
 pub mod progress;

@@ -12,6 +12,7 @@ pub mod cores;
 pub mod disk;
 pub mod faults;
 pub mod nginx;
+pub mod prometheus;
 pub mod proxy;
 pub mod report;
 pub mod scenario;
