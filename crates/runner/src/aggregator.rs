@@ -14,13 +14,12 @@ use crate::console;
 use crate::distributed::{ShardBundle, ShardMeta};
 use crate::error::RunnerError;
 use crate::live::LiveFeed;
-use crate::metrics::{
-    EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, Recorder, RunClock, RunStats,
-    Shard,
-};
+use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
 use crate::progress::ProgressSink;
 use crate::sink::{write_events_csv, write_steps_csv, HdrIntervalLog, LocustCsvFiles};
 use crate::steps::{StepResult, StepTracker, StopRequest};
+
+mod replay;
 
 /// Delay after a second boundary before the tick, so the batch is stamped with the new second.
 const TICK_DELAY: Duration = Duration::from_millis(3);
@@ -110,20 +109,6 @@ impl Aggregator {
         clock: RunClock,
     ) -> Result<Self, RunnerError> {
         Self::with_stats(recorder, RunStats::new(registry, clock), settings, users)
-    }
-
-    /// An aggregator fed by [`replay_second`](Self::replay_second) instead of workers (a merge of
-    /// shards), for a run that started at `start` (unix seconds).
-    pub fn replaying(
-        registry: EntryRegistry,
-        settings: AggregatorSettings,
-        start: f64,
-    ) -> Result<Self, RunnerError> {
-        let stats = RunStats::starting_at(registry, RunClock::start(), start);
-        let users = Arc::new(AtomicUsize::new(0));
-        let mut aggregator = Self::with_stats(Recorder::new(), stats, settings, users)?;
-        aggregator.replaying = true;
-        Ok(aggregator)
     }
 
     pub(crate) fn with_stats(
@@ -236,33 +221,6 @@ impl Aggregator {
             }
         }
         self.after_second(second_ended, now, users);
-    }
-
-    /// Merges one tick of a replayed run (see [`RunStats::absorb_second`]) and writes what is
-    /// due, as [`run`](Self::run) does after every second.
-    pub fn replay_second(
-        &mut self,
-        now: i64,
-        users: usize,
-        entries: &[IntervalStats],
-        failures: &[((EntryId, FailureKind), EpochTally)],
-        last_request: Option<f64>,
-    ) {
-        self.stats
-            .absorb_second(now - 1, entries, failures, last_request);
-        self.after_second(now - 1, now, users);
-    }
-
-    /// Counts a task-logic error (a replayed shard's `_exceptions.csv` rows).
-    pub fn record_exception(&mut self, message: &str, traceback: &str, count: u64) {
-        self.stats.record_exception(message, traceback, count);
-    }
-
-    /// Ends a replayed run as [`run`](Self::run) ends a live one, at `ended_at` (unix seconds;
-    /// `None`: now).
-    pub fn finish_replay(mut self, reason: &str, ended_at: Option<f64>) -> AggregatorOutcome {
-        self.ended_at = ended_at;
-        self.finish(reason)
     }
 
     /// Writes what the second merged into the statistics calls for.

@@ -100,7 +100,9 @@ fn start_arrivals(
         counters.waiting.fetch_add(1, Ordering::AcqRel);
         spawn(arrivals.intended((own + k * step + 1) as f64));
     }
-    counters.dropped.fetch_add(mine - started, Ordering::Relaxed);
+    counters
+        .dropped
+        .fetch_add(mine - started, Ordering::Relaxed);
 }
 
 /// Idle sessions (their keep-alive connections) shared by iterations.
@@ -257,7 +259,9 @@ mod tests {
         let counters = OpenModelCounters::default();
         let mut intended = Vec::new();
         let started = Instant::now();
-        start_arrivals(&arrivals, Slice::default(), usize::MAX, &counters, |at| intended.push(at));
+        start_arrivals(&arrivals, Slice::default(), usize::MAX, &counters, |at| {
+            intended.push(at)
+        });
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(intended.len() as u64, MAX_STARTS_PER_PASS);
         assert_eq!(
