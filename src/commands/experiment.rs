@@ -22,8 +22,8 @@ use captest_runner::distributed::{
 use captest_runner::engine::{
     run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
 };
-use captest_runner::metrics::{EntryId, EntryRegistry};
 use captest_runner::live::{LiveState, MetricsServer, RunInfo};
+use captest_runner::metrics::{EntryId, EntryRegistry};
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
