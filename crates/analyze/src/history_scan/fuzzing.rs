@@ -110,6 +110,44 @@ mod tests {
         assert!(checked >= 6, "{checked} histories");
     }
 
+    /// Found by the history_reader fuzz target (10-minute run): a Type or Name cell `N/A` is a
+    /// missing value (empty) to polars but was read as the text `N/A` by the fast reader.
+    #[test]
+    fn a_type_or_name_of_n_a_is_read_alike_by_both_readers() {
+        let text = std::fs::read(locust_history()).expect("read");
+        let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').take(6).collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        for column in [2, 3] {
+            let mut file = lines[..5].join(&b'\n').to_vec();
+            let mut cells: Vec<Vec<u8>> =
+                lines[5].split(|b| *b == b',').map(<[u8]>::to_vec).collect();
+            cells[column] = b"N/A".to_vec();
+            file.push(b'\n');
+            file.extend(cells.join(&b',').iter());
+            file.push(b'\n');
+            let path = dir.path().join(format!("c{column}_stats_history.csv"));
+            std::fs::write(&path, &file).expect("write");
+            history_agrees_with_polars(&path).expect("both read it alike");
+        }
+    }
+
+    /// A real Locust `_stats_history.csv` of the fixtures.
+    fn locust_history() -> std::path::PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/locust");
+        std::fs::read_dir(&root)
+            .expect("fixtures")
+            .flatten()
+            .flat_map(|run| {
+                std::fs::read_dir(run.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
+            .map(|f| f.path())
+            .find(|p| p.to_string_lossy().ends_with("_stats_history.csv"))
+            .expect("a Locust history")
+    }
+
     /// Found by the history_reader fuzz target: bytes that are not UTF-8 in a column the fast
     /// reader does not read (Total Max Response Time) made it read a file polars refuses.
     #[test]
