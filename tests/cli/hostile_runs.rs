@@ -5,7 +5,7 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::scenario::write;
+use crate::support::scenario::{assert_refused_at_load, write};
 use crate::support::*;
 use captest_format::columns::{NAME, REQUEST_COUNT};
 use captest_format::files;
@@ -206,27 +206,7 @@ fn scenario_mistakes_found_at_load_time_name_file_line_and_field() {
             "no_such_function",
         ),
     ];
-    for (name, text, position, needle) in cases {
-        let file = write(dir.path(), name, &text);
-        let path = file.to_str().expect("utf-8");
-        let output = run_captest(&["run", path, "--host", &server.url, "-t", "1s", "-q"]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
-        assert!(
-            stderr.contains(&format!("{name}{position}")) && stderr.contains(needle),
-            "{name}: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim().lines().count(),
-            1,
-            "{name}: one line: {stderr}"
-        );
-    }
-    assert_eq!(
-        server.counters()["total"].as_u64(),
-        Some(0),
-        "no request was sent"
-    );
+    assert_refused_at_load(dir.path(), &server, &cases);
 }
 
 #[test]

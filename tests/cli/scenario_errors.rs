@@ -21,34 +21,7 @@ fn scenario_errors_name_file_line_and_column_before_any_request() {
         ("missing-env.toml", format!("{base}path = \"/health\"\nheaders = {{ Authorization = \"Bearer {{{{ env('CAPTEST_TEST_UNSET_VAR') }}}}\" }}\n"), ":6:", "CAPTEST_TEST_UNSET_VAR"),
         ("missing-data.toml", format!("[data]\nusers = {{ csv = \"nope.csv\" }}\n{base}path = \"/health\"\n"), ":2:", "cannot read data file"),
     ];
-    for (name, text, position, needle) in cases {
-        let file = write(dir.path(), name, &text);
-        let output = run_captest(&[
-            "run",
-            file.to_str().expect("utf-8"),
-            "--host",
-            &server.url,
-            "-t",
-            "1s",
-            "-q",
-        ]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
-        assert!(
-            stderr.contains(&format!("{name}{position}")) && stderr.contains(needle),
-            "{name}: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim().lines().count(),
-            1,
-            "{name}: one line: {stderr}"
-        );
-    }
-    assert_eq!(
-        server.counters()["total"].as_u64(),
-        Some(0),
-        "no request was sent"
-    );
+    assert_refused_at_load(dir.path(), &server, &cases);
 }
 
 #[test]

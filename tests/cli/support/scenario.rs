@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{read_csv, run_captest, with_suffix};
+use super::{read_csv, run_captest, with_suffix, DemoServer};
 use captest_format::columns::{FAILURE_COUNT, NAME, REQUEST_COUNT, TYPE};
 use captest_format::{files, Entry};
 
@@ -42,4 +42,36 @@ pub fn run_ok(args: &[&str], prefix: &Path, code: i32) {
 /// How many requests the demo server counted on `route`, 0 if none.
 pub fn route_count(counters: &serde_json::Value, route: &str) -> u64 {
     counters["routes"][route]["count"].as_u64().unwrap_or(0)
+}
+
+/// Writes each case (file name, scenario text, `:LINE:` or `:LINE:COLUMN:` expected after the
+/// name, a text the message holds) in `dir`, runs it against `server` and asserts it is refused
+/// before any request: exit 2, one stderr line naming the file and position; the server saw
+/// nothing.
+pub fn assert_refused_at_load(
+    dir: &Path,
+    server: &DemoServer,
+    cases: &[(&str, String, &str, &str)],
+) {
+    for (name, text, position, needle) in cases {
+        let file = write(dir, name, text);
+        let path = file.to_str().expect("utf-8");
+        let output = run_captest(&["run", path, "--host", &server.url, "-t", "1s", "-q"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}{position}")) && stderr.contains(needle),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{name}: one line: {stderr}"
+        );
+    }
+    assert_eq!(
+        server.counters()["total"].as_u64(),
+        Some(0),
+        "no request was sent"
+    );
 }
