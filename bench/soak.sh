@@ -8,7 +8,10 @@
 #
 #   bench/soak.sh [HOURS]          # default 1; fractions allowed (0.5)
 #
-# Environment: BIN (default $CARGO_TARGET_DIR or target, /release/captest — `cargo build
+# Environment: TLS (1: HTTPS with all 14 kinds; 0: plain HTTP with the 13 kinds that are not
+# `tls-garbage` — with `refused` planned every response closes its connection, so each request
+# dials anew, and over TLS that is a handshake per request: about 1000-1400 requests/s on two busy
+# cores), BIN (default $CARGO_TARGET_DIR or target, /release/captest — `cargo build
 # --release`), RPS (2000), RATE (share per fault kind, 0.01), TIMEOUT (captest --timeout, 2s: the
 # endless, slowloris and 10 GiB bodies end as ReadTimeout after it), WINDOW_MIN (10), SAMPLE_S (10),
 # OUT (bench/out/soak: samples.tsv, the run's CSV files, the server's counters).
@@ -17,6 +20,7 @@ set -euo pipefail
 
 HOURS="${1:-1}"
 RPS="${RPS:-2000}"
+TLS="${TLS:-1}"
 RATE="${RATE:-0.01}"
 TIMEOUT="${TIMEOUT:-2s}"
 WINDOW_MIN="${WINDOW_MIN:-10}"
@@ -39,7 +43,10 @@ command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 
 KINDS=(refused reset-before-response reset-mid-body close-without-response malformed-status
     invalid-header huge-headers truncated-chunked short-body endless-body slowloris huge-body
-    tls-garbage unsolicited)
+    unsolicited)
+SERVER_TLS=()
+SCHEME=http
+if [ "$TLS" = 1 ]; then KINDS+=(tls-garbage); SERVER_TLS=(--tls); SCHEME=https; fi
 FAULTS=()
 for kind in "${KINDS[@]}"; do FAULTS+=(--fault "$kind:$RATE"); done
 
@@ -54,7 +61,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-timeout $((TOTAL_S + 600)) "$BIN" demo-server --bind 127.0.0.1:0 --tls --capacity 64 \
+timeout $((TOTAL_S + 600)) "$BIN" demo-server --bind 127.0.0.1:0 "${SERVER_TLS[@]}" --capacity 64 \
     --service-time 1ms "${FAULTS[@]}" >"$OUT/server.out" 2>"$OUT/server.err" &
 SERVER_PID=$!
 ADDR=""
@@ -64,7 +71,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 case "$ADDR" in
-    https://127.0.0.1:*) ;;
+    "$SCHEME"://127.0.0.1:*) ;;
     *) echo "the demo server did not start on 127.0.0.1: '$ADDR'" >&2; cat "$OUT/server.err" >&2; exit 1 ;;
 esac
 # The `refused` fault closes the listener for 1 % of each second: a refused read is tried again.

@@ -33,7 +33,7 @@ fn run_ended(report: &RunReport) -> u64 {
     report
         .stats
         .failures()
-        .filter(|f| matches!(&f.kind, FailureKind::Other(text) if &**text == RUN_ENDED))
+        .filter(|f| f.kind == FailureKind::RunEnded)
         .map(|f| f.occurrences)
         .sum()
 }

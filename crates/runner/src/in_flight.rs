@@ -50,7 +50,7 @@ impl Drop for InFlight<'_> {
             elapsed_ns: finished.saturating_duration_since(self.started).as_nanos() as u64,
             content_length: 0,
             finished,
-            failure: Some(FailureKind::Other(RUN_ENDED.into())),
+            failure: Some(FailureKind::RunEnded),
             events: 0.0,
         });
     }
@@ -95,10 +95,7 @@ mod tests {
         let mut shards: Vec<Shard> = Vec::new();
         recorder.drain(&mut shards);
         let failures: Vec<_> = shards.iter().flat_map(|s| s.failures.keys()).collect();
-        assert_eq!(
-            failures,
-            vec![&(EntryId(1), FailureKind::Other(RUN_ENDED.into()))]
-        );
+        assert_eq!(failures, vec![&(EntryId(1), FailureKind::RunEnded)]);
         let requests: u64 = shards
             .iter()
             .flat_map(|s| s.entries.iter())

@@ -8,6 +8,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerial
 use serde::{Deserialize, Serialize};
 
 use super::exact::ExactF64;
+use crate::in_flight::RUN_ENDED;
 use crate::locust::LocustBuckets;
 use crate::metrics::{EpochTally, FailureKind, IntervalStats, RequestKey, RunStats};
 
@@ -80,6 +81,8 @@ pub enum KindRecord {
     Os(i32),
     /// A timeout, ms.
     Timeout(u64),
+    /// A request aborted in flight when the run stopped.
+    RunEnded,
     /// Any other text.
     Other(String),
 }
@@ -90,6 +93,7 @@ impl From<&FailureKind> for KindRecord {
             FailureKind::Status(code) => KindRecord::Status(*code),
             FailureKind::Os(errno) => KindRecord::Os(*errno),
             FailureKind::Timeout(ms) => KindRecord::Timeout(*ms),
+            FailureKind::RunEnded => KindRecord::RunEnded,
             FailureKind::Other(text) => KindRecord::Other(text.to_string()),
         }
     }
@@ -101,6 +105,9 @@ impl From<&KindRecord> for FailureKind {
             KindRecord::Status(code) => FailureKind::Status(*code),
             KindRecord::Os(errno) => FailureKind::Os(*errno),
             KindRecord::Timeout(ms) => FailureKind::Timeout(*ms),
+            KindRecord::RunEnded => FailureKind::RunEnded,
+            // Bundles written before RunEnded was a kind of its own carry its text.
+            KindRecord::Other(text) if text == RUN_ENDED => FailureKind::RunEnded,
             KindRecord::Other(text) => FailureKind::Other(Arc::from(text.as_str())),
         }
     }
@@ -231,5 +238,23 @@ impl FailureLine {
                 last_seen: self.last_seen.0,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn a_run_ended_failure_keeps_its_kind_through_a_bundle_old_or_new() {
+        let record = KindRecord::from(&FailureKind::RunEnded);
+        let json = serde_json::to_string(&record).unwrap();
+        let back: KindRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(FailureKind::from(&back), FailureKind::RunEnded);
+        // A bundle written when the kind was still text.
+        let old = KindRecord::Other(RUN_ENDED.to_owned());
+        assert_eq!(FailureKind::from(&old), FailureKind::RunEnded);
+        let other = KindRecord::Other("CaptureError('id')".to_owned());
+        assert!(matches!(FailureKind::from(&other), FailureKind::Other(_)));
     }
 }

@@ -131,6 +131,7 @@ fn sample(rng: &mut SmallRng, base: Instant, second: u64) -> (usize, Sample) {
         0 => Some(FailureKind::Status(500)),
         1 => Some(FailureKind::Os(111)),
         2 => Some(FailureKind::Other(Arc::from("CaptureError('id')"))),
+        3 => Some(FailureKind::RunEnded),
         _ => None,
     };
     let finished =

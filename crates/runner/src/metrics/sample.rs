@@ -19,6 +19,9 @@ pub enum FailureKind {
     /// The request did not complete within its timeout (whole milliseconds): requests'
     /// `ReadTimeout` (a body still arriving at the timeout is one too).
     Timeout(u64),
+    /// The request was still in flight when the run stopped and was aborted after the stop
+    /// timeout: [`crate::in_flight::RUN_ENDED`].
+    RunEnded,
     /// Any other failure, with its text already in the Locust style (e.g. a failed check).
     Other(Arc<str>),
 }
@@ -65,6 +68,7 @@ impl FailureKind {
             FailureKind::Timeout(ms) => {
                 format!("ReadTimeout('Read timed out after {ms} ms for url: {name}')")
             }
+            FailureKind::RunEnded => crate::in_flight::RUN_ENDED.to_owned(),
             FailureKind::Other(text) => text.to_string(),
         }
     }
