@@ -6,7 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use captest_format::files::{self, prefixed};
-use captest_runner::distributed::{merge, read_bundle, read_meta, MergeOptions, ShardPosition};
+use captest_runner::distributed::{
+    merge, read_bundle, read_meta, MergeOptions, ShardBundleData, ShardPosition,
+};
+
+use super::staging::Staging;
 
 /// `captest merge` flags.
 #[derive(Debug, clap::Args)]
@@ -28,18 +32,46 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut bundles = Vec::new();
     for shard in &args.shards {
         let prefix = shard_prefix(shard)?;
-        bundles.push(read_bundle(&prefix)?);
+        let bundle = read_bundle(&prefix)?;
+        if let Some(line) = bundle.cut_line {
+            eprintln!(
+                "warning: {}:{line}: the last line is cut short (a shard killed while writing it); merged without it",
+                prefixed(&prefix, files::SHARD_SECONDS).display()
+            );
+        }
+        bundles.push(bundle);
     }
-    let options = MergeOptions {
-        output: args.csv.clone(),
-        allow_partial: args.allow_partial,
-    };
-    let outcome = merge(&bundles, &options)?;
+    let written = merge_staged(&bundles, &args.csv, args.allow_partial)?;
     warn_if_partial(&args.csv);
-    for file in &outcome.files {
+    for file in &written {
         outln!("{}", file.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Merges `bundles` into a hidden staging directory beside `prefix`, then renames the files
+/// into place: a merge that fails part way (a record found bad while replaying) leaves nothing
+/// under `prefix`, and an earlier merge there stays whole. The files' final paths.
+fn merge_staged(
+    bundles: &[ShardBundleData],
+    prefix: &Path,
+    allow_partial: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let directory = super::output_paths::directory_of(prefix);
+    let stem = prefix.file_name().unwrap_or_default().to_string_lossy();
+    let staging = Staging::new(&directory, &format!("{stem}.merge"))?;
+    let options = MergeOptions {
+        output: staging.dir().join(&*stem),
+        allow_partial,
+    };
+    let outcome = merge(bundles, &options)?;
+    let names: Vec<String> = outcome
+        .files
+        .iter()
+        .filter_map(|file| Some(file.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    staging.move_files_into(&names, &directory)?;
+    Ok(names.iter().map(|name| directory.join(name)).collect())
 }
 
 /// The prefix of the shard `given`: itself when `PREFIX_shard.json` exists, else the one prefix

@@ -1,4 +1,4 @@
-//! A baseline written whole or not at all: `baseline save` fills a hidden staging directory
+//! A baseline (or a merged run, `captest merge`) written whole or not at all: `baseline save` fills a hidden staging directory
 //! (`.NAME.saving-PID`, which `baseline list` and name lookups skip: names do not start with
 //! '.'), syncs it, then renames it to `NAME`. A full disk, an error or `kill -9` leaves either
 //! no baseline, the previous one or the new one under `NAME` — never a half-written one. `--append`

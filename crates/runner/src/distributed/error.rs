@@ -6,12 +6,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, not a source: it is said once).
+        error: std::io::Error,
     },
     /// A line of a bundle file is not what the format says.
     #[error("{path}:{line}: {message}")]
@@ -36,7 +36,7 @@ impl BundleError {
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         BundleError::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         }
     }
 }

@@ -17,17 +17,21 @@ pub struct ShardBundleData {
     pub meta: ShardMeta,
     /// Its ticks, in file order.
     pub seconds: Vec<SecondRecord>,
+    /// The line of `_shard_seconds.jsonl` left out because it was cut short (no line end: the
+    /// shard was killed while writing it), if any.
+    pub cut_line: Option<usize>,
 }
 
 /// Reads the bundle under `prefix`. A last line cut short (a shard killed while writing it) is
 /// left out; any other line that does not parse is an error naming the file and line.
 pub fn read_bundle(prefix: &Path) -> Result<ShardBundleData, BundleError> {
     let meta = read_meta(prefix)?;
-    let seconds = read_seconds(prefix)?;
+    let (seconds, cut_line) = read_seconds(prefix)?;
     Ok(ShardBundleData {
         prefix: prefix.to_owned(),
         meta,
         seconds,
+        cut_line,
     })
 }
 
@@ -53,25 +57,45 @@ pub fn read_meta(prefix: &Path) -> Result<ShardMeta, BundleError> {
     Ok(meta)
 }
 
-fn read_seconds(prefix: &Path) -> Result<Vec<SecondRecord>, BundleError> {
-    let seconds_path = prefixed(prefix, files::SHARD_SECONDS);
-    let text =
-        std::fs::read_to_string(&seconds_path).map_err(|e| BundleError::io(&seconds_path, e))?;
-    let complete = match text.rfind('\n') {
-        Some(end) => &text[..end],
-        None => "",
+/// The ticks of `_shard_seconds.jsonl` (one JSON record a line, strictly increasing `now`; CR
+/// before a line end is allowed) and the line left out for being cut short, if any.
+fn read_seconds(prefix: &Path) -> Result<(Vec<SecondRecord>, Option<usize>), BundleError> {
+    let path = prefixed(prefix, files::SHARD_SECONDS);
+    let bytes = std::fs::read(&path).map_err(|e| BundleError::io(&path, e))?;
+    let parse_error = |line: usize, message: String| BundleError::Parse {
+        path: path.clone(),
+        line,
+        message,
     };
-    let mut seconds = Vec::new();
-    for (index, line) in complete.lines().enumerate() {
-        if line.trim().is_empty() {
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    // The piece after the last line end: empty, or a line cut short.
+    let tail = lines.pop().unwrap_or_default();
+    let cut_line = (!tail.is_empty()).then_some(lines.len() + 1);
+    let mut seconds: Vec<SecondRecord> = Vec::with_capacity(lines.len());
+    for (index, raw) in lines.into_iter().enumerate() {
+        let line = index + 1;
+        let text = std::str::from_utf8(raw).map_err(|e| {
+            let at = e.valid_up_to();
+            parse_error(
+                line,
+                format!("byte {} is not UTF-8 text (0x{:02X})", at + 1, raw[at]),
+            )
+        })?;
+        if text.trim().is_empty() {
             continue;
         }
-        let record = serde_json::from_str(line).map_err(|e| BundleError::Parse {
-            path: seconds_path.clone(),
-            line: index + 1,
-            message: format!("expected one tick's record: {e}"),
-        })?;
+        let record: SecondRecord = serde_json::from_str(text)
+            .map_err(|e| parse_error(line, format!("expected one tick's record: {e}")))?;
+        if let Some(previous) = seconds.last().filter(|p| p.now >= record.now) {
+            return Err(parse_error(
+                line,
+                format!(
+                    "tick {} is not after the previous record's ({}): a shard writes one record a second, in order",
+                    record.now, previous.now
+                ),
+            ));
+        }
         seconds.push(record);
     }
-    Ok(seconds)
+    Ok((seconds, cut_line))
 }
