@@ -61,6 +61,9 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Merge the bundles of a sharded run (`--shard I/N`) into one run's files, exactly.
     Merge(commands::merge::Args),
+    /// Coordinate a live distributed run: start barrier, live merge of the shards' figures,
+    /// step stop rules on the merged figures (shards join with --coordinator URL).
+    Coordinator(commands::coordinator::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &store),
         Command::Baseline(args) => commands::baseline::run(args, &store),
         Command::Merge(args) => commands::merge::run(args),
+        Command::Coordinator(args) => commands::coordinator::run(args),
     };
     match outcome {
         Ok(code) => out::finish(code),
