@@ -22,8 +22,8 @@ pub fn join(
     meta: &ShardMeta,
     grace: Duration,
 ) -> anyhow::Result<(Arc<CoordinatorLink>, StartBarrier)> {
-    let (link, start_at) = CoordinatorLink::register(url, meta, REGISTER_PATIENCE)
-        .context("--coordinator")?;
+    let (link, start_at) =
+        CoordinatorLink::register(url, meta, REGISTER_PATIENCE).context("--coordinator")?;
     let at = UNIX_EPOCH + Duration::try_from_secs_f64(start_at).unwrap_or_default();
     Ok((Arc::new(link), StartBarrier::new(at, grace)))
 }

@@ -78,7 +78,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("the load flags describe no sharded run");
     };
     let Some((prefix, _)) = outputs.csv.clone() else {
-        bail!("captest coordinator needs --csv PREFIX (after the command) for the merged run's files");
+        bail!(
+            "captest coordinator needs --csv PREFIX (after the command) for the merged run's files"
+        );
     };
     let quiet = outputs.quiet;
     let settings = HubSettings {

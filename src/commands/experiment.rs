@@ -149,7 +149,9 @@ impl Experiment {
         self.coordinator = args.coordinator();
         let Some(slice) = args.slice()? else {
             if self.coordinator.is_some() {
-                bail!("--coordinator needs --shard I/N (or JOB_COMPLETION_INDEX and CAPTEST_SHARDS)");
+                bail!(
+                    "--coordinator needs --shard I/N (or JOB_COMPLETION_INDEX and CAPTEST_SHARDS)"
+                );
             }
             return Ok(self);
         };

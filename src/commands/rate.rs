@@ -95,7 +95,9 @@ pub fn check_rate(flag: &str, rps: f64) -> anyhow::Result<()> {
 /// describes them.
 pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
     if args.output.csv.is_none() {
-        bail!("captest coordinator needs --csv PREFIX (after the command) for the merged run's files");
+        bail!(
+            "captest coordinator needs --csv PREFIX (after the command) for the merged run's files"
+        );
     }
     args.shard.as_coordinator_of(count)?;
     experiment(&args)

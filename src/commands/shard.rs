@@ -29,7 +29,12 @@ pub struct ShardArgs {
     start_grace: Duration,
     /// Join the live run of `captest coordinator` at this URL (http://HOST:5557): start when
     /// every shard has registered, send it each second's figures, stop when it says so.
-    #[arg(long, value_name = "URL", env = "CAPTEST_COORDINATOR", conflicts_with = "start_at")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CAPTEST_COORDINATOR",
+        conflicts_with = "start_at"
+    )]
     coordinator: Option<String>,
 }
 

@@ -15,6 +15,7 @@ mod compare_locust;
 mod compare_stats;
 mod config;
 mod config_settings;
+mod coordinator;
 mod corrupt_inputs;
 mod demo;
 mod demo_server;

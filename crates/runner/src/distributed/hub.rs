@@ -172,7 +172,11 @@ impl Hub {
                 ))
             }
         }
-        let registered = self.slots.iter().filter(|s| s.state != State::Waiting).count();
+        let registered = self
+            .slots
+            .iter()
+            .filter(|s| s.state != State::Waiting)
+            .count();
         let count = self.slots.len();
         (self.settings.on_event)(&HubEvent::Registered {
             shard: index,
@@ -303,8 +307,10 @@ impl Hub {
             }
             let mut parts = entry.remove();
             parts.sort_by_key(|(shard, _)| *shard);
-            let borrowed: Vec<(usize, &SecondRecord)> =
-                parts.iter().map(|(shard, record)| (*shard, record)).collect();
+            let borrowed: Vec<(usize, &SecondRecord)> = parts
+                .iter()
+                .map(|(shard, record)| (*shard, record))
+                .collect();
             if let Err((_, message)) = run.tick(now, &borrowed) {
                 self.error.get_or_insert(BundleError::Mismatch(format!(
                     "a shard's report of tick {now}: {message}"
@@ -325,9 +331,18 @@ impl Hub {
         if !started {
             return;
         }
-        let start = metas.iter().map(|m| m.start.0).fold(f64::INFINITY, f64::min);
+        let start = metas
+            .iter()
+            .map(|m| m.start.0)
+            .fold(f64::INFINITY, f64::min);
         let source = PathBuf::from("the shards' step plan");
-        match MergedRun::new(first, start, &self.settings.output, self.stop.clone(), &source) {
+        match MergedRun::new(
+            first,
+            start,
+            &self.settings.output,
+            self.stop.clone(),
+            &source,
+        ) {
             Ok(run) => {
                 let run = run.with_progress(self.settings.progress.take());
                 self.run = Some((run, start));
@@ -366,7 +381,10 @@ impl Hub {
                 .iter()
                 .find_map(|m| m.ended.clone())
                 .unwrap_or_else(|| "merged".to_owned()),
-            ended_at: metas.iter().filter_map(|m| m.ended_at.map(|t| t.0)).reduce(f64::max),
+            ended_at: metas
+                .iter()
+                .filter_map(|m| m.ended_at.map(|t| t.0))
+                .reduce(f64::max),
         };
         let first = metas[0].clone();
         finish_merged(run, &first, end, &self.settings.output)

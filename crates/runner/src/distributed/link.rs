@@ -30,7 +30,9 @@ const RETRY_EVERY: Duration = Duration::from_millis(500);
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     /// The URL is not `http://HOST:PORT`.
-    #[error("--coordinator {url:?}: {reason} (expected http://HOST:PORT, e.g. http://coordinator:5557)")]
+    #[error(
+        "--coordinator {url:?}: {reason} (expected http://HOST:PORT, e.g. http://coordinator:5557)"
+    )]
     BadUrl {
         /// The URL as given.
         url: String,

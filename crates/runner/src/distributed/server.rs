@@ -132,7 +132,9 @@ impl Coordinator {
         std::thread::sleep(LINGER);
         self.close();
         let Some(hub) = self.shared.hub().take() else {
-            return Err(BundleError::Mismatch("the coordinator ended twice".to_owned()));
+            return Err(BundleError::Mismatch(
+                "the coordinator ended twice".to_owned(),
+            ));
         };
         let lost = hub.lost();
         let stopped = hub.stop().reason();
@@ -199,7 +201,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
 }
 
 fn reply(status: StatusCode, body: Vec<u8>, json: bool) -> Response<Full<Bytes>> {
-    let kind = if json { "application/json" } else { "text/plain; charset=utf-8" };
+    let kind = if json {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, kind)
@@ -210,7 +216,8 @@ fn reply(status: StatusCode, body: Vec<u8>, json: bool) -> Response<Full<Bytes>>
 async fn answer(request: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     if request.method() != Method::POST || (path != REGISTER_PATH && path != REPORT_PATH) {
-        let text = format!("a captest coordinator: shards POST {REGISTER_PATH} and {REPORT_PATH}\n");
+        let text =
+            format!("a captest coordinator: shards POST {REGISTER_PATH} and {REPORT_PATH}\n");
         return reply(StatusCode::NOT_FOUND, text.into_bytes(), false);
     }
     let body = match http_body_util::Limited::new(request.into_body(), MAX_BODY)
@@ -271,7 +278,11 @@ fn report(body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
     };
     shared.changed.notify_all();
     match answered {
-        Ok(answer) => reply(StatusCode::OK, serde_json::to_vec(&answer).unwrap_or_default(), true),
+        Ok(answer) => reply(
+            StatusCode::OK,
+            serde_json::to_vec(&answer).unwrap_or_default(),
+            true,
+        ),
         Err(reason) => reply(StatusCode::CONFLICT, reason.into_bytes(), false),
     }
 }
