@@ -238,3 +238,40 @@ fn a_shard_of_another_run_is_refused() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("expects 2 shards"), "{stderr}");
 }
+
+#[test]
+fn with_require_all_shards_a_lost_shard_stops_the_run() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let command = ["run", "-u", "4", "-r", "4", "-t", "20s"];
+    let extra = ["--lost-after", "2s", "--require-all-shards"];
+    let coordinator = CoordinatorProcess::start(dir.path(), 3, &extra, &command, &server);
+    let mut started = shards(dir.path(), 3, &command, &server, &coordinator);
+    let (killed_prefix, killed) = started.remove(2);
+    let lines = files::prefixed(&killed_prefix, files::SHARD_SECONDS);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "shard 2 reported nothing"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&killed, "KILL");
+    let _ = end_shard(killed);
+    for (prefix, child) in started {
+        let (code, stderr) = end_shard(child);
+        assert_eq!(code, Some(0), "a shard exits cleanly: {stderr}");
+        let ended = meta(&prefix)["ended"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(ended, "shard 2 lost (--require-all-shards)");
+        // Stopped long before its 20 s.
+        let busy = seconds(&prefix).iter().filter(|(_, r)| *r > 0).count();
+        assert!(busy < 12, "{} busy seconds", busy);
+    }
+    let ended = coordinator.wait(Duration::from_secs(20));
+    assert_eq!(ended.code, Some(4), "{}", ended.stderr);
+    assert!(ended.stderr.contains("shard 2 lost"), "{}", ended.stderr);
+}
