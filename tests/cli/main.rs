@@ -13,6 +13,7 @@ mod compare_captest;
 mod compare_gates;
 mod compare_locust;
 mod compare_stats;
+mod compose;
 mod config;
 mod config_settings;
 mod coordinator;
