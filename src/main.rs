@@ -2,7 +2,8 @@
 //!
 //! This binary only wires things: it parses flags (clap derive), hands validated settings to the
 //! library crates and maps the outcome to an exit code. Exit codes: 0 success, 1 the run or the gate
-//! found failures (like Locust's exit code on error), 2 bad input.
+//! found failures (like Locust's exit code on error), 2 bad input, 3 a shard started after
+//! --start-grace, 4 a coordinator lost a shard with --require-all-shards.
 
 // First: its macros (`out!`, `outln!`) are used by the commands.
 #[macro_use]
