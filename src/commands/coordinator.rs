@@ -2,7 +2,8 @@
 //! (Locust's master). Shards (`captest COMMAND … --shard I/N --coordinator http://HOST:5557`)
 //! register, start together, and post each second's figures; it merges them as they come with
 //! `captest merge`'s code, shows the live view, writes the merged files as one process would,
-//! runs `step`'s stop rules on the merged figures and stops every shard when one fires.
+//! runs `step`'s stop rules on the merged figures and stops every shard when one fires; with
+//! `--metrics` it serves the merged figures to Prometheus.
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -14,6 +15,7 @@ use captest_analyze::compare::check;
 use captest_analyze::output::Format;
 use captest_analyze::Run;
 use captest_runner::distributed::{Coordinator, HubEvent, HubSettings};
+use captest_runner::live::{LiveState, MetricsServer, RunInfo};
 
 use super::experiment::{Experiment, Outputs};
 use super::load::{parse_at_least_one, parse_positive_duration};
@@ -74,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         LoadCommand::Step(load) => super::step::coordinated(load, count)?,
         LoadCommand::Rate(load) => super::rate::coordinated(load, count)?,
     };
-    let Some((expected, outputs)) = experiment.coordinated() else {
+    let Some((expected, outputs, host)) = experiment.coordinated() else {
         bail!("the load flags describe no sharded run");
     };
     let Some((prefix, _)) = outputs.csv.clone() else {
@@ -83,6 +85,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     };
     let quiet = outputs.quiet;
+    let live = outputs.metrics.map(|address| {
+        let info = RunInfo {
+            command: "coordinator".to_owned(),
+            host,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        (address, LiveState::new(info))
+    });
+    let metrics = match &live {
+        Some((address, state)) => Some(MetricsServer::start(*address, state.clone())?),
+        None => None,
+    };
     let settings = HubSettings {
         expected,
         output: prefix.clone(),
@@ -90,6 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         lost_after: args.lost_after,
         start_margin: START_MARGIN,
         progress: super::console::progress(quiet),
+        live: live.map(|(_, state)| state),
         on_event: Box::new(move |event| tell(event, quiet)),
     };
     let coordinator = Coordinator::start(args.listen, settings)?;
@@ -98,6 +113,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         coordinator.local_addr()
     );
     let outcome = coordinator.wait()?;
+    if let Some(server) = metrics {
+        server.stop();
+    }
     if !quiet {
         for file in &outcome.merged.files {
             outln!("wrote {}", file.display());

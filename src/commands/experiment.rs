@@ -323,9 +323,10 @@ impl Experiment {
     }
 
     /// The run a coordinator merges: its description (as its shards give theirs), its outputs
-    /// and its load's time limit. `None` when the flags describe no shard.
-    pub fn coordinated(self) -> Option<(ShardMeta, Outputs)> {
-        self.shard.map(|(_, meta)| (meta, self.outputs))
+    /// and the target's URL. `None` when the flags describe no shard.
+    pub fn coordinated(self) -> Option<(ShardMeta, Outputs, String)> {
+        let host = self.workload.target.url().to_owned();
+        self.shard.map(|(_, meta)| (meta, self.outputs, host))
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::shards::{aggregated_requests, check_merged, merge};
 use crate::support::coordinated::{end_shard, start_shard, CoordinatorProcess};
-use crate::support::{read_csv, signal, DemoServer};
+use crate::support::prometheus::http_get;
+use crate::support::{closed_port, read_csv, signal, DemoServer};
 use captest_format::files;
 
 /// Starts `count` shards of `command` joining `coordinator`.
@@ -74,13 +75,41 @@ fn meta(prefix: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("JSON")
 }
 
+/// The coordinator's `--metrics` serves the merged requests while the run goes.
+fn merged_requests_are_served(address: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let body = http_get(address, "/metrics")
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        let counted: u64 = body
+            .lines()
+            .filter(|l| l.starts_with("captest_requests_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum();
+        if counted > 0 {
+            assert!(body.contains("command=\"coordinator\""), "{body}");
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no merged requests served: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn three_shards_and_a_coordinator_write_what_merge_writes() {
     let server = DemoServer::start(&[]);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let command = ["run", "-u", "7", "-r", "7", "-t", "3s"];
-    let coordinator = CoordinatorProcess::start(dir.path(), 3, &[], &command, &server);
+    let metrics = format!("127.0.0.1:{}", closed_port());
+    let flag = format!("--metrics={metrics}");
+    let with_metrics = [&command[..], &[flag.as_str()]].concat();
+    let coordinator = CoordinatorProcess::start(dir.path(), 3, &[], &with_metrics, &server);
     let started = shards(dir.path(), 3, &command, &server, &coordinator);
+    merged_requests_are_served(&metrics);
     let mut prefixes = Vec::new();
     for (prefix, child) in started {
         let (code, stderr) = end_shard(child);

@@ -6,76 +6,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::error::BundleError;
+use super::events::{HubEvent, HubSettings};
 use super::merge::{finish_merged, MergeOutcome, MergedEnd};
 use super::merged_run::MergedRun;
 use super::meta::{ShardMeta, ShardPosition};
 use super::record::SecondRecord;
 use super::report::{ReportPost, ReportReply, ShardReport};
-use crate::progress::ProgressSink;
 use crate::steps::StopRequest;
-
-/// What happened to a shard, for the coordinator's console.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HubEvent {
-    /// Shard `shard` registered; `registered` of `count` have.
-    Registered {
-        /// Its index.
-        shard: usize,
-        /// How many have registered.
-        registered: usize,
-        /// How many are expected.
-        count: usize,
-    },
-    /// Every shard registered: they start at `start_at` (unix seconds).
-    Starting {
-        /// The common start.
-        start_at: f64,
-    },
-    /// Shard `shard` sent nothing for `silent`: its figures end at its last report.
-    Lost {
-        /// Its index.
-        shard: usize,
-        /// How long it had been silent.
-        silent: Duration,
-    },
-    /// Shard `shard` ended (`reason`).
-    Finished {
-        /// Its index.
-        shard: usize,
-        /// Why it ended.
-        reason: String,
-    },
-}
-
-/// How the coordinator runs.
-pub struct HubSettings {
-    /// The run the shards must be part of (its position is ignored).
-    pub expected: ShardMeta,
-    /// Prefix of the merged run's files.
-    pub output: PathBuf,
-    /// Stop every shard when one is lost.
-    pub require_all: bool,
-    /// Silence after which a running shard counts as lost.
-    pub lost_after: Duration,
-    /// Between the last registration and the common start.
-    pub start_margin: Duration,
-    /// Where the merged live view goes.
-    pub progress: Option<ProgressSink>,
-    /// Told each [`HubEvent`].
-    pub on_event: Box<dyn FnMut(&HubEvent) + Send>,
-}
-
-impl std::fmt::Debug for HubSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubSettings")
-            .field("output", &self.output)
-            .field("require_all", &self.require_all)
-            .finish_non_exhaustive()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -104,6 +44,8 @@ pub(crate) struct Hub {
     run: Option<(MergedRun, f64)>,
     stop: Arc<StopRequest>,
     error: Option<BundleError>,
+    /// The latest tick merged.
+    merged_through: Option<i64>,
 }
 
 impl Hub {
@@ -126,6 +68,7 @@ impl Hub {
             run: None,
             stop: Arc::new(StopRequest::default()),
             error: None,
+            merged_through: None,
         }
     }
 
@@ -238,8 +181,18 @@ impl Hub {
         }
         self.advance(false);
         Ok(ReportReply {
-            stop: self.stop.reason().filter(|_| self.stop.is_raised()),
+            stop: self.stop_reason(),
         })
+    }
+
+    /// Why every shard must stop, once decided.
+    pub(crate) fn stop_reason(&self) -> Option<String> {
+        self.stop.reason().filter(|_| self.stop.is_raised())
+    }
+
+    /// The latest tick merged.
+    pub(crate) fn merged_through(&self) -> Option<i64> {
+        self.merged_through
     }
 
     /// Gives up on the shards silent for longer than `lost_after` at `now`.
@@ -311,6 +264,7 @@ impl Hub {
                 .iter()
                 .map(|(shard, record)| (*shard, record))
                 .collect();
+            self.merged_through = Some(now);
             if let Err((_, message)) = run.tick(now, &borrowed) {
                 self.error.get_or_insert(BundleError::Mismatch(format!(
                     "a shard's report of tick {now}: {message}"
@@ -344,7 +298,9 @@ impl Hub {
             &source,
         ) {
             Ok(run) => {
-                let run = run.with_progress(self.settings.progress.take());
+                let run = run
+                    .with_progress(self.settings.progress.take())
+                    .with_live(self.settings.live.take());
                 self.run = Some((run, start));
             }
             Err(error) => self.error = Some(error),

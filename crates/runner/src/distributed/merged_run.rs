@@ -10,6 +10,7 @@ use super::error::BundleError;
 use super::meta::{ShardMeta, StepPlan};
 use super::record::SecondRecord;
 use crate::aggregator::{Aggregator, AggregatorOutcome, AggregatorSettings};
+use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, RequestKey};
 use crate::progress::ProgressSink;
 use crate::steps::{StepTracker, StopRequest};
@@ -22,6 +23,7 @@ pub(crate) struct MergedRun {
     /// Each shard's users at its latest own tick, by shard key.
     users: BTreeMap<usize, usize>,
     entries: Vec<IntervalStats>,
+    event_weights: Vec<f64>,
 }
 
 impl MergedRun {
@@ -50,7 +52,7 @@ impl MergedRun {
         let settings = AggregatorSettings {
             csv: Some((output.to_owned(), first.full_history)),
             run_time: None,
-            event_weights: weights,
+            event_weights: weights.clone(),
             open_model: first.open_model,
             abort: None,
             keep_history: false,
@@ -66,12 +68,22 @@ impl MergedRun {
             registry,
             users: BTreeMap::new(),
             entries: Vec::new(),
+            event_weights: weights,
         })
     }
 
     /// Shows the live view to `progress`.
     pub(crate) fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
         self.aggregator = self.aggregator.with_progress(progress);
+        self
+    }
+
+    /// Publishes the merged figures to `state` every second (`--metrics`).
+    pub(crate) fn with_live(mut self, state: Option<LiveState>) -> Self {
+        if let Some(state) = state {
+            let feed = LiveFeed::new(state, self.registry.clone(), self.event_weights.clone());
+            self.aggregator = self.aggregator.with_live(Some(feed));
+        }
         self
     }
 

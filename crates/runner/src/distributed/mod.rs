@@ -6,6 +6,7 @@
 //! ([`CoordinatorLink`]); the coordinator merges it as it comes, with the same code.
 
 mod error;
+mod events;
 mod exact;
 mod hub;
 mod link;
@@ -20,8 +21,8 @@ mod slice;
 mod writer;
 
 pub use error::BundleError;
+pub use events::{HubEvent, HubSettings};
 pub use exact::ExactF64;
-pub use hub::{HubEvent, HubSettings};
 pub use link::{CoordinatorLink, LinkError};
 pub use merge::{merge, MergeOptions, MergeOutcome};
 pub use meta::{

@@ -20,11 +20,12 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
 use super::error::BundleError;
+use super::events::HubSettings;
 use super::exact::ExactF64;
-use super::hub::{Hub, HubSettings};
+use super::hub::Hub;
 use super::merge::MergeOutcome;
 use super::meta::ShardMeta;
-use super::report::{ReportPost, StartReply, REGISTER_PATH, REPORT_PATH};
+use super::report::{ReportPost, ShardReport, StartReply, REGISTER_PATH, REPORT_PATH};
 use crate::error::RunnerError;
 
 /// How often the watchdog looks for silent shards.
@@ -32,6 +33,10 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// How long the last answers get to leave before the server closes.
 const LINGER: Duration = Duration::from_millis(300);
+
+/// How long the answer to a second's report may wait for that second to be merged, so that a
+/// stop rule it fires reaches every shard in that answer (not a second later, in the next).
+const MERGE_WAIT: Duration = Duration::from_millis(500);
 
 /// The largest report accepted (a tick of many entries' histograms is far below it).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -41,6 +46,8 @@ struct Shared {
     hub: Mutex<Option<Hub>>,
     changed: Condvar,
     start: watch::Sender<Option<f64>>,
+    /// The latest tick merged.
+    merged: watch::Sender<Option<i64>>,
 }
 
 impl Shared {
@@ -93,6 +100,7 @@ impl Coordinator {
             hub: Mutex::new(Some(Hub::new(settings, Instant::now()))),
             changed: Condvar::new(),
             start: watch::Sender::new(None),
+            merged: watch::Sender::new(None),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let served = shared.clone();
@@ -171,6 +179,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
             _ = watchdog.tick() => {
                 if let Some(hub) = shared.hub().as_mut() {
                     hub.watch(Instant::now());
+                    shared.merged.send_replace(hub.merged_through());
                 }
                 shared.changed.notify_all();
                 continue;
@@ -230,7 +239,7 @@ async fn answer(request: Request<Incoming>, shared: &Shared) -> Response<Full<By
     if path == REGISTER_PATH {
         register(&body, shared).await
     } else {
-        report(&body, shared)
+        report(&body, shared).await
     }
 }
 
@@ -264,7 +273,7 @@ async fn register(body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
     reply(StatusCode::OK, body, true)
 }
 
-fn report(body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
+async fn report(body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
     let post: ReportPost = match serde_json::from_slice(body) {
         Ok(post) => post,
         Err(e) => {
@@ -272,17 +281,32 @@ fn report(body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
             return reply(StatusCode::BAD_REQUEST, text.into_bytes(), false);
         }
     };
+    let tick = match &post.report {
+        ShardReport::Second(record) => Some(record.now),
+        _ => None,
+    };
     let answered = match shared.hub().as_mut() {
-        Some(hub) => hub.report(post, Instant::now()),
+        Some(hub) => {
+            let answered = hub.report(post, Instant::now());
+            shared.merged.send_replace(hub.merged_through());
+            answered
+        }
         None => Err("the run is over".to_owned()),
     };
     shared.changed.notify_all();
-    match answered {
-        Ok(answer) => reply(
-            StatusCode::OK,
-            serde_json::to_vec(&answer).unwrap_or_default(),
-            true,
-        ),
-        Err(reason) => reply(StatusCode::CONFLICT, reason.into_bytes(), false),
+    let mut answer = match answered {
+        Ok(answer) => answer,
+        Err(reason) => return reply(StatusCode::CONFLICT, reason.into_bytes(), false),
+    };
+    if let Some(tick) = tick.filter(|_| answer.stop.is_none()) {
+        let mut merged = shared.merged.subscribe();
+        let merged_it = merged.wait_for(|m| m.is_some_and(|m| m >= tick));
+        let _ = tokio::time::timeout(MERGE_WAIT, merged_it).await;
+        answer.stop = shared.hub().as_ref().and_then(Hub::stop_reason);
     }
+    reply(
+        StatusCode::OK,
+        serde_json::to_vec(&answer).unwrap_or_default(),
+        true,
+    )
 }
