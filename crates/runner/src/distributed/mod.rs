@@ -37,4 +37,6 @@ pub use slice::{Slice, SliceShape};
 pub use writer::{ShardBundle, ShardRun};
 
 #[cfg(test)]
+mod hub_tests;
+#[cfg(test)]
 mod tests;
