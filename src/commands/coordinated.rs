@@ -28,12 +28,10 @@ pub fn join(
     Ok((Arc::new(link), StartBarrier::new(at, grace)))
 }
 
-/// The check run after every second: the coordinator's stop first, then `gates`'.
-pub fn abort_check(link: Arc<CoordinatorLink>, gates: Option<AbortCheck>) -> AbortCheck {
-    AbortCheck(Arc::new(move |stats| {
-        link.stop_reason()
-            .or_else(|| gates.as_ref().and_then(|check| (check.0)(stats)))
-    }))
+/// The check run after every second: the coordinator's stop (its stop rules and thresholds are
+/// checked on the merged figures, not on the shard's share).
+pub fn abort_check(link: Arc<CoordinatorLink>) -> AbortCheck {
+    AbortCheck(Arc::new(move |_| link.stop_reason()))
 }
 
 /// Warns when the coordinator was given up on mid-run: the shard's bundle keeps everything.

@@ -105,6 +105,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         start_margin: START_MARGIN,
         progress: super::console::progress(quiet),
         live: live.map(|(_, state)| state),
+        abort: outputs
+            .abort_on_fail
+            .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
         on_event: Box::new(move |event| tell(event, quiet)),
     };
     let coordinator = Coordinator::start(args.listen, settings)?;

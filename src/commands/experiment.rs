@@ -263,12 +263,12 @@ impl Experiment {
         let mut abort_check = outputs
             .abort_on_fail
             .then(|| super::live_gates::abort_check(outputs.thresholds.clone()));
-        if let (Some(link), Some(steps)) = (&link, load.steps.as_mut()) {
-            // The coordinator checks the stop rules on the merged figures.
-            steps.rules.clear();
-            abort_check = Some(super::coordinated::abort_check(link.clone(), abort_check));
-        } else if let Some(link) = &link {
-            abort_check = Some(super::coordinated::abort_check(link.clone(), abort_check));
+        if let Some(link) = &link {
+            // The coordinator checks the stop rules and thresholds on the merged figures.
+            if let Some(steps) = load.steps.as_mut() {
+                steps.rules.clear();
+            }
+            abort_check = Some(super::coordinated::abort_check(link.clone()));
         }
         let settings = RunSettings {
             target: workload.target,

@@ -304,3 +304,36 @@ fn with_require_all_shards_a_lost_shard_stops_the_run() {
     assert_eq!(ended.code, Some(4), "{}", ended.stderr);
     assert!(ended.stderr.contains("shard 2 lost"), "{}", ended.stderr);
 }
+
+#[test]
+fn abort_on_fail_judges_the_merged_figures_and_stops_every_shard() {
+    let server = DemoServer::start(&["--error-rate", "0.5"]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let command = ["run", "-u", "3", "-r", "3", "-t", "20s"];
+    let gate = ["--threshold", "errors<1%", "--abort-on-fail"];
+    let judged = [&command[..], &gate[..]].concat();
+    let coordinator = CoordinatorProcess::start(dir.path(), 3, &[], &judged, &server);
+    let started = shards(dir.path(), 3, &command, &server, &coordinator);
+    for (prefix, child) in started {
+        let (code, stderr) = end_shard(child);
+        // The shard's own requests failed (Locust's exit code 1), and it stopped early.
+        assert_eq!(code, Some(1), "{stderr}");
+        let ended = meta(&prefix)["ended"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ended.contains("errors<1%"), "{ended}");
+        assert!(
+            seconds(&prefix).len() < 10,
+            "{} stopped early",
+            prefix.display()
+        );
+    }
+    let ended = coordinator.wait(Duration::from_secs(20));
+    assert_eq!(ended.code, Some(1), "a crossed gate: {}", ended.stderr);
+    assert!(
+        ended.stdout.contains("stopped every shard: "),
+        "{}",
+        ended.stdout
+    );
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::meta::ShardMeta;
+use crate::aggregator::AbortCheck;
 use crate::live::LiveState;
 use crate::progress::ProgressSink;
 
@@ -57,6 +58,9 @@ pub struct HubSettings {
     pub progress: Option<ProgressSink>,
     /// Where the merged figures are published every second (`--metrics`).
     pub live: Option<LiveState>,
+    /// Checked on the merged figures every second; a reason stops every shard
+    /// (`--abort-on-fail`).
+    pub abort: Option<AbortCheck>,
     /// Told each [`HubEvent`].
     pub on_event: Box<dyn FnMut(&HubEvent) + Send>,
 }

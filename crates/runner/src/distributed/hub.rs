@@ -300,7 +300,8 @@ impl Hub {
             Ok(run) => {
                 let run = run
                     .with_progress(self.settings.progress.take())
-                    .with_live(self.settings.live.take());
+                    .with_live(self.settings.live.take())
+                    .with_abort(self.settings.abort.take());
                 self.run = Some((run, start));
             }
             Err(error) => self.error = Some(error),

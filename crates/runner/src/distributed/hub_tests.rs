@@ -40,6 +40,7 @@ fn hub(output: &std::path::Path, require_all: bool) -> (Hub, Arc<Mutex<Vec<HubEv
         start_margin: Duration::ZERO,
         progress: None,
         live: None,
+        abort: None,
         on_event: Box::new(move |event| {
             told.lock().map(|mut e| e.push(event.clone())).unwrap_or(())
         }),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::BundleError;
 use super::meta::{ShardMeta, StepPlan};
 use super::record::SecondRecord;
-use crate::aggregator::{Aggregator, AggregatorOutcome, AggregatorSettings};
+use crate::aggregator::{AbortCheck, Aggregator, AggregatorOutcome, AggregatorSettings};
 use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, RequestKey};
 use crate::progress::ProgressSink;
@@ -24,6 +24,7 @@ pub(crate) struct MergedRun {
     users: BTreeMap<usize, usize>,
     entries: Vec<IntervalStats>,
     event_weights: Vec<f64>,
+    stop: Arc<StopRequest>,
 }
 
 impl MergedRun {
@@ -60,7 +61,7 @@ impl MergedRun {
         };
         let mut aggregator = Aggregator::replaying(registry.clone(), settings, start)?;
         if let Some(plan) = &first.steps {
-            let tracker = step_tracker(plan, start, first.open_model, stop, plan_source)?;
+            let tracker = step_tracker(plan, start, first.open_model, stop.clone(), plan_source)?;
             aggregator = aggregator.with_steps(tracker);
         }
         Ok(MergedRun {
@@ -69,12 +70,21 @@ impl MergedRun {
             users: BTreeMap::new(),
             entries: Vec::new(),
             event_weights: weights,
+            stop,
         })
     }
 
     /// Shows the live view to `progress`.
     pub(crate) fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
         self.aggregator = self.aggregator.with_progress(progress);
+        self
+    }
+
+    /// Checks `abort` (`--abort-on-fail`'s thresholds) on the merged figures every second; a
+    /// reason raises the run's stop.
+    pub(crate) fn with_abort(mut self, abort: Option<AbortCheck>) -> Self {
+        let abort = abort.map(|check| (check, self.stop.clone()));
+        self.aggregator = self.aggregator.with_abort(abort);
         self
     }
 
