@@ -337,3 +337,33 @@ fn abort_on_fail_judges_the_merged_figures_and_stops_every_shard() {
         ended.stdout
     );
 }
+
+#[test]
+fn shards_that_lose_their_coordinator_go_on_alone_and_keep_every_second() {
+    let server = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let command = ["run", "-u", "4", "-r", "4", "-t", "5s"];
+    let mut coordinator = CoordinatorProcess::start(dir.path(), 2, &[], &command, &server);
+    let started = shards(dir.path(), 2, &command, &server, &coordinator);
+    let lines = files::prefixed(&started[0].0, files::SHARD_SECONDS);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "shard 0 reported nothing"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    coordinator.kill();
+    let mut prefixes = Vec::new();
+    for (prefix, child) in started {
+        let (code, stderr) = end_shard(child);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(stderr.contains("went on alone"), "{stderr}");
+        assert_eq!(meta(&prefix)["ended"], "time limit reached");
+        prefixes.push(prefix);
+    }
+    // Their bundles hold the whole run: the merge counts what the server received.
+    let merged = merge(&dir.path().join("after"), &prefixes);
+    check_merged(&server, &prefixes, &merged);
+}

@@ -77,6 +77,12 @@ impl CoordinatorProcess {
         }
     }
 
+    /// Kills it (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits (at most `limit`) for it to end.
     pub fn wait(mut self, limit: Duration) -> Ended {
         let status = wait_for_exit(&mut self.child, limit);
