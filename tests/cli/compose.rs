@@ -104,7 +104,14 @@ fn compose_runs_a_coordinated_run_that_survives_a_killed_shard() {
     let killed = files::prefixed(&results.join("shard-1/run"), files::SHARD_SECONDS);
     let deadline = Instant::now() + Duration::from_secs(90);
     while lines(&killed) < 3 {
-        assert!(Instant::now() < deadline, "shard 1 reported nothing");
+        if Instant::now() >= deadline {
+            let logs = project.run(&["logs", "--tail", "5"]);
+            panic!(
+                "shard 1 reported nothing; logs:\n{}{}",
+                String::from_utf8_lossy(&logs.stdout),
+                String::from_utf8_lossy(&logs.stderr)
+            );
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     let kill = project.run(&["kill", "shard-1"]);
