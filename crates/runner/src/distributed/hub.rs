@@ -219,13 +219,29 @@ impl Hub {
         self.advance(false);
     }
 
-    /// Whether every shard finished or was lost.
+    /// Stops the run: every shard is told to stop; before the start, the run is given up.
+    pub(crate) fn interrupt(&mut self, reason: &str) {
+        self.stop.raise(reason.to_owned());
+        if self.start_at.is_none() {
+            self.error.get_or_insert(BundleError::Mismatch(format!(
+                "{reason} before every shard registered ({} of {})",
+                self.slots
+                    .iter()
+                    .filter(|s| s.state != State::Waiting)
+                    .count(),
+                self.slots.len()
+            )));
+        }
+    }
+
+    /// Whether every shard finished or was lost (or the run was given up before its start).
     pub(crate) fn is_done(&self) -> bool {
-        self.start_at.is_some()
-            && self
-                .slots
-                .iter()
-                .all(|s| matches!(s.state, State::Finished | State::Lost))
+        (self.start_at.is_none() && self.error.is_some())
+            || self.start_at.is_some()
+                && self
+                    .slots
+                    .iter()
+                    .all(|s| matches!(s.state, State::Finished | State::Lost))
     }
 
     /// The shards lost.

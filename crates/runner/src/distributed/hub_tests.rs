@@ -131,3 +131,22 @@ fn a_second_is_merged_once_every_running_shard_sent_it_and_a_lost_one_stops_hold
     );
     assert!(refused.is_err(), "a lost shard's late reports are refused");
 }
+
+#[test]
+fn a_signal_before_the_start_gives_the_run_up() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (mut hub, _) = hub(dir.path(), false);
+    hub.register(&meta(0, 2, "run -u 4"), Instant::now())
+        .expect("registered");
+    assert!(!hub.is_done());
+    hub.interrupt("stopped by signal at the coordinator");
+    assert!(hub.is_done());
+    let error = hub.finish().map(|_| ()).map_err(|e| e.to_string());
+    assert_eq!(
+        error,
+        Err(
+            "stopped by signal at the coordinator before every shard registered (1 of 2)"
+                .to_owned()
+        )
+    );
+}

@@ -185,9 +185,10 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
                 continue;
             }
             _ = signals.recv() => {
-                if let Some(hub) = shared.hub().as_ref() {
-                    hub.stop().raise("stopped by signal at the coordinator".to_owned());
+                if let Some(hub) = shared.hub().as_mut() {
+                    hub.interrupt("stopped by signal at the coordinator");
                 }
+                shared.changed.notify_all();
                 continue;
             }
             accepted = listener.accept() => match accepted {
