@@ -2,7 +2,8 @@
 //!
 //! This binary only wires things: it parses flags (clap derive), hands validated settings to the
 //! library crates and maps the outcome to an exit code. Exit codes: 0 success, 1 the run or the gate
-//! found failures (like Locust's exit code on error), 2 bad input.
+//! found failures (like Locust's exit code on error), 2 bad input, 3 a shard started after
+//! --start-grace, 4 a coordinator lost a shard with --require-all-shards.
 
 // First: its macros (`out!`, `outln!`) are used by the commands.
 #[macro_use]
@@ -61,6 +62,9 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Merge the bundles of a sharded run (`--shard I/N`) into one run's files, exactly.
     Merge(commands::merge::Args),
+    /// Coordinate a live distributed run: start barrier, live merge of the shards' figures,
+    /// step stop rules on the merged figures (shards join with --coordinator URL).
+    Coordinator(commands::coordinator::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &store),
         Command::Baseline(args) => commands::baseline::run(args, &store),
         Command::Merge(args) => commands::merge::run(args),
+        Command::Coordinator(args) => commands::coordinator::run(args),
     };
     match outcome {
         Ok(code) => out::finish(code),

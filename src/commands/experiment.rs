@@ -16,21 +16,21 @@ use captest_analyze::{Percentiles, Run};
 use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::distributed::{
-    scenario_hash, EventWeight, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape,
-    StepPlan, BUNDLE_FORMAT,
+    scenario_hash, CoordinatorLink, ExactF64, HdrSettings, ShardMeta, ShardPosition, ShardRun,
+    Slice, SliceShape, StepPlan, BUNDLE_FORMAT,
 };
 use captest_runner::engine::{
     run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
 };
 use captest_runner::live::{LiveState, MetricsServer, RunInfo};
-use captest_runner::metrics::{EntryId, EntryRegistry};
+use captest_runner::metrics::EntryRegistry;
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
 
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
-use super::shard::{ShardArgs, StartBarrier};
+use super::shard::{event_weights, scenario_definition, ShardArgs, StartBarrier};
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
 /// and when it ends.
@@ -97,6 +97,8 @@ pub struct Experiment {
     outputs: Outputs,
     shard: Option<(Slice, ShardMeta)>,
     barrier: Option<StartBarrier>,
+    /// `--coordinator` URL and start grace.
+    coordinator: Option<(String, Duration)>,
 }
 
 impl Experiment {
@@ -135,6 +137,7 @@ impl Experiment {
             outputs,
             shard: None,
             barrier: None,
+            coordinator: None,
         })
     }
 
@@ -143,7 +146,13 @@ impl Experiment {
     /// `target` names the scenario, whose hash the bundle carries.
     pub fn sharded(mut self, args: &ShardArgs, target: &TargetArgs) -> anyhow::Result<Self> {
         self.barrier = args.barrier();
+        self.coordinator = args.coordinator();
         let Some(slice) = args.slice()? else {
+            if self.coordinator.is_some() {
+                bail!(
+                    "--coordinator needs --shard I/N (or JOB_COMPLETION_INDEX and CAPTEST_SHARDS)"
+                );
+            }
             return Ok(self);
         };
         let Some((_, full_history)) = self.outputs.csv.clone() else {
@@ -164,7 +173,7 @@ impl Experiment {
             start: ExactF64(0.0),
             open_model: matches!(self.load.model, LoadModel::Open { .. }),
             full_history,
-            event_weights: event_weights(&self.workload),
+            event_weights: event_weights(&self.workload.registry, &self.workload.event_weights),
             exceptions: Vec::new(),
             ended: None,
             ended_at: None,
@@ -223,7 +232,7 @@ impl Experiment {
 
     /// Runs it and returns the report and, with `--threshold`, whether every gate passed. The
     /// `--metrics` server starts first and stops once the run's files are written.
-    pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
+    pub fn run(mut self) -> anyhow::Result<(RunReport, Option<bool>)> {
         let live = self.outputs.metrics.map(|address| {
             let info = RunInfo {
                 command: command_name(&self.load).to_owned(),
@@ -239,17 +248,28 @@ impl Experiment {
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
+        let link = self.join_coordinator()?;
         if let Some(barrier) = self.barrier {
             barrier.wait()?;
         }
         let Experiment {
             workload,
-            load,
+            mut load,
             engine,
             outputs,
             shard,
-            barrier: _,
+            ..
         } = self;
+        let mut abort_check = outputs
+            .abort_on_fail
+            .then(|| super::live_gates::abort_check(outputs.thresholds.clone()));
+        if let Some(link) = &link {
+            // The coordinator checks the stop rules and thresholds on the merged figures.
+            if let Some(steps) = load.steps.as_mut() {
+                steps.rules.clear();
+            }
+            abort_check = Some(super::coordinated::abort_check(link.clone()));
+        }
         let settings = RunSettings {
             target: workload.target,
             client: workload.client,
@@ -265,14 +285,20 @@ impl Experiment {
             csv: outputs.csv.clone(),
             event_weights: workload.event_weights,
             progress: super::console::progress(outputs.quiet),
-            abort_check: outputs
-                .abort_on_fail
-                .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
+            abort_check,
             keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
-            shard,
+            shard: shard.map(|(slice, meta)| ShardRun {
+                slice,
+                meta,
+                link: link.clone(),
+            }),
             live: live.map(|(_, state)| state),
         };
         let report = run_experiment(settings).context("the run could not start")?;
+        if let Some(link) = &link {
+            let prefix = outputs.csv.as_ref().map(|(prefix, _)| prefix.as_path());
+            super::coordinated::warn_if_lost(link, prefix);
+        }
         super::console::print_summary(&report, outputs.quiet);
         let gates_passed = match &report.tables {
             Some(tables) => judge(tables, &outputs)?,
@@ -282,6 +308,25 @@ impl Experiment {
             server.stop();
         }
         Ok((report, gates_passed))
+    }
+}
+
+impl Experiment {
+    /// With `--coordinator`: registers with it and sets the barrier to the common start.
+    fn join_coordinator(&mut self) -> anyhow::Result<Option<std::sync::Arc<CoordinatorLink>>> {
+        let (Some((url, grace)), Some((_, meta))) = (&self.coordinator, &self.shard) else {
+            return Ok(None);
+        };
+        let (link, barrier) = super::coordinated::join(url, meta, *grace)?;
+        self.barrier = Some(barrier);
+        Ok(Some(link))
+    }
+
+    /// The run a coordinator merges: its description (as its shards give theirs), its outputs
+    /// and the target's URL. `None` when the flags describe no shard.
+    pub fn coordinated(self) -> Option<(ShardMeta, Outputs, String)> {
+        let host = self.workload.target.url().to_owned();
+        self.shard.map(|(_, meta)| (meta, self.outputs, host))
     }
 }
 
@@ -345,38 +390,4 @@ fn workload_of(args: &TargetArgs) -> anyhow::Result<Workload> {
         registry,
         event_weights,
     })
-}
-
-/// What defines the scenario for a shard's bundle: the file's bytes and the selection, or the
-/// flags a path scenario is made of.
-fn scenario_definition(args: &TargetArgs) -> anyhow::Result<Vec<u8>> {
-    let (file, classes) = args.scenario_and_classes()?;
-    let mut definition = match &file {
-        Some(file) => std::fs::read(file).with_context(|| format!("{}", file.display()))?,
-        None => format!("path {:?} wait {:?}", args.path, args.wait).into_bytes(),
-    };
-    let selection = format!(
-        "\nclasses {classes:?} tags {:?} exclude {:?}",
-        args.tags, args.exclude_tags
-    );
-    definition.extend_from_slice(selection.as_bytes());
-    Ok(definition)
-}
-
-/// The workload's event weights by entry name (a bundle's form).
-fn event_weights(workload: &Workload) -> Vec<EventWeight> {
-    workload
-        .event_weights
-        .iter()
-        .enumerate()
-        .filter(|(_, weight)| **weight > 0.0)
-        .filter_map(|(id, weight)| {
-            let key = workload.registry.key(EntryId(id as u32))?;
-            Some(EventWeight {
-                method: key.method,
-                name: key.name,
-                weight: ExactF64(*weight),
-            })
-        })
-        .collect()
 }

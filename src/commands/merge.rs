@@ -121,10 +121,15 @@ pub fn warn_if_partial(prefix: &Path) {
         count,
         missing,
         partial: true,
+        lost,
     } = &meta.shard
     {
+        let lost = match lost.is_empty() {
+            true => String::new(),
+            false => format!(", lost mid-run {lost:?}"),
+        };
         eprintln!(
-            "warning: {}: partial run, {} of {count} shards merged (missing {missing:?}): its figures are only theirs",
+            "warning: {}: partial run, {} of {count} shards merged (missing {missing:?}{lost}): its figures are only theirs",
             prefix.display(),
             merged.len()
         );

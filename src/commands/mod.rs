@@ -6,6 +6,8 @@ pub mod check;
 pub mod client_flags;
 pub mod compare;
 pub mod console;
+pub mod coordinated;
+pub mod coordinator;
 pub mod demo;
 pub mod demo_server;
 pub mod experiment;

@@ -5,9 +5,10 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
-use captest_runner::distributed::Slice;
+use captest_runner::distributed::{EventWeight, ExactF64, Slice};
+use captest_runner::metrics::{EntryId, EntryRegistry};
 
-use super::load::parse_duration;
+use super::load::{parse_duration, TargetArgs};
 
 /// The exit code of a shard that reached `--start-at` later than `--start-grace` allows: it sent
 /// nothing, so its share of the load can be re-run without counting anything twice.
@@ -26,6 +27,15 @@ pub struct ShardArgs {
     /// How late after --start-at a shard may still start; later it exits with code 3, sending nothing.
     #[arg(long = "start-grace", default_value = "10s", value_parser = parse_duration, env = "CAPTEST_START_GRACE")]
     start_grace: Duration,
+    /// Join the live run of `captest coordinator` at this URL (http://HOST:5557): start when
+    /// every shard has registered, send it each second's figures, stop when it says so.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CAPTEST_COORDINATOR",
+        conflicts_with = "start_at"
+    )]
+    coordinator: Option<String>,
 }
 
 /// The start barrier of a shard: wait until `at`, fail when later than `at + grace`.
@@ -74,6 +84,20 @@ impl ShardArgs {
         }
     }
 
+    /// `--coordinator`'s URL, with the grace a late start is allowed.
+    pub fn coordinator(&self) -> Option<(String, Duration)> {
+        self.coordinator.clone().map(|url| (url, self.start_grace))
+    }
+
+    /// Makes these flags describe shard 0 of `count`: the coordinator describes its run as its
+    /// shards do, to refuse those of another run.
+    pub fn as_coordinator_of(&mut self, count: usize) -> anyhow::Result<()> {
+        self.shard = Some(Slice::new(0, count).map_err(anyhow::Error::msg)?);
+        self.start_at = None;
+        self.coordinator = None;
+        Ok(())
+    }
+
     /// The start barrier, when `--start-at` is given.
     pub fn barrier(&self) -> Option<StartBarrier> {
         self.start_at.map(|at| StartBarrier {
@@ -84,6 +108,11 @@ impl ShardArgs {
 }
 
 impl StartBarrier {
+    /// A barrier at `at`, `grace` late at most.
+    pub fn new(at: SystemTime, grace: Duration) -> Self {
+        StartBarrier { at, grace }
+    }
+
     /// Sleeps until the start time; a [`LateStart`] error when it passed more than the grace ago.
     pub fn wait(&self) -> Result<(), LateStart> {
         let now = SystemTime::now();
@@ -109,4 +138,37 @@ fn parse_start_at(text: &str) -> Result<SystemTime, String> {
     humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).map_err(|e| {
         format!("expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got {text:?}: {e}")
     })
+}
+
+/// What defines the scenario for a shard's bundle: the file's bytes and the selection, or the
+/// flags a path scenario is made of.
+pub fn scenario_definition(args: &TargetArgs) -> anyhow::Result<Vec<u8>> {
+    let (file, classes) = args.scenario_and_classes()?;
+    let mut definition = match &file {
+        Some(file) => std::fs::read(file).with_context(|| format!("{}", file.display()))?,
+        None => format!("path {:?} wait {:?}", args.path, args.wait).into_bytes(),
+    };
+    let selection = format!(
+        "\nclasses {classes:?} tags {:?} exclude {:?}",
+        args.tags, args.exclude_tags
+    );
+    definition.extend_from_slice(selection.as_bytes());
+    Ok(definition)
+}
+
+/// The workload's event weights by entry name (a bundle's form).
+pub fn event_weights(registry: &EntryRegistry, weights: &[f64]) -> Vec<EventWeight> {
+    weights
+        .iter()
+        .enumerate()
+        .filter(|(_, weight)| **weight > 0.0)
+        .filter_map(|(id, weight)| {
+            let key = registry.key(EntryId(id as u32))?;
+            Some(EventWeight {
+                method: key.method,
+                name: key.name,
+                weight: ExactF64(*weight),
+            })
+        })
+        .collect()
 }

@@ -136,6 +136,18 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
         .with_step_plan(&shape))
 }
 
+/// The experiment a coordinator of `count` shards merges: these flags, as shard 0 of `count`
+/// describes them.
+pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
+    if args.output.csv.is_none() {
+        bail!(
+            "captest coordinator needs --csv PREFIX (after the command) for the merged run's files"
+        );
+    }
+    args.shard.as_coordinator_of(count)?;
+    experiment(&args)
+}
+
 /// Runs `captest step`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let experiment = experiment(&args)?;

@@ -38,7 +38,7 @@ fn run_shards(dir: &Path, server: &DemoServer, command: &[&str]) -> Vec<PathBuf>
 }
 
 /// `captest merge` of `prefixes` (or their directories) into `dir/merged/run`.
-fn merge(dir: &Path, shards: &[PathBuf]) -> PathBuf {
+pub(crate) fn merge(dir: &Path, shards: &[PathBuf]) -> PathBuf {
     let merged = dir.join("merged/run");
     let mut args = vec!["merge".to_owned()];
     args.extend(shards.iter().map(|p| p.display().to_string()));
@@ -49,7 +49,7 @@ fn merge(dir: &Path, shards: &[PathBuf]) -> PathBuf {
     merged
 }
 
-fn aggregated_requests(prefix: &Path) -> u64 {
+pub(crate) fn aggregated_requests(prefix: &Path) -> u64 {
     let rows = read_csv(&files::prefixed(prefix, files::STATS));
     let row = rows
         .iter()
@@ -66,7 +66,7 @@ fn whole_run(prefix: &Path) -> Histogram<u64> {
 
 /// The merged run has every request the server received, as the shards' sum, and the p50, p95
 /// and p99 of the shards' histograms added up.
-fn check_merged(server: &DemoServer, shards: &[PathBuf], merged: &Path) {
+pub(crate) fn check_merged(server: &DemoServer, shards: &[PathBuf], merged: &Path) {
     let received = server.counters()["total"].as_u64().expect("a total");
     assert!(received > 30, "the shards sent load: {received}");
     assert_eq!(aggregated_requests(merged), received);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use captest_format::files::{self, prefixed};
 
 use crate::console;
-use crate::distributed::{ShardBundle, ShardMeta};
+use crate::distributed::{ShardBundle, ShardRun};
 use crate::error::RunnerError;
 use crate::live::LiveFeed;
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats, Shard};
@@ -56,7 +56,7 @@ pub struct AggregatorSettings {
     /// is no `csv`).
     pub keep_history: bool,
     /// A shard of a distributed run: its bundle is written beside the `csv` files.
-    pub shard: Option<ShardMeta>,
+    pub shard: Option<ShardRun>,
 }
 
 /// What the aggregator hands back when the run is over.
@@ -136,8 +136,8 @@ impl Aggregator {
             None => None,
         };
         let bundle = match (&settings.csv, &settings.shard) {
-            (Some((prefix, _)), Some(meta)) => {
-                Some(ShardBundle::create(prefix, meta.clone(), stats.start())?)
+            (Some((prefix, _)), Some(shard)) => {
+                Some(ShardBundle::create(prefix, shard, stats.start())?)
             }
             _ => None,
         };

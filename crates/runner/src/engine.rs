@@ -13,7 +13,7 @@ use captest_format::RunTables;
 use crate::aggregator::AbortCheck;
 use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
-use crate::distributed::{ShardMeta, Slice};
+use crate::distributed::ShardRun;
 use crate::error::RunnerError;
 use crate::in_flight::{abort_iterations, abort_users};
 use crate::live::{LiveFeed, LiveState};
@@ -114,7 +114,7 @@ pub struct RunSettings {
     pub keep_tables: bool,
     /// A shard of a distributed run: which one (an open model starts only its arrivals; a
     /// closed model's shape and spawn rate are already its share) and its bundle's description.
-    pub shard: Option<(Slice, ShardMeta)>,
+    pub shard: Option<ShardRun>,
     /// Where the aggregator publishes the run's live state every second (`--metrics`).
     pub live: Option<LiveState>,
 }
@@ -235,11 +235,7 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
         stop_request,
         started,
         deadline: settings.run_time.map(|t| started + t),
-        slice: settings
-            .shard
-            .as_ref()
-            .map(|(slice, _)| *slice)
-            .unwrap_or_default(),
+        slice: settings.shard.as_ref().map(|s| s.slice).unwrap_or_default(),
     };
     let (stop_cause, elapsed) = runtime.block_on(apply_load(
         &ctx,
@@ -301,7 +297,7 @@ fn aggregator(
                 .clone()
                 .map(|check| (check, stop_request.clone())),
             keep_history: settings.keep_tables,
-            shard: settings.shard.as_ref().map(|(_, meta)| meta.clone()),
+            shard: settings.shard.clone(),
         },
         active.clone(),
         clock,

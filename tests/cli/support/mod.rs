@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub mod analyze;
 pub mod compare;
+pub mod coordinated;
 pub mod cores;
 pub mod disk;
 pub mod faults;

@@ -4,11 +4,12 @@
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
-use super::{Aggregator, AggregatorOutcome, AggregatorSettings};
+use super::{AbortCheck, Aggregator, AggregatorOutcome, AggregatorSettings};
 use crate::error::RunnerError;
 use crate::metrics::{
     EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, Recorder, RunClock, RunStats,
 };
+use crate::steps::StopRequest;
 
 impl Aggregator {
     /// An aggregator fed by [`replay_second`](Self::replay_second) instead of workers (a merge of
@@ -38,6 +39,13 @@ impl Aggregator {
         self.stats
             .absorb_second(now - 1, entries, failures, last_request);
         self.after_second(now - 1, now, users);
+    }
+
+    /// Checks `abort` on the merged statistics after every replayed second, raising `stop` with
+    /// its reason (a coordinator's `--abort-on-fail`).
+    pub fn with_abort(mut self, abort: Option<(AbortCheck, Arc<StopRequest>)>) -> Self {
+        self.settings.abort = abort;
+        self
     }
 
     /// Counts a task-logic error (a replayed shard's `_exceptions.csv` rows).

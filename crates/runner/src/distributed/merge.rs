@@ -9,12 +9,12 @@ use std::sync::Arc;
 use captest_format::files::{self, prefixed};
 
 use super::error::BundleError;
-use super::meta::{ShardMeta, ShardPosition, StepPlan};
+use super::merged_run::MergedRun;
+use super::meta::{ShardMeta, ShardPosition};
 use super::read::ShardBundleData;
+use super::record::SecondRecord;
 use super::writer::write_meta;
-use crate::aggregator::{Aggregator, AggregatorSettings};
-use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats};
-use crate::steps::{StepTracker, StopRequest};
+use crate::steps::StopRequest;
 
 /// What to merge into what.
 #[derive(Debug, Clone)]
@@ -32,6 +32,10 @@ pub struct MergeOutcome {
     pub meta: ShardMeta,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// Requests the merged run counted.
+    pub requests: u64,
+    /// Whether any request failed or a task-logic error was counted (Locust's exit code 1).
+    pub failures: bool,
 }
 
 /// Merges `shards` (read with [`super::read_bundle`]) into the files under `options.output`.
@@ -41,98 +45,91 @@ pub fn merge(
 ) -> Result<MergeOutcome, BundleError> {
     let (merged, missing) = check_shards(shards, options.allow_partial)?;
     let first = &shards[0].meta;
-    let registry = EntryRegistry::new();
-    let mut weights = Vec::new();
-    for weight in &first.event_weights {
-        let id = registry.intern(&crate::metrics::RequestKey::new(
-            weight.method.as_str(),
-            weight.name.as_str(),
-        ));
-        if weights.len() <= id.0 as usize {
-            weights.resize(id.0 as usize + 1, 0.0);
-        }
-        weights[id.0 as usize] = weight.weight.0;
-    }
     let start = shards
         .iter()
         .map(|s| s.meta.start.0)
         .fold(f64::INFINITY, f64::min);
-    let settings = AggregatorSettings {
-        csv: Some((options.output.clone(), first.full_history)),
-        run_time: None,
-        event_weights: weights,
-        open_model: first.open_model,
-        abort: None,
-        keep_history: false,
-        shard: None,
-    };
-    let mut aggregator = Aggregator::replaying(registry.clone(), settings, start)?;
-    if let Some(plan) = &first.steps {
-        aggregator =
-            aggregator.with_steps(step_tracker(plan, start, first.open_model, &shards[0])?);
-    }
+    let mut run = MergedRun::new(
+        first,
+        start,
+        &options.output,
+        Arc::new(StopRequest::default()),
+        &prefixed(&shards[0].prefix, files::SHARD_META),
+    )?;
     let ended_at = shards
         .iter()
         .filter_map(|s| s.meta.ended_at.map(|t| t.0))
         .reduce(f64::max);
     // Before the ticks, so the snapshot files written at the last one hold them.
     for shard in shards {
-        for line in &shard.meta.exceptions {
-            aggregator.record_exception(&line.message, &line.traceback, line.count);
-        }
+        run.record_exceptions(&shard.meta);
     }
-    replay(&mut aggregator, shards, &registry)?;
+    replay(&mut run, shards)?;
     let reason = shards
         .iter()
         .find_map(|s| s.meta.ended.clone())
         .unwrap_or_else(|| "merged".to_owned());
-    let outcome = aggregator.finish_replay(&reason, ended_at);
+    let position = ShardPosition::Merged {
+        merged,
+        count: first.shard_count(),
+        partial: !missing.is_empty(),
+        missing,
+        lost: Vec::new(),
+    };
+    let end = MergedEnd {
+        start,
+        position,
+        reason,
+        ended_at,
+    };
+    finish_merged(run, first, end, &options.output)
+}
+
+/// How a merged run ends: when it started, which shards it holds, why and when it ended.
+#[derive(Debug, Clone)]
+pub(crate) struct MergedEnd {
+    /// Unix seconds.
+    pub start: f64,
+    /// The shards it holds.
+    pub position: ShardPosition,
+    /// Why it ended.
+    pub reason: String,
+    /// When (the latest shard end).
+    pub ended_at: Option<f64>,
+}
+
+/// Ends the merged `run` and writes its `_shard.json` (`first`'s description, as `end` says)
+/// under `output`.
+pub(crate) fn finish_merged(
+    run: MergedRun,
+    first: &ShardMeta,
+    end: MergedEnd,
+    output: &Path,
+) -> Result<MergeOutcome, BundleError> {
+    let (requests, _) = run.totals();
+    let outcome = run.finish(&end.reason, end.ended_at);
     if let Some(error) = outcome.write_error {
         return Err(error.into());
     }
+    let failures =
+        outcome.stats.total().total.failures > 0 || !outcome.stats.exceptions().is_empty();
     let meta = ShardMeta {
-        shard: ShardPosition::Merged {
-            merged,
-            count: first.shard_count(),
-            partial: !missing.is_empty(),
-            missing,
-        },
-        start: super::exact::ExactF64(start),
+        shard: end.position,
+        start: super::exact::ExactF64(end.start),
         exceptions: Vec::new(),
-        ended: Some(reason),
-        ended_at: ended_at.map(super::exact::ExactF64),
+        ended: Some(end.reason),
+        ended_at: end.ended_at.map(super::exact::ExactF64),
         ..first.clone()
     };
-    let meta_path = prefixed(&options.output, files::SHARD_META);
+    let meta_path = prefixed(output, files::SHARD_META);
     write_meta(&meta_path, &meta)?;
     let mut files = outcome.files;
     files.push(meta_path);
-    Ok(MergeOutcome { meta, files })
-}
-
-/// The tracker that cuts the merged figures into the plan's (unsharded) steps.
-fn step_tracker(
-    plan: &StepPlan,
-    start: f64,
-    open_model: bool,
-    shard: &ShardBundleData,
-) -> Result<StepTracker, BundleError> {
-    let (shape, settings) = plan.parts().map_err(|message| BundleError::Parse {
-        path: prefixed(&shard.prefix, files::SHARD_META),
-        line: 1,
-        message,
-    })?;
-    let tracker = StepTracker::new(
-        Arc::new(shape),
-        start,
-        settings.settle,
-        settings.rules,
-        Arc::new(StopRequest::default()),
-    );
-    Ok(if open_model {
-        tracker.in_rate_terms()
-    } else {
-        tracker
+    Ok(MergeOutcome {
+        meta,
+        files,
+        requests,
+        failures,
     })
 }
 
@@ -198,47 +195,23 @@ fn join(indexes: &[usize]) -> String {
     texts.join(", ")
 }
 
-/// Feeds every tick of every shard, grouped by history Timestamp in time order; a shard's users
-/// count at every tick as at its latest own tick.
-fn replay(
-    aggregator: &mut Aggregator,
-    shards: &[ShardBundleData],
-    registry: &EntryRegistry,
-) -> Result<(), BundleError> {
+/// Feeds every tick of every shard, grouped by history Timestamp in time order.
+fn replay(run: &mut MergedRun, shards: &[ShardBundleData]) -> Result<(), BundleError> {
     let mut ticks: BTreeMap<i64, Vec<(usize, usize)>> = BTreeMap::new();
     for (shard, data) in shards.iter().enumerate() {
         for (line, record) in data.seconds.iter().enumerate() {
             ticks.entry(record.now).or_default().push((shard, line));
         }
     }
-    let mut users = vec![0usize; shards.len()];
-    let mut entries: Vec<IntervalStats> = Vec::new();
     for (now, parts) in ticks {
-        entries.iter_mut().for_each(IntervalStats::clear);
-        let mut failures: Vec<((EntryId, FailureKind), EpochTally)> = Vec::new();
-        let mut last_request: Option<f64> = None;
-        for (shard, line) in parts {
-            let record = &shards[shard].seconds[line];
-            users[shard] = record.users;
-            if let Some(last) = record.last_request {
-                last_request = Some(last_request.map_or(last.0, |l| l.max(last.0)));
-            }
-            for entry in &record.entries {
-                let interval = entry
-                    .interval()
-                    .map_err(|message| parse_error(shards, shard, line, message))?;
-                let id = registry.intern(&entry.key()).0 as usize;
-                if entries.len() <= id {
-                    entries.resize_with(id + 1, IntervalStats::default);
-                }
-                entries[id] += &interval;
-            }
-            for failure in &record.failures {
-                let (key, kind, tally) = failure.parts();
-                failures.push(((registry.intern(&key), kind), tally));
-            }
-        }
-        aggregator.replay_second(now, users.iter().sum(), &entries, &failures, last_request);
+        let records: Vec<(usize, &SecondRecord)> = parts
+            .iter()
+            .map(|&(shard, line)| (shard, &shards[shard].seconds[line]))
+            .collect();
+        run.tick(now, &records).map_err(|(part, message)| {
+            let (shard, line) = parts[part];
+            parse_error(shards, shard, line, message)
+        })?;
     }
     Ok(())
 }

@@ -122,8 +122,11 @@ pub enum ShardPosition {
         count: usize,
         /// The indexes left out (`--allow-partial`).
         missing: Vec<usize>,
-        /// True when any is missing: the run's figures are only the merged shards'.
+        /// True when any is missing or lost: the run's figures are only the merged shards'.
         partial: bool,
+        /// Shards a coordinator lost mid-run: their figures end at their last report.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lost: Vec<usize>,
     },
 }
 

@@ -103,7 +103,11 @@ fn process(prefix: &Path, clock: RunClock, shard: Option<ShardMeta>) -> Process 
         open_model: false,
         abort: None,
         keep_history: false,
-        shard,
+        shard: shard.map(|meta| super::ShardRun {
+            slice: super::Slice::default(),
+            meta,
+            link: None,
+        }),
     };
     let recorder = Recorder::new();
     let users = Arc::new(AtomicUsize::new(0));
@@ -295,7 +299,8 @@ fn refuses_what_is_not_one_run(bundles: &[ShardBundleData], dir: &Path) {
             merged: vec![0, 2],
             count: 3,
             missing: vec![1],
-            partial: true
+            partial: true,
+            lost: Vec::new(),
         }
     );
     let written = std::fs::read_to_string(dir.join("refused/run_shard.json")).unwrap_or_default();

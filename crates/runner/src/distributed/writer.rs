@@ -4,15 +4,31 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use captest_format::files::{self, prefixed};
 use hdrhistogram::serialization::V2DeflateSerializer;
 
 use super::exact::ExactF64;
+use super::link::CoordinatorLink;
 use super::meta::ShardMeta;
 use super::record::SecondRecord;
+use super::report::ShardReport;
+use super::slice::Slice;
 use crate::error::RunnerError;
 use crate::metrics::RunStats;
+
+/// A shard's part in a distributed run: its share of the load, its bundle's description and,
+/// in a coordinated run, its link to the coordinator (which gets what the bundle gets).
+#[derive(Debug, Clone)]
+pub struct ShardRun {
+    /// Its share of the load.
+    pub slice: Slice,
+    /// Its bundle's description.
+    pub meta: ShardMeta,
+    /// Its coordinator (`--coordinator`).
+    pub link: Option<Arc<CoordinatorLink>>,
+}
 
 /// The open bundle of a running shard.
 pub struct ShardBundle {
@@ -21,6 +37,7 @@ pub struct ShardBundle {
     seconds_path: PathBuf,
     seconds: BufWriter<File>,
     serializer: V2DeflateSerializer,
+    link: Option<Arc<CoordinatorLink>>,
 }
 
 impl std::fmt::Debug for ShardBundle {
@@ -32,20 +49,25 @@ impl std::fmt::Debug for ShardBundle {
 }
 
 impl ShardBundle {
-    /// Creates the bundle under `prefix` for a shard described by `meta` whose statistics started
-    /// at `start` (unix seconds).
-    pub fn create(prefix: &Path, mut meta: ShardMeta, start: f64) -> Result<Self, RunnerError> {
+    /// Creates the bundle under `prefix` for the shard `run` whose statistics started at `start`
+    /// (unix seconds).
+    pub fn create(prefix: &Path, run: &ShardRun, start: f64) -> Result<Self, RunnerError> {
+        let mut meta = run.meta.clone();
         meta.start = ExactF64(start);
         let meta_path = prefixed(prefix, files::SHARD_META);
         let seconds_path = prefixed(prefix, files::SHARD_SECONDS);
         write_meta(&meta_path, &meta)?;
         let file = File::create(&seconds_path).map_err(|e| RunnerError::io(&seconds_path, e))?;
+        if let Some(link) = &run.link {
+            link.report(ShardReport::Started(meta.clone()));
+        }
         Ok(ShardBundle {
             meta,
             meta_path,
             seconds_path,
             seconds: BufWriter::new(file),
             serializer: V2DeflateSerializer::new(),
+            link: run.link.clone(),
         })
     }
 
@@ -61,10 +83,15 @@ impl ShardBundle {
         .map_err(|e| self.error(e))?;
         let mut line = serde_json::to_vec(&record).map_err(|e| self.error(e.to_string()))?;
         line.push(b'\n');
-        self.seconds
+        let written = self
+            .seconds
             .write_all(&line)
             .and_then(|_| self.seconds.flush())
-            .map_err(|e| RunnerError::io(&self.seconds_path, e))
+            .map_err(|e| RunnerError::io(&self.seconds_path, e));
+        if let Some(link) = &self.link {
+            link.report(ShardReport::Second(record));
+        }
+        written
     }
 
     /// Rewrites `_shard.json` with the run's exceptions and why and when it ended;
@@ -78,7 +105,11 @@ impl ShardBundle {
         self.meta.exceptions = stats.exceptions().iter().map(Into::into).collect();
         self.meta.ended = Some(reason.to_owned());
         self.meta.ended_at = Some(ExactF64(ended_at));
-        write_meta(&self.meta_path, &self.meta)
+        let written = write_meta(&self.meta_path, &self.meta);
+        if let Some(link) = &self.link {
+            link.report(ShardReport::Finished(self.meta.clone()));
+        }
+        written
     }
 
     /// The bundle's two files.

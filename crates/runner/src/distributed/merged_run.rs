@@ -1,0 +1,180 @@
+//! The one aggregator a merge feeds: shards' ticks, grouped by history Timestamp, replayed into
+//! the aggregator a single process uses. `captest merge` feeds it from bundles on disk, the
+//! coordinator from shards' reports as they arrive; both write the same files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::error::BundleError;
+use super::meta::{ShardMeta, StepPlan};
+use super::record::SecondRecord;
+use crate::aggregator::{AbortCheck, Aggregator, AggregatorOutcome, AggregatorSettings};
+use crate::live::{LiveFeed, LiveState};
+use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, RequestKey};
+use crate::progress::ProgressSink;
+use crate::steps::{StepTracker, StopRequest};
+
+/// A merged run being replayed.
+#[derive(Debug)]
+pub(crate) struct MergedRun {
+    aggregator: Aggregator,
+    registry: EntryRegistry,
+    /// Each shard's users at its latest own tick, by shard key.
+    users: BTreeMap<usize, usize>,
+    entries: Vec<IntervalStats>,
+    event_weights: Vec<f64>,
+    stop: Arc<StopRequest>,
+}
+
+impl MergedRun {
+    /// A merged run of shards described like `first`, started at `start` (unix seconds), its
+    /// files under `output`; a step plan's rules raise `stop`. An unreadable plan is reported
+    /// against `plan_source`.
+    pub(crate) fn new(
+        first: &ShardMeta,
+        start: f64,
+        output: &Path,
+        stop: Arc<StopRequest>,
+        plan_source: &Path,
+    ) -> Result<Self, BundleError> {
+        let registry = EntryRegistry::new();
+        let mut weights = Vec::new();
+        for weight in &first.event_weights {
+            let id = registry.intern(&RequestKey::new(
+                weight.method.as_str(),
+                weight.name.as_str(),
+            ));
+            if weights.len() <= id.0 as usize {
+                weights.resize(id.0 as usize + 1, 0.0);
+            }
+            weights[id.0 as usize] = weight.weight.0;
+        }
+        let settings = AggregatorSettings {
+            csv: Some((output.to_owned(), first.full_history)),
+            run_time: None,
+            event_weights: weights.clone(),
+            open_model: first.open_model,
+            abort: None,
+            keep_history: false,
+            shard: None,
+        };
+        let mut aggregator = Aggregator::replaying(registry.clone(), settings, start)?;
+        if let Some(plan) = &first.steps {
+            let tracker = step_tracker(plan, start, first.open_model, stop.clone(), plan_source)?;
+            aggregator = aggregator.with_steps(tracker);
+        }
+        Ok(MergedRun {
+            aggregator,
+            registry,
+            users: BTreeMap::new(),
+            entries: Vec::new(),
+            event_weights: weights,
+            stop,
+        })
+    }
+
+    /// Shows the live view to `progress`.
+    pub(crate) fn with_progress(mut self, progress: Option<ProgressSink>) -> Self {
+        self.aggregator = self.aggregator.with_progress(progress);
+        self
+    }
+
+    /// Checks `abort` (`--abort-on-fail`'s thresholds) on the merged figures every second; a
+    /// reason raises the run's stop.
+    pub(crate) fn with_abort(mut self, abort: Option<AbortCheck>) -> Self {
+        let abort = abort.map(|check| (check, self.stop.clone()));
+        self.aggregator = self.aggregator.with_abort(abort);
+        self
+    }
+
+    /// Publishes the merged figures to `state` every second (`--metrics`).
+    pub(crate) fn with_live(mut self, state: Option<LiveState>) -> Self {
+        if let Some(state) = state {
+            let feed = LiveFeed::new(state, self.registry.clone(), self.event_weights.clone());
+            self.aggregator = self.aggregator.with_live(Some(feed));
+        }
+        self
+    }
+
+    /// Counts the task-logic errors a shard reported when it ended.
+    pub(crate) fn record_exceptions(&mut self, meta: &ShardMeta) {
+        for line in &meta.exceptions {
+            self.aggregator
+                .record_exception(&line.message, &line.traceback, line.count);
+        }
+    }
+
+    /// Replays the tick `now` of the shards `parts` (shard key, its record); a shard's users
+    /// count at every tick as at its latest own tick. An error names the part that does not
+    /// read, and what is wrong with it.
+    pub(crate) fn tick(
+        &mut self,
+        now: i64,
+        parts: &[(usize, &SecondRecord)],
+    ) -> Result<(), (usize, String)> {
+        self.entries.iter_mut().for_each(IntervalStats::clear);
+        let mut failures: Vec<((EntryId, FailureKind), EpochTally)> = Vec::new();
+        let mut last_request: Option<f64> = None;
+        for (part, (shard, record)) in parts.iter().enumerate() {
+            self.users.insert(*shard, record.users);
+            if let Some(last) = record.last_request {
+                last_request = Some(last_request.map_or(last.0, |l| l.max(last.0)));
+            }
+            for entry in &record.entries {
+                let interval = entry.interval().map_err(|message| (part, message))?;
+                let id = self.registry.intern(&entry.key()).0 as usize;
+                if self.entries.len() <= id {
+                    self.entries.resize_with(id + 1, IntervalStats::default);
+                }
+                self.entries[id] += &interval;
+            }
+            for failure in &record.failures {
+                let (key, kind, tally) = failure.parts();
+                failures.push(((self.registry.intern(&key), kind), tally));
+            }
+        }
+        let users = self.users.values().sum();
+        self.aggregator
+            .replay_second(now, users, &self.entries, &failures, last_request);
+        Ok(())
+    }
+
+    /// Requests counted so far, and how many failed.
+    pub(crate) fn totals(&self) -> (u64, u64) {
+        let total = &self.aggregator.stats().total().total;
+        (total.requests, total.failures)
+    }
+
+    /// Ends the run (why, and when: the latest shard end) and writes its final files.
+    pub(crate) fn finish(self, reason: &str, ended_at: Option<f64>) -> AggregatorOutcome {
+        self.aggregator.finish_replay(reason, ended_at)
+    }
+}
+
+/// The tracker that cuts the merged figures into the plan's (unsharded) steps.
+fn step_tracker(
+    plan: &StepPlan,
+    start: f64,
+    open_model: bool,
+    stop: Arc<StopRequest>,
+    plan_source: &Path,
+) -> Result<StepTracker, BundleError> {
+    let (shape, settings) = plan.parts().map_err(|message| BundleError::Parse {
+        path: plan_source.to_owned(),
+        line: 1,
+        message,
+    })?;
+    let tracker = StepTracker::new(
+        Arc::new(shape),
+        start,
+        settings.settle,
+        settings.rules,
+        stop,
+    );
+    Ok(if open_model {
+        tracker.in_rate_terms()
+    } else {
+        tracker
+    })
+}
