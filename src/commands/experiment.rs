@@ -15,6 +15,7 @@ use captest_analyze::output::Format;
 use captest_analyze::{Percentiles, Run};
 use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
+use captest_runner::control::RunControl;
 use captest_runner::distributed::{
     scenario_hash, EventWeight, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape,
     StepPlan, BUNDLE_FORMAT,
@@ -31,6 +32,7 @@ use captest_runner::task::Scenario;
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
 use super::shard::{ShardArgs, StartBarrier};
+use super::web_run::Steering;
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
 /// and when it ends.
@@ -97,6 +99,7 @@ pub struct Experiment {
     outputs: Outputs,
     shard: Option<(Slice, ShardMeta)>,
     barrier: Option<StartBarrier>,
+    web: Option<crate::web::Session>,
 }
 
 impl Experiment {
@@ -135,6 +138,7 @@ impl Experiment {
             outputs,
             shard: None,
             barrier: None,
+            web: None,
         })
     }
 
@@ -216,41 +220,76 @@ impl Experiment {
         self
     }
 
+    /// Shows the run on the web page of `session`, which may stop and steer it.
+    pub fn with_web(mut self, session: crate::web::Session) -> Self {
+        self.web = Some(session);
+        self
+    }
+
     /// Whether nothing is printed while it runs.
     pub fn quiet(&self) -> bool {
         self.outputs.quiet
     }
 
     /// Runs it and returns the report and, with `--threshold`, whether every gate passed. The
-    /// `--metrics` server starts first and stops once the run's files are written.
-    pub fn run(self) -> anyhow::Result<(RunReport, Option<bool>)> {
-        let live = self.outputs.metrics.map(|address| {
-            let info = RunInfo {
+    /// `--metrics` server starts first and stops once the run's files are written; with a web
+    /// page, the run is attached to it first.
+    pub fn run(mut self) -> anyhow::Result<(RunReport, Option<bool>)> {
+        let live = (self.outputs.metrics.is_some() || self.web.is_some()).then(|| {
+            LiveState::new(RunInfo {
                 command: command_name(&self.load).to_owned(),
                 host: self.workload.target.url().to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
-            };
-            (address, LiveState::new(info))
+            })
         });
-        let server = match &live {
-            Some((address, state)) => Some(MetricsServer::start(*address, state.clone())?),
-            None => None,
+        let server = match (self.outputs.metrics, &live) {
+            (Some(address), Some(state)) => Some(MetricsServer::start(address, state.clone())?),
+            _ => None,
+        };
+        let steering = match (&self.web, &live) {
+            (Some(session), Some(state)) => Some(Steering::attach(
+                session,
+                state,
+                &mut self.load.shape,
+                &mut self.outputs.csv,
+            )?),
+            _ => None,
         };
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
-        if let Some(barrier) = self.barrier {
+        if let Some(barrier) = self.barrier.take() {
             barrier.wait()?;
         }
+        let outputs = self.outputs.clone();
+        let control = steering.as_ref().map(|s| s.control.clone());
+        let mut report =
+            run_experiment(self.settings(live, control)).context("the run could not start")?;
+        if let Some(steering) = &steering {
+            steering.forget_temporary(&mut report.files);
+        }
+        super::console::print_summary(&report, outputs.quiet);
+        let gates_passed = match &report.tables {
+            Some(tables) => judge(tables, &outputs)?,
+            None => None,
+        };
+        if let Some(server) = server {
+            server.stop();
+        }
+        Ok((report, gates_passed))
+    }
+
+    /// The runner's settings of this experiment.
+    fn settings(self, live: Option<LiveState>, control: Option<RunControl>) -> RunSettings {
         let Experiment {
             workload,
             load,
             engine,
             outputs,
             shard,
-            barrier: _,
+            ..
         } = self;
-        let settings = RunSettings {
+        RunSettings {
             target: workload.target,
             client: workload.client,
             scenario: Arc::new(workload.scenario),
@@ -270,18 +309,9 @@ impl Experiment {
                 .then(|| super::live_gates::abort_check(outputs.thresholds.clone())),
             keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
             shard,
-            live: live.map(|(_, state)| state),
-        };
-        let report = run_experiment(settings).context("the run could not start")?;
-        super::console::print_summary(&report, outputs.quiet);
-        let gates_passed = match &report.tables {
-            Some(tables) => judge(tables, &outputs)?,
-            None => None,
-        };
-        if let Some(server) = server {
-            server.stop();
+            live,
+            control,
         }
-        Ok((report, gates_passed))
     }
 }
 

@@ -21,3 +21,4 @@ pub mod shard;
 pub mod staging;
 pub mod step;
 pub mod store;
+pub mod web_run;
