@@ -17,21 +17,21 @@ use captest_format::{RunTables, Threshold};
 use captest_runner::client::{ClientSettings, Target};
 use captest_runner::control::RunControl;
 use captest_runner::distributed::{
-    scenario_hash, EventWeight, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape,
-    StepPlan, BUNDLE_FORMAT,
+    scenario_hash, ExactF64, HdrSettings, ShardMeta, ShardPosition, Slice, SliceShape, StepPlan,
+    BUNDLE_FORMAT,
 };
 use captest_runner::engine::{
     run_experiment, LoadModel, RunReport, RunSettings, SpawnRate, StepSettings,
 };
 use captest_runner::live::{LiveState, MetricsServer, RunInfo};
-use captest_runner::metrics::{EntryId, EntryRegistry};
+use captest_runner::metrics::EntryRegistry;
 use captest_runner::scenario::{load_scenario, ScenarioClient, Selection};
 use captest_runner::shape::{LoadShape, Steps};
 use captest_runner::task::Scenario;
 
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
-use super::shard::{ShardArgs, StartBarrier};
+use super::shard::{event_weights, scenario_definition, ShardArgs, StartBarrier};
 use super::web_run::Steering;
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
@@ -375,38 +375,4 @@ fn workload_of(args: &TargetArgs) -> anyhow::Result<Workload> {
         registry,
         event_weights,
     })
-}
-
-/// What defines the scenario for a shard's bundle: the file's bytes and the selection, or the
-/// flags a path scenario is made of.
-fn scenario_definition(args: &TargetArgs) -> anyhow::Result<Vec<u8>> {
-    let (file, classes) = args.scenario_and_classes()?;
-    let mut definition = match &file {
-        Some(file) => std::fs::read(file).with_context(|| format!("{}", file.display()))?,
-        None => format!("path {:?} wait {:?}", args.path, args.wait).into_bytes(),
-    };
-    let selection = format!(
-        "\nclasses {classes:?} tags {:?} exclude {:?}",
-        args.tags, args.exclude_tags
-    );
-    definition.extend_from_slice(selection.as_bytes());
-    Ok(definition)
-}
-
-/// The workload's event weights by entry name (a bundle's form).
-fn event_weights(workload: &Workload) -> Vec<EventWeight> {
-    workload
-        .event_weights
-        .iter()
-        .enumerate()
-        .filter(|(_, weight)| **weight > 0.0)
-        .filter_map(|(id, weight)| {
-            let key = workload.registry.key(EntryId(id as u32))?;
-            Some(EventWeight {
-                method: key.method,
-                name: key.name,
-                weight: ExactF64(*weight),
-            })
-        })
-        .collect()
 }

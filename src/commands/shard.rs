@@ -5,9 +5,10 @@
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
-use captest_runner::distributed::Slice;
+use captest_runner::distributed::{EventWeight, ExactF64, Slice};
+use captest_runner::metrics::EntryId;
 
-use super::load::parse_duration;
+use super::load::{parse_duration, TargetArgs};
 
 /// The exit code of a shard that reached `--start-at` later than `--start-grace` allows: it sent
 /// nothing, so its share of the load can be re-run without counting anything twice.
@@ -109,4 +110,38 @@ fn parse_start_at(text: &str) -> Result<SystemTime, String> {
     humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).map_err(|e| {
         format!("expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got {text:?}: {e}")
     })
+}
+
+/// What defines the scenario for a shard's bundle: the file's bytes and the selection, or the
+/// flags a path scenario is made of.
+pub(super) fn scenario_definition(args: &TargetArgs) -> anyhow::Result<Vec<u8>> {
+    let (file, classes) = args.scenario_and_classes()?;
+    let mut definition = match &file {
+        Some(file) => std::fs::read(file).with_context(|| format!("{}", file.display()))?,
+        None => format!("path {:?} wait {:?}", args.path, args.wait).into_bytes(),
+    };
+    let selection = format!(
+        "\nclasses {classes:?} tags {:?} exclude {:?}",
+        args.tags, args.exclude_tags
+    );
+    definition.extend_from_slice(selection.as_bytes());
+    Ok(definition)
+}
+
+/// The workload's event weights by entry name (a bundle's form).
+pub(super) fn event_weights(workload: &super::experiment::Workload) -> Vec<EventWeight> {
+    workload
+        .event_weights
+        .iter()
+        .enumerate()
+        .filter(|(_, weight)| **weight > 0.0)
+        .filter_map(|(id, weight)| {
+            let key = workload.registry.key(EntryId(id as u32))?;
+            Some(EventWeight {
+                method: key.method,
+                name: key.name,
+                weight: ExactF64(*weight),
+            })
+        })
+        .collect()
 }

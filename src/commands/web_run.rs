@@ -41,9 +41,8 @@ pub fn run_load(
     // Flags are checked before the page opens (a run that waits has its own checked at Start).
     let experiment = if waits { None } else { Some(build(None)?) };
     let server = WebServer::start(&options, session.clone())?;
-    if !output.quiet {
-        outln!("web page at http://{}/", server.local_addr());
-    }
+    // Even with -q: where the page is, is the one thing to know.
+    outln!("web page at http://{}/", server.local_addr());
     let experiment = match experiment {
         Some(experiment) => experiment,
         None => match wait_for_start(&session, build) {
@@ -51,7 +50,8 @@ pub fn run_load(
             None => return Ok(ExitCode::SUCCESS),
         },
     };
-    let outcome = run_experiment(experiment.with_web(session), epilogue);
+    let outcome = run_experiment(experiment.with_web(session.clone()), epilogue);
+    session.linger();
     server.stop();
     outcome
 }

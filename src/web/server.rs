@@ -170,7 +170,11 @@ async fn answer(
     let method = request.method().clone();
     match (method, path.as_str()) {
         (Method::GET, "/") => reply(StatusCode::OK, "text/html; charset=utf-8", PAGE),
-        (Method::GET, "/api/stats") => json(200, &api::stats(session)),
+        (Method::GET, "/api/stats") => {
+            let stats = api::stats(session);
+            session.note_poll(stats["state"] == "stopped");
+            json(200, &stats)
+        }
         (Method::GET, "/api/charts") => json(200, &charts::charts(session)),
         (Method::POST, "/api/control") => {
             let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {

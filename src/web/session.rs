@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use captest_runner::control::RunControl;
 use captest_runner::live::{LiveSnapshot, LiveState};
@@ -101,7 +102,15 @@ struct Inner {
     attached: Option<Attached>,
     orders: Option<mpsc::Sender<Order>>,
     history: Vec<Point>,
+    /// When a page last read `/api/stats`, and whether it has read the run's final figures.
+    last_poll: Option<Instant>,
+    final_polled: bool,
 }
+
+/// A page that polled this recently is watching: the server waits for it to read the end.
+const WATCHING: Duration = Duration::from_secs(3);
+/// The longest the server waits for a watching page to read the run's final figures.
+const MAX_LINGER: Duration = Duration::from_secs(2);
 
 /// The page's shared state: cheap to clone, shared by the CLI and the server's thread.
 #[derive(Debug, Clone)]
@@ -186,5 +195,28 @@ impl Session {
     /// How many points the history holds.
     pub fn history_len(&self) -> usize {
         self.lock().history.len()
+    }
+
+    /// Notes that a page read `/api/stats` (`final_figures`: the run's last snapshot).
+    pub fn note_poll(&self, final_figures: bool) {
+        let mut inner = self.lock();
+        inner.last_poll = Some(Instant::now());
+        inner.final_polled |= final_figures;
+    }
+
+    /// Once the run ended: if a page is watching, waits (at most [`MAX_LINGER`]) until it has
+    /// read the final figures, so that it shows how the run ended.
+    pub fn linger(&self) {
+        let started = Instant::now();
+        while started.elapsed() < MAX_LINGER {
+            {
+                let inner = self.lock();
+                let watching = inner.last_poll.is_some_and(|t| t.elapsed() < WATCHING);
+                if inner.final_polled || !watching {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }

@@ -44,3 +44,5 @@ mod shards;
 mod steady_window;
 mod step;
 mod stop_rules;
+mod web_api;
+mod web_chromium;

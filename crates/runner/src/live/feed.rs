@@ -284,6 +284,10 @@ mod tests {
         assert_eq!(a.duration_buckets[14], 3);
         assert!((a.duration_sum_seconds - 70.308).abs() < 1e-9);
         assert_eq!(snapshot.entries[1].requests, 0);
+        let total = snapshot.total.as_ref().expect("the Aggregated row");
+        assert_eq!((total.requests, total.failures), (4, 1));
+        assert_eq!(total.min_max_ms.map(|(min, _)| min.round()), Some(1.0));
+        assert!(snapshot.current_percentiles_ms.is_some());
         assert_eq!(snapshot.failures.len(), 1);
         assert_eq!(snapshot.failures[0].occurrences, 1);
         assert!(!snapshot.is_final());
