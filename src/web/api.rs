@@ -223,3 +223,52 @@ fn set_rate(session: &Session, body: &Value) -> Result<(), Answer> {
         .set_rate(rate, MAX_ARRIVAL_RATE)
         .map_err(|e| refused(400, e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(command: LoadCommand) -> Session {
+        let form = StartForm {
+            users: 1,
+            spawn_rate: 1.0,
+            host: String::new(),
+        };
+        Session::new(command, form)
+    }
+
+    fn answer(session: &Session, body: &str) -> Answer {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(control(session, body.as_bytes()))
+    }
+
+    #[test]
+    fn control_refuses_what_the_run_cannot_do_with_a_status_and_a_reason() {
+        let step = session(LoadCommand::Step);
+        for (body, status) in [
+            ("not json", 400),
+            (r#"{"action": "jump"}"#, 400),
+            (r#"{"action": "start", "users": 2, "spawn_rate": 1}"#, 409),
+            (r#"{"action": "users", "users": 2}"#, 409),
+            (r#"{"action": "rate", "rate": 2}"#, 409),
+            (r#"{"action": "stop"}"#, 409),
+        ] {
+            let (got, value) = answer(&step, body);
+            assert_eq!(got, status, "{body}: {value}");
+            assert!(value["error"].as_str().is_some_and(|e| !e.is_empty()));
+        }
+        let waiting = session(LoadCommand::Run);
+        let orders = waiting.await_start();
+        for body in [
+            r#"{"action": "start", "users": 1.5, "spawn_rate": 1}"#,
+            r#"{"action": "start", "users": 2}"#,
+        ] {
+            assert_eq!(answer(&waiting, body).0, 400, "{body}");
+        }
+        assert_eq!(answer(&waiting, r#"{"action": "stop"}"#).0, 200);
+        assert!(matches!(orders.try_recv(), Ok(Order::Quit)));
+        assert_eq!(stats(&waiting)["state"], "waiting");
+    }
+}
