@@ -12,6 +12,7 @@ PACKAGES=(
   "chromium chromium"       # renders the HTML reports in the browser tests
   "/usr/sbin/nginx nginx"   # a real third-party server (TLS, HTTP/2, gzip) for the client tests
   "prometheus prometheus"   # scrapes --metrics in tests/cli/metrics.rs (promtool comes with it)
+  "chromedriver chromium-driver"  # drives Chromium through WebDriver in tests/cli/web_chromium.rs
   "pip3 python3-pip"        # installs pandas, below
 )
 

@@ -6,12 +6,18 @@
 #   nginx (worker_processes 1, keepalive, 13-byte body) and Prometheus -> core 0
 #   captest run -u 50 --threads 1                                      -> core 1
 #
+# WEB=1 adds the live web page to the watched run (`--web`) and a client on core 0 that reads
+# `/api/stats` and `/api/charts` every second, as the page in a browser does (issue #17's "with
+# --web --metrics, a browser and Prometheus attached").
+#
 # DURATION (default 15s) sets each run's length, REPEAT (default 1) the pairs of runs (without,
 # with; each pair prints its ratio). Traffic goes to 127.0.0.1:18280 (nginx), 127.0.0.1:19646
 # (captest's metrics) and 127.0.0.1:19090 (Prometheus) only; every run is bounded by DURATION.
 set -euo pipefail
 
 DURATION="${DURATION:-15s}"
+WEB="${WEB:-0}"
+WEB_ADDR=127.0.0.1:18089
 REPEAT="${REPEAT:-1}"
 PORT=18280
 METRICS=127.0.0.1:19646
@@ -38,6 +44,7 @@ CAPTEST="${CARGO_TARGET_DIR:-$PWD/target}/release/captest"
 TMP="$(mktemp -d /tmp/captest-bench-metrics.XXXXXX)"
 NGINX_PID=""
 PROM_PID=""
+POLL_PID=""
 stop_pid() { # stop_pid PID: TERM, then KILL after 5 s
     if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
         kill -TERM "$1" 2>/dev/null || true
@@ -46,13 +53,14 @@ stop_pid() { # stop_pid PID: TERM, then KILL after 5 s
     fi
 }
 cleanup() {
+    stop_pid "$POLL_PID"
     stop_pid "$PROM_PID"
     stop_pid "$NGINX_PID"
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
-for port in "$PORT" "${METRICS#*:}" "${PROM#*:}"; do
+for port in "$PORT" "${METRICS#*:}" "${PROM#*:}" "${WEB_ADDR#*:}"; do
     if ss -ltn "sport = :${port}" | grep -q LISTEN; then
         echo "port ${port} is already in use" >&2
         exit 1
@@ -106,7 +114,7 @@ run() {
     local name="$1"
     shift
     timeout 300 taskset -c 1 "$CAPTEST" run --host "$URL" -u 50 -r 50 -t "$DURATION" --threads 1 \
-        -q --csv "$TMP/$name" "$@" || true
+        -q --csv "$TMP/$name" "$@" >/dev/null || true
     python3 - "$TMP/${name}_stats.csv" <<'PY'
 import csv, sys
 row = [r for r in csv.DictReader(open(sys.argv[1])) if r["Name"] == "Aggregated"][0]
@@ -115,20 +123,42 @@ PY
     sleep 2
 }
 
+# The page in a browser: its stats and charts every second (on core 0, beside nginx).
+poll_page() {
+    while :; do
+        curl -fsS -m 2 "http://$WEB_ADDR/api/stats" >/dev/null 2>&1 || true
+        curl -fsS -m 2 "http://$WEB_ADDR/api/charts" >/dev/null 2>&1 || true
+        sleep 1
+    done
+}
+WATCHED=(--metrics "$METRICS")
+LABEL="--metrics + Prometheus at 1s"
+if [ "$WEB" = 1 ]; then
+    WATCHED+=(--web="$WEB_ADDR")
+    LABEL="--web --metrics + page polled and Prometheus at 1s"
+fi
+
 RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 for i in $(seq "$REPEAT"); do
     read -r plain plain_count plain_failures < <(run "plain-$i")
-    read -r watched watched_count watched_failures < <(run "metrics-$i" --metrics "$METRICS")
+    if [ "$WEB" = 1 ]; then
+        export -f poll_page
+        WEB_ADDR="$WEB_ADDR" taskset -c 0 bash -c poll_page &
+        POLL_PID=$!
+    fi
+    read -r watched watched_count watched_failures < <(run "metrics-$i" "${WATCHED[@]}")
+    stop_pid "$POLL_PID"
+    POLL_PID=""
     scraped="$(curl -fsS -m 5 "http://$PROM/api/v1/query" --data-urlencode \
         "query=last_over_time(captest_requests_total[10s])" | python3 -c \
         'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)')"
-    python3 - "$plain" "$plain_count" "$plain_failures" "$watched" "$watched_count" "$watched_failures" "$scraped" <<'PY' | tee -a "$RESULTS"
+    python3 - "$plain" "$plain_count" "$plain_failures" "$watched" "$watched_count" "$watched_failures" "$scraped" "$LABEL" <<'PY' | tee -a "$RESULTS"
 import sys
-plain, pc, pf, watched, wc, wf, scraped = sys.argv[1:]
+plain, pc, pf, watched, wc, wf, scraped, label = sys.argv[1:]
 ratio = float(watched) / float(plain)
 print(f"without --metrics {float(plain):>9,.0f} req/s ({int(pc):,} requests, {int(pf)} failures)  "
-      f"with --metrics + Prometheus at 1s {float(watched):>9,.0f} req/s ({int(wc):,} requests, {int(wf)} failures; "
+      f"with {label} {float(watched):>9,.0f} req/s ({int(wc):,} requests, {int(wf)} failures; "
       f"Prometheus stored {int(scraped):,})  ratio {ratio:.3f} (target >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
 PY
 done

@@ -61,6 +61,12 @@ pub const SETTINGS: &[&str] = &[
     "CAPTEST_MAX_BODY",
     "CAPTEST_BASELINES",
     "CAPTEST_METRICS",
+    "CAPTEST_WEB",
+    "CAPTEST_WEB_HOST",
+    "CAPTEST_WEB_PORT",
+    "CAPTEST_WEB_AUTH",
+    "CAPTEST_AUTOSTART",
+    "CAPTEST_HEADLESS",
 ];
 
 /// The value of `--NAME VALUE` or `--NAME=VALUE` among `args`.

@@ -10,6 +10,7 @@
 mod out;
 mod commands;
 mod config;
+mod web;
 
 use std::process::ExitCode;
 

@@ -11,13 +11,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::bail;
-use captest_analyze::compare::check;
-use captest_analyze::output::Format;
-use captest_analyze::Run;
 use captest_runner::distributed::{Coordinator, HubEvent, HubSettings};
 use captest_runner::live::{LiveState, MetricsServer, RunInfo};
 
-use super::experiment::{Experiment, Outputs};
+use super::experiment::Experiment;
 use super::load::{parse_at_least_one, parse_positive_duration};
 
 /// Exit code of a coordinated run stopped because a shard was lost with `--require-all-shards`.
@@ -128,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(reason) = &outcome.stopped {
         outln!("stopped every shard: {reason}");
     }
-    let gates_passed = judge(&prefix, &outputs)?;
+    let gates_passed = super::verdict::of_files(&prefix, &outputs)?;
     if args.require_all_shards && !outcome.lost.is_empty() {
         eprintln!(
             "error: shard(s) {:?} lost with --require-all-shards: the run was stopped (exit code {SHARD_LOST_EXIT})",
@@ -164,21 +161,4 @@ fn tell(event: &HubEvent, quiet: bool) {
         }
         HubEvent::Finished { shard, reason } => eprintln!("shard {shard} ended: {reason}"),
     }
-}
-
-/// The merged run's `--html` report and `--threshold` gates; whether every gate passed.
-fn judge(prefix: &std::path::Path, outputs: &Outputs) -> anyhow::Result<Option<bool>> {
-    if outputs.html.is_none() && outputs.thresholds.is_empty() {
-        return Ok(None);
-    }
-    let run = Run::load(prefix)?;
-    if let Some(html) = &outputs.html {
-        super::load::write_html(&run, html, outputs.quiet)?;
-    }
-    if outputs.thresholds.is_empty() {
-        return Ok(None);
-    }
-    let gates = check(&run, &outputs.thresholds, &[]);
-    out!("\n{}", Format::Text.render(&gates)?);
-    Ok(Some(gates.passed))
 }

@@ -10,11 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use captest_analyze::compare::check;
-use captest_analyze::output::Format;
-use captest_analyze::{Percentiles, Run};
-use captest_format::{RunTables, Threshold};
+use captest_format::Threshold;
 use captest_runner::client::{ClientSettings, Target};
+use captest_runner::control::RunControl;
 use captest_runner::distributed::{
     scenario_hash, CoordinatorLink, ExactF64, HdrSettings, ShardMeta, ShardPosition, ShardRun,
     Slice, SliceShape, StepPlan, BUNDLE_FORMAT,
@@ -31,6 +29,7 @@ use captest_runner::task::Scenario;
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
 use super::shard::{event_weights, scenario_definition, ShardArgs, StartBarrier};
+use super::web_run::Steering;
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
 /// and when it ends.
@@ -99,6 +98,7 @@ pub struct Experiment {
     barrier: Option<StartBarrier>,
     /// `--coordinator` URL and start grace.
     coordinator: Option<(String, Duration)>,
+    web: Option<crate::web::Session>,
 }
 
 impl Experiment {
@@ -138,6 +138,7 @@ impl Experiment {
             shard: None,
             barrier: None,
             coordinator: None,
+            web: None,
         })
     }
 
@@ -225,33 +226,77 @@ impl Experiment {
         self
     }
 
+    /// Shows the run on the web page of `session`, which may stop and steer it.
+    pub fn with_web(mut self, session: crate::web::Session) -> Self {
+        self.web = Some(session);
+        self
+    }
+
     /// Whether nothing is printed while it runs.
     pub fn quiet(&self) -> bool {
         self.outputs.quiet
     }
 
     /// Runs it and returns the report and, with `--threshold`, whether every gate passed. The
-    /// `--metrics` server starts first and stops once the run's files are written.
+    /// `--metrics` server starts first and stops once the run's files are written; with a web
+    /// page, the run is attached to it first.
     pub fn run(mut self) -> anyhow::Result<(RunReport, Option<bool>)> {
-        let live = self.outputs.metrics.map(|address| {
-            let info = RunInfo {
+        let live = (self.outputs.metrics.is_some() || self.web.is_some()).then(|| {
+            LiveState::new(RunInfo {
                 command: command_name(&self.load).to_owned(),
                 host: self.workload.target.url().to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
-            };
-            (address, LiveState::new(info))
+            })
         });
-        let server = match &live {
-            Some((address, state)) => Some(MetricsServer::start(*address, state.clone())?),
-            None => None,
+        let server = match (self.outputs.metrics, &live) {
+            (Some(address), Some(state)) => Some(MetricsServer::start(address, state.clone())?),
+            _ => None,
+        };
+        let steering = match (&self.web, &live) {
+            (Some(session), Some(state)) => Some(Steering::attach(
+                session,
+                state,
+                &mut self.load.shape,
+                &mut self.outputs.csv,
+            )?),
+            _ => None,
         };
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
         let link = self.join_coordinator()?;
-        if let Some(barrier) = self.barrier {
+        if let Some(barrier) = self.barrier.take() {
             barrier.wait()?;
         }
+        let outputs = self.outputs.clone();
+        let control = steering.as_ref().map(|s| s.control.clone());
+        let settings = self.settings(live, control, link.clone());
+        let mut report = run_experiment(settings).context("the run could not start")?;
+        if let Some(steering) = &steering {
+            steering.forget_temporary(&mut report.files);
+        }
+        if let Some(link) = &link {
+            let prefix = outputs.csv.as_ref().map(|(prefix, _)| prefix.as_path());
+            super::coordinated::warn_if_lost(link, prefix);
+        }
+        super::console::print_summary(&report, outputs.quiet);
+        let gates_passed = match &report.tables {
+            Some(tables) => super::verdict::of_tables(tables, &outputs)?,
+            None => None,
+        };
+        if let Some(server) = server {
+            server.stop();
+        }
+        Ok((report, gates_passed))
+    }
+
+    /// The runner's settings of this experiment.
+    fn settings(
+        self,
+        live: Option<LiveState>,
+        control: Option<RunControl>,
+        link: Option<Arc<CoordinatorLink>>,
+    ) -> RunSettings {
         let Experiment {
             workload,
             mut load,
@@ -270,7 +315,7 @@ impl Experiment {
             }
             abort_check = Some(super::coordinated::abort_check(link.clone()));
         }
-        let settings = RunSettings {
+        RunSettings {
             target: workload.target,
             client: workload.client,
             scenario: Arc::new(workload.scenario),
@@ -287,27 +332,10 @@ impl Experiment {
             progress: super::console::progress(outputs.quiet),
             abort_check,
             keep_tables: outputs.html.is_some() || !outputs.thresholds.is_empty(),
-            shard: shard.map(|(slice, meta)| ShardRun {
-                slice,
-                meta,
-                link: link.clone(),
-            }),
-            live: live.map(|(_, state)| state),
-        };
-        let report = run_experiment(settings).context("the run could not start")?;
-        if let Some(link) = &link {
-            let prefix = outputs.csv.as_ref().map(|(prefix, _)| prefix.as_path());
-            super::coordinated::warn_if_lost(link, prefix);
+            shard: shard.map(|(slice, meta)| ShardRun { slice, meta, link }),
+            live,
+            control,
         }
-        super::console::print_summary(&report, outputs.quiet);
-        let gates_passed = match &report.tables {
-            Some(tables) => judge(tables, &outputs)?,
-            None => None,
-        };
-        if let Some(server) = server {
-            server.stop();
-        }
-        Ok((report, gates_passed))
     }
 }
 
@@ -338,27 +366,6 @@ fn command_name(load: &Load) -> &'static str {
         (None, LoadModel::Open { .. }) => "rate",
         (None, LoadModel::Closed { .. }) => "run",
     }
-}
-
-/// The HTML report and the gates of `--html` and `--threshold`, made from the run's `tables` in
-/// memory (the figures of its files, written or not); whether every gate passed.
-fn judge(tables: &RunTables, outputs: &Outputs) -> anyhow::Result<Option<bool>> {
-    // Without --csv the run is named `run`, as its files would be.
-    let prefix = match &outputs.csv {
-        Some((prefix, _)) => prefix.clone(),
-        None => PathBuf::from("run"),
-    };
-    if let Some(html) = &outputs.html {
-        let run = Run::from_tables(&prefix, tables, Percentiles::Named)?;
-        super::load::write_html(&run, html, outputs.quiet)?;
-    }
-    if outputs.thresholds.is_empty() {
-        return Ok(None);
-    }
-    let run = Run::from_tables(&prefix, tables, Percentiles::All)?;
-    let gates = check(&run, &outputs.thresholds, &[]);
-    out!("\n{}", Format::Text.render(&gates)?);
-    Ok(Some(gates.passed))
 }
 
 /// The target and the scenario the flags name, the scenario loaded (every mistake in it is an

@@ -59,12 +59,12 @@ pub struct TargetArgs {
     /// User classes of the scenario to run (default: all).
     #[arg(value_name = "CLASS")]
     pub classes: Vec<String>,
-    /// The scenario when the positional arguments are class names (CAPTEST_SCENARIO,
-    /// `scenario` in captest.toml).
+    /// The scenario file, Locust's `-f` (also CAPTEST_SCENARIO, `scenario` in captest.toml);
+    /// the positional arguments are then class names.
     #[arg(
+        short = 'f',
         long = "scenario",
         env = "CAPTEST_SCENARIO",
-        hide = true,
         value_name = "FILE"
     )]
     pub configured_scenario: Option<PathBuf>,
@@ -145,6 +145,9 @@ pub struct OutputArgs {
         value_parser = parse_metrics_address
     )]
     pub metrics: Option<SocketAddr>,
+    /// The live web page (`--web`) and Locust's spellings of its flags.
+    #[command(flatten)]
+    pub web: crate::web::WebArgs,
 }
 
 /// The environment variable (also set from captest.toml) naming the scenario file.

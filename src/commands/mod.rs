@@ -23,3 +23,5 @@ pub mod shard;
 pub mod staging;
 pub mod step;
 pub mod store;
+pub mod verdict;
+pub mod web_run;

@@ -14,8 +14,10 @@ use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
 use super::load::{
-    finish, parse_at_least_one, parse_positive_duration, stages_text, OutputArgs, TargetArgs,
+    parse_at_least_one, parse_positive_duration, stages_text, OutputArgs, TargetArgs,
 };
+use super::web_run::run_load;
+use crate::web::{LoadCommand, Session, StartForm};
 
 /// Arguments of `captest rate`.
 #[derive(Debug, clap::Args)]
@@ -103,10 +105,21 @@ pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
     experiment(&args)
 }
 
-/// Runs `captest rate`.
+/// Runs `captest rate` (with `--web`, the page shows it at once: its flags are the experiment).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let experiment = experiment(&args)?;
-    let quiet = experiment.quiet();
-    let (report, gates_passed) = experiment.run()?;
-    Ok(finish(&report, gates_passed, quiet))
+    let defaults = || {
+        let form = StartForm {
+            users: 0,
+            spawn_rate: 0.0,
+            host: args.target.host.clone().unwrap_or_default(),
+        };
+        Session::new(LoadCommand::Rate, form)
+    };
+    run_load(
+        &args.output,
+        defaults,
+        false,
+        &mut |_| experiment(&args),
+        |_| {},
+    )
 }

@@ -10,7 +10,9 @@ use captest_runner::engine::{LoadModel, SpawnRate};
 use captest_runner::shape::{Constant, LoadShape, Stages};
 
 use super::experiment::{Experiment, Load};
-use super::load::{finish, parse_positive_duration, stages_text, OutputArgs, TargetArgs};
+use super::load::{parse_positive_duration, stages_text, OutputArgs, TargetArgs};
+use super::web_run::run_load;
+use crate::web::{LoadCommand, Session, StartForm};
 
 /// Arguments of `captest run`.
 #[derive(Debug, clap::Args)]
@@ -21,14 +23,9 @@ pub struct Args {
     output: OutputArgs,
     #[command(flatten)]
     shard: super::shard::ShardArgs,
-    /// Number of concurrent users.
-    #[arg(
-        short = 'u',
-        long = "users",
-        default_value_t = 1,
-        env = "CAPTEST_USERS"
-    )]
-    users: usize,
+    /// Number of concurrent users [default: 1].
+    #[arg(short = 'u', long = "users", env = "CAPTEST_USERS")]
+    users: Option<usize>,
     /// Users started per second.
     #[arg(
         short = 'r',
@@ -48,25 +45,32 @@ pub struct Args {
     stages_file: Option<PathBuf>,
 }
 
-/// The experiment `captest run`'s flags describe, validated.
-fn experiment(args: &Args) -> anyhow::Result<Experiment> {
-    if args.users == 0 {
+/// The experiment `captest run`'s flags describe, validated; with the web page's start `form`,
+/// its users, spawn rate and host replace the flags'.
+fn experiment(args: &Args, form: Option<&StartForm>) -> anyhow::Result<Experiment> {
+    let users = form.map_or(args.users.unwrap_or(1), |f| f.users);
+    if users == 0 {
         bail!("-u/--users must be at least 1");
     }
     let shape: Arc<dyn LoadShape> =
         match stages_text(args.stages.as_deref(), args.stages_file.as_ref())? {
-            Some(text) => Arc::new(Stages::parse(&text)?),
-            None => Arc::new(Constant(args.users as f64)),
+            Some(text) if form.is_none() => Arc::new(Stages::parse(&text)?),
+            _ => Arc::new(Constant(users as f64)),
         };
+    let spawn_rate = form.map_or(args.spawn_rate, |f| f.spawn_rate);
     let load = Load {
         shape,
         model: LoadModel::Closed {
-            spawn_rate: SpawnRate::new(args.spawn_rate).context("-r/--spawn-rate")?,
+            spawn_rate: SpawnRate::new(spawn_rate).context("-r/--spawn-rate")?,
         },
         steps: None,
         run_time: args.run_time,
     };
-    Experiment::from_flags(&args.target, &args.output, load)?.sharded(&args.shard, &args.target)
+    let mut target = args.target.clone();
+    if let Some(host) = form.map(|f| f.host.trim()).filter(|h| !h.is_empty()) {
+        target.host = Some(host.to_owned());
+    }
+    Experiment::from_flags(&target, &args.output, load)?.sharded(&args.shard, &target)
 }
 
 /// The experiment a coordinator of `count` shards merges: these flags, as shard 0 of `count`
@@ -78,13 +82,30 @@ pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
         );
     }
     args.shard.as_coordinator_of(count)?;
-    experiment(&args)
+    experiment(&args, None)
 }
 
-/// Runs `captest run`.
+/// Runs `captest run`: with `--web` and neither -u, -t, --stages nor --autostart, the run waits
+/// for Start on the page (Locust's default workflow).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let experiment = experiment(&args)?;
-    let quiet = experiment.quiet();
-    let (report, gates_passed) = experiment.run()?;
-    Ok(finish(&report, gates_passed, quiet))
+    let described = args.users.is_some()
+        || args.run_time.is_some()
+        || args.stages.is_some()
+        || args.stages_file.is_some();
+    let waits = !described && !args.output.web.autostart;
+    let defaults = || {
+        let form = StartForm {
+            users: args.users.unwrap_or(1),
+            spawn_rate: args.spawn_rate,
+            host: args.target.host.clone().unwrap_or_default(),
+        };
+        Session::new(LoadCommand::Run, form)
+    };
+    run_load(
+        &args.output,
+        defaults,
+        waits,
+        &mut |form| experiment(&args, form),
+        |_| {},
+    )
 }

@@ -13,10 +13,12 @@ use captest_runner::steps::StopRule;
 
 use super::experiment::{Experiment, Load};
 use super::load::{
-    finish, parse_at_least_one, parse_duration, parse_positive_duration, print_steps, OutputArgs,
+    parse_at_least_one, parse_duration, parse_positive_duration, print_steps, OutputArgs,
     TargetArgs,
 };
 use super::rate::check_rate;
+use super::web_run::run_load;
+use crate::web::{LoadCommand, Session, StartForm};
 
 /// Seconds added to each step's ramp before its figures count.
 const SETTLE_MARGIN: Duration = Duration::from_secs(2);
@@ -148,13 +150,21 @@ pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
     experiment(&args)
 }
 
-/// Runs `captest step`.
+/// Runs `captest step` (with `--web`, the page shows it at once: its flags are the experiment).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let experiment = experiment(&args)?;
-    let quiet = experiment.quiet();
-    let (report, gates_passed) = experiment.run()?;
-    if !quiet {
-        print_steps(&report.steps);
-    }
-    Ok(finish(&report, gates_passed, quiet))
+    let defaults = || {
+        let form = StartForm {
+            users: 0,
+            spawn_rate: 0.0,
+            host: args.target.host.clone().unwrap_or_default(),
+        };
+        Session::new(LoadCommand::Step, form)
+    };
+    run_load(
+        &args.output,
+        defaults,
+        false,
+        &mut |_| experiment(&args),
+        |report| print_steps(&report.steps),
+    )
 }

@@ -47,3 +47,5 @@ mod shards;
 mod steady_window;
 mod step;
 mod stop_rules;
+mod web_api;
+mod web_chromium;

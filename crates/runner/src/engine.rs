@@ -15,7 +15,7 @@ use crate::aggregator::{Aggregator, AggregatorSettings};
 use crate::client::{ClientSettings, HttpClient, Target};
 use crate::distributed::ShardRun;
 use crate::error::RunnerError;
-use crate::in_flight::{abort_iterations, abort_users};
+use crate::in_flight::{abort_iterations, abort_users, drain};
 use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryRegistry, Recorder, RunClock, RunStats};
 use crate::progress::ProgressSink;
@@ -117,6 +117,8 @@ pub struct RunSettings {
     pub shard: Option<ShardRun>,
     /// Where the aggregator publishes the run's live state every second (`--metrics`).
     pub live: Option<LiveState>,
+    /// The handle that may stop the run or change its level while it goes (`--web`).
+    pub control: Option<crate::control::RunControl>,
 }
 
 /// The outcome of a run.
@@ -183,20 +185,6 @@ fn build_runtime(threads: NonZeroUsize) -> Result<tokio::runtime::Runtime, Runne
         .map_err(RunnerError::Runtime)
 }
 
-/// Waits for in-flight work to end by itself within `stop_timeout` (or until a second signal),
-/// then aborts what is left.
-async fn drain<F: std::future::Future<Output = ()>>(
-    all_done: F,
-    stop_timeout: Duration,
-    signals: &mut ShutdownSignals,
-) {
-    tokio::select! {
-        _ = all_done => {}
-        _ = tokio::time::sleep(stop_timeout) => {}
-        _ = signals.recv() => {}
-    }
-}
-
 /// Runs one experiment to its end and returns its statistics. Files are written every second while
 /// it runs and once more at the end; an error writing them does not stop the run, it comes back
 /// in [`RunReport::write_error`] with the figures measured. An error before the first request
@@ -210,7 +198,10 @@ pub fn run_experiment(mut settings: RunSettings) -> Result<RunReport, RunnerErro
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let recorder = Recorder::new();
     let active = Arc::new(AtomicUsize::new(0));
-    let stop_request = Arc::new(StopRequest::default());
+    let stop_request = settings
+        .control
+        .as_ref()
+        .map_or_else(Default::default, |c| c.stop_request());
     let clock = RunClock::start();
     let counters = Arc::new(OpenModelCounters::default());
     let aggregator = aggregator(&mut settings, &recorder, &active, &stop_request, clock)?

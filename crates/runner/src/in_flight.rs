@@ -82,6 +82,20 @@ pub async fn abort_iterations(iterations: &mut JoinSet<()>) {
     .await;
 }
 
+/// Waits for in-flight work to end by itself within `stop_timeout` (or until a second signal),
+/// then returns so that the caller aborts what is left.
+pub(crate) async fn drain<F: std::future::Future<Output = ()>>(
+    all_done: F,
+    stop_timeout: std::time::Duration,
+    signals: &mut crate::signals::ShutdownSignals,
+) {
+    tokio::select! {
+        _ = all_done => {}
+        _ = tokio::time::sleep(stop_timeout) => {}
+        _ = signals.recv() => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

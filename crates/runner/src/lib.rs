@@ -10,6 +10,7 @@ pub mod aggregator;
 pub mod client;
 pub mod coding;
 pub mod console;
+pub mod control;
 pub mod demo_server;
 pub mod distributed;
 pub mod dynamic;

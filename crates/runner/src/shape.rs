@@ -35,6 +35,12 @@ pub trait LoadShape: Send + Sync + std::fmt::Debug {
     fn sets_its_own_pace(&self) -> bool {
         false
     }
+
+    /// Users per second the shape asks to be started or stopped at, overriding the run's
+    /// `-r` (like the spawn rate of Locust's shape `tick`); `None`: the run's.
+    fn spawn_rate(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// A constant level (Locust's `-u`, or `--rps`), until the run time is up.

@@ -17,6 +17,8 @@ pub mod prometheus;
 pub mod proxy;
 pub mod report;
 pub mod scenario;
+pub mod web;
+pub mod webdriver;
 
 /// `column` of a CSV row, parsed as a number.
 pub fn number(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {

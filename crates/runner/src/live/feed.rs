@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::snapshot::{ArrivalCounts, LiveEntry, LiveFailure, LiveSnapshot, DURATION_BUCKETS};
+use super::snapshot::{
+    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, DURATION_BUCKETS,
+};
 use super::state::LiveState;
 use crate::engine::{LoadModel, RunSettings};
 use crate::metrics::{EntryId, EntryRegistry, EntryStats, IntervalStats, RunStats};
@@ -132,11 +134,31 @@ impl LiveFeed {
                     .unwrap_or(0.0),
                 dropped: counters.dropped.load(Ordering::Relaxed),
             });
+        let total = stats.total();
+        let now = stats.clock().now().floor() as i64;
+        // As the history writes them: 0 while there is no window yet.
+        let current = (total.total.requests > 0)
+            .then(|| [0.5, 0.95, 0.99].map(|p| total.current_percentile_ms(now, p).unwrap_or(0)));
         self.state.publish(LiveSnapshot {
             elapsed_seconds,
             users,
             entries,
+            total: Some(live_entry(
+                stats,
+                total,
+                captest_format::RequestKey::new("", "Aggregated"),
+            )),
+            current_percentiles_ms: current,
             failures,
+            exceptions: stats
+                .exceptions()
+                .iter()
+                .map(|e| LiveException {
+                    count: e.count,
+                    message: e.message.clone(),
+                    traceback: e.traceback.clone(),
+                })
+                .collect(),
             has_events: self.event_weights.iter().any(|w| *w > 0.0),
             arrivals,
             stopped: stopped.map(str::to_owned),
@@ -181,6 +203,8 @@ fn zero_entry(key: captest_format::RequestKey) -> LiveEntry {
         current_rps: 0.0,
         current_fail_per_sec: 0.0,
         percentiles_ms: None,
+        min_max_ms: None,
+        content_bytes: 0,
     }
 }
 
@@ -198,6 +222,8 @@ fn live_entry(stats: &RunStats, entry: &EntryStats, key: captest_format::Request
         current_fail_per_sec: entry.current_fail_per_sec(last, start),
         percentiles_ms: (total.requests > 0)
             .then(|| [0.5, 0.95, 0.99].map(|percent| entry.percentile_ms(percent))),
+        min_max_ms: entry.min_ms().zip(entry.max_ms()),
+        content_bytes: total.content_bytes,
     }
 }
 
@@ -258,6 +284,10 @@ mod tests {
         assert_eq!(a.duration_buckets[14], 3);
         assert!((a.duration_sum_seconds - 70.308).abs() < 1e-9);
         assert_eq!(snapshot.entries[1].requests, 0);
+        let total = snapshot.total.as_ref().expect("the Aggregated row");
+        assert_eq!((total.requests, total.failures), (4, 1));
+        assert_eq!(total.min_max_ms.map(|(min, _)| min.round()), Some(1.0));
+        assert!(snapshot.current_percentiles_ms.is_some());
         assert_eq!(snapshot.failures.len(), 1);
         assert_eq!(snapshot.failures[0].occurrences, 1);
         assert!(!snapshot.is_final());

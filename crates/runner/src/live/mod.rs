@@ -12,6 +12,6 @@ mod state;
 pub use feed::LiveFeed;
 pub use server::{MetricsServer, MAX_LINGER};
 pub use snapshot::{
-    ArrivalCounts, LiveEntry, LiveFailure, LiveSnapshot, RunInfo, DURATION_BUCKETS,
+    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, RunInfo, DURATION_BUCKETS,
 };
 pub use state::LiveState;

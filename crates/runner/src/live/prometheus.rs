@@ -193,6 +193,8 @@ mod tests {
             current_rps: 0.0,
             current_fail_per_sec: 0.0,
             percentiles_ms: None,
+            min_max_ms: None,
+            content_bytes: 0,
         }
     }
 

@@ -44,6 +44,21 @@ pub struct LiveEntry {
     pub current_fail_per_sec: f64,
     /// Locust's cumulative median, 95th and 99th percentiles, ms (`None` before any request).
     pub percentiles_ms: Option<[u64; 3]>,
+    /// Smallest and largest response times, ms (`None` before any request).
+    pub min_max_ms: Option<(f64, f64)>,
+    /// Sum of the response bodies' lengths, bytes (`_stats.csv`'s Average Content Size × count).
+    pub content_bytes: u64,
+}
+
+/// A task-logic error (`_exceptions.csv`'s row), counted since the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveException {
+    /// How many times.
+    pub count: u64,
+    /// The error message.
+    pub message: String,
+    /// Where it happened (the task and step).
+    pub traceback: String,
 }
 
 /// One kind of failure of one entry, counted since the start (`_failures.csv`'s row).
@@ -76,8 +91,15 @@ pub struct LiveSnapshot {
     /// Every entry the scenario has registered, sorted by (name, method); entries not requested
     /// yet are there with zeros, so that a counter starts at 0.
     pub entries: Vec<LiveEntry>,
+    /// The Aggregated row (`None` before the first snapshot).
+    pub total: Option<LiveEntry>,
+    /// Locust's current (last ~10 s) median, 95th and 99th percentiles of all requests, ms: the
+    /// history's figures (`None` before any request).
+    pub current_percentiles_ms: Option<[u64; 3]>,
     /// Every failure kind seen so far, sorted by entry and error.
     pub failures: Vec<LiveFailure>,
+    /// Task-logic errors so far, in first-seen order.
+    pub exceptions: Vec<LiveException>,
     /// Whether any entry carries business events.
     pub has_events: bool,
     /// The open model's counts (`None` for users).

@@ -31,8 +31,6 @@ pub async fn schedule_users(
     spawn_rate: f64,
     signals: &mut ShutdownSignals,
 ) -> (StopCause, Vec<(Arc<StopSignal>, JoinHandle<()>)>) {
-    let spawn_interval = Duration::from_secs_f64(1.0 / spawn_rate);
-    let immediate = ctx.shape.sets_its_own_pace();
     let mut mix = ClassMix::new(&ctx.scenario);
     let mut running: Vec<RunningUser> = Vec::new();
     let mut retiring: Vec<RunningUser> = Vec::new();
@@ -43,6 +41,10 @@ pub async fn schedule_users(
     let mut ramping = false;
     let cause = loop {
         let now = Instant::now();
+        // Read on every pass: a run's control handle may change them (`crate::control`).
+        let rate = ctx.shape.spawn_rate().unwrap_or(spawn_rate);
+        let spawn_interval = Duration::from_secs_f64(1.0 / rate);
+        let immediate = ctx.shape.sets_its_own_pace();
         let wanted = match ctx.level_or_stop(now) {
             Ok(level) => level.round().max(0.0) as usize,
             Err(cause) => break cause,
