@@ -61,6 +61,8 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Merge the bundles of a sharded run (`--shard I/N`) into one run's files, exactly.
     Merge(commands::merge::Args),
+    /// Kubernetes manifests of a distributed run (`k8s render --shards N run …`).
+    K8s(commands::k8s::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &store),
         Command::Baseline(args) => commands::baseline::run(args, &store),
         Command::Merge(args) => commands::merge::run(args),
+        Command::K8s(args) => commands::k8s::run(args),
     };
     match outcome {
         Ok(code) => out::finish(code),

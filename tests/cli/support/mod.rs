@@ -10,6 +10,7 @@ pub mod analyze;
 pub mod compare;
 pub mod cores;
 pub mod disk;
+pub mod docker;
 pub mod faults;
 pub mod nginx;
 pub mod prometheus;
