@@ -204,3 +204,35 @@ fn bad_render_input_is_one_line_and_exit_2() {
         assert!(output.stdout.is_empty(), "{args:?}: nothing printed");
     }
 }
+
+#[test]
+fn the_example_in_deploy_k8s_is_what_render_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = crate::support::captest()
+        .current_dir(root)
+        .args(["k8s", "render", "--shards", "4", "--namespace", "perf"])
+        .args(["--image", "registry.example/captest:1"])
+        .args(["--scenario", "examples/items-crud.toml", "run"])
+        .args([
+            "--host",
+            "http://items.perf:8080",
+            "-u",
+            "200",
+            "-r",
+            "20",
+            "-t",
+            "10m",
+        ])
+        .output()
+        .expect("captest runs");
+    assert!(
+        output.status.success(),
+        "render: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let example = std::fs::read(root.join("deploy/k8s/example.yaml")).expect("the example");
+    assert!(
+        output.stdout == example,
+        "deploy/k8s/example.yaml is out of date: regenerate it with the command in deploy/k8s/README.md"
+    );
+}
