@@ -169,7 +169,7 @@ fn manifests_that_break_the_schema_are_refused_by_the_validator() {
 
 #[test]
 fn bad_render_input_is_one_line_and_exit_2() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--shards", "0", "run"], "--shards"),
         (
             &["--shards", "2", "--name", "Load_1", "run"],
@@ -190,6 +190,10 @@ fn bad_render_input_is_one_line_and_exit_2() {
         (
             &["--shards", "2", "run", "items.toml"],
             "give the scenario file as --scenario items.toml",
+        ),
+        (
+            &["--shards", "2", "rate", "--rps", "5"],
+            "give rate -t/--run-time (or stages)",
         ),
     ];
     for (args, needle) in cases {

@@ -182,16 +182,28 @@ fn check_load_flags(
         }
     };
     let argv = std::iter::once(command.to_owned()).chain(load_args.iter().cloned());
-    if let Err(error) = parser.try_get_matches_from(argv) {
-        let rendered = error.render().to_string();
-        let line = rendered
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid flags");
-        bail!(
-            "k8s render: the {command} flags: {}",
-            line.trim_start_matches("error: ")
-        );
+    let matches = match parser.try_get_matches_from(argv) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let rendered = error.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid flags");
+            bail!(
+                "k8s render: the {command} flags: {}",
+                line.trim_start_matches("error: ")
+            );
+        }
+    };
+    // A Job has to end: `run` and `rate` without a run time or stages would run until stopped.
+    let ending: &[&str] = match which {
+        LoadCommand::Run => &["run_time", "stages", "stages_file"],
+        LoadCommand::Rate => &["run_time", "rps_stages", "rps_stages_file"],
+        LoadCommand::Step => return Ok(()),
+    };
+    if !ending.iter().any(|id| matches.contains_id(id)) {
+        bail!("k8s render: give {command} -t/--run-time (or stages): the pods run as Jobs, which must end");
     }
     Ok(())
 }
