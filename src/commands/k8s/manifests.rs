@@ -13,6 +13,9 @@ pub const SCENARIO_DIR: &str = "/scenario";
 pub const SCENARIO_KEY: &str = "scenario.toml";
 /// The image's non-root user (deploy/Dockerfile's `USER`).
 pub const RUN_AS_USER: u32 = 65532;
+/// The pod annotation an Indexed Job puts each pod's index in.
+pub const COMPLETION_INDEX_FIELD: &str =
+    "metadata.annotations['batch.kubernetes.io/job-completion-index']";
 /// captest's exit code for bad input: the same on every shard, so the Job fails at once.
 pub const BAD_INPUT_EXIT: u8 = 2;
 
@@ -164,7 +167,15 @@ impl Plan {
 
     fn shards_job(&self) -> Value {
         let mut container = self.container("shard", self.shard_args());
-        container["env"] = json!([{ "name": "CAPTEST_SHARDS", "value": self.shards.to_string() }]);
+        // The Job controller sets JOB_COMPLETION_INDEX itself; said here too, since the args
+        // refer to it (`$(JOB_COMPLETION_INDEX)`, expanded by the kubelet).
+        container["env"] = json!([
+            {
+                "name": "JOB_COMPLETION_INDEX",
+                "valueFrom": { "fieldRef": { "fieldPath": COMPLETION_INDEX_FIELD } },
+            },
+            { "name": "CAPTEST_SHARDS", "value": self.shards.to_string() },
+        ]);
         json!({
             "apiVersion": "batch/v1",
             "kind": "Job",

@@ -54,8 +54,18 @@ fn the_shards_are_an_indexed_job_of_n_that_never_reruns_a_shard() {
         assert_eq!(pod["restartPolicy"], "Never", "podFailurePolicy needs it");
         let container = &pod["containers"][0];
         assert_eq!(rule["onExitCodes"]["containerName"], container["name"]);
-        assert_eq!(container["env"][0]["name"], "CAPTEST_SHARDS");
-        assert_eq!(container["env"][0]["value"], shards.to_string());
+        let env = |name: &str| {
+            container["env"]
+                .as_array()
+                .expect("env")
+                .iter()
+                .find(|var| var["name"] == name)
+                .unwrap_or_else(|| panic!("{name} is set"))
+                .clone()
+        };
+        assert_eq!(env("CAPTEST_SHARDS")["value"], shards.to_string());
+        let index = &env("JOB_COMPLETION_INDEX")["valueFrom"]["fieldRef"]["fieldPath"];
+        assert_eq!(index, COMPLETION_INDEX_FIELD);
     }
 }
 
