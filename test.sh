@@ -36,6 +36,14 @@ if ! python3 -c 'import pandas' >/dev/null 2>&1; then
     || python3 -m pip install --quiet --break-system-packages pandas
 fi
 
+# kubernetes-validate, for tests/cli/k8s.rs: validates `captest k8s render`'s manifests offline
+# (the Kubernetes schemas ship in the package).
+if ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
+  echo "test.sh: installing kubernetes-validate" >&2
+  python3 -m pip install --quiet kubernetes-validate 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages kubernetes-validate
+fi
+
 # The formatter and the linter (.ci/run checks with them before the tests).
 for component in rustfmt clippy; do
   subcommand=${component/rustfmt/fmt}

@@ -66,6 +66,8 @@ enum Command {
     /// Coordinate a live distributed run: start barrier, live merge of the shards' figures,
     /// step stop rules on the merged figures (shards join with --coordinator URL).
     Coordinator(commands::coordinator::Args),
+    /// Kubernetes manifests of a distributed run (`k8s render --shards N run …`).
+    K8s(commands::k8s::Args),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::run(args, &store),
         Command::Merge(args) => commands::merge::run(args),
         Command::Coordinator(args) => commands::coordinator::run(args),
+        Command::K8s(args) => commands::k8s::run(args),
     };
     match outcome {
         Ok(code) => out::finish(code),

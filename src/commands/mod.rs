@@ -12,6 +12,7 @@ pub mod demo;
 pub mod demo_server;
 pub mod experiment;
 pub mod gate;
+pub mod k8s;
 pub mod live_gates;
 pub mod load;
 pub mod merge;

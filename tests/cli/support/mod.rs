@@ -11,6 +11,7 @@ pub mod compare;
 pub mod coordinated;
 pub mod cores;
 pub mod disk;
+pub mod docker;
 pub mod faults;
 pub mod nginx;
 pub mod prometheus;
