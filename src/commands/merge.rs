@@ -32,14 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut bundles = Vec::new();
     for shard in &args.shards {
         let prefix = shard_prefix(shard)?;
-        let bundle = read_bundle(&prefix)?;
-        if let Some(line) = bundle.cut_line {
-            eprintln!(
-                "warning: {}:{line}: the last line is cut short (a shard killed while writing it); merged without it",
-                prefixed(&prefix, files::SHARD_SECONDS).display()
-            );
-        }
-        bundles.push(bundle);
+        bundles.push(read_bundle(&prefix)?);
     }
     let written = merge_staged(&bundles, &args.csv, args.allow_partial)?;
     warn_if_partial(&args.csv);
@@ -65,6 +58,12 @@ fn merge_staged(
         allow_partial,
     };
     let outcome = merge(bundles, &options)?;
+    for (path, line) in &outcome.cut_lines {
+        eprintln!(
+            "warning: {}:{line}: the last line is cut short (a shard killed while writing it); merged without it",
+            path.display()
+        );
+    }
     let names: Vec<String> = outcome
         .files
         .iter()

@@ -11,7 +11,7 @@ use captest_format::files::{self, prefixed};
 use super::error::BundleError;
 use super::merged_run::MergedRun;
 use super::meta::{ShardMeta, ShardPosition};
-use super::read::ShardBundleData;
+use super::read::{SecondsReader, ShardBundleData};
 use super::record::SecondRecord;
 use super::writer::write_meta;
 use crate::steps::StopRequest;
@@ -36,9 +36,13 @@ pub struct MergeOutcome {
     pub requests: u64,
     /// Whether any request failed or a task-logic error was counted (Locust's exit code 1).
     pub failures: bool,
+    /// Each `_shard_seconds.jsonl` whose last line was cut short (a shard killed while writing
+    /// it), and that line, merged without it.
+    pub cut_lines: Vec<(PathBuf, usize)>,
 }
 
-/// Merges `shards` (read with [`super::read_bundle`]) into the files under `options.output`.
+/// Merges `shards` (read with [`super::read_bundle`]) into the files under `options.output`,
+/// reading their ticks as it replays them.
 pub fn merge(
     shards: &[ShardBundleData],
     options: &MergeOptions,
@@ -64,7 +68,7 @@ pub fn merge(
     for shard in shards {
         run.record_exceptions(&shard.meta);
     }
-    replay(&mut run, shards)?;
+    let cut_lines = replay(&mut run, shards)?;
     let reason = shards
         .iter()
         .find_map(|s| s.meta.ended.clone())
@@ -82,7 +86,11 @@ pub fn merge(
         reason,
         ended_at,
     };
-    finish_merged(run, first, end, &options.output)
+    let outcome = finish_merged(run, first, end, &options.output)?;
+    Ok(MergeOutcome {
+        cut_lines,
+        ..outcome
+    })
 }
 
 /// How a merged run ends: when it started, which shards it holds, why and when it ended.
@@ -130,6 +138,7 @@ pub(crate) fn finish_merged(
         files,
         requests,
         failures,
+        cut_lines: Vec::new(),
     })
 }
 
@@ -195,36 +204,43 @@ fn join(indexes: &[usize]) -> String {
     texts.join(", ")
 }
 
-/// Feeds every tick of every shard, grouped by history Timestamp in time order.
-fn replay(run: &mut MergedRun, shards: &[ShardBundleData]) -> Result<(), BundleError> {
-    let mut ticks: BTreeMap<i64, Vec<(usize, usize)>> = BTreeMap::new();
-    for (shard, data) in shards.iter().enumerate() {
-        for (line, record) in data.seconds.iter().enumerate() {
-            ticks.entry(record.now).or_default().push((shard, line));
+/// Feeds every tick of every shard, grouped by history Timestamp in time order: each shard's
+/// file is read a line at a time (a k-way merge on `now`), so what is held is one tick a shard.
+/// The lines left out for being cut short, by file.
+fn replay(
+    run: &mut MergedRun,
+    shards: &[ShardBundleData],
+) -> Result<Vec<(PathBuf, usize)>, BundleError> {
+    let mut readers = Vec::with_capacity(shards.len());
+    let mut heads = Vec::with_capacity(shards.len());
+    for shard in shards {
+        let mut reader = SecondsReader::open(&shard.prefix)?;
+        heads.push(reader.next_record()?);
+        readers.push(reader);
+    }
+    while let Some(now) = heads.iter().flatten().map(|(_, r)| r.now).min() {
+        let parts: Vec<(usize, &SecondRecord)> = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(shard, head)| Some((shard, &head.as_ref()?.1)))
+            .filter(|(_, record)| record.now == now)
+            .collect();
+        run.tick(now, &parts).map_err(|(part, message)| {
+            let shard = parts[part].0;
+            let line = heads[shard].as_ref().map_or(0, |(line, _)| *line);
+            BundleError::Parse {
+                path: readers[shard].path().to_owned(),
+                line,
+                message,
+            }
+        })?;
+        let due: Vec<usize> = parts.iter().map(|(shard, _)| *shard).collect();
+        for shard in due {
+            heads[shard] = readers[shard].next_record()?;
         }
     }
-    for (now, parts) in ticks {
-        let records: Vec<(usize, &SecondRecord)> = parts
-            .iter()
-            .map(|&(shard, line)| (shard, &shards[shard].seconds[line]))
-            .collect();
-        run.tick(now, &records).map_err(|(part, message)| {
-            let (shard, line) = parts[part];
-            parse_error(shards, shard, line, message)
-        })?;
-    }
-    Ok(())
-}
-
-fn parse_error(
-    shards: &[ShardBundleData],
-    shard: usize,
-    line: usize,
-    message: String,
-) -> BundleError {
-    BundleError::Parse {
-        path: prefixed(&shards[shard].prefix, files::SHARD_SECONDS),
-        line: line + 1,
-        message,
-    }
+    Ok(readers
+        .iter()
+        .filter_map(|r| Some((r.path().to_owned(), r.cut_line()?)))
+        .collect())
 }

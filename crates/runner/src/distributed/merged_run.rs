@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::decode::EntryDecoder;
 use super::error::BundleError;
 use super::meta::{ShardMeta, StepPlan};
 use super::record::SecondRecord;
@@ -23,6 +24,7 @@ pub(crate) struct MergedRun {
     /// Each shard's users at its latest own tick, by shard key.
     users: BTreeMap<usize, usize>,
     entries: Vec<IntervalStats>,
+    decoder: EntryDecoder,
     event_weights: Vec<f64>,
     stop: Arc<StopRequest>,
 }
@@ -69,6 +71,7 @@ impl MergedRun {
             registry,
             users: BTreeMap::new(),
             entries: Vec::new(),
+            decoder: EntryDecoder::default(),
             event_weights: weights,
             stop,
         })
@@ -122,12 +125,13 @@ impl MergedRun {
                 last_request = Some(last_request.map_or(last.0, |l| l.max(last.0)));
             }
             for entry in &record.entries {
-                let interval = entry.interval().map_err(|message| (part, message))?;
                 let id = self.registry.intern(&entry.key()).0 as usize;
                 if self.entries.len() <= id {
                     self.entries.resize_with(id + 1, IntervalStats::default);
                 }
-                self.entries[id] += &interval;
+                self.decoder
+                    .add_into(entry, &mut self.entries[id])
+                    .map_err(|message| (part, message))?;
             }
             for failure in &record.failures {
                 let (key, kind, tally) = failure.parts();

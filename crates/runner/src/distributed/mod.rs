@@ -5,6 +5,7 @@
 //! ([`Coordinator`]), shards register, start together and post what their bundles get
 //! ([`CoordinatorLink`]); the coordinator merges it as it comes, with the same code.
 
+mod decode;
 mod error;
 mod events;
 mod exact;
@@ -29,7 +30,7 @@ pub use meta::{
     scenario_hash, EventWeight, ExceptionLine, HdrSettings, ShardMeta, ShardPosition, StepPlan,
     BUNDLE_FORMAT,
 };
-pub use read::{read_bundle, read_meta, ShardBundleData};
+pub use read::{read_bundle, read_meta, SecondsReader, ShardBundleData};
 pub use record::{EntryRecord, FailureLine, SecondRecord};
 pub use report::{ReportPost, ReportReply, ShardReport, StartReply, REGISTER_PATH, REPORT_PATH};
 pub use server::{Coordinator, CoordinatorOutcome};

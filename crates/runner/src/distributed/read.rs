@@ -1,5 +1,7 @@
-//! Reads a shard's bundle back.
+//! Reads a shard's bundle back: its description whole, its ticks line by line.
 
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use captest_format::files::{self, prefixed};
@@ -8,30 +10,23 @@ use super::error::BundleError;
 use super::meta::{ShardMeta, BUNDLE_FORMAT};
 use super::record::SecondRecord;
 
-/// One shard's bundle, read.
+/// One shard's bundle: its description; its ticks are read as a merge replays them
+/// ([`SecondsReader`]), so a merge holds one tick a shard, not the files.
 #[derive(Debug, Clone)]
 pub struct ShardBundleData {
     /// The shard's prefix.
     pub prefix: PathBuf,
     /// Its `_shard.json`.
     pub meta: ShardMeta,
-    /// Its ticks, in file order.
-    pub seconds: Vec<SecondRecord>,
-    /// The line of `_shard_seconds.jsonl` left out because it was cut short (no line end: the
-    /// shard was killed while writing it), if any.
-    pub cut_line: Option<usize>,
 }
 
-/// Reads the bundle under `prefix`. A last line cut short (a shard killed while writing it) is
-/// left out; any other line that does not parse is an error naming the file and line.
+/// Reads the description of the bundle under `prefix` and checks its ticks' file opens.
 pub fn read_bundle(prefix: &Path) -> Result<ShardBundleData, BundleError> {
     let meta = read_meta(prefix)?;
-    let (seconds, cut_line) = read_seconds(prefix)?;
+    SecondsReader::open(prefix)?;
     Ok(ShardBundleData {
         prefix: prefix.to_owned(),
         meta,
-        seconds,
-        cut_line,
     })
 }
 
@@ -57,45 +52,97 @@ pub fn read_meta(prefix: &Path) -> Result<ShardMeta, BundleError> {
     Ok(meta)
 }
 
-/// The ticks of `_shard_seconds.jsonl` (one JSON record a line, strictly increasing `now`; CR
-/// before a line end is allowed) and the line left out for being cut short, if any.
-fn read_seconds(prefix: &Path) -> Result<(Vec<SecondRecord>, Option<usize>), BundleError> {
-    let path = prefixed(prefix, files::SHARD_SECONDS);
-    let bytes = std::fs::read(&path).map_err(|e| BundleError::io(&path, e))?;
-    let parse_error = |line: usize, message: String| BundleError::Parse {
-        path: path.clone(),
-        line,
-        message,
-    };
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    // The piece after the last line end: empty, or a line cut short.
-    let tail = lines.pop().unwrap_or_default();
-    let cut_line = (!tail.is_empty()).then_some(lines.len() + 1);
-    let mut seconds: Vec<SecondRecord> = Vec::with_capacity(lines.len());
-    for (index, raw) in lines.into_iter().enumerate() {
-        let line = index + 1;
+/// The ticks of a shard's `_shard_seconds.jsonl`, one JSON record a line, strictly increasing
+/// `now` (CR before a line end is allowed). A last line cut short (no line end: the shard was
+/// killed while writing it) is left out and said by [`cut_line`](Self::cut_line); any other
+/// line that does not parse is an error naming the file and line.
+#[derive(Debug)]
+pub struct SecondsReader {
+    path: PathBuf,
+    lines: BufReader<File>,
+    buffer: Vec<u8>,
+    line: usize,
+    previous: Option<i64>,
+    cut_line: Option<usize>,
+}
+
+impl SecondsReader {
+    /// Opens the ticks of the bundle under `prefix`.
+    pub fn open(prefix: &Path) -> Result<Self, BundleError> {
+        let path = prefixed(prefix, files::SHARD_SECONDS);
+        let file = File::open(&path).map_err(|e| BundleError::io(&path, e))?;
+        Ok(SecondsReader {
+            path,
+            lines: BufReader::with_capacity(1 << 16, file),
+            buffer: Vec::new(),
+            line: 0,
+            previous: None,
+            cut_line: None,
+        })
+    }
+
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next tick and its 1-based line; `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<(usize, SecondRecord)>, BundleError> {
+        loop {
+            self.buffer.clear();
+            let read = self.lines.read_until(b'\n', &mut self.buffer);
+            let read = read.map_err(|e| BundleError::io(&self.path, e))?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            if self.buffer.pop() != Some(b'\n') {
+                // The piece after the last line end: a line cut short.
+                self.cut_line = Some(self.line);
+                return Ok(None);
+            }
+            if let Some(record) = self.parse_line()? {
+                return Ok(Some((self.line, record)));
+            }
+        }
+    }
+
+    /// The line left out for being cut short, once the end is read.
+    pub fn cut_line(&self) -> Option<usize> {
+        self.cut_line
+    }
+
+    /// The record of the line in the buffer (`None`: a blank line).
+    fn parse_line(&mut self) -> Result<Option<SecondRecord>, BundleError> {
+        let raw = self.buffer.as_slice();
         let text = std::str::from_utf8(raw).map_err(|e| {
             let at = e.valid_up_to();
-            parse_error(
-                line,
-                format!("byte {} is not UTF-8 text (0x{:02X})", at + 1, raw[at]),
-            )
+            self.error(format!(
+                "byte {} is not UTF-8 text (0x{:02X})",
+                at + 1,
+                raw[at]
+            ))
         })?;
         if text.trim().is_empty() {
-            continue;
+            return Ok(None);
         }
         let record: SecondRecord = serde_json::from_str(text)
-            .map_err(|e| parse_error(line, format!("expected one tick's record: {e}")))?;
-        if let Some(previous) = seconds.last().filter(|p| p.now >= record.now) {
-            return Err(parse_error(
-                line,
-                format!(
-                    "tick {} is not after the previous record's ({}): a shard writes one record a second, in order",
-                    record.now, previous.now
-                ),
-            ));
+            .map_err(|e| self.error(format!("expected one tick's record: {e}")))?;
+        if let Some(previous) = self.previous.filter(|&p| p >= record.now) {
+            return Err(self.error(format!(
+                "tick {} is not after the previous record's ({previous}): a shard writes one record a second, in order",
+                record.now
+            )));
         }
-        seconds.push(record);
+        self.previous = Some(record.now);
+        Ok(Some(record))
     }
-    Ok((seconds, cut_line))
+
+    fn error(&self, message: String) -> BundleError {
+        BundleError::Parse {
+            path: self.path.clone(),
+            line: self.line,
+            message,
+        }
+    }
 }

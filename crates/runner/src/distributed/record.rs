@@ -4,12 +4,11 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
 use super::exact::ExactF64;
 use crate::in_flight::RUN_ENDED;
-use crate::locust::LocustBuckets;
 use crate::metrics::{EpochTally, FailureKind, IntervalStats, RequestKey, RunStats};
 
 /// What one tick of a shard merged.
@@ -191,37 +190,8 @@ impl EntryRecord {
 
     /// The interval back, or what is wrong with the record.
     pub fn interval(&self) -> Result<IntervalStats, String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&self.hdr)
-            .map_err(|e| format!("hdr is not base64: {e}"))?;
-        let hdr = Deserializer::new()
-            .deserialize::<u64, _>(&mut bytes.as_slice())
-            .map_err(|e| format!("hdr is not a V2 histogram: {e:?}"))?;
-        let buckets = LocustBuckets::from_index_counts(&self.buckets)
-            .ok_or_else(|| "a Locust bucket index is out of range".to_owned())?;
-        if hdr.len() != self.requests || buckets.total() != self.requests {
-            return Err(format!(
-                "{} requests, but the histograms hold {} and {}",
-                self.requests,
-                hdr.len(),
-                buckets.total()
-            ));
-        }
-        let mut interval = IntervalStats {
-            requests: self.requests,
-            failures: self.failures,
-            sum_ns: self.sum_ns,
-            min_ns: self.min_ns,
-            max_ns: self.max_ns,
-            content_bytes: self.content_bytes,
-            buckets,
-            hdr: crate::metrics::new_latency_histogram(),
-            events: self.events.0,
-        };
-        interval
-            .hdr
-            .add(&hdr)
-            .map_err(|e| format!("hdr does not add: {e:?}"))?;
+        let mut interval = IntervalStats::default();
+        super::decode::EntryDecoder::default().add_into(self, &mut interval)?;
         Ok(interval)
     }
 }

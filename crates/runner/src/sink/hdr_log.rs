@@ -22,12 +22,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
-use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::Histogram;
 
 use captest_format::Entry;
 
 use super::append_only::AppendOnly;
+use super::hdr_deflate::ReusedDeflateSerializer;
 use crate::error::RunnerError;
 use crate::metrics::{new_latency_histogram, RunStats};
 
@@ -35,7 +35,7 @@ use crate::metrics::{new_latency_histogram, RunStats};
 pub struct HdrIntervalLog {
     path: PathBuf,
     file: AppendOnly,
-    serializer: V2DeflateSerializer,
+    serializer: ReusedDeflateSerializer,
     buffer: Vec<u8>,
     base_second: i64,
     /// The end (a history Timestamp) of the last batch written.
@@ -63,7 +63,7 @@ impl HdrIntervalLog {
         let base_second = start.floor() as i64;
         let mut file = AppendOnly::create(path)?;
         let mut buffer = Vec::new();
-        let mut serializer = V2DeflateSerializer::new();
+        let mut serializer = ReusedDeflateSerializer::default();
         IntervalLogWriterBuilder::new()
             .add_comment("captest latency histograms: one per entry and second, values and max in microseconds")
             .add_comment("tags: METHOD%20name, percent-encoded; 'Aggregated' sums every entry")

@@ -3,6 +3,7 @@
 
 mod append_only;
 mod events_csv;
+mod hdr_deflate;
 mod hdr_log;
 mod locust_files;
 mod steps_csv;
