@@ -80,6 +80,23 @@ fn build_image() -> bool {
     true
 }
 
+/// `docker kill` of the container `id`, whose bundle's seconds file is `seconds`; on failure
+/// (the container already ended) its logs say why.
+fn kill(id: &str, seconds: &Path) {
+    let kill = Command::new("docker")
+        .args(["kill", id])
+        .output()
+        .expect("docker kill");
+    if !kill.status.success() {
+        let logs = Command::new("docker").args(["logs", id]).output();
+        panic!(
+            "{kill:?}; {} lines in {}; the shard's logs: {logs:?}",
+            lines(seconds),
+            seconds.display()
+        );
+    }
+}
+
 #[test]
 fn compose_runs_a_coordinated_run_that_survives_a_killed_shard() {
     if !docker_works() {
@@ -119,18 +136,7 @@ fn compose_runs_a_coordinated_run_that_survives_a_killed_shard() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let kill = Command::new("docker")
-        .args(["kill", &shard_1])
-        .output()
-        .expect("docker kill");
-    if !kill.status.success() {
-        let logs = Command::new("docker").args(["logs", &shard_1]).output();
-        panic!(
-            "{kill:?}; {} lines in {}; shard 1's logs: {logs:?}",
-            lines(&killed),
-            killed.display()
-        );
-    }
+    kill(&shard_1, &killed);
     let id = String::from_utf8_lossy(&project.run(&["ps", "-q", "coordinator"]).stdout)
         .trim()
         .to_owned();
