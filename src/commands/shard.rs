@@ -90,8 +90,18 @@ impl ShardArgs {
     }
 
     /// Makes these flags describe shard 0 of `count`: the coordinator describes its run as its
-    /// shards do, to refuse those of another run.
-    pub fn as_coordinator_of(&mut self, count: usize) -> anyhow::Result<()> {
+    /// shards do, to refuse those of another run. `csv`, the command's `--csv`, is required: it
+    /// names the merged run's files.
+    pub fn as_coordinator_of(
+        &mut self,
+        count: usize,
+        csv: Option<&std::path::Path>,
+    ) -> anyhow::Result<()> {
+        if csv.is_none() {
+            anyhow::bail!(
+                "captest coordinator needs --csv PREFIX (after the command) for the merged run's files"
+            );
+        }
         self.shard = Some(Slice::new(0, count).map_err(anyhow::Error::msg)?);
         self.start_at = None;
         self.coordinator = None;

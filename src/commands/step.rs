@@ -141,12 +141,8 @@ fn experiment(args: &Args) -> anyhow::Result<Experiment> {
 /// The experiment a coordinator of `count` shards merges: these flags, as shard 0 of `count`
 /// describes them.
 pub fn coordinated(mut args: Args, count: usize) -> anyhow::Result<Experiment> {
-    if args.output.csv.is_none() {
-        bail!(
-            "captest coordinator needs --csv PREFIX (after the command) for the merged run's files"
-        );
-    }
-    args.shard.as_coordinator_of(count)?;
+    args.shard
+        .as_coordinator_of(count, args.output.csv.as_deref())?;
     experiment(&args)
 }
 
