@@ -161,6 +161,9 @@ fn scan_with(
     (percentiles, entry_rows): (Percentiles, EntryRows),
     split: Split,
 ) -> Result<Scan, AnalyzeError> {
+    if header.iter().any(|column| column.contains('"')) {
+        return Ok(Scan::NeedsGeneralReader); // a quote that does not enclose a whole cell
+    }
     let Some(layout) = Layout::from_header(header, percentiles, entry_rows) else {
         return Ok(Scan::NeedsGeneralReader);
     };

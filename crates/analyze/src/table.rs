@@ -282,7 +282,14 @@ fn header_columns(line: &str) -> Vec<String> {
     line.trim_start_matches('\u{feff}')
         .trim_end_matches(['\r', '\n'])
         .split(',')
-        .map(|c| c.trim_matches('"').to_owned())
+        .map(
+            |c| match c.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+                // A whole quoted cell; any other quote stays in the name (and sends the file to
+                // the general reader, which says what is wrong with it).
+                Some(inner) if !inner.contains('"') => inner.to_owned(),
+                _ => c.to_owned(),
+            },
+        )
         .collect()
 }
 

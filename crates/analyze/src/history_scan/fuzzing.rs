@@ -183,4 +183,31 @@ mod tests {
             assert!(crate::History::read(&path).is_err(), "{name}: refused");
         }
     }
+
+    /// Found by the history_reader fuzz target (10-minute run, dev build): a `"` inside a header
+    /// cell (not a whole quoted cell) made the fast reader read a file polars refuses ("a quote
+    /// opens a cell that is never closed").
+    #[test]
+    fn a_stray_quote_in_the_header_goes_to_polars() {
+        let text = std::fs::read_to_string(locust_history()).expect("read");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (header, body) = text.split_once('\n').expect("a header line");
+        let stray = header.replacen("Name", "Na\"me", 1);
+        let opening = header.replacen("Name", "\"Name", 1);
+        let whole = header.replacen("Name", "\"Name\"", 1);
+        for (case, header) in [("stray", stray), ("opening", opening), ("whole", whole)] {
+            for with_rows in [true, false] {
+                let path = dir
+                    .path()
+                    .join(format!("{case}{with_rows}_stats_history.csv"));
+                let file = match with_rows {
+                    true => format!("{header}\n{body}"),
+                    false => header.clone(),
+                };
+                std::fs::write(&path, file).expect("write");
+                history_agrees_with_polars(&path)
+                    .unwrap_or_else(|e| panic!("{case}, rows {with_rows}: {e}"));
+            }
+        }
+    }
 }
