@@ -126,7 +126,7 @@ fn a_profile_beats_the_top_level_and_config_may_be_any_file() {
     let server = DemoServer::start(&["--service-time", "1ms"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = format!(
-        "host = \"{}\"\npath = \"/health\"\nwait = \"20ms\"\nquiet = true\nusers = 5\nspawn-rate = 20\n\n[profiles.small]\nusers = 2\nrun-time = \"1s\"\ncsv = \"out/small\"\n\n[profiles.staged]\nstages_file = \"stages.txt\"\nrun-time = \"4s\"\ncsv = \"out/staged\"\n",
+        "host = \"{}\"\npath = \"/health\"\nwait = \"20ms\"\nquiet = true\nusers = 5\nspawn-rate = 20\n\n[profiles.small]\nusers = 2\nrun-time = \"2s\"\ncsv = \"out/small\"\n\n[profiles.staged]\nstages_file = \"stages.txt\"\nrun-time = \"4s\"\ncsv = \"out/staged\"\n",
         server.url
     );
     std::fs::create_dir(dir.path().join("elsewhere")).expect("dir");
