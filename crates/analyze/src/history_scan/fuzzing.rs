@@ -152,20 +152,7 @@ mod tests {
     /// reader does not read (Total Max Response Time) made it read a file polars refuses.
     #[test]
     fn a_line_that_is_not_utf8_goes_to_polars_which_refuses_it() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/locust");
-        let fixture = std::fs::read_dir(&root)
-            .expect("fixtures")
-            .flatten()
-            .flat_map(|run| {
-                std::fs::read_dir(run.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-            })
-            .map(|f| f.path())
-            .find(|p| p.to_string_lossy().ends_with("_stats_history.csv"))
-            .expect("a Locust history");
-        let text = std::fs::read(&fixture).expect("read");
+        let text = std::fs::read(locust_history()).expect("read");
         let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').take(6).collect();
         let dir = tempfile::tempdir().expect("temp dir");
         for (name, bad) in [("max", &b"77\xd2\xc1"[..]), ("name", &b"/caf\xe9"[..])] {
