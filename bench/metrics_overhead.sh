@@ -6,9 +6,11 @@
 #   nginx (worker_processes 1, keepalive, 13-byte body) and Prometheus -> core 0
 #   captest run -u 50 --threads 1                                      -> core 1
 #
-# WEB=1 adds the live web page to the watched run (`--web`) and a client on core 0 that reads
-# `/api/stats` and `/api/charts` every second, as the page in a browser does (issue #17's "with
-# --web --metrics, a browser and Prometheus attached").
+# WEB=1 adds the live web page to the watched run (`--web`) and a real browser on core 0 showing
+# it: headless Chromium (Debian `chromium`) opens http://127.0.0.1:18089/ once the page answers,
+# and the page's own script polls `/api/stats` every second and redraws the charts (issue #17's
+# "with --web --metrics, a browser and Prometheus attached"). BROWSER=curl reads `/api/stats`
+# and `/api/charts` with curl every second instead.
 #
 # DURATION (default 15s) sets each run's length, REPEAT (default 1) the pairs of runs (without,
 # with; each pair prints its ratio). Traffic goes to 127.0.0.1:18280 (nginx), 127.0.0.1:19646
@@ -17,6 +19,7 @@ set -euo pipefail
 
 DURATION="${DURATION:-15s}"
 WEB="${WEB:-0}"
+BROWSER="${BROWSER:-chromium}"
 WEB_ADDR=127.0.0.1:18089
 REPEAT="${REPEAT:-1}"
 PORT=18280
@@ -37,6 +40,7 @@ need_apt nginx nginx
 need_apt prometheus prometheus
 need_apt taskset util-linux
 need_apt curl curl
+if [ "$WEB" = 1 ] && [ "$BROWSER" = chromium ]; then need_apt chromium chromium; fi
 
 cargo build --release --quiet
 CAPTEST="${CARGO_TARGET_DIR:-$PWD/target}/release/captest"
@@ -123,8 +127,18 @@ PY
     sleep 2
 }
 
-# The page in a browser: its stats and charts every second (on core 0, beside nginx).
+# The page in a browser (on core 0, beside nginx): once it answers, headless Chromium shows it
+# (its script polls and redraws every second), or curl reads its stats and charts every second.
 poll_page() {
+    for _ in $(seq 200); do
+        curl -fsS -m 1 "http://$WEB_ADDR/api/stats" >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    if [ "$BROWSER" = chromium ]; then
+        exec chromium --headless=new --no-sandbox --disable-gpu --no-first-run \
+            --user-data-dir="$TMP/chromium" --remote-debugging-port=19222 \
+            "http://$WEB_ADDR/" >"$TMP/chromium.log" 2>&1
+    fi
     while :; do
         curl -fsS -m 2 "http://$WEB_ADDR/api/stats" >/dev/null 2>&1 || true
         curl -fsS -m 2 "http://$WEB_ADDR/api/charts" >/dev/null 2>&1 || true
@@ -135,7 +149,7 @@ WATCHED=(--metrics "$METRICS")
 LABEL="--metrics + Prometheus at 1s"
 if [ "$WEB" = 1 ]; then
     WATCHED+=(--web="$WEB_ADDR")
-    LABEL="--web --metrics + page polled and Prometheus at 1s"
+    LABEL="--web --metrics + page in $BROWSER and Prometheus at 1s"
 fi
 
 RESULTS="$TMP/results.txt"
@@ -144,11 +158,12 @@ for i in $(seq "$REPEAT"); do
     read -r plain plain_count plain_failures < <(run "plain-$i")
     if [ "$WEB" = 1 ]; then
         export -f poll_page
-        WEB_ADDR="$WEB_ADDR" taskset -c 0 bash -c poll_page &
+        WEB_ADDR="$WEB_ADDR" BROWSER="$BROWSER" TMP="$TMP" taskset -c 0 bash -c poll_page &
         POLL_PID=$!
     fi
     read -r watched watched_count watched_failures < <(run "metrics-$i" "${WATCHED[@]}")
     stop_pid "$POLL_PID"
+    pkill -f -- "--user-data-dir=$TMP/chromium" 2>/dev/null || true
     POLL_PID=""
     scraped="$(curl -fsS -m 5 "http://$PROM/api/v1/query" --data-urlencode \
         "query=last_over_time(captest_requests_total[10s])" | python3 -c \

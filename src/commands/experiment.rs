@@ -29,7 +29,6 @@ use captest_runner::task::Scenario;
 use super::load::{default_threads, path_scenario, target_of, wait_for, OutputArgs, TargetArgs};
 use super::output_paths;
 use super::shard::{event_weights, scenario_definition, ShardArgs, StartBarrier};
-use super::web_run::Steering;
 
 /// The load of an experiment: its shape over time, the model that applies it, how steps are cut
 /// and when it ends.
@@ -98,7 +97,7 @@ pub struct Experiment {
     barrier: Option<StartBarrier>,
     /// `--coordinator` URL and start grace.
     coordinator: Option<(String, Duration)>,
-    web: Option<crate::web::Session>,
+    views: super::live_views::LiveViews,
 }
 
 impl Experiment {
@@ -138,7 +137,7 @@ impl Experiment {
             shard: None,
             barrier: None,
             coordinator: None,
-            web: None,
+            views: Default::default(),
         })
     }
 
@@ -228,7 +227,13 @@ impl Experiment {
 
     /// Shows the run on the web page of `session`, which may stop and steer it.
     pub fn with_web(mut self, session: crate::web::Session) -> Self {
-        self.web = Some(session);
+        self.views.web = Some(session);
+        self
+    }
+
+    /// Serves `--metrics` through `server`, already serving (a run that waited for Start).
+    pub fn with_metrics_server(mut self, server: MetricsServer) -> Self {
+        self.views.metrics = Some(server);
         self
     }
 
@@ -241,26 +246,17 @@ impl Experiment {
     /// `--metrics` server starts first and stops once the run's files are written; with a web
     /// page, the run is attached to it first.
     pub fn run(mut self) -> anyhow::Result<(RunReport, Option<bool>)> {
-        let live = (self.outputs.metrics.is_some() || self.web.is_some()).then(|| {
-            LiveState::new(RunInfo {
-                command: command_name(&self.load).to_owned(),
-                host: self.workload.target.url().to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            })
-        });
-        let server = match (self.outputs.metrics, &live) {
-            (Some(address), Some(state)) => Some(MetricsServer::start(address, state.clone())?),
-            _ => None,
+        let info = RunInfo {
+            command: command_name(&self.load).to_owned(),
+            host: self.workload.target.url().to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
         };
-        let steering = match (&self.web, &live) {
-            (Some(session), Some(state)) => Some(Steering::attach(
-                session,
-                state,
-                &mut self.load.shape,
-                &mut self.outputs.csv,
-            )?),
-            _ => None,
-        };
+        let views = std::mem::take(&mut self.views).open(
+            info,
+            self.outputs.metrics,
+            &mut self.load.shape,
+            &mut self.outputs.csv,
+        )?;
         if let Some(limit) = self.engine.wait_for_target {
             wait_for(&self.workload.target, limit)?;
         }
@@ -269,10 +265,10 @@ impl Experiment {
             barrier.wait()?;
         }
         let outputs = self.outputs.clone();
-        let control = steering.as_ref().map(|s| s.control.clone());
-        let settings = self.settings(live, control, link.clone());
+        let control = views.steering.as_ref().map(|s| s.control.clone());
+        let settings = self.settings(views.state.clone(), control, link.clone());
         let mut report = run_experiment(settings).context("the run could not start")?;
-        if let Some(steering) = &steering {
+        if let Some(steering) = &views.steering {
             steering.forget_temporary(&mut report.files);
         }
         if let Some(link) = &link {
@@ -284,9 +280,7 @@ impl Experiment {
             Some(tables) => super::verdict::of_tables(tables, &outputs)?,
             None => None,
         };
-        if let Some(server) = server {
-            server.stop();
-        }
+        views.close();
         Ok((report, gates_passed))
     }
 

@@ -14,6 +14,7 @@ pub mod experiment;
 pub mod gate;
 pub mod k8s;
 pub mod live_gates;
+pub mod live_views;
 pub mod load;
 pub mod merge;
 pub mod output_paths;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use captest_runner::control::RunControl;
 use captest_runner::engine::RunReport;
-use captest_runner::live::LiveState;
+use captest_runner::live::{LiveState, MetricsServer, RunInfo};
 use captest_runner::shape::LoadShape;
 
 use super::experiment::Experiment;
@@ -45,10 +45,23 @@ pub fn run_load(
     outln!("web page at http://{}/", server.local_addr());
     let experiment = match experiment {
         Some(experiment) => experiment,
-        None => match wait_for_start(&session, build) {
-            Some(experiment) => experiment,
-            None => return Ok(ExitCode::SUCCESS),
-        },
+        None => {
+            // Prometheus sees the process while it waits (no users, no requests yet).
+            let metrics = match output.metrics {
+                Some(address) => Some(MetricsServer::start(address, waiting_state(&session))?),
+                None => None,
+            };
+            match (wait_for_start(&session, build), metrics) {
+                (Some(experiment), Some(metrics)) => experiment.with_metrics_server(metrics),
+                (Some(experiment), None) => experiment,
+                (None, metrics) => {
+                    if let Some(metrics) = metrics {
+                        metrics.stop();
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
     };
     let outcome = run_experiment(experiment.with_web(session.clone()), epilogue);
     session.linger();
@@ -63,6 +76,15 @@ fn run_experiment(experiment: Experiment, epilogue: Epilogue) -> anyhow::Result<
         epilogue(&report);
     }
     Ok(finish(&report, gates_passed, quiet))
+}
+
+/// The live state of a run that waits for Start: the command line's host until the form's.
+fn waiting_state(session: &Session) -> LiveState {
+    LiveState::new(RunInfo {
+        command: session.command.name().to_owned(),
+        host: session.defaults.host.clone(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
 }
 
 /// Waits for the page's Start and builds the experiment from its form; a form that does not

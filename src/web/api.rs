@@ -6,6 +6,7 @@ use captest_runner::scheduler::MAX_ARRIVAL_RATE;
 use serde_json::{json, Value};
 
 use super::session::{LoadCommand, Order, Session, StartForm};
+use super::steps::StepsSoFar;
 
 /// Why the run stops when Stop is pressed on the page (the stop request's reason).
 pub const STOPPED_FROM_THE_PAGE: &str = "stopped from the web page";
@@ -82,10 +83,13 @@ pub fn stats(session: &Session) -> Value {
     if let Value::Object(map) = &mut value {
         map.insert("command".into(), session.command.name().into());
         map.insert("state".into(), state.into());
-        map.insert("host".into(), run.state.info().host.clone().into());
+        map.insert("host".into(), run.state.info().host.into());
         map.insert("defaults".into(), defaults);
         map.insert("points".into(), session.history_len().into());
         map.insert("level_set".into(), run.control.level().into());
+        if session.command == LoadCommand::Step {
+            map.insert("steps".into(), StepsSoFar::of(&snapshot.steps).json());
+        }
     }
     value
 }

@@ -5,6 +5,7 @@ use captest_report::charts::{line_chart, LineChart, Series};
 use serde_json::{json, Value};
 
 use super::session::{LoadCommand, Point, Session};
+use super::steps::StepsSoFar;
 
 /// The x axis of every chart, as the report labels it.
 const X_LABEL: &str = "time since start (s)";
@@ -56,7 +57,7 @@ pub fn charts(session: &Session) -> Value {
     if points.len() < 2 {
         return json!({ "points": points.len(), "charts": [] });
     }
-    let mut charts = vec![
+    let mut charts: Vec<(String, String)> = vec![
         (
             "throughput",
             draw(
@@ -76,12 +77,20 @@ pub fn charts(session: &Session) -> Value {
             ),
         ),
         ("users", draw(&points, "Running users", "users", &USERS)),
-    ];
+    ]
+    .into_iter()
+    .map(|(id, svg)| (id.to_owned(), svg))
+    .collect();
     if session.command == LoadCommand::Rate {
         charts.push((
-            "rate",
+            "rate".to_owned(),
             draw(&points, "Offered and achieved rate", "per second", &RATE),
         ));
+    }
+    if session.command == LoadCommand::Step {
+        if let Some(run) = session.attached() {
+            charts.extend(StepsSoFar::of(&run.state.snapshot().steps).charts());
+        }
     }
     json!({
         "points": points.len(),

@@ -10,6 +10,7 @@ mod charts;
 mod downloads;
 mod server;
 pub mod session;
+mod steps;
 
 use std::net::{IpAddr, SocketAddr};
 

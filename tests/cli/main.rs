@@ -51,3 +51,4 @@ mod step;
 mod stop_rules;
 mod web_api;
 mod web_chromium;
+mod web_steps;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use captest_format::files;
 
+use crate::support::prometheus::http_get;
 use crate::support::web::{request, WebRun};
 use crate::support::*;
 
@@ -136,4 +137,32 @@ fn a_page_off_loopback_needs_credentials_and_web_flags_need_a_page() {
         assert!(stderr.contains(named), "{flags:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{flags:?}: nothing ran");
     }
+}
+
+#[test]
+fn metrics_are_served_while_a_run_waits_for_start_and_name_the_host_of_the_form() {
+    let demo = DemoServer::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let metrics = format!("127.0.0.1:{}", closed_port());
+    let unused = format!("http://127.0.0.1:{}", closed_port());
+    let mut run = WebRun::start(dir.path(), &["run", "-H", &unused, "--metrics", &metrics]);
+    assert_eq!(run.stats()["state"], "waiting");
+    let (status, waiting) = http_get(&metrics, "/metrics").expect("served before Start");
+    assert_eq!(status, 200, "{waiting}");
+    assert!(waiting.contains("\ncaptest_users 0\n"), "{waiting}");
+    let info = format!("captest_run_info{{command=\"run\",host=\"{unused}\"");
+    assert!(waiting.contains(&info), "{waiting}");
+    assert!(!waiting.contains("captest_requests_total{"), "{waiting}");
+    let start = format!(
+        r#"{{"action": "start", "users": 2, "spawn_rate": 100, "host": "{}"}}"#,
+        demo.url
+    );
+    assert_eq!(run.control(&start).0, 200);
+    run.stats_until("requests", |s| s["total"]["requests"].as_u64() > Some(0));
+    let (_, running) = http_get(&metrics, "/metrics").expect("served while running");
+    let info = format!("captest_run_info{{command=\"run\",host=\"{}\"", demo.url);
+    assert!(running.contains(&info), "the form's host: {running}");
+    assert!(running.contains("captest_requests_total{"), "{running}");
+    assert_eq!(run.control(r#"{"action": "stop"}"#).0, 200);
+    assert_eq!(run.wait(Duration::from_secs(20)).code(), Some(0));
 }

@@ -188,7 +188,10 @@ fn increasing(points: impl Iterator<Item = (f64, f64, usize)>) -> Vec<(f64, f64,
     points
 }
 
-fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
+/// The knees of a stepped run's `steps`: of throughput vs users (with the note saying how it was
+/// found, or why there is none) and of p95 vs throughput. The live web page asks it of the steps
+/// completed so far, `analyze` of all of them.
+pub fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
     if steps.len() < MIN_STEPS_FOR_KNEE {
         let note = if steps.len() <= 1 {
             "constant load (one plateau): a knee needs a stepped run, e.g. captest step".to_owned()
@@ -241,6 +244,17 @@ fn knees(steps: &[StepFigures]) -> (Option<Knee>, String, Option<Knee>) {
     (knee, note, latency_knee)
 }
 
+/// The USL fit of throughput vs users of `steps` (with enough steps for a knee).
+pub fn usl_of(steps: &[StepFigures]) -> Option<UslFit> {
+    (steps.len() >= MIN_STEPS_FOR_KNEE)
+        .then(|| {
+            let n: Vec<f64> = steps.iter().map(|s| s.users).collect();
+            let x: Vec<f64> = steps.iter().map(|s| s.rps).collect();
+            fit_usl(&n, &x)
+        })
+        .flatten()
+}
+
 /// Analyzes a loaded run.
 pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeError> {
     let steady = steady_state(run)?;
@@ -255,13 +269,7 @@ pub fn analyze(run: &Run, options: &AnalyzeOptions) -> Result<Analysis, AnalyzeE
     };
     errors_without_rate_limits(run, &mut steps);
     let (knee, knee_note, latency_knee) = knees(&steps);
-    let usl = (steps.len() >= MIN_STEPS_FOR_KNEE)
-        .then(|| {
-            let n: Vec<f64> = steps.iter().map(|s| s.users).collect();
-            let x: Vec<f64> = steps.iter().map(|s| s.rps).collect();
-            fit_usl(&n, &x)
-        })
-        .flatten();
+    let usl = usl_of(&steps);
     let users_running = (run.history.as_ref().zip(run.steady_window()))
         .and_then(|(h, window)| {
             (window.rows(&h.aggregated).iter())

@@ -252,6 +252,9 @@ impl Aggregator {
             let events: f64 = entries.iter().map(|interval| interval.events).sum();
             if tracker.observe(second_ended, total, events, users) {
                 self.write_steps(tracker.steps());
+                if let Some(live) = self.live.as_mut() {
+                    live.show_steps(tracker.steps());
+                }
             }
             self.steps = Some(tracker);
         }
@@ -315,6 +318,9 @@ impl Aggregator {
         if let Some(mut tracker) = self.steps.take() {
             steps = tracker.finish(ended_at, reason).to_vec();
             self.write_steps(&steps);
+            if let Some(live) = self.live.as_mut() {
+                live.show_steps(&steps);
+            }
         }
         let mut files_written = self
             .files

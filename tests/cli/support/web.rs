@@ -96,16 +96,23 @@ impl WebRun {
 
     /// Waits until `/api/stats` satisfies `ready` (at most 20 s) and returns it.
     pub fn stats_until(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        self.stats_within(what, Duration::from_secs(20), ready)
+    }
+
+    /// Waits until `/api/stats` satisfies `ready` (at most `limit`) and returns it.
+    pub fn stats_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
         let started = Instant::now();
         loop {
             let stats = self.stats();
             if ready(&stats) {
                 return stats;
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "never {what}: {stats}"
-            );
+            assert!(started.elapsed() < limit, "never {what}: {stats}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }

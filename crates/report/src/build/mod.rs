@@ -1,7 +1,7 @@
 //! Building a report page from a run, its analysis and an optional baseline, and writing it.
 
 mod entries;
-mod steps;
+pub mod steps;
 mod time;
 
 use std::path::{Path, PathBuf};
@@ -94,7 +94,11 @@ pub fn build_page(
 ) -> Result<ReportPage, ReportError> {
     let cards = cards(analysis);
     let mut charts = time::charts(run, analysis, baseline.map(|b| b.0))?;
-    charts.extend(steps::charts(analysis, baseline.map(|b| b.1))?);
+    let baseline_steps = baseline.map(|b| steps::StepView::of(b.1));
+    charts.extend(steps::charts(
+        &steps::StepView::of(analysis),
+        baseline_steps.as_ref(),
+    )?);
     charts.extend(entries::charts(analysis, baseline.map(|b| b.1))?);
     let mut table_list = vec![
         tables::findings(analysis),

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::snapshot::{
-    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, DURATION_BUCKETS,
+    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, LiveStep, DURATION_BUCKETS,
 };
 use super::state::LiveState;
 use crate::engine::{LoadModel, RunSettings};
 use crate::metrics::{EntryId, EntryRegistry, EntryStats, IntervalStats, RunStats};
 use crate::scheduler::OpenModelCounters;
 use crate::shape::LoadShape;
+use crate::steps::StepResult;
 
 /// Bucket bounds in microseconds, the unit of the HDR histograms.
 fn bound_us(index: usize) -> u64 {
@@ -32,6 +33,7 @@ pub struct LiveFeed {
     event_weights: Vec<f64>,
     arrivals: Option<(Arc<dyn LoadShape>, Arc<OpenModelCounters>)>,
     buckets: Vec<BucketCounts>,
+    steps: Vec<LiveStep>,
 }
 
 impl LiveFeed {
@@ -44,6 +46,7 @@ impl LiveFeed {
             event_weights,
             arrivals: None,
             buckets: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -85,6 +88,11 @@ impl LiveFeed {
         for (interval, counts) in entries.iter().zip(self.buckets.iter_mut()) {
             add_to_buckets(interval, counts);
         }
+    }
+
+    /// Shows `steps` (a stepped run's completed steps) from the next snapshot on.
+    pub fn show_steps(&mut self, steps: &[StepResult]) {
+        self.steps = steps.iter().map(LiveStep::of).collect();
     }
 
     /// Publishes the run as `stats` has it, with `users` running; `stopped` says why the run
@@ -161,6 +169,7 @@ impl LiveFeed {
                 .collect(),
             has_events: self.event_weights.iter().any(|w| *w > 0.0),
             arrivals,
+            steps: self.steps.clone(),
             stopped: stopped.map(str::to_owned),
         });
     }

@@ -12,6 +12,7 @@ mod state;
 pub use feed::LiveFeed;
 pub use server::{MetricsServer, MAX_LINGER};
 pub use snapshot::{
-    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, RunInfo, DURATION_BUCKETS,
+    ArrivalCounts, LiveEntry, LiveException, LiveFailure, LiveSnapshot, LiveStep, RunInfo,
+    DURATION_BUCKETS,
 };
 pub use state::LiveState;

@@ -117,6 +117,11 @@ impl MetricsServer {
         })
     }
 
+    /// The live state it serves.
+    pub fn state(&self) -> &LiveState {
+        &self.state
+    }
+
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.address
@@ -192,7 +197,7 @@ fn answer<B>(request: &Request<B>, state: &LiveState, log: &ScrapeLog) -> Respon
         return reply(StatusCode::METHOD_NOT_ALLOWED, "GET /metrics\n".into());
     }
     let snapshot = state.snapshot();
-    let body = render(state.info(), &snapshot);
+    let body = render(&state.info(), &snapshot);
     log.note(snapshot.is_final());
     reply(StatusCode::OK, body)
 }

@@ -81,6 +81,48 @@ pub struct ArrivalCounts {
     pub dropped: u64,
 }
 
+/// One completed step of a stepped run, measured over its steady part (the figures of
+/// `_steps.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveStep {
+    /// 1-based step number.
+    pub number: usize,
+    /// The step's level: users, or offered iterations per second in the open model.
+    pub level: f64,
+    /// Users running during the step (iterations in flight in the open model).
+    pub users: usize,
+    /// Start of the step, epoch seconds.
+    pub start: f64,
+    /// End of the step (or of the run, when it ended within the step), epoch seconds.
+    pub end: f64,
+    /// Requests per second over the steady part.
+    pub rps: f64,
+    /// Failed requests, percent.
+    pub error_pct: f64,
+    /// Median, 95th and 99th percentiles of the steady part, ms (`None` without requests).
+    pub percentiles_ms: Option<[f64; 3]>,
+    /// Why the run stopped at this step, when it did.
+    pub stop_reason: Option<String>,
+}
+
+impl LiveStep {
+    /// The live figures of `step`.
+    pub fn of(step: &crate::steps::StepResult) -> LiveStep {
+        LiveStep {
+            number: step.index + 1,
+            level: step.level,
+            users: step.users,
+            start: step.start,
+            end: step.end,
+            rps: step.rps(),
+            error_pct: step.error_pct(),
+            percentiles_ms: (!step.latency.is_empty())
+                .then(|| [50.0, 95.0, 99.0].map(|p| step.percentile_ms(p))),
+            stop_reason: step.stop_reason.clone(),
+        }
+    }
+}
+
 /// The run as the aggregator last saw it (once a second).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveSnapshot {
@@ -104,6 +146,8 @@ pub struct LiveSnapshot {
     pub has_events: bool,
     /// The open model's counts (`None` for users).
     pub arrivals: Option<ArrivalCounts>,
+    /// The steps completed so far (a stepped run; empty otherwise).
+    pub steps: Vec<LiveStep>,
     /// Why the run stopped, once it has: the last snapshot, taken after the final second.
     pub stopped: Option<String>,
 }

@@ -8,7 +8,7 @@ use super::snapshot::{LiveSnapshot, RunInfo};
 
 #[derive(Debug)]
 struct Shared {
-    info: RunInfo,
+    info: RwLock<RunInfo>,
     latest: RwLock<Arc<LiveSnapshot>>,
 }
 
@@ -24,15 +24,29 @@ impl LiveState {
     pub fn new(info: RunInfo) -> Self {
         LiveState {
             shared: Arc::new(Shared {
-                info,
+                info: RwLock::new(info),
                 latest: RwLock::new(Arc::new(LiveSnapshot::default())),
             }),
         }
     }
 
     /// What does not change while the run lasts.
-    pub fn info(&self) -> &RunInfo {
-        &self.shared.info
+    pub fn info(&self) -> RunInfo {
+        self.shared
+            .info
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Describes the run anew: a process that served its views before its run was set up (a
+    /// run waiting for Start on its web page) learns its host when the run starts.
+    pub fn describe(&self, info: RunInfo) {
+        *self
+            .shared
+            .info
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = info;
     }
 
     /// The latest snapshot (an empty one before the run's first second).

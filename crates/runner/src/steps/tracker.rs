@@ -52,6 +52,8 @@ pub struct StepTracker {
     current: Option<StepResult>,
     done: Vec<StepResult>,
     offered_rate: bool,
+    /// Whether one of `rules` fired (the run stops at a breaking point, not for another reason).
+    fired: bool,
 }
 
 impl StepTracker {
@@ -73,6 +75,7 @@ impl StepTracker {
             current: None,
             done: Vec::new(),
             offered_rate: false,
+            fired: false,
         }
     }
 
@@ -176,15 +179,19 @@ impl StepTracker {
                 s.stop_reason = Some(text.clone());
                 text
             });
+            self.fired = true;
             self.stop.raise(last.unwrap_or(reason));
         }
         true
     }
 
-    /// Ends the run: keeps the step in progress if it has steady data, and notes on the last step
-    /// why the run stopped (`reason`) unless a rule already did. Returns every step.
+    /// Ends the run: keeps the step in progress if it has steady data (unless a rule fired: the
+    /// step after the breaking point is not measured), and notes on the last step why the run
+    /// stopped (`reason`) unless a rule already did. A stop for any other reason (the run time,
+    /// a signal, Stop on the web page, a failed threshold) keeps the step in progress. Returns
+    /// every step.
     pub fn finish(&mut self, end_epoch: f64, reason: &str) -> &[StepResult] {
-        if !self.stop.is_raised() {
+        if !self.fired {
             if let Some(mut step) = self.current.take() {
                 step.users = users_of(&step);
                 if step.steady_seconds > 0 {
@@ -216,5 +223,65 @@ fn users_of(step: &StepResult) -> usize {
         level as usize
     } else {
         step.users
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::Steps;
+
+    /// Steps of 10, 20, 30 users, 5 s each, the first second of each left out.
+    fn tracker(rules: Vec<StopRule>, stop: Arc<StopRequest>) -> StepTracker {
+        let shape = Steps::new(10.0, 10.0, Duration::from_secs(5), None, Some(3)).expect("valid");
+        StepTracker::new(Arc::new(shape), 1000.0, Duration::from_secs(1), rules, stop)
+    }
+
+    /// One second of `requests` requests of 2 ms, `failures` of them failed.
+    fn second(requests: u64, failures: u64) -> IntervalStats {
+        let mut interval = IntervalStats::default();
+        for i in 0..requests {
+            interval.record(2_000_000, 10, i < failures);
+        }
+        interval
+    }
+
+    #[test]
+    fn a_stop_from_outside_keeps_the_step_in_progress() {
+        let stop = Arc::new(StopRequest::default());
+        let mut tracker = tracker(Vec::new(), stop.clone());
+        // Step 1 (seconds 0-4), then 3 seconds of step 2 before Stop is pressed.
+        for s in 0..8 {
+            tracker.observe(1000 + s, &second(100, 0), 0.0, 10);
+        }
+        stop.raise("stopped from the web page".to_owned());
+        let steps = tracker.finish(1008.0, "stopped from the web page");
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert_eq!(steps[1].level, 20.0);
+        assert_eq!(steps[1].steady_seconds, 2);
+        assert_eq!(steps[1].requests, 200);
+        assert_eq!(
+            steps[1].stop_reason.as_deref(),
+            Some("stopped from the web page")
+        );
+    }
+
+    #[test]
+    fn a_rule_that_fired_drops_the_step_after_the_breaking_point() {
+        let stop = Arc::new(StopRequest::default());
+        let rules = vec!["errors>1%".parse::<StopRule>().expect("a valid rule")];
+        let mut tracker = tracker(rules, stop.clone());
+        // Step 1 fails 10 % of its requests: the rule fires at its end.
+        for s in 0..5 {
+            tracker.observe(1000 + s, &second(100, 10), 0.0, 10);
+        }
+        assert!(stop.is_raised());
+        for s in 5..8 {
+            tracker.observe(1000 + s, &second(100, 0), 0.0, 10);
+        }
+        let steps = tracker.finish(1008.0, "stopped");
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        let reason = steps[0].stop_reason.as_deref().unwrap_or_default();
+        assert!(reason.contains("(at 10 users"), "{reason}");
     }
 }
