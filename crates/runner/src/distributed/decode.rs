@@ -8,6 +8,7 @@ use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
 use super::record::EntryRecord;
+use super::v2_counts::SparseCounts;
 use crate::locust::LocustBuckets;
 use crate::metrics::IntervalStats;
 
@@ -17,12 +18,19 @@ const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
 /// is well under 1 MiB; more is a corrupt or hostile record.
 const MAX_INFLATED: usize = 64 << 20;
 
+/// A record's response times: read sparsely (their total), or as a histogram.
+enum Counts {
+    Sparse(u64),
+    Full(Histogram<u64>),
+}
+
 /// Reusable buffers for reading entry records.
 pub(crate) struct EntryDecoder {
     encoded: Vec<u8>,
     inflated: Vec<u8>,
     inflate: Decompress,
     reader: Deserializer,
+    sparse: SparseCounts,
 }
 
 impl std::fmt::Debug for EntryDecoder {
@@ -38,6 +46,7 @@ impl Default for EntryDecoder {
             inflated: Vec::new(),
             inflate: Decompress::new(true),
             reader: Deserializer::new(),
+            sparse: SparseCounts::default(),
         }
     }
 }
@@ -50,14 +59,18 @@ impl EntryDecoder {
         entry: &EntryRecord,
         into: &mut IntervalStats,
     ) -> Result<(), String> {
-        let hdr = self.histogram(&entry.hdr)?;
+        let counts = self.counts(&entry.hdr)?;
+        let held = match &counts {
+            Counts::Sparse(total) => *total,
+            Counts::Full(hdr) => hdr.len(),
+        };
         let buckets = LocustBuckets::from_index_counts(&entry.buckets)
             .ok_or_else(|| "a Locust bucket index is out of range".to_owned())?;
-        if hdr.len() != entry.requests || buckets.total() != entry.requests {
+        if held != entry.requests || buckets.total() != entry.requests {
             return Err(format!(
                 "{} requests, but the histograms hold {} and {}",
                 entry.requests,
-                hdr.len(),
+                held,
                 buckets.total()
             ));
         }
@@ -72,29 +85,37 @@ impl EntryDecoder {
         into.content_bytes += entry.content_bytes;
         into.events += entry.events.0;
         into.buckets.add(&buckets);
-        into.hdr
-            .add(&hdr)
-            .map_err(|e| format!("hdr does not add: {e:?}"))
+        match counts {
+            Counts::Sparse(_) => self.sparse.add_to(&mut into.hdr),
+            Counts::Full(hdr) => into
+                .hdr
+                .add(&hdr)
+                .map_err(|e| format!("hdr does not add: {e:?}")),
+        }
     }
 
-    /// The histogram `text` encodes (base64 of HdrHistogram's V2 encoding, deflated or not).
-    fn histogram(&mut self, text: &str) -> Result<Histogram<u64>, String> {
+    /// The counts `text` encodes (base64 of HdrHistogram's V2 encoding, deflated or not): read
+    /// sparsely in the runs' layout, else by the crate's reader.
+    fn counts(&mut self, text: &str) -> Result<Counts, String> {
         self.encoded.clear();
         base64::engine::general_purpose::STANDARD
             .decode_vec(text, &mut self.encoded)
             .map_err(|e| format!("hdr is not base64: {e}"))?;
         let not_v2 = |e: &dyn std::fmt::Debug| format!("hdr is not a V2 histogram: {e:?}");
         let cookie = self.encoded.get(..4).map(|b| [b[0], b[1], b[2], b[3]]);
-        if cookie.map(u32::from_be_bytes) != Some(V2_COMPRESSED_COOKIE) {
+        let v2 = if cookie.map(u32::from_be_bytes) == Some(V2_COMPRESSED_COOKIE) {
+            self.inflate_payload().map_err(|e| not_v2(&e))?;
+            &self.inflated
+        } else {
             // Plain V2, or not a histogram: the crate's reader says which.
-            return self
-                .reader
-                .deserialize(&mut self.encoded.as_slice())
-                .map_err(|e| not_v2(&e));
+            &self.encoded
+        };
+        if let Some(total) = self.sparse.read(v2) {
+            return Ok(Counts::Sparse(total));
         }
-        self.inflate_payload().map_err(|e| not_v2(&e))?;
         self.reader
-            .deserialize(&mut self.inflated.as_slice())
+            .deserialize(&mut v2.as_slice())
+            .map(Counts::Full)
             .map_err(|e| not_v2(&e))
     }
 

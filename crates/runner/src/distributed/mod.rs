@@ -19,6 +19,7 @@ mod record;
 mod report;
 mod server;
 mod slice;
+mod v2_counts;
 mod writer;
 
 pub use error::BundleError;
