@@ -1,23 +1,17 @@
-//! The page's HTTP server: hyper on its own thread and single-threaded runtime (like
-//! `--metrics`', so it never takes a worker's turn), basic authentication when asked for, and
+//! The page's HTTP server: a [`BackgroundServer`] (its own thread and runtime, like `--metrics`',
+//! so it never takes a worker's turn), basic authentication when asked for, and
 //! the routes: `/` (the page), `/api/stats`, `/api/charts`, `/api/control`, `/download/…`.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context;
 use bytes::Bytes;
+use captest_runner::background::{bind, BackgroundServer};
 use http::header;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use super::session::Session;
 use super::{api, charts, downloads, Credentials, WebOptions};
@@ -34,95 +28,40 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(250);
 /// The `--web` server of a run.
 #[derive(Debug)]
 pub struct WebServer {
-    address: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: BackgroundServer,
 }
 
 impl WebServer {
     /// Binds the page's address (an error at once if it cannot) and serves `session`.
     pub fn start(options: &WebOptions, session: Session) -> anyhow::Result<WebServer> {
         let address = options.address;
-        let listener = std::net::TcpListener::bind(address)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .with_context(|| format!("--web {address}: cannot listen"))?;
-        let address = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let auth = options.auth.clone();
-        let thread = std::thread::Builder::new()
-            .name("captest-web".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    if let Ok(listener) = TcpListener::from_std(listener) {
-                        accept(listener, session, auth, stopped).await;
-                    }
-                });
-            })?;
-        Ok(WebServer {
-            address,
-            shutdown: Some(stop),
-            thread: Some(thread),
-        })
+        let listener = bind(address).with_context(|| format!("--web {address}: cannot listen"))?;
+        let (served, auth) = (session.clone(), options.auth.clone());
+        let handler = move |request: Request<Incoming>| {
+            let (session, auth) = (served.clone(), auth.clone());
+            async move { answer(request, &session, auth.as_ref()).await }
+        };
+        let server = BackgroundServer::start(listener, "captest-web", handler, sample(session))?;
+        Ok(WebServer { server })
     }
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.address
+        self.server.local_addr()
     }
 
     /// Stops serving.
-    pub fn stop(mut self) {
-        self.close();
-    }
-
-    fn close(&mut self) {
-        if let Some(stop) = self.shutdown.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    pub fn stop(self) {
+        self.server.stop();
     }
 }
 
-impl Drop for WebServer {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-async fn accept(
-    listener: TcpListener,
-    session: Session,
-    auth: Option<Credentials>,
-    mut stopped: oneshot::Receiver<()>,
-) {
+/// Beside the server: the history of the charts takes the aggregator's latest second.
+async fn sample(session: Session) {
     let mut sampling = tokio::time::interval(SAMPLE_EVERY);
     loop {
-        let stream = tokio::select! {
-            _ = &mut stopped => return,
-            _ = sampling.tick() => {
-                session.sample();
-                continue;
-            }
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let (session, auth) = (session.clone(), auth.clone());
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let (session, auth) = (session.clone(), auth.clone());
-                async move { Ok::<_, Infallible>(answer(request, &session, auth.as_ref()).await) }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        sampling.tick().await;
+        session.sample();
     }
 }
 

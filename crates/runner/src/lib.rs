@@ -7,6 +7,7 @@
 //! `PREFIX_stats.csv`, `_stats_history.csv`, `_failures.csv`, `_exceptions.csv` and `_latency.hdr`.
 
 pub mod aggregator;
+pub mod background;
 pub mod client;
 pub mod coding;
 pub mod console;

@@ -1,23 +1,17 @@
-//! The coordinator's HTTP side (hyper, one thread with a single-threaded runtime): `POST
+//! The coordinator's HTTP side (a [`BackgroundServer`]): `POST
 //! /register` answers once every shard registered, with their common start; `POST /report`
 //! hands a shard's report to the [`Hub`] and answers whether to stop. A watchdog gives up on
 //! silent shards; SIGINT or SIGTERM tells every shard to stop.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use super::error::BundleError;
 use super::events::HubSettings;
@@ -26,6 +20,7 @@ use super::hub::Hub;
 use super::merge::MergeOutcome;
 use super::meta::ShardMeta;
 use super::report::{ReportPost, ShardReport, StartReply, REGISTER_PATH, REPORT_PATH};
+use crate::background::{bind, BackgroundServer};
 use crate::error::RunnerError;
 
 /// How often the watchdog looks for silent shards.
@@ -60,8 +55,7 @@ impl Shared {
 pub struct Coordinator {
     address: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: Option<BackgroundServer>,
 }
 
 impl std::fmt::Debug for Coordinator {
@@ -86,39 +80,31 @@ pub struct CoordinatorOutcome {
 impl Coordinator {
     /// Listens on `address` (an error at once if it cannot) for the shards `settings` expects.
     pub fn start(address: SocketAddr, settings: HubSettings) -> Result<Coordinator, RunnerError> {
-        let listener = std::net::TcpListener::bind(address)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| {
-                RunnerError::InvalidSetting(format!("--listen {address}: cannot listen: {e}"))
-            })?;
-        let address = listener.local_addr().map_err(RunnerError::Runtime)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(RunnerError::Runtime)?;
+        let listener = bind(address).map_err(|e| {
+            RunnerError::InvalidSetting(format!("--listen {address}: cannot listen: {e}"))
+        })?;
         let shared = Arc::new(Shared {
             hub: Mutex::new(Some(Hub::new(settings, Instant::now()))),
             changed: Condvar::new(),
             start: watch::Sender::new(None),
             merged: watch::Sender::new(None),
         });
-        let (stop, stopped) = oneshot::channel::<()>();
         let served = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("captest-coordinator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    if let Ok(listener) = TcpListener::from_std(listener) {
-                        serve(listener, served, stopped).await;
-                    }
-                });
-            })
-            .map_err(RunnerError::Runtime)?;
+        let handler = move |request: Request<Incoming>| {
+            let shared = served.clone();
+            async move { answer(request, &shared).await }
+        };
+        let server = BackgroundServer::start(
+            listener,
+            "captest-coordinator",
+            handler,
+            watchdog(shared.clone()),
+        )
+        .map_err(RunnerError::Runtime)?;
         Ok(Coordinator {
-            address,
+            address: server.local_addr(),
             shared,
-            shutdown: Some(stop),
-            thread: Some(thread),
+            server: Some(server),
         })
     }
 
@@ -155,58 +141,31 @@ impl Coordinator {
     }
 
     fn close(&mut self) {
-        if let Some(stop) = self.shutdown.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Some(server) = self.server.take() {
+            server.stop();
         }
     }
 }
 
-impl Drop for Coordinator {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+/// Beside the server: the watchdog that gives up on silent shards, and SIGINT or SIGTERM.
+async fn watchdog(shared: Arc<Shared>) {
     let mut watchdog = tokio::time::interval(WATCH_EVERY);
     let mut signals = crate::signals::ShutdownSignals::new();
     loop {
-        let stream = tokio::select! {
-            _ = &mut stopped => return,
+        tokio::select! {
             _ = watchdog.tick() => {
                 if let Some(hub) = shared.hub().as_mut() {
                     hub.watch(Instant::now());
                     shared.merged.send_replace(hub.merged_through());
                 }
-                shared.changed.notify_all();
-                continue;
             }
             _ = signals.recv() => {
                 if let Some(hub) = shared.hub().as_mut() {
                     hub.interrupt("stopped by signal at the coordinator");
                 }
-                shared.changed.notify_all();
-                continue;
             }
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(answer(request, &shared).await) }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        }
+        shared.changed.notify_all();
     }
 }
 

@@ -1,27 +1,22 @@
-//! `--metrics`: an HTTP server (hyper, on its own thread and single-threaded runtime, so it never
-//! takes a worker's turn) that answers `GET /metrics` with the live state in Prometheus' text
+//! `--metrics`: a [`BackgroundServer`] (its own thread and runtime, so it never takes a worker's
+//! turn) that answers `GET /metrics` with the live state in Prometheus' text
 //! format. It is started before the run and stopped after its files are written; if a scraper
 //! has been coming regularly, stopping waits for it to take the final figures (at most one of
 //! its intervals and a half, never more than [`MAX_LINGER`]), so that what it stored ends at the
 //! files' counts.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use super::prometheus::{render, CONTENT_TYPE};
 use super::state::LiveState;
+use crate::background::{bind, BackgroundServer};
 use crate::error::RunnerError;
 
 /// The longest a stopping server waits for a scraper to take the final figures.
@@ -75,46 +70,27 @@ impl ScrapeLog {
 /// The `--metrics` server of a run.
 #[derive(Debug)]
 pub struct MetricsServer {
-    address: SocketAddr,
     state: LiveState,
     log: Arc<ScrapeLog>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: BackgroundServer,
 }
 
 impl MetricsServer {
     /// Binds `address` (an error at once if it cannot) and serves `state` until stopped.
     pub fn start(address: SocketAddr, state: LiveState) -> Result<MetricsServer, RunnerError> {
-        let listener = std::net::TcpListener::bind(address)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| {
-                RunnerError::InvalidSetting(format!("--metrics {address}: cannot listen: {e}"))
-            })?;
-        let address = listener.local_addr().map_err(RunnerError::Runtime)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(RunnerError::Runtime)?;
+        let listener = bind(address).map_err(|e| {
+            RunnerError::InvalidSetting(format!("--metrics {address}: cannot listen: {e}"))
+        })?;
         let log = Arc::new(ScrapeLog::default());
-        let (stop, stopped) = oneshot::channel::<()>();
         let (served, served_log) = (state.clone(), log.clone());
-        let thread = std::thread::Builder::new()
-            .name("captest-metrics".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    if let Ok(listener) = TcpListener::from_std(listener) {
-                        accept(listener, served, served_log, stopped).await;
-                    }
-                });
-            })
-            .map_err(RunnerError::Runtime)?;
-        Ok(MetricsServer {
-            address,
-            state,
-            log,
-            shutdown: Some(stop),
-            thread: Some(thread),
-        })
+        let handler = move |request: Request<Incoming>| {
+            let response = answer(&request, &served, &served_log);
+            async move { response }
+        };
+        let server =
+            BackgroundServer::start(listener, "captest-metrics", handler, std::future::pending())
+                .map_err(RunnerError::Runtime)?;
+        Ok(MetricsServer { state, log, server })
     }
 
     /// The live state it serves.
@@ -124,58 +100,16 @@ impl MetricsServer {
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.address
+        self.server.local_addr()
     }
 
     /// Stops serving: once the run's last figures are published, first lets a regular scraper
     /// take them (see the module's description).
-    pub fn stop(mut self) {
+    pub fn stop(self) {
         if self.state.snapshot().is_final() {
             self.log.wait_for_final();
         }
-        self.close();
-    }
-
-    fn close(&mut self) {
-        if let Some(stop) = self.shutdown.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for MetricsServer {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-async fn accept(
-    listener: TcpListener,
-    state: LiveState,
-    log: Arc<ScrapeLog>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    loop {
-        let stream = tokio::select! {
-            _ = &mut stopped => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let (state, log) = (state.clone(), log.clone());
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let response = answer(&request, &state, &log);
-                async move { Ok::<_, Infallible>(response) }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        self.server.stop();
     }
 }
 
