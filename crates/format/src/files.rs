@@ -31,7 +31,7 @@ pub const SHARD_META: &str = "_shard.json";
 /// run from: one JSON object per line — `now` (the history Timestamp of the tick), `users`,
 /// `last_request` (unix seconds, exact decimal text, or null), `entries` `[{method, name, requests,
 /// failures, sum_ns, min_ns, max_ns, content_bytes, events, buckets: [[index, count]…], hdr:
-/// base64 V2-deflate histogram of microseconds}]` (what completed in the second before `now`),
+/// base64 V2 histogram of microseconds (plain V2; V2-deflate is read too)}]` (what completed in the second before `now`),
 /// `failures` `[{method, name, kind: {status|os|timeout|other: …}, occurrences, first_seen,
 /// last_seen}]`. Appended and flushed at every tick, like the history.
 pub const SHARD_SECONDS: &str = "_shard_seconds.jsonl";

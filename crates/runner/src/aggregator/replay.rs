@@ -32,7 +32,7 @@ impl Aggregator {
         &mut self,
         now: i64,
         users: usize,
-        entries: &[IntervalStats],
+        entries: &mut Vec<IntervalStats>,
         failures: &[((EntryId, FailureKind), EpochTally)],
         last_request: Option<f64>,
     ) {

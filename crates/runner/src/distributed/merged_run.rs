@@ -140,7 +140,7 @@ impl MergedRun {
         }
         let users = self.users.values().sum();
         self.aggregator
-            .replay_second(now, users, &self.entries, &failures, last_request);
+            .replay_second(now, users, &mut self.entries, &failures, last_request);
         Ok(())
     }
 

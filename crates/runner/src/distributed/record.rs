@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
+use hdrhistogram::serialization::{Serializer as _, V2Serializer};
 use serde::{Deserialize, Serialize};
 
 use super::exact::ExactF64;
@@ -119,7 +119,7 @@ impl SecondRecord {
         now: i64,
         users: usize,
         last_request: Option<f64>,
-        serializer: &mut V2DeflateSerializer,
+        serializer: &mut V2Serializer,
     ) -> Result<SecondRecord, String> {
         let registry = stats.registry();
         let (_, intervals) = stats.last_second();
@@ -162,7 +162,7 @@ impl EntryRecord {
     pub fn of(
         key: &RequestKey,
         interval: &IntervalStats,
-        serializer: &mut V2DeflateSerializer,
+        serializer: &mut V2Serializer,
     ) -> Result<EntryRecord, String> {
         let mut bytes = Vec::new();
         serializer

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use captest_format::files::{self, prefixed};
-use hdrhistogram::serialization::V2DeflateSerializer;
+use hdrhistogram::serialization::V2Serializer;
 
 use super::exact::ExactF64;
 use super::link::CoordinatorLink;
@@ -36,7 +36,7 @@ pub struct ShardBundle {
     meta_path: PathBuf,
     seconds_path: PathBuf,
     seconds: BufWriter<File>,
-    serializer: V2DeflateSerializer,
+    serializer: V2Serializer,
     link: Option<Arc<CoordinatorLink>>,
 }
 
@@ -66,7 +66,7 @@ impl ShardBundle {
             meta_path,
             seconds_path,
             seconds: BufWriter::new(file),
-            serializer: V2DeflateSerializer::new(),
+            serializer: V2Serializer::new(),
             link: run.link.clone(),
         })
     }

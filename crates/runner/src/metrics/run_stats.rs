@@ -143,20 +143,16 @@ impl RunStats {
 
     /// Merges one second given as merged intervals (indexed by [`EntryId`]), failure tallies in
     /// epoch seconds and the latest request's end: what [`absorb`](Self::absorb) computes from
-    /// worker shards, read back from shard bundles by a merge.
+    /// worker shards, read back from shard bundles by a merge. The intervals are taken, not
+    /// copied: `entries` is handed back holding an earlier second's, to be cleared before reuse.
     pub fn absorb_second(
         &mut self,
         second: i64,
-        entries: &[IntervalStats],
+        entries: &mut Vec<IntervalStats>,
         failures: &[((EntryId, FailureKind), EpochTally)],
         last_finished: Option<f64>,
     ) {
-        self.scratch
-            .resize_with(entries.len(), IntervalStats::default);
-        self.scratch.iter_mut().for_each(IntervalStats::clear);
-        for (target, interval) in self.scratch.iter_mut().zip(entries) {
-            *target += interval;
-        }
+        std::mem::swap(&mut self.scratch, entries);
         self.last_failures.clear();
         for (key, tally) in failures {
             merge_tally(&mut self.last_failures, key.clone(), *tally);
