@@ -28,6 +28,22 @@ fn shards(
 }
 
 /// Every file of the run under `prefix`, by file name ending.
+/// Waits until shard `index` (bundle at `prefix`) has reported `seconds` seconds (at most
+/// 15 s), then SIGKILLs it.
+fn kill_after_reports(prefix: &Path, shard: Child, seconds: usize, index: usize) {
+    let lines = files::prefixed(prefix, files::SHARD_SECONDS);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < seconds {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "shard {index} reported nothing"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&shard, "KILL");
+    let _ = end_shard(shard);
+}
+
 fn run_files(prefix: &Path) -> Vec<(String, Vec<u8>)> {
     let dir = prefix.parent().expect("a directory");
     let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -209,17 +225,7 @@ fn a_killed_shard_is_reported_and_the_run_goes_on_with_the_others() {
     let mut started = shards(dir.path(), 3, &command, &server, &coordinator);
     // Wait until the killed shard has reported a few seconds.
     let (killed_prefix, killed) = started.remove(1);
-    let lines = files::prefixed(&killed_prefix, files::SHARD_SECONDS);
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "shard 1 reported nothing"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    signal(&killed, "KILL");
-    let _ = end_shard(killed);
+    kill_after_reports(&killed_prefix, killed, 3, 1);
     let mut survivors = Vec::new();
     for (prefix, child) in started {
         let (code, stderr) = end_shard(child);
@@ -277,17 +283,7 @@ fn with_require_all_shards_a_lost_shard_stops_the_run() {
     let coordinator = CoordinatorProcess::start(dir.path(), 3, &extra, &command, &server);
     let mut started = shards(dir.path(), 3, &command, &server, &coordinator);
     let (killed_prefix, killed) = started.remove(2);
-    let lines = files::prefixed(&killed_prefix, files::SHARD_SECONDS);
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "shard 2 reported nothing"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    signal(&killed, "KILL");
-    let _ = end_shard(killed);
+    kill_after_reports(&killed_prefix, killed, 2, 2);
     for (prefix, child) in started {
         let (code, stderr) = end_shard(child);
         assert_eq!(code, Some(0), "a shard exits cleanly: {stderr}");
