@@ -64,14 +64,12 @@ impl EntryDecoder {
             Counts::Sparse(total) => *total,
             Counts::Full(hdr) => hdr.len(),
         };
-        let buckets = LocustBuckets::from_index_counts(&entry.buckets)
+        let in_buckets = LocustBuckets::index_counts_total(&entry.buckets)
             .ok_or_else(|| "a Locust bucket index is out of range".to_owned())?;
-        if held != entry.requests || buckets.total() != entry.requests {
+        if held != entry.requests || in_buckets != entry.requests {
             return Err(format!(
                 "{} requests, but the histograms hold {} and {}",
-                entry.requests,
-                held,
-                buckets.total()
+                entry.requests, held, in_buckets
             ));
         }
         if entry.requests == 0 {
@@ -84,7 +82,7 @@ impl EntryDecoder {
         into.max_ns = into.max_ns.max(entry.max_ns);
         into.content_bytes += entry.content_bytes;
         into.events += entry.events.0;
-        into.buckets.add(&buckets);
+        into.buckets.add_index_counts(&entry.buckets);
         match counts {
             Counts::Sparse(_) => self.sparse.add_to(&mut into.hdr),
             Counts::Full(hdr) => into

@@ -15,12 +15,26 @@ impl Serialize for ExactF64 {
 
 impl<'de> Deserialize<'de> for ExactF64 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
+        deserializer.deserialize_str(ExactText)
+    }
+}
+
+/// Reads the text of an [`ExactF64`] where it lies (a merge reads millions of them).
+struct ExactText;
+
+impl serde::de::Visitor<'_> for ExactText {
+    type Value = ExactF64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number as a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ExactF64, E> {
         text.parse::<f64>()
             .ok()
             .filter(|value| value.is_finite())
             .map(ExactF64)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected a number, got {text:?}")))
+            .ok_or_else(|| E::custom(format!("expected a number, got {text:?}")))
     }
 }
 

@@ -11,8 +11,8 @@ use captest_format::files::{self, prefixed};
 use super::error::BundleError;
 use super::merged_run::MergedRun;
 use super::meta::{ShardMeta, ShardPosition};
-use super::read::{SecondsReader, ShardBundleData};
-use super::record::SecondRecord;
+use super::read::ShardBundleData;
+use super::replay::replay;
 use super::writer::write_meta;
 use crate::steps::StopRequest;
 
@@ -202,45 +202,4 @@ fn mismatch(prefix: &Path, what: String) -> BundleError {
 fn join(indexes: &[usize]) -> String {
     let texts: Vec<String> = indexes.iter().map(usize::to_string).collect();
     texts.join(", ")
-}
-
-/// Feeds every tick of every shard, grouped by history Timestamp in time order: each shard's
-/// file is read a line at a time (a k-way merge on `now`), so what is held is one tick a shard.
-/// The lines left out for being cut short, by file.
-fn replay(
-    run: &mut MergedRun,
-    shards: &[ShardBundleData],
-) -> Result<Vec<(PathBuf, usize)>, BundleError> {
-    let mut readers = Vec::with_capacity(shards.len());
-    let mut heads = Vec::with_capacity(shards.len());
-    for shard in shards {
-        let mut reader = SecondsReader::open(&shard.prefix)?;
-        heads.push(reader.next_record()?);
-        readers.push(reader);
-    }
-    while let Some(now) = heads.iter().flatten().map(|(_, r)| r.now).min() {
-        let parts: Vec<(usize, &SecondRecord)> = heads
-            .iter()
-            .enumerate()
-            .filter_map(|(shard, head)| Some((shard, &head.as_ref()?.1)))
-            .filter(|(_, record)| record.now == now)
-            .collect();
-        run.tick(now, &parts).map_err(|(part, message)| {
-            let shard = parts[part].0;
-            let line = heads[shard].as_ref().map_or(0, |(line, _)| *line);
-            BundleError::Parse {
-                path: readers[shard].path().to_owned(),
-                line,
-                message,
-            }
-        })?;
-        let due: Vec<usize> = parts.iter().map(|(shard, _)| *shard).collect();
-        for shard in due {
-            heads[shard] = readers[shard].next_record()?;
-        }
-    }
-    Ok(readers
-        .iter()
-        .filter_map(|r| Some((r.path().to_owned(), r.cut_line()?)))
-        .collect())
 }

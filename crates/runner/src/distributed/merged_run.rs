@@ -23,10 +23,78 @@ pub(crate) struct MergedRun {
     registry: EntryRegistry,
     /// Each shard's users at its latest own tick, by shard key.
     users: BTreeMap<usize, usize>,
-    entries: Vec<IntervalStats>,
-    decoder: EntryDecoder,
+    /// The tick [`tick`](Self::tick) reads into (a merge's reader thread keeps its own).
+    tick: MergedTick,
+    decoder: TickDecoder,
     event_weights: Vec<f64>,
     stop: Arc<StopRequest>,
+}
+
+/// One tick of the shards that reported it, read and added up: what the aggregator replays.
+/// Its buffers are kept from tick to tick.
+#[derive(Debug, Default)]
+pub(crate) struct MergedTick {
+    now: i64,
+    /// (shard key, its users at this tick).
+    users: Vec<(usize, usize)>,
+    /// The shards' intervals summed, by entry id.
+    entries: Vec<IntervalStats>,
+    failures: Vec<((EntryId, FailureKind), EpochTally)>,
+    last_request: Option<f64>,
+}
+
+/// Reads shards' tick records into [`MergedTick`]s, interning entry names in the merged run's
+/// registry (so it may run on a thread of its own, ahead of the aggregator).
+#[derive(Debug)]
+pub(crate) struct TickDecoder {
+    registry: EntryRegistry,
+    entry: EntryDecoder,
+}
+
+impl TickDecoder {
+    /// A decoder interning entry names in `registry` (the merged run's).
+    fn new(registry: EntryRegistry) -> Self {
+        TickDecoder {
+            registry,
+            entry: EntryDecoder::default(),
+        }
+    }
+
+    /// Reads the tick `now` of the shards `parts` (shard key, its record) into `tick`. An error
+    /// names the part that does not read, and what is wrong with it.
+    pub(crate) fn decode(
+        &mut self,
+        now: i64,
+        parts: &[(usize, &SecondRecord)],
+        tick: &mut MergedTick,
+    ) -> Result<(), (usize, String)> {
+        tick.now = now;
+        tick.entries.iter_mut().for_each(IntervalStats::clear);
+        tick.users.clear();
+        tick.failures.clear();
+        tick.last_request = None;
+        for (part, (shard, record)) in parts.iter().enumerate() {
+            tick.users.push((*shard, record.users));
+            if let Some(last) = record.last_request {
+                tick.last_request = Some(tick.last_request.map_or(last.0, |l| l.max(last.0)));
+            }
+            for entry in &record.entries {
+                let id = self.registry.intern(&entry.key()).0 as usize;
+                if tick.entries.len() <= id {
+                    tick.entries.resize_with(id + 1, IntervalStats::default);
+                }
+                self.entry
+                    .add_into(entry, &mut tick.entries[id])
+                    .map_err(|message| (part, message))?;
+            }
+            for failure in &record.failures {
+                let (key, kind, tally) = failure.parts();
+                tick.failures
+                    .push(((self.registry.intern(&key), kind), tally));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl MergedRun {
@@ -68,10 +136,10 @@ impl MergedRun {
         }
         Ok(MergedRun {
             aggregator,
+            decoder: TickDecoder::new(registry.clone()),
             registry,
             users: BTreeMap::new(),
-            entries: Vec::new(),
-            decoder: EntryDecoder::default(),
+            tick: MergedTick::default(),
             event_weights: weights,
             stop,
         })
@@ -116,32 +184,35 @@ impl MergedRun {
         now: i64,
         parts: &[(usize, &SecondRecord)],
     ) -> Result<(), (usize, String)> {
-        self.entries.iter_mut().for_each(IntervalStats::clear);
-        let mut failures: Vec<((EntryId, FailureKind), EpochTally)> = Vec::new();
-        let mut last_request: Option<f64> = None;
-        for (part, (shard, record)) in parts.iter().enumerate() {
-            self.users.insert(*shard, record.users);
-            if let Some(last) = record.last_request {
-                last_request = Some(last_request.map_or(last.0, |l| l.max(last.0)));
-            }
-            for entry in &record.entries {
-                let id = self.registry.intern(&entry.key()).0 as usize;
-                if self.entries.len() <= id {
-                    self.entries.resize_with(id + 1, IntervalStats::default);
-                }
-                self.decoder
-                    .add_into(entry, &mut self.entries[id])
-                    .map_err(|message| (part, message))?;
-            }
-            for failure in &record.failures {
-                let (key, kind, tally) = failure.parts();
-                failures.push(((self.registry.intern(&key), kind), tally));
-            }
+        let mut tick = std::mem::take(&mut self.tick);
+        let decoded = self.decoder.decode(now, parts, &mut tick);
+        if decoded.is_ok() {
+            self.replay(&mut tick);
+        }
+        self.tick = tick;
+        decoded
+    }
+
+    /// A decoder of shards' records for this run (sharing its entry names), for a thread that
+    /// reads ahead of [`replay`](Self::replay).
+    pub(crate) fn decoder(&self) -> TickDecoder {
+        TickDecoder::new(self.registry.clone())
+    }
+
+    /// Replays a tick read by a [`TickDecoder`] of this run. `tick` comes back holding buffers
+    /// to read the next one into.
+    pub(crate) fn replay(&mut self, tick: &mut MergedTick) {
+        for &(shard, users) in &tick.users {
+            self.users.insert(shard, users);
         }
         let users = self.users.values().sum();
-        self.aggregator
-            .replay_second(now, users, &mut self.entries, &failures, last_request);
-        Ok(())
+        self.aggregator.replay_second(
+            tick.now,
+            users,
+            &mut tick.entries,
+            &tick.failures,
+            tick.last_request,
+        );
     }
 
     /// Requests counted so far, and how many failed.

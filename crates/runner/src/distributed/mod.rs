@@ -16,6 +16,7 @@ mod merged_run;
 mod meta;
 mod read;
 mod record;
+mod replay;
 mod report;
 mod server;
 mod slice;

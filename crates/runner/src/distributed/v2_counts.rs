@@ -4,8 +4,6 @@
 //! building one would allocate and zero its whole counts array (tens of KiB) for the few dozen
 //! values one second of one entry holds.
 
-use std::collections::HashMap;
-
 use hdrhistogram::Histogram;
 
 /// The cookie of an uncompressed V2 histogram.
@@ -18,15 +16,11 @@ const LOWEST: u64 = 1;
 const DIGITS: u32 = 3;
 /// log2 of half the sub-bucket count of that layout (2048 sub-buckets at 3 digits).
 const HALF_MAGNITUDE: u32 = 10;
-/// Distinct highest values whose counts-array lengths are kept (more: the cache starts over).
-const MAX_LENGTHS: usize = 64;
 
 /// Reusable state for reading V2 encodings sparsely.
 #[derive(Debug, Default)]
 pub(crate) struct SparseCounts {
     pairs: Vec<(usize, u64)>,
-    /// Counts-array length of the layout for each highest trackable value seen.
-    lengths: HashMap<u64, usize>,
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
@@ -80,7 +74,7 @@ impl SparseCounts {
         if !header_fits {
             return None;
         }
-        let length = self.length_for(u64_at(v2, 24)?)?;
+        let length = counts_length(u64_at(v2, 24)?)?;
         let payload_bytes = u32_at(v2, 4)? as usize;
         let payload = v2.get(HEADER_BYTES..HEADER_BYTES.checked_add(payload_bytes)?)?;
         let (mut at, mut index, mut total) = (0, 0usize, 0u64);
@@ -114,22 +108,29 @@ impl SparseCounts {
         }
         Ok(())
     }
+}
 
-    /// The counts-array length of the layout with highest trackable value `highest` (`None`
-    /// when no histogram has those bounds).
-    fn length_for(&mut self, highest: u64) -> Option<usize> {
-        if let Some(&length) = self.lengths.get(&highest) {
-            return Some(length);
-        }
-        let length = Histogram::<u64>::new_with_bounds(LOWEST, highest, DIGITS as u8)
-            .ok()?
-            .distinct_values();
-        if self.lengths.len() >= MAX_LENGTHS {
-            self.lengths.clear();
-        }
-        self.lengths.insert(highest, length);
-        Some(length)
+/// The counts-array length HdrHistogram gives the runs' layout (lowest 1, 3 digits) with
+/// highest trackable value `highest`, worked out as the crate does (`buckets_to_cover`, then
+/// `num_bins`) instead of building such a histogram, which allocates and zeroes the array; a
+/// merge meets a new `highest` for almost every shard-second. `None` when the crate refuses
+/// those bounds (`highest` < 2 × lowest).
+fn counts_length(highest: u64) -> Option<usize> {
+    if highest < 2 * LOWEST {
+        return None;
     }
+    let sub_bucket_count = 1u64 << (HALF_MAGNITUDE + 1);
+    let mut smallest_untrackable = sub_bucket_count;
+    let mut buckets = 1usize;
+    while smallest_untrackable <= highest {
+        if smallest_untrackable > u64::MAX / 2 {
+            buckets += 1;
+            break;
+        }
+        smallest_untrackable <<= 1;
+        buckets += 1;
+    }
+    Some((buckets + 1) << HALF_MAGNITUDE)
 }
 
 #[cfg(test)]
@@ -174,6 +175,24 @@ mod tests {
             assert_eq!(added, want, "{values:?}");
             assert_eq!((added.min(), added.max()), (want.min(), want.max()));
         }
+    }
+
+    #[test]
+    fn counts_lengths_are_those_of_the_crates_histograms() {
+        let mut highest_values = vec![2, 3, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1_000_000];
+        for shift in 11..64 {
+            let edge = 1u64 << shift;
+            highest_values.extend([edge - 1, edge, edge + 1, edge + edge / 3]);
+        }
+        highest_values.extend([u64::MAX / 2, u64::MAX / 2 + 1, u64::MAX - 1, u64::MAX]);
+        for highest in highest_values {
+            let crate_length = Histogram::<u64>::new_with_bounds(LOWEST, highest, DIGITS as u8)
+                .ok()
+                .map(|h| h.distinct_values());
+            assert_eq!(counts_length(highest), crate_length, "highest {highest}");
+        }
+        assert_eq!(counts_length(1), None);
+        assert_eq!(counts_length(0), None);
     }
 
     #[test]

@@ -129,21 +129,28 @@ impl LocustBuckets {
             .collect()
     }
 
-    /// The distribution of [`index_counts`](Self::index_counts); `None` when an index is beyond
-    /// any bucket a response time of a day could fall in.
-    pub fn from_index_counts(pairs: &[(usize, u64)]) -> Option<LocustBuckets> {
-        let mut buckets = LocustBuckets::default();
-        for (index, count) in pairs {
-            if *index > MAX_INDEX {
-                return None;
+    /// The total of `pairs` ((dense index, count), as [`index_counts`](Self::index_counts) gives
+    /// them) when every index is one of Locust's buckets.
+    pub fn index_counts_total(pairs: &[(usize, u64)]) -> Option<u64> {
+        pairs.iter().try_fold(0u64, |total, &(index, count)| {
+            (index <= MAX_INDEX).then_some(total.wrapping_add(count))
+        })
+    }
+
+    /// Adds `pairs` ((dense index, count), each index checked by
+    /// [`index_counts_total`](Self::index_counts_total)); an index past Locust's buckets is
+    /// left out.
+    pub fn add_index_counts(&mut self, pairs: &[(usize, u64)]) {
+        for &(index, count) in pairs {
+            if index > MAX_INDEX {
+                continue;
             }
-            if *index >= buckets.counts.len() {
-                buckets.counts.resize(index + 1, 0);
+            if index >= self.counts.len() {
+                self.counts.resize(index + 1, 0);
             }
-            buckets.counts[*index] += count;
-            buckets.total += count;
+            self.counts[index] += count;
+            self.total += count;
         }
-        Some(buckets)
     }
 
     /// Empties the distribution, keeping its memory.
