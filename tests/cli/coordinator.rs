@@ -27,7 +27,6 @@ fn shards(
         .collect()
 }
 
-/// Every file of the run under `prefix`, by file name ending.
 /// Waits until shard `index` (bundle at `prefix`) has reported `seconds` seconds (at most
 /// 15 s), then SIGKILLs it.
 fn kill_after_reports(prefix: &Path, shard: Child, seconds: usize, index: usize) {
@@ -44,6 +43,7 @@ fn kill_after_reports(prefix: &Path, shard: Child, seconds: usize, index: usize)
     let _ = end_shard(shard);
 }
 
+/// Every file of the run under `prefix`, by file name ending.
 fn run_files(prefix: &Path) -> Vec<(String, Vec<u8>)> {
     let dir = prefix.parent().expect("a directory");
     let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)

@@ -65,7 +65,7 @@ impl EntryDecoder {
             Counts::Full(hdr) => hdr.len(),
         };
         let in_buckets = LocustBuckets::index_counts_total(&entry.buckets)
-            .ok_or_else(|| "a Locust bucket index is out of range".to_owned())?;
+            .ok_or_else(|| "a Locust bucket index or count is out of range".to_owned())?;
         if held != entry.requests || in_buckets != entry.requests {
             return Err(format!(
                 "{} requests, but the histograms hold {} and {}",

@@ -130,10 +130,10 @@ impl LocustBuckets {
     }
 
     /// The total of `pairs` ((dense index, count), as [`index_counts`](Self::index_counts) gives
-    /// them) when every index is one of Locust's buckets.
+    /// them) when every index is one of Locust's buckets and the total fits in a `u64`.
     pub fn index_counts_total(pairs: &[(usize, u64)]) -> Option<u64> {
         pairs.iter().try_fold(0u64, |total, &(index, count)| {
-            (index <= MAX_INDEX).then_some(total.wrapping_add(count))
+            (index <= MAX_INDEX).then(|| total.checked_add(count))?
         })
     }
 
@@ -205,6 +205,29 @@ mod tests {
 
     fn ms(value: f64) -> u64 {
         (value * NS_PER_MS as f64).round() as u64
+    }
+
+    #[test]
+    fn index_counts_add_back_and_bad_ones_are_refused() {
+        let mut recorded = LocustBuckets::default();
+        for value in [3.0, 3.0, 27.26, 150.0, 2_500.0] {
+            recorded.record_ns(ms(value));
+        }
+        let pairs = recorded.index_counts();
+        assert_eq!(LocustBuckets::index_counts_total(&pairs), Some(5));
+        let mut added = LocustBuckets::default();
+        added.add_index_counts(&pairs);
+        assert_eq!(added.index_counts(), pairs);
+        assert_eq!(added.total(), 5);
+        assert_eq!(
+            LocustBuckets::index_counts_total(&[(MAX_INDEX + 1, 1)]),
+            None
+        );
+        assert_eq!(
+            LocustBuckets::index_counts_total(&[(0, u64::MAX), (1, 1)]),
+            None,
+            "a total past u64"
+        );
     }
 
     #[test]
