@@ -51,8 +51,12 @@ printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
 
 # A dynamically linked binary: its loader and libraries at the paths it looks them up at.
 # (`ldd` prints "not a dynamic executable" / "statically linked" for a static one.)
-if ldd "$binary" 2>/dev/null | grep -q '/'; then
-  ldd "$binary" | grep -o '/[^ ]*' | while read -r library; do
+# ldd's output is read whole before it is searched: `ldd | grep -q` under `pipefail` fails when
+# grep exits before ldd has written its last line (SIGPIPE), which copied no libraries at all
+# on a loaded machine and gave an image whose binary could not start.
+libraries=$(ldd "$binary" 2>/dev/null || true)
+if [[ "$libraries" == */* ]]; then
+  grep -o '/[^ ]*' <<<"$libraries" | while read -r library; do
     mkdir -p "$rootfs$(dirname "$library")"
     cp -L "$library" "$rootfs$library"
   done
@@ -60,5 +64,10 @@ fi
 
 cp deploy/Dockerfile "$context/Dockerfile"
 docker build --quiet --tag "$tag" "$context" >/dev/null
+# The image must start its binary: a dynamic binary without its loader fails here, not later.
+if ! started=$(docker run --rm --network none "$tag" --version 2>&1); then
+  echo "image.sh: the image $tag does not run $binary: $started" >&2
+  exit 1
+fi
 size=$(docker image inspect --format '{{.Size}}' "$tag")
 echo "$tag $size bytes ($((size / 1000000)) MB)"

@@ -326,7 +326,13 @@ fn abort_on_fail_judges_the_merged_figures_and_stops_every_shard() {
         );
     }
     let ended = coordinator.wait(Duration::from_secs(20));
-    assert_eq!(ended.code, Some(1), "a crossed gate: {}", ended.stderr);
+    assert_eq!(
+        ended.code,
+        Some(1),
+        "a crossed gate: {}\n{}",
+        ended.stdout,
+        ended.stderr
+    );
     assert!(
         ended.stdout.contains("stopped every shard: "),
         "{}",
