@@ -58,34 +58,7 @@ fn a_stalled_server_shows_in_the_open_model_p99_but_hides_from_the_closed_model(
             ]);
             assert_eq!(output.status.code(), Some(0), "{output:?}");
         });
-        scope.spawn(|| {
-            let server = stalling();
-            // About the same throughput from 4 users starting a request every 20 ms (pacing, not
-            // a fixed wait: a wait adds the machine's timer and scheduling slop to every
-            // iteration, and on a loaded CI machine 18 ms waits gave 147 req/s, not ~190).
-            let scenario = write(
-                dir.path(),
-                "paced.toml",
-                "[[users]]\nname = \"Paced\"\nwait = { pacing = \"20ms\" }\n\
-                 [[users.tasks]]\n[[users.tasks.requests]]\npath = \"/item/3\"\n",
-            );
-            let output = run_captest(&[
-                "run",
-                scenario.to_str().expect("utf-8"),
-                "--host",
-                &server.url,
-                "-u",
-                "4",
-                "-r",
-                "4",
-                "-t",
-                "11s",
-                "-q",
-                "--csv",
-                closed.to_str().expect("utf-8"),
-            ]);
-            assert_eq!(output.status.code(), Some(0), "{output:?}");
-        });
+        scope.spawn(|| run_paced_closed_model(&stalling(), dir.path(), &closed));
     });
     let open_p99 = aggregated_p99(&open);
     let closed_p99 = aggregated_p99(&closed);
@@ -105,6 +78,35 @@ fn a_stalled_server_shows_in_the_open_model_p99_but_hides_from_the_closed_model(
         closed_p99 * 4.0 < open_p99,
         "the closed model hides it: closed {closed_p99} ms vs open {open_p99} ms"
     );
+}
+
+/// The closed model of the stalled-server test: about the same throughput as `rate --rps 200`
+/// from 4 users starting a request every 20 ms (pacing, not a fixed wait: a wait adds the
+/// machine's timer and scheduling slop to every iteration, and on a loaded CI machine 18 ms
+/// waits gave 147 req/s, not ~190), its files under `prefix`.
+fn run_paced_closed_model(server: &DemoServer, dir: &std::path::Path, prefix: &std::path::Path) {
+    let scenario = write(
+        dir,
+        "paced.toml",
+        "[[users]]\nname = \"Paced\"\nwait = { pacing = \"20ms\" }\n\
+         [[users.tasks]]\n[[users.tasks.requests]]\npath = \"/item/3\"\n",
+    );
+    let output = run_captest(&[
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--host",
+        &server.url,
+        "-u",
+        "4",
+        "-r",
+        "4",
+        "-t",
+        "11s",
+        "-q",
+        "--csv",
+        prefix.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
 /// The staged level at `t` seconds for `30s:1,...`-style stages (linear ramps).
