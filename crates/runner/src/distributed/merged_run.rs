@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::decode::EntryDecoder;
 use super::error::BundleError;
 use super::meta::{ShardMeta, StepPlan};
-use super::record::SecondRecord;
+use super::record::{EntryRecord, SecondRecord};
 use crate::aggregator::{AbortCheck, Aggregator, AggregatorOutcome, AggregatorSettings};
 use crate::live::{LiveFeed, LiveState};
 use crate::metrics::{EntryId, EntryRegistry, EpochTally, FailureKind, IntervalStats, RequestKey};
@@ -49,6 +49,17 @@ pub(crate) struct MergedTick {
 pub(crate) struct TickDecoder {
     registry: EntryRegistry,
     entry: EntryDecoder,
+    /// By shard key, the entries its last record named, in order: a shard lists the same entries
+    /// in the same order tick after tick, so a name is checked against the one at its place
+    /// instead of being copied into a key and looked up (millions of times in a large merge).
+    named: Vec<Vec<(EntryRecordName, EntryId)>>,
+}
+
+/// An entry's method and name as a shard's record gave them.
+#[derive(Debug, Default)]
+struct EntryRecordName {
+    method: String,
+    name: String,
 }
 
 impl TickDecoder {
@@ -57,6 +68,31 @@ impl TickDecoder {
         TickDecoder {
             registry,
             entry: EntryDecoder::default(),
+            named: Vec::new(),
+        }
+    }
+
+    /// The id of the `place`-th entry of shard `shard`'s record, `entry`.
+    fn id_of(&mut self, shard: usize, place: usize, entry: &EntryRecord) -> EntryId {
+        if self.named.len() <= shard {
+            self.named.resize_with(shard + 1, Vec::new);
+        }
+        let named = &mut self.named[shard];
+        match named.get(place) {
+            Some((seen, id)) if seen.method == entry.method && seen.name == entry.name => *id,
+            _ => {
+                let id = self.registry.intern(&entry.key());
+                let seen = EntryRecordName {
+                    method: entry.method.clone(),
+                    name: entry.name.clone(),
+                };
+                if place < named.len() {
+                    named[place] = (seen, id);
+                } else {
+                    named.push((seen, id));
+                }
+                id
+            }
         }
     }
 
@@ -78,8 +114,8 @@ impl TickDecoder {
             if let Some(last) = record.last_request {
                 tick.last_request = Some(tick.last_request.map_or(last.0, |l| l.max(last.0)));
             }
-            for entry in &record.entries {
-                let id = self.registry.intern(&entry.key()).0 as usize;
+            for (place, entry) in record.entries.iter().enumerate() {
+                let id = self.id_of(*shard, place, entry).0 as usize;
                 if tick.entries.len() <= id {
                     tick.entries.resize_with(id + 1, IntervalStats::default);
                 }

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use captest_format::files::{self, prefixed};
+use serde::Deserialize as _;
 
 use super::error::BundleError;
 use super::meta::{ShardMeta, BUNDLE_FORMAT};
@@ -86,8 +87,14 @@ impl SecondsReader {
         &self.path
     }
 
-    /// The next tick and its 1-based line; `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<(usize, SecondRecord)>, BundleError> {
+    /// Reads the next tick into `record`, reusing its buffers (a merge reads millions of entry
+    /// records: their names, histograms and buckets are read into the strings and vectors the
+    /// previous tick left); the tick's 1-based line, `None` at the end (`record` is then left as
+    /// it was).
+    pub fn next_record_into(
+        &mut self,
+        record: &mut SecondRecord,
+    ) -> Result<Option<usize>, BundleError> {
         loop {
             self.buffer.clear();
             let read = self.lines.read_until(b'\n', &mut self.buffer);
@@ -101,8 +108,8 @@ impl SecondsReader {
                 self.cut_line = Some(self.line);
                 return Ok(None);
             }
-            if let Some(record) = self.parse_line()? {
-                return Ok(Some((self.line, record)));
+            if self.parse_line(record)? {
+                return Ok(Some(self.line));
             }
         }
     }
@@ -112,8 +119,8 @@ impl SecondsReader {
         self.cut_line
     }
 
-    /// The record of the line in the buffer (`None`: a blank line).
-    fn parse_line(&mut self) -> Result<Option<SecondRecord>, BundleError> {
+    /// Reads the line in the buffer into `record`; `false` for a blank line.
+    fn parse_line(&mut self, record: &mut SecondRecord) -> Result<bool, BundleError> {
         let raw = self.buffer.as_slice();
         let text = std::str::from_utf8(raw).map_err(|e| {
             let at = e.valid_up_to();
@@ -124,9 +131,12 @@ impl SecondsReader {
             ))
         })?;
         if text.trim().is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
-        let record: SecondRecord = serde_json::from_str(text)
+        // What `serde_json::from_str` does, into the record's own buffers.
+        let mut json = serde_json::Deserializer::from_str(text);
+        SecondRecord::deserialize_in_place(&mut json, record)
+            .and_then(|()| json.end())
             .map_err(|e| self.error(format!("expected one tick's record: {e}")))?;
         if let Some(previous) = self.previous.filter(|&p| p >= record.now) {
             return Err(self.error(format!(
@@ -135,7 +145,7 @@ impl SecondsReader {
             )));
         }
         self.previous = Some(record.now);
-        Ok(Some(record))
+        Ok(true)
     }
 
     fn error(&self, message: String) -> BundleError {

@@ -12,7 +12,7 @@ use crate::in_flight::RUN_ENDED;
 use crate::metrics::{EpochTally, FailureKind, IntervalStats, RequestKey, RunStats};
 
 /// What one tick of a shard merged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SecondRecord {
     /// The tick's history Timestamp (the data belongs to the second before it).
     pub now: i64,

@@ -47,28 +47,36 @@ fn read_ticks(
     spares: Receiver<MergedTick>,
 ) -> Result<Vec<(PathBuf, usize)>, BundleError> {
     let mut readers = Vec::with_capacity(shards.len());
-    let mut heads = Vec::with_capacity(shards.len());
+    // Each shard's next tick (kept from line to line: its buffers are reused) and its line,
+    // `None` once the shard's ticks are all read.
+    let mut records = Vec::with_capacity(shards.len());
+    let mut lines = Vec::with_capacity(shards.len());
     for shard in shards {
         let mut reader = SecondsReader::open(&shard.prefix)?;
-        heads.push(reader.next_record()?);
+        let mut record = SecondRecord::default();
+        lines.push(reader.next_record_into(&mut record)?);
+        records.push(record);
         readers.push(reader);
     }
-    while let Some(now) = heads.iter().flatten().map(|(_, r)| r.now).min() {
-        let parts: Vec<(usize, &SecondRecord)> = heads
+    let pending = |lines: &[Option<usize>], shard: usize| lines[shard].is_some();
+    while let Some(now) = (0..shards.len())
+        .filter(|&shard| pending(&lines, shard))
+        .map(|shard| records[shard].now)
+        .min()
+    {
+        let parts: Vec<(usize, &SecondRecord)> = records
             .iter()
             .enumerate()
-            .filter_map(|(shard, head)| Some((shard, &head.as_ref()?.1)))
-            .filter(|(_, record)| record.now == now)
+            .filter(|&(shard, record)| pending(&lines, shard) && record.now == now)
             .collect();
         let mut tick = spares.try_recv().unwrap_or_default();
         decoder
             .decode(now, &parts, &mut tick)
             .map_err(|(part, message)| {
                 let shard = parts[part].0;
-                let line = heads[shard].as_ref().map_or(0, |(line, _)| *line);
                 BundleError::Parse {
                     path: readers[shard].path().to_owned(),
-                    line,
+                    line: lines[shard].unwrap_or(0),
                     message,
                 }
             })?;
@@ -78,7 +86,7 @@ fn read_ticks(
             break;
         }
         for shard in due {
-            heads[shard] = readers[shard].next_record()?;
+            lines[shard] = readers[shard].next_record_into(&mut records[shard])?;
         }
     }
     Ok(readers
