@@ -100,6 +100,11 @@ impl HdrIntervalLog {
     /// history Timestamp, appends the batch of intervals that ends there.
     pub fn append(&mut self, stats: &RunStats, end: i64) -> Result<(), RunnerError> {
         let (total, entries) = stats.last_second();
+        if end > self.last_end && self.pending_total.is_empty() {
+            // The usual batch: this second alone, written from the run's own histograms (the
+            // serializer writes the same bytes for the same counts whatever holds them).
+            return self.write_batch(stats, end, Batch::LastSecond);
+        }
         if self.pending.len() < entries.len() {
             self.pending
                 .resize_with(entries.len(), new_latency_histogram);
@@ -112,7 +117,7 @@ impl HdrIntervalLog {
         if end <= self.last_end {
             return Ok(());
         }
-        self.write_batch(stats, end)
+        self.write_batch(stats, end, Batch::Pending)
     }
 
     /// Writes what is still pending (a last batch whose Timestamp repeated the previous one's) as
@@ -121,15 +126,27 @@ impl HdrIntervalLog {
         if self.pending_total.is_empty() {
             return Ok(());
         }
-        self.write_batch(stats, self.last_end + 1)
+        self.write_batch(stats, self.last_end + 1, Batch::Pending)
     }
 
-    fn write_batch(&mut self, stats: &RunStats, end: i64) -> Result<(), RunnerError> {
+    /// Appends the batch of intervals that ends at `end`, from `batch`'s histograms.
+    fn write_batch(&mut self, stats: &RunStats, end: i64, batch: Batch) -> Result<(), RunnerError> {
+        let (last_total, last_entries) = stats.last_second();
+        let (entries, total): (Vec<&Histogram<u64>>, &Histogram<u64>) = match batch {
+            Batch::LastSecond => (
+                last_entries.iter().map(|interval| &interval.hdr).collect(),
+                &last_total.hdr,
+            ),
+            Batch::Pending => (self.pending.iter().collect(), &self.pending_total),
+        };
+        if self.tags.len() < entries.len() {
+            self.tags.resize(entries.len(), None);
+        }
         let mut ids: Vec<(usize, Entry)> = stats
             .entries_with_ids()
             .into_iter()
             .map(|(id, key, _)| (id.0 as usize, Entry::from(key)))
-            .filter(|(id, _)| self.pending.get(*id).is_some_and(|h| !h.is_empty()))
+            .filter(|(id, _)| entries.get(*id).is_some_and(|h| !h.is_empty()))
             .collect();
         ids.sort_by(|(_, a), (_, b)| (a.name(), a.method()).cmp(&(b.name(), b.method())));
         let start = Duration::from_secs((self.last_end - self.base_second).max(0) as u64);
@@ -148,18 +165,29 @@ impl HdrIntervalLog {
             };
             for (id, entry) in &ids {
                 let tag = self.tags[*id].get_or_insert_with(|| entry.hdr_tag());
-                write(&self.pending[*id], tag)?;
+                write(entries[*id], tag)?;
             }
-            if !self.pending_total.is_empty() {
-                write(&self.pending_total, &Entry::Aggregated.hdr_tag())?;
+            if !total.is_empty() {
+                write(total, &Entry::Aggregated.hdr_tag())?;
             }
         }
         self.file.append(&self.buffer)?;
-        self.pending.iter_mut().for_each(Histogram::reset);
-        self.pending_total.reset();
+        if batch == Batch::Pending {
+            self.pending.iter_mut().for_each(Histogram::reset);
+            self.pending_total.reset();
+        }
         self.last_end = end;
         Ok(())
     }
+}
+
+/// Where a batch's histograms come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Batch {
+    /// The run's last second alone (nothing was pending).
+    LastSecond,
+    /// What [`HdrIntervalLog::append`] added up since the last batch.
+    Pending,
 }
 
 /// Adds `interval` into `pending` (auto-resizing, so only a histogram too large for memory fails).
