@@ -35,6 +35,8 @@ fn record_run(prefix: &Path, seconds: i64) -> RunTables {
     let recorder = Recorder::new();
     let mut shards = Vec::new();
     let start = stats.start().floor() as i64;
+    // The run's response times at full resolution, for its one step.
+    let mut latency = hdrhistogram::Histogram::<u64>::new(3).expect("3 digits");
     for second in start..start + seconds {
         for n in 0..40u64 {
             for (k, id) in ids.iter().enumerate() {
@@ -50,19 +52,27 @@ fn record_run(prefix: &Path, seconds: i64) -> RunTables {
         }
         recorder.drain(&mut shards);
         stats.absorb(second, &shards);
+        latency
+            .add(&stats.last_second().0.hdr)
+            .expect("auto-resizing");
         shards.clear();
         csv.write_interval(&stats, second, 2)
             .expect("write an interval");
     }
-    let steps = steps_of(&stats, start, seconds);
+    let steps = steps_of(&stats, start, seconds, latency);
     write_steps_csv(&prefixed(prefix, files::STEPS), &steps, false, true).expect("steps");
     write_events_csv(&prefixed(prefix, files::EVENTS), &stats, &WEIGHTS).expect("events");
     let history = csv.take_history().expect("the history was kept");
     run_tables(history, &stats, &steps, false, &WEIGHTS)
 }
 
-/// One step over the whole run, with its latency.
-fn steps_of(stats: &RunStats, start: i64, seconds: i64) -> Vec<StepResult> {
+/// One step over the whole run, with its `latency`.
+fn steps_of(
+    stats: &RunStats,
+    start: i64,
+    seconds: i64,
+    latency: hdrhistogram::Histogram<u64>,
+) -> Vec<StepResult> {
     let total = stats.total();
     vec![StepResult {
         index: 0,
@@ -74,7 +84,7 @@ fn steps_of(stats: &RunStats, start: i64, seconds: i64) -> Vec<StepResult> {
         requests: total.total.requests,
         failures: total.total.failures,
         events: 0.0,
-        latency: total.total.hdr.clone(),
+        latency,
         stop_reason: Some("duration reached".to_owned()),
     }]
 }

@@ -30,7 +30,11 @@ struct SecondCounts {
 /// Statistics of one entry since the start of the run.
 #[derive(Debug, Clone)]
 pub struct EntryStats {
-    /// Everything recorded so far (cumulative).
+    /// Everything recorded so far (cumulative): counts, sums, extremes and Locust's buckets
+    /// (which every percentile of the files and the console comes from). Its `hdr` stays empty:
+    /// response times at full resolution are kept per second (`_latency.hdr`, the steps' own
+    /// histograms), and adding each second's into a run-long one cost a pass over the whole
+    /// counts array per entry and second that nothing read.
     pub total: IntervalStats,
     per_second: VecDeque<SecondCounts>,
     cache: VecDeque<CachedDistribution>,
@@ -65,7 +69,7 @@ impl EntryStats {
         if matches!(self.last_second, Some(previous) if second > previous) {
             self.cache_distribution(second - 1);
         }
-        self.total += interval;
+        self.total.add_counts(interval);
         self.last_second = Some(second);
         match self.per_second.back_mut() {
             Some(last) if last.second == second => {

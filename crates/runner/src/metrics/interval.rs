@@ -92,6 +92,24 @@ impl IntervalStats {
     }
 }
 
+impl IntervalStats {
+    /// Adds `other`'s counts, sums, extremes and Locust buckets, not its HDR histogram (a run's
+    /// cumulative totals: see [`crate::metrics::EntryStats::total`]).
+    pub fn add_counts(&mut self, other: &IntervalStats) {
+        if other.is_empty() {
+            return;
+        }
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.content_bytes += other.content_bytes;
+        self.events += other.events;
+        self.buckets.add(&other.buckets);
+    }
+}
+
 impl AddAssign<&IntervalStats> for IntervalStats {
     fn add_assign(&mut self, other: &IntervalStats) {
         if other.is_empty() {
