@@ -115,14 +115,7 @@ impl AddAssign<&IntervalStats> for IntervalStats {
         if other.is_empty() {
             return;
         }
-        self.requests += other.requests;
-        self.failures += other.failures;
-        self.sum_ns += other.sum_ns;
-        self.min_ns = self.min_ns.min(other.min_ns);
-        self.max_ns = self.max_ns.max(other.max_ns);
-        self.content_bytes += other.content_bytes;
-        self.events += other.events;
-        self.buckets.add(&other.buckets);
+        self.add_counts(other);
         // Both histograms auto-resize, so adding cannot run out of range.
         let _ = self.hdr.add(&other.hdr);
     }
