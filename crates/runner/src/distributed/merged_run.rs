@@ -52,14 +52,7 @@ pub(crate) struct TickDecoder {
     /// By shard key, the entries its last record named, in order: a shard lists the same entries
     /// in the same order tick after tick, so a name is checked against the one at its place
     /// instead of being copied into a key and looked up (millions of times in a large merge).
-    named: Vec<Vec<(EntryRecordName, EntryId)>>,
-}
-
-/// An entry's method and name as a shard's record gave them.
-#[derive(Debug, Default)]
-struct EntryRecordName {
-    method: String,
-    name: String,
+    named: Vec<Vec<(RequestKey, EntryId)>>,
 }
 
 impl TickDecoder {
@@ -81,11 +74,8 @@ impl TickDecoder {
         match named.get(place) {
             Some((seen, id)) if seen.method == entry.method && seen.name == entry.name => *id,
             _ => {
-                let id = self.registry.intern(&entry.key());
-                let seen = EntryRecordName {
-                    method: entry.method.clone(),
-                    name: entry.name.clone(),
-                };
+                let seen = entry.key();
+                let id = self.registry.intern(&seen);
                 if place < named.len() {
                     named[place] = (seen, id);
                 } else {

@@ -58,16 +58,15 @@ fn read_ticks(
         records.push(record);
         readers.push(reader);
     }
-    let pending = |lines: &[Option<usize>], shard: usize| lines[shard].is_some();
     while let Some(now) = (0..shards.len())
-        .filter(|&shard| pending(&lines, shard))
+        .filter(|&shard| lines[shard].is_some())
         .map(|shard| records[shard].now)
         .min()
     {
         let parts: Vec<(usize, &SecondRecord)> = records
             .iter()
             .enumerate()
-            .filter(|&(shard, record)| pending(&lines, shard) && record.now == now)
+            .filter(|&(shard, record)| lines[shard].is_some() && record.now == now)
             .collect();
         let mut tick = spares.try_recv().unwrap_or_default();
         decoder

@@ -25,7 +25,7 @@ const HIGHEST_AT: std::ops::Range<usize> = 24..32;
 const LEAST_HIGHEST: u64 = 2;
 
 /// The highest trackable value a histogram whose largest value is `max` is written with.
-pub(crate) fn canonical_highest(max: u64) -> u64 {
+fn canonical_highest(max: u64) -> u64 {
     max.max(LEAST_HIGHEST)
 }
 

@@ -108,7 +108,6 @@ impl HdrIntervalLog {
         if self.pending.len() < entries.len() {
             self.pending
                 .resize_with(entries.len(), new_latency_histogram);
-            self.tags.resize(entries.len(), None);
         }
         for (pending, interval) in self.pending.iter_mut().zip(entries) {
             add(pending, &interval.hdr, &self.path)?;
